@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Pieces shared by MLDv2 and IGMPv3: record types and a non-allocating view over a
+// packed list of source addresses.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <span>
+#include <string_view>
+
+#include "ecmh/net/ipv4_address.hpp"
+#include "ecmh/net/ipv6_address.hpp"
+
+namespace ecmh::wire {
+
+// Multicast Address Record / Group Record types (RFC 3810 §5.2.12, RFC 3376 §4.2.12).
+enum class RecordType : std::uint8_t {
+    ModeIsInclude = 1,         // IS_IN
+    ModeIsExclude = 2,         // IS_EX
+    ChangeToIncludeMode = 3,   // TO_IN
+    ChangeToExcludeMode = 4,   // TO_EX
+    AllowNewSources = 5,       // ALLOW
+    BlockOldSources = 6,       // BLOCK
+};
+
+[[nodiscard]] constexpr bool is_known_record_type(std::uint8_t raw) { return raw >= 1 && raw <= 6; }
+// "IS_IN", "TO_EX", …; "UNKNOWN" for anything else.
+[[nodiscard]] std::string_view to_string(RecordType type);
+
+template <class Address>
+struct AddressWire;
+
+template <>
+struct AddressWire<net::Ipv6Address> {
+    static constexpr std::size_t kSize = 16;
+    static net::Ipv6Address load(const std::uint8_t* p) {
+        net::Ipv6Address::Bytes b{};
+        for (std::size_t i = 0; i < kSize; ++i) {
+            b[i] = p[i];
+        }
+        return net::Ipv6Address{b};
+    }
+};
+
+template <>
+struct AddressWire<net::Ipv4Address> {
+    static constexpr std::size_t kSize = 4;
+    static net::Ipv4Address load(const std::uint8_t* p) {
+        return net::Ipv4Address::from_bytes({p[0], p[1], p[2], p[3]});
+    }
+};
+
+// A view over N packed addresses. The parser that creates it has already checked that
+// the bytes are exactly count × size long; the view never owns memory.
+template <class Address>
+class SourceListView {
+public:
+    static constexpr std::size_t kAddressSize = AddressWire<Address>::kSize;
+
+    constexpr SourceListView() = default;
+    // bytes.size() must be a multiple of the address size (the extra is ignored).
+    explicit constexpr SourceListView(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+    [[nodiscard]] constexpr std::size_t size() const { return bytes_.size() / kAddressSize; }
+    [[nodiscard]] constexpr bool empty() const { return size() == 0; }
+    [[nodiscard]] Address operator[](std::size_t i) const {
+        return AddressWire<Address>::load(bytes_.data() + i * kAddressSize);
+    }
+    [[nodiscard]] constexpr std::span<const std::uint8_t> raw() const { return bytes_; }
+
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = Address;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = Address;
+
+        iterator() = default;
+        iterator(const SourceListView* view, std::size_t index) : view_(view), index_(index) {}
+        Address operator*() const { return (*view_)[index_]; }
+        iterator& operator++() {
+            ++index_;
+            return *this;
+        }
+        iterator operator++(int) {
+            auto copy = *this;
+            ++index_;
+            return copy;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) { return a.index_ == b.index_; }
+
+    private:
+        const SourceListView* view_ = nullptr;
+        std::size_t index_ = 0;
+    };
+
+    [[nodiscard]] iterator begin() const { return iterator{this, 0}; }
+    [[nodiscard]] iterator end() const { return iterator{this, size()}; }
+
+private:
+    std::span<const std::uint8_t> bytes_;
+};
+
+} // namespace ecmh::wire
