@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// MLD (RFC 2710 MLDv1, RFC 3810 MLDv2): parse views and builders.
+//
+// parse_mld() is the whole validity gate of RFC 3810 §5.1.14, §5.2.13, §6.2, §7.4,
+// §7.6 (applied to MLDv1 too, conformance Appendix A.3): the packet is not a fragment,
+// the source is fe80::/64, Hop Limit is 1, exactly one Hop-by-Hop Router Alert with
+// value 0, the checksum verifies over the IP-derived length with the pseudo-header, the
+// type is known, the query length is 24 or ≥ 28, every count fits the message. Only a
+// message that passes all of it reaches protocol state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
+
+#include "ecmh/net/expected.hpp"
+#include "ecmh/net/ipv6_address.hpp"
+#include "ecmh/wire/build_error.hpp"
+#include "ecmh/wire/group_record.hpp"
+#include "ecmh/wire/ipv6.hpp"
+#include "ecmh/wire/parse_error.hpp"
+
+namespace ecmh::wire {
+
+enum class MldVersion : std::uint8_t { V1 = 1, V2 = 2 };
+
+struct MldQuery {
+    MldVersion version = MldVersion::V2;
+    std::uint16_t max_response_code = 0; // the field as sent
+    std::uint32_t max_response_ms = 0;   // decoded (v1: linear; v2: §5.1.3 float)
+    net::Ipv6Address group;              // :: for a General Query
+    bool suppress_router_side = false;   // S flag (v2 only)
+    std::uint8_t qrv = 0;                // 0 = not given / above 7 (v2 only)
+    std::uint8_t qqic = 0;               // the field as sent (v2 only)
+    std::uint32_t query_interval_s = 0;  // decoded QQIC; 0 = not given
+    SourceListView<net::Ipv6Address> sources;
+
+    [[nodiscard]] bool is_general() const { return group.is_unspecified(); }
+};
+
+struct MldV1Report {
+    net::Ipv6Address group;
+};
+
+struct MldV1Done {
+    net::Ipv6Address group;
+};
+
+// One Multicast Address Record. The type is kept raw: unknown types are yielded so the
+// caller can skip them and go on with the rest (RFC 3810 §5.2.12).
+struct MldRecord {
+    std::uint8_t type = 0;
+    std::uint8_t aux_words = 0; // Aux Data Len, in 32-bit words (skipped)
+    net::Ipv6Address group;
+    SourceListView<net::Ipv6Address> sources;
+
+    [[nodiscard]] bool known_type() const { return is_known_record_type(type); }
+    [[nodiscard]] RecordType record_type() const { return static_cast<RecordType>(type); }
+};
+
+// An MLDv2 Report whose every record was checked to fit when it was parsed.
+class MldV2Report {
+public:
+    MldV2Report() = default;
+    MldV2Report(std::span<const std::uint8_t> records, std::uint16_t count)
+        : records_(records), count_(count) {}
+
+    [[nodiscard]] std::uint16_t record_count() const { return count_; }
+
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = MldRecord;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = MldRecord;
+
+        iterator() = default;
+        iterator(std::span<const std::uint8_t> rest, std::uint16_t left) : rest_(rest), left_(left) {}
+        MldRecord operator*() const;
+        iterator& operator++();
+        friend bool operator==(const iterator& a, const iterator& b) { return a.left_ == b.left_; }
+
+    private:
+        std::span<const std::uint8_t> rest_;
+        std::uint16_t left_ = 0;
+    };
+
+    [[nodiscard]] iterator begin() const { return iterator{records_, count_}; }
+    [[nodiscard]] iterator end() const { return iterator{{}, 0}; }
+
+private:
+    std::span<const std::uint8_t> records_;
+    std::uint16_t count_ = 0;
+};
+
+using MldMessage = std::variant<MldQuery, MldV1Report, MldV1Done, MldV2Report>;
+
+[[nodiscard]] net::Expected<MldMessage, ParseError> parse_mld(const Ipv6Packet& packet);
+
+// --- Builders. Each writes a complete IPv6 packet (header, Hop-by-Hop Router Alert,
+// MLD message with its checksum) into `out` and returns its length: link-local
+// source, Hop Limit 1 (RFC 3810 §5), reserved fields 0, no trailing octets.
+
+struct MldQuerySpec {
+    MldVersion version = MldVersion::V2;
+    net::Ipv6Address source;   // must be fe80::/64 (RFC 3810 §7.6.2)
+    net::Ipv6Address group{};  // :: for a General Query (sent to ff02::1), else the group
+    std::uint32_t max_response_ms = 10'000;
+    bool suppress_router_side = false;
+    std::uint32_t robustness = 2;           // QRV; sent as 0 above 7
+    std::uint32_t query_interval_s = 125;   // QQIC
+    std::span<const net::Ipv6Address> sources{};
+};
+
+[[nodiscard]] net::Expected<std::size_t, BuildError> build_mld_query(std::span<std::uint8_t> out,
+                                                                     const MldQuerySpec& spec);
+// Sent to the group itself (RFC 2710 §3.6 / conformance item 4).
+[[nodiscard]] net::Expected<std::size_t, BuildError>
+build_mld_v1_report(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                    const net::Ipv6Address& group);
+// Sent to ff02::2.
+[[nodiscard]] net::Expected<std::size_t, BuildError>
+build_mld_v1_done(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                  const net::Ipv6Address& group);
+
+struct MldRecordSpec {
+    RecordType type = RecordType::ModeIsExclude;
+    net::Ipv6Address group;
+    std::span<const net::Ipv6Address> sources{};
+};
+
+// Builds the next MLDv2 Report (sent to ff02::16) of at most `mtu` bytes of IPv6
+// packet from records[cursor…], advancing the cursor; returns 0 once every record has
+// been packed. Records that do not fit go to the next report; a record with too many
+// sources is split into several records of the same type, except IS_EX/TO_EX, which
+// are truncated to what fits (RFC 3810 §5.2.15).
+[[nodiscard]] net::Expected<std::size_t, BuildError>
+pack_mld_v2_report(std::span<std::uint8_t> out, const net::Ipv6Address& source, std::size_t mtu,
+                   std::span<const MldRecordSpec> records, PackCursor& cursor);
+
+} // namespace ecmh::wire
