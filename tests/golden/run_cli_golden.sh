@@ -1,2 +1,39 @@
 #!/bin/sh
-exit 0
+# SPDX-License-Identifier: BSD-3-Clause
+# Runs the real ecmh binary for every tests/golden/cli/<case>.args (one argument per
+# line) and compares stdout, stderr and the exit status with <case>.stdout,
+# <case>.stderr and <case>.status. To refresh after an intended change:
+#   ECMH_GOLDEN_UPDATE=1 tests/golden/run_cli_golden.sh build/ecmh tests/golden
+set -u
+ecmh=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+dir=$2/cli
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+failed=0
+count=0
+for args_file in "$dir"/*.args; do
+    case_name=$(basename "$args_file" .args)
+    count=$((count + 1))
+    # Read the arguments one per line; run as "ecmh" so the usage text is stable.
+    set --
+    while IFS= read -r line || [ -n "$line" ]; do
+        set -- "$@" "$line"
+    done < "$args_file"
+    ln -sf "$ecmh" "$work/ecmh"
+    "$work/ecmh" "$@" > "$work/stdout" 2> "$work/stderr"
+    echo $? > "$work/status"
+    for part in stdout stderr status; do
+        if [ "${ECMH_GOLDEN_UPDATE:-0}" = 1 ]; then
+            cp "$work/$part" "$dir/$case_name.$part"
+        elif ! diff -u "$dir/$case_name.$part" "$work/$part"; then
+            echo "FAIL: $case_name ($part differs)"
+            failed=$((failed + 1))
+        fi
+    done
+done
+if [ "$count" -eq 0 ]; then
+    echo "no golden cases in $dir"
+    exit 1
+fi
+echo "$count golden cases, $failed mismatches"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// ecmh's command line: compatible with the original ecmh (-f -i -p -P -u -t -T -v -V
+// -1 -2 -h) plus what a modern daemon needs (paths, interface selection, protocol
+// timers, limits). Parsing is separate from acting on it, so it is unit-tested and the
+// daemon sees only validated values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecmh::app {
+
+// sysexits(3) codes, as the issue tracker and init scripts expect them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 64;       // EX_USAGE
+inline constexpr int kExitUnavailable = 69; // EX_UNAVAILABLE
+inline constexpr int kExitSoftware = 70;    // EX_SOFTWARE
+inline constexpr int kExitOsError = 71;     // EX_OSERR
+inline constexpr int kExitCantCreate = 73;  // EX_CANTCREAT
+inline constexpr int kExitNoPermission = 77; // EX_NOPERM
+inline constexpr int kExitConfig = 78;      // EX_CONFIG
+
+enum class MldMode : std::uint8_t {
+    Auto,   // MLDv2 with per-group MLDv1 compatibility (RFC 3810 §8) — recommended
+    V1Only, // -1: act as an MLDv1-only router and host
+    V2Only, // -2: MLDv2 only; MLDv1 reports ignored (not RFC-compliant, as ecmh said)
+};
+
+// Protocol variables (RFC 3810 §9, RFC 3376 §8). Defaults are the RFCs'.
+struct ProtocolTimers {
+    std::uint32_t robustness = 2;
+    std::chrono::milliseconds query_interval{125'000};
+    std::chrono::milliseconds query_response_interval{10'000};
+    std::chrono::milliseconds last_listener_query_interval{1'000};
+    // For ecmh's own upstream reports; RFC default 1 s for MLDv2/IGMPv3.
+    std::chrono::milliseconds unsolicited_report_interval{1'000};
+};
+
+struct Limits {
+    std::uint32_t max_groups_per_link = 4096;
+    std::uint32_t max_sources_per_group = 512;
+};
+
+struct Options {
+    bool foreground = false;
+    std::optional<std::string> upstream;
+    bool promiscuous = false; // default -P, as ecmh on Linux
+    std::optional<std::string> user;
+    bool tunnel_mode = false; // proto-41 decapsulation
+    int verbosity = 0;        // each -v adds one
+    MldMode mld_mode = MldMode::Auto;
+    bool ipv4 = true;
+    bool ipv6 = true;
+    std::string pid_file = "/var/run/ecmh.pid";
+    std::string dump_file = "/var/run/ecmh.dump";
+    // Interface selection: when `interfaces` is non-empty only those (and the
+    // upstream) are used; `excluded` are never used.
+    std::vector<std::string> interfaces;
+    std::vector<std::string> excluded;
+    ProtocolTimers timers;
+    Limits limits;
+};
+
+enum class Action : std::uint8_t { Run, ShowHelp, ShowVersion };
+
+struct CommandLine {
+    Action action = Action::Run;
+    Options options;
+};
+
+struct UsageError {
+    std::string message; // names the offending argument
+};
+
+struct ParseResult {
+    std::optional<CommandLine> command_line;
+    std::optional<UsageError> error;
+};
+
+// Parses argv with getopt_long. Never prints and never exits: main() decides.
+[[nodiscard]] ParseResult parse_command_line(int argc, char* const argv[]);
+
+// The --help text (also printed after a usage error).
+[[nodiscard]] std::string usage_text(std::string_view program_name);
+// The -V text.
+[[nodiscard]] std::string version_text();
+
+// "300ms", "0.3s", "2s" or a bare number of seconds; nullopt if malformed or
+// outside [0, 24 h].
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+} // namespace ecmh::app

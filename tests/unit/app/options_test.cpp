@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "ecmh/app/options.hpp"
+
+using namespace ecmh::app;
+using std::chrono::milliseconds;
+
+namespace {
+
+// getopt_long wants mutable argv; keep the strings alive for the call.
+ParseResult parse(std::initializer_list<const char*> args) {
+    std::vector<std::string> storage{"ecmh"};
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : storage) {
+        argv.push_back(s.data());
+    }
+    argv.push_back(nullptr);
+    return parse_command_line(static_cast<int>(storage.size()), argv.data());
+}
+
+Options run_options(std::initializer_list<const char*> args) {
+    const auto r = parse(args);
+    EXPECT_FALSE(r.error.has_value()) << (r.error ? r.error->message : "");
+    if (!r.command_line) {
+        return {};
+    }
+    EXPECT_EQ(r.command_line->action, Action::Run);
+    return r.command_line->options;
+}
+
+std::string error_of(std::initializer_list<const char*> args) {
+    const auto r = parse(args);
+    EXPECT_TRUE(r.error.has_value());
+    return r.error ? r.error->message : "";
+}
+
+} // namespace
+
+TEST(Options, DefaultsAreTheRfcsAndEcmhs) {
+    const auto o = run_options({});
+    EXPECT_FALSE(o.foreground);
+    EXPECT_FALSE(o.upstream.has_value()); // zero-config: every link downstream
+    EXPECT_FALSE(o.promiscuous);
+    EXPECT_FALSE(o.tunnel_mode);
+    EXPECT_EQ(o.mld_mode, MldMode::Auto);
+    EXPECT_EQ(o.pid_file, "/var/run/ecmh.pid");
+    EXPECT_EQ(o.dump_file, "/var/run/ecmh.dump");
+    EXPECT_EQ(o.timers.robustness, 2U);
+    EXPECT_EQ(o.timers.query_interval, milliseconds{125'000});
+    EXPECT_EQ(o.timers.query_response_interval, milliseconds{10'000});
+    EXPECT_EQ(o.timers.last_listener_query_interval, milliseconds{1'000});
+    EXPECT_TRUE(o.ipv4);
+    EXPECT_TRUE(o.ipv6);
+}
+
+TEST(Options, EcmhCompatibleFlags) {
+    const auto o = run_options({"-f", "-i", "eth0", "-p", "-u", "nobody", "-t", "-v", "-v", "-1"});
+    EXPECT_TRUE(o.foreground);
+    EXPECT_EQ(o.upstream, "eth0");
+    EXPECT_TRUE(o.promiscuous);
+    EXPECT_EQ(o.user, "nobody");
+    EXPECT_TRUE(o.tunnel_mode);
+    EXPECT_EQ(o.verbosity, 2);
+    EXPECT_EQ(o.mld_mode, MldMode::V1Only);
+}
+
+TEST(Options, LongFormsAndLastOneWins) {
+    const auto o = run_options({"--foreground", "--upstream=eth1", "--promisc", "--nopromisc",
+                                "--tunnelmode", "--notunnelmode", "--mld2only", "--user", "ecmh"});
+    EXPECT_TRUE(o.foreground);
+    EXPECT_EQ(o.upstream, "eth1");
+    EXPECT_FALSE(o.promiscuous);
+    EXPECT_FALSE(o.tunnel_mode);
+    EXPECT_EQ(o.mld_mode, MldMode::V2Only);
+    EXPECT_EQ(o.user, "ecmh");
+}
+
+TEST(Options, FastTimerProfile) {
+    // The conformance harness's fast profile (QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
+    const auto o = run_options({"--query-interval", "4s", "--query-response-interval", "1000ms",
+                                "--last-listener-query-interval", "0.3", "--unsolicited-report-interval",
+                                "500ms", "--robustness", "3"});
+    EXPECT_EQ(o.timers.query_interval, milliseconds{4000});
+    EXPECT_EQ(o.timers.query_response_interval, milliseconds{1000});
+    EXPECT_EQ(o.timers.last_listener_query_interval, milliseconds{300});
+    EXPECT_EQ(o.timers.unsolicited_report_interval, milliseconds{500});
+    EXPECT_EQ(o.timers.robustness, 3U);
+}
+
+TEST(Options, InterfaceSelectionPathsAndLimits) {
+    const auto o = run_options({"--interface", "eth1", "--interface", "eth2", "--exclude", "docker0",
+                                "--pidfile", "/tmp/e.pid", "--dumpfile", "/tmp/e.dump", "--max-groups",
+                                "100", "--max-sources", "7", "--no-ipv4"});
+    EXPECT_EQ(o.interfaces, (std::vector<std::string>{"eth1", "eth2"}));
+    EXPECT_EQ(o.excluded, (std::vector<std::string>{"docker0"}));
+    EXPECT_EQ(o.pid_file, "/tmp/e.pid");
+    EXPECT_EQ(o.dump_file, "/tmp/e.dump");
+    EXPECT_EQ(o.limits.max_groups_per_link, 100U);
+    EXPECT_EQ(o.limits.max_sources_per_group, 7U);
+    EXPECT_FALSE(o.ipv4);
+}
+
+TEST(Options, HelpAndVersionWinOverEverythingButErrors) {
+    EXPECT_EQ(parse({"-i", "eth0", "-h"}).command_line->action, Action::ShowHelp);
+    EXPECT_EQ(parse({"-V"}).command_line->action, Action::ShowVersion);
+    EXPECT_EQ(parse({"--version", "-1", "-2"}).command_line->action, Action::ShowVersion);
+    EXPECT_TRUE(parse({"-h", "--bogus"}).error.has_value());
+}
+
+TEST(Options, ErrorsNameTheOffendingArgument) {
+    const struct {
+        std::initializer_list<const char*> args;
+        const char* message;
+    } rows[] = {
+        {{"--bogus"}, "unknown or ambiguous option '--bogus'"},
+        {{"-x"}, "unknown or ambiguous option '-x'"},
+        {{"-i"}, "option '-i' needs an argument"},
+        {{"--upstream"}, "option '--upstream' needs an argument"},
+        {{"stray"}, "unexpected argument 'stray'"},
+        {{"-i", "eth0", "-i", "eth1"},
+         "option '-i' given twice ('eth0' and 'eth1'): ecmh has one upstream interface"},
+        {{"-i", "a-very-long-interface-name"},
+         "invalid value 'a-very-long-interface-name' for -i: expected an interface name"},
+        {{"--exclude", "eth0/1"}, "invalid value 'eth0/1' for --exclude: expected an interface name"},
+        {{"--robustness", "0"}, "invalid value '0' for --robustness: expected a whole number from 1 to 255"},
+        {{"--robustness", "2x"}, "invalid value '2x' for --robustness: expected a whole number from 1 to 255"},
+        {{"--max-groups", "-1"}, "invalid value '-1' for --max-groups: expected a whole number from 1 to 1000000"},
+        {{"-1", "-2"}, "options '-1' (--mld1only) and '-2' (--mld2only) exclude each other"},
+        {{"--no-ipv4", "--no-ipv6"}, "options '--no-ipv4' and '--no-ipv6' together leave nothing to do"},
+        {{"--query-interval", "5s", "--query-response-interval", "5s"},
+         "--query-response-interval must be less than --query-interval"},
+        {{"-i", "eth0", "--exclude", "eth0"}, "interface 'eth0' is both the upstream (-i) and excluded"},
+    };
+    for (const auto& row : rows) {
+        EXPECT_EQ(error_of(row.args), row.message);
+    }
+}
+
+TEST(Options, ParserCanRunRepeatedly) {
+    // getopt keeps global state; the parser must reset it on every call.
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(run_options({"-i", "eth0"}).upstream, "eth0");
+        EXPECT_TRUE(parse({"--bogus"}).error.has_value());
+    }
+}
+
+TEST(Duration, ParsesUnits) {
+    EXPECT_EQ(parse_duration("10"), milliseconds{10'000});
+    EXPECT_EQ(parse_duration("10s"), milliseconds{10'000});
+    EXPECT_EQ(parse_duration("0.3s"), milliseconds{300});
+    EXPECT_EQ(parse_duration("300ms"), milliseconds{300});
+    EXPECT_EQ(parse_duration("86400s"), milliseconds{86'400'000});
+    for (const char* bad : {"", "s", "ms", "-1", "+1", "1h", "1 s", "86401", "nan", "inf", "1e400"}) {
+        EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+    }
+}
+
+TEST(UsageText, ListsEveryOptionOnce) {
+    const auto text = usage_text("ecmh");
+    for (const char* flag : {"--upstream", "--foreground", "--user", "--promisc", "--nopromisc",
+                             "--tunnelmode", "--notunnelmode", "--mld1only", "--mld2only", "--verbose",
+                             "--version", "--help", "--pidfile", "--dumpfile", "--interface",
+                             "--exclude", "--robustness", "--query-interval"}) {
+        EXPECT_NE(text.find(flag), std::string::npos) << flag;
+    }
+    EXPECT_EQ(text.rfind("Usage: ecmh", 0), 0U);
+}
