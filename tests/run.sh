@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Builds ecmh and runs every test: the README's test command, and what CI runs.
+#
+#   sudo tests/run.sh            # installs build dependencies with apt-get if missing
+#
+# Two builds:
+#   build/ci     gcc, -Werror, ASan+UBSan: unit tests, golden tests, fuzz seed corpora
+#   build/fuzz   clang, libFuzzer targets: builds them and runs each seed corpus once
+# ECMH_JOBS (default: the number of CPUs) sets build parallelism.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${ECMH_JOBS:-$(nproc)}
+
+packages=(cmake ninja-build g++ clang libclang-rt-dev libgtest-dev libgmock-dev libpcap-dev
+          pkg-config iproute2 tcpdump python3-scapy)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== build/ci: gcc, -Werror, ASan+UBSan"
+cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=Debug -DECMH_WERROR=ON -DECMH_SANITIZE=ON >/dev/null
+cmake --build build/ci -j "$jobs"
+
+echo "== build/fuzz: clang libFuzzer targets"
+cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DECMH_WERROR=ON -DECMH_SANITIZE=ON -DECMH_FUZZ=ON -DECMH_BUILD_TESTS=ON >/dev/null
+cmake --build build/fuzz -j "$jobs" --target $(cd tests/fuzz && ls *_fuzz.cpp | sed 's/\.cpp$//')
+(cd build/fuzz && ctest -L fuzz-corpus --output-on-failure -j "$jobs")
+
+echo "== tests (build/ci)"
+cd build/ci
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --output-on-failure -j "$jobs"
