@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ecmh/proto/protocol_variables.hpp"
+
 namespace ecmh::app {
 
 // sysexits(3) codes, as the issue tracker and init scripts expect them.
@@ -30,15 +32,6 @@ enum class MldMode : std::uint8_t {
     V2Only, // -2: MLDv2 only; MLDv1 reports ignored (not RFC-compliant, as ecmh said)
 };
 
-// Protocol variables (RFC 3810 §9, RFC 3376 §8). Defaults are the RFCs'.
-struct ProtocolTimers {
-    std::uint32_t robustness = 2;
-    std::chrono::milliseconds query_interval{125'000};
-    std::chrono::milliseconds query_response_interval{10'000};
-    std::chrono::milliseconds last_listener_query_interval{1'000};
-    // For ecmh's own upstream reports; RFC default 1 s for MLDv2/IGMPv3.
-    std::chrono::milliseconds unsolicited_report_interval{1'000};
-};
 
 struct Limits {
     std::uint32_t max_groups_per_link = 4096;
@@ -61,7 +54,7 @@ struct Options {
     // upstream) are used; `excluded` are never used.
     std::vector<std::string> interfaces;
     std::vector<std::string> excluded;
-    ProtocolTimers timers;
+    proto::ProtocolVariables timers; // RFC defaults
     Limits limits;
 };
 

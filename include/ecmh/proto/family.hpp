@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The two address families as traits, so that one implementation of each state machine
+// serves MLD (IPv6) and IGMP (IPv4): RFC 3810 §7.4 and RFC 3376 §6.4 are the same
+// algebra over different addresses.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "ecmh/net/ipv4_address.hpp"
+#include "ecmh/net/ipv6_address.hpp"
+
+namespace ecmh::proto {
+
+// What a group address in a report is to ecmh (conformance items 26, 32, M8).
+enum class GroupClass : std::uint8_t {
+    Trackable,    // ecmh keeps listener state, reports it upstream and forwards it
+    LinkScope,    // scope 0–2 / 224.0.0.0/24: normal on every link, never tracked
+    NotMulticast, // a unicast "group": dropped and counted
+    Reserved,     // ff0X:: (RFC 4291 §2.7.1), ff3X::0–3fff:ffff (RFC 4607 §1): dropped, counted
+};
+
+struct Ipv6Family {
+    using Address = net::Ipv6Address;
+    static constexpr std::string_view kProtocolName = "MLD";
+
+    [[nodiscard]] static GroupClass classify_group(const Address& group);
+    // ff3x::/32 (RFC 4607 §1: "treat all of FF3x::/32 as SSM").
+    [[nodiscard]] static bool is_ssm(const Address& group) { return group.is_ssm(); }
+    // A source in a record must be a unicast address that could send (RFC 3810 §5.2.9);
+    // multicast, ::, ::1 are ignored.
+    [[nodiscard]] static bool is_valid_source(const Address& source);
+};
+
+struct Ipv4Family {
+    using Address = net::Ipv4Address;
+    static constexpr std::string_view kProtocolName = "IGMP";
+
+    [[nodiscard]] static GroupClass classify_group(Address group);
+    [[nodiscard]] static bool is_ssm(Address group) { return group.is_ssm(); } // 232/8
+    // RFC 1812 §5.3.7: not 0/8, 127/8, multicast, class E or broadcast.
+    [[nodiscard]] static bool is_valid_source(Address source);
+};
+
+} // namespace ecmh::proto

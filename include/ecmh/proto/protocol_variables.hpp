@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The protocol variables of RFC 3810 §9 / RFC 3376 §8 and every interval derived from
+// them. Only the five configurable values are stored; the rest are computed, so they
+// can never disagree.
+//
+//   MALI / GMI   = RV·QI + QRI            Multicast Address Listening / Group Membership
+//   OQPT         = RV·QI + QRI/2          Other Querier Present
+//   SQI          = QI/4,  SQC = RV        Startup Query Interval / Count
+//   LLQC         = RV,    LLQT = LLQI·LLQC  Last Listener Query Count / Time
+//   OVHPT        = RV·QI + QRI            Older Version Host Present (router, per group)
+//   OVQPT        = RV·QI(last query) + QRI  Older Version Querier Present (host)
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "ecmh/proto/time.hpp"
+
+namespace ecmh::proto {
+
+struct ProtocolVariables {
+    std::uint32_t robustness = 2;
+    std::chrono::milliseconds query_interval{125'000};
+    std::chrono::milliseconds query_response_interval{10'000};
+    std::chrono::milliseconds last_listener_query_interval{1'000};
+    // The host side's Unsolicited Report Interval for ecmh's own upstream reports
+    // (RFC 3810 §9.11: 1 s for MLDv2; RFC 3376 §8.11: 1 s for IGMPv3).
+    std::chrono::milliseconds unsolicited_report_interval{1'000};
+
+    [[nodiscard]] constexpr Duration listener_interval() const { // MALI, GMI
+        return Duration{robustness * query_interval + query_response_interval};
+    }
+    [[nodiscard]] constexpr Duration other_querier_present_interval() const { // OQPT
+        return Duration{robustness * query_interval} + Duration{query_response_interval} / 2;
+    }
+    [[nodiscard]] constexpr Duration startup_query_interval() const { // SQI
+        return Duration{query_interval} / 4;
+    }
+    [[nodiscard]] constexpr std::uint32_t startup_query_count() const { return robustness; }
+    [[nodiscard]] constexpr std::uint32_t last_listener_query_count() const { return robustness; }
+    [[nodiscard]] constexpr Duration last_listener_query_time() const { // LLQT
+        return Duration{last_listener_query_interval * robustness};
+    }
+    [[nodiscard]] constexpr Duration older_version_host_present_interval() const { // OVHPT
+        return listener_interval();
+    }
+    // OVQPT for a querier whose last query said `querier_qi` (0 = not given: use ours).
+    [[nodiscard]] constexpr Duration
+    older_version_querier_present_interval(std::chrono::milliseconds querier_qi) const {
+        const auto qi = querier_qi.count() > 0 ? querier_qi : query_interval;
+        return Duration{robustness * qi + query_response_interval};
+    }
+};
+
+// The conformance harness's fast profile (RV 2, QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
+[[nodiscard]] constexpr ProtocolVariables fast_test_profile() {
+    ProtocolVariables v;
+    v.query_interval = std::chrono::milliseconds{4'000};
+    v.query_response_interval = std::chrono::milliseconds{1'000};
+    v.last_listener_query_interval = std::chrono::milliseconds{300};
+    v.unsolicited_report_interval = std::chrono::milliseconds{500};
+    return v;
+}
+
+} // namespace ecmh::proto

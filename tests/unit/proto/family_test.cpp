@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <gtest/gtest.h>
+
+#include "ecmh/proto/family.hpp"
+#include "ecmh/proto/protocol_variables.hpp"
+#include "ecmh/proto/source_set.hpp"
+
+using namespace ecmh::proto;
+using ecmh::net::Ipv4Address;
+using ecmh::net::Ipv6Address;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(Ipv6Family, ClassifiesGroupsAsConformanceItem26Says) {
+    const struct {
+        const char* group;
+        GroupClass expected;
+    } rows[] = {
+        {"ff0e::1:2", GroupClass::Trackable},     {"ff05::abcd:1234", GroupClass::Trackable},
+        {"ff0f::1", GroupClass::Trackable},       {"ff03::1", GroupClass::Trackable},
+        {"ff3e::8000:1", GroupClass::Trackable},  {"ff3e::4000:1", GroupClass::Trackable},
+        {"ff1e::1", GroupClass::Trackable},       {"ff02::1", GroupClass::LinkScope},
+        {"ff02::16", GroupClass::LinkScope},      {"ff02::1:ff00:a", GroupClass::LinkScope},
+        {"ff01::5", GroupClass::LinkScope},       {"ff00::9", GroupClass::LinkScope},
+        {"ff12::1", GroupClass::LinkScope},       {"ff32::8000:1", GroupClass::LinkScope},
+        {"2001:db8::1", GroupClass::NotMulticast}, {"::", GroupClass::NotMulticast},
+        {"fe80::1", GroupClass::NotMulticast},    {"::ffff:239.1.1.1", GroupClass::NotMulticast},
+        {"ff05::", GroupClass::Reserved},         {"ff0e::", GroupClass::Reserved},
+        {"ff3e::1", GroupClass::Reserved},        {"ff3e::3fff:ffff", GroupClass::Reserved},
+    };
+    for (const auto& r : rows) {
+        EXPECT_EQ(Ipv6Family::classify_group(*Ipv6Address::parse(r.group)), r.expected) << r.group;
+    }
+}
+
+TEST(Ipv6Family, ValidSources) {
+    EXPECT_TRUE(Ipv6Family::is_valid_source(*Ipv6Address::parse("2001:db8:1::1")));
+    EXPECT_FALSE(Ipv6Family::is_valid_source(*Ipv6Address::parse("::")));
+    EXPECT_FALSE(Ipv6Family::is_valid_source(*Ipv6Address::parse("::1")));
+    EXPECT_FALSE(Ipv6Family::is_valid_source(*Ipv6Address::parse("ff0e::1")));
+}
+
+TEST(Ipv4Family, ClassifiesGroupsAndSources) {
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("239.2.2.2")), GroupClass::Trackable);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.1.1")), GroupClass::Trackable);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("232.1.1.1")), GroupClass::Trackable);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.0.1")), GroupClass::LinkScope);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.0.251")), GroupClass::LinkScope);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("10.0.0.1")), GroupClass::NotMulticast);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("240.0.0.1")), GroupClass::NotMulticast);
+    EXPECT_TRUE(Ipv4Family::is_ssm(*Ipv4Address::parse("232.1.1.1")));
+    EXPECT_TRUE(Ipv4Family::is_valid_source(*Ipv4Address::parse("192.0.2.101")));
+    for (const char* bad : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.5", "240.0.0.1", "255.255.255.255"}) {
+        EXPECT_FALSE(Ipv4Family::is_valid_source(*Ipv4Address::parse(bad))) << bad;
+    }
+}
+
+TEST(SourceSet, AlgebraOfTheRfcTables) {
+    using S = SourceSet<Ipv4Address>;
+    const auto a = *Ipv4Address::parse("192.0.2.1");
+    const auto b = *Ipv4Address::parse("192.0.2.2");
+    const auto c = *Ipv4Address::parse("192.0.2.3");
+    const S ab{b, a, a};
+    const S bc{c, b};
+    EXPECT_EQ(ab.size(), 2U);
+    EXPECT_EQ(ab + bc, (S{a, b, c}));
+    EXPECT_EQ(ab * bc, (S{b}));
+    EXPECT_EQ(ab - bc, (S{a}));
+    EXPECT_TRUE((ab * S{c}).empty());
+    S s;
+    s.insert(c);
+    s.insert(a);
+    s.insert(c);
+    EXPECT_EQ(s, (S{a, c}));
+    EXPECT_EQ(*s.begin(), a); // sorted
+    s.erase(a);
+    EXPECT_FALSE(s.contains(a));
+    EXPECT_TRUE(s.contains(c));
+}
+
+TEST(ProtocolVariables, DerivedIntervalsAtRfcDefaults) {
+    const ProtocolVariables v;
+    EXPECT_EQ(v.listener_interval(), seconds{260});              // MALI / GMI
+    EXPECT_EQ(v.other_querier_present_interval(), seconds{255}); // OQPT
+    EXPECT_EQ(v.startup_query_interval(), milliseconds{31'250}); // SQI
+    EXPECT_EQ(v.startup_query_count(), 2U);
+    EXPECT_EQ(v.last_listener_query_count(), 2U);
+    EXPECT_EQ(v.last_listener_query_time(), seconds{2});
+    EXPECT_EQ(v.older_version_host_present_interval(), seconds{260});
+    EXPECT_EQ(v.older_version_querier_present_interval(milliseconds{0}), seconds{260});
+    EXPECT_EQ(v.older_version_querier_present_interval(seconds{60}), seconds{130});
+}
+
+TEST(ProtocolVariables, FastProfileMatchesTheHarness) {
+    const auto v = fast_test_profile();
+    EXPECT_EQ(v.listener_interval(), seconds{9});
+    EXPECT_EQ(v.other_querier_present_interval(), milliseconds{8'500});
+    EXPECT_EQ(v.startup_query_interval(), seconds{1});
+    EXPECT_EQ(v.last_listener_query_time(), milliseconds{600});
+}
