@@ -23,6 +23,8 @@ enum class GroupClass : std::uint8_t {
 struct Ipv6Family {
     using Address = net::Ipv6Address;
     static constexpr std::string_view kProtocolName = "MLD";
+    // Versions: 1 = MLDv1 (RFC 2710), 2 = MLDv2 (RFC 3810).
+    static constexpr std::uint8_t kNewestVersion = 2;
 
     [[nodiscard]] static GroupClass classify_group(const Address& group);
     // ff3x::/32 (RFC 4607 §1: "treat all of FF3x::/32 as SSM").
@@ -35,6 +37,8 @@ struct Ipv6Family {
 struct Ipv4Family {
     using Address = net::Ipv4Address;
     static constexpr std::string_view kProtocolName = "IGMP";
+    // Versions: 1 (RFC 1112), 2 (RFC 2236), 3 (RFC 3376).
+    static constexpr std::uint8_t kNewestVersion = 3;
 
     [[nodiscard]] static GroupClass classify_group(Address group);
     [[nodiscard]] static bool is_ssm(Address group) { return group.is_ssm(); } // 232/8

@@ -98,3 +98,38 @@ TEST(ProtocolVariables, FastProfileMatchesTheHarness) {
     EXPECT_EQ(v.startup_query_interval(), seconds{1});
     EXPECT_EQ(v.last_listener_query_time(), milliseconds{600});
 }
+
+#include "ecmh/proto/membership.hpp"
+#include "ecmh/proto/random.hpp"
+
+TEST(MembershipState, AdmitsPerFilterMode) {
+    const auto s1 = *Ipv4Address::parse("192.0.2.101");
+    const auto s2 = *Ipv4Address::parse("192.0.2.102");
+    MembershipState<Ipv4Address> include{FilterMode::Include, {s1}};
+    MembershipState<Ipv4Address> exclude{FilterMode::Exclude, {s1}};
+    EXPECT_TRUE(include.admits(s1));
+    EXPECT_FALSE(include.admits(s2));
+    EXPECT_FALSE(exclude.admits(s1));
+    EXPECT_TRUE(exclude.admits(s2));
+    EXPECT_TRUE((MembershipState<Ipv4Address>{}.is_empty()));
+    EXPECT_FALSE((MembershipState<Ipv4Address>{FilterMode::Exclude, {}}.is_empty()));
+}
+
+TEST(Random, DelaysStayInsideTheOpenClosedRange) {
+    Random r{42};
+    const Duration max{1000};
+    bool saw_low = false;
+    bool saw_high = false;
+    for (int i = 0; i < 20000; ++i) {
+        const auto d = r.delay_up_to(max);
+        ASSERT_GT(d.count(), 0);
+        ASSERT_LE(d, max);
+        saw_low = saw_low || d.count() < 100;
+        saw_high = saw_high || d.count() > 900;
+    }
+    EXPECT_TRUE(saw_low && saw_high); // spread over the range, not stuck
+    EXPECT_EQ(r.delay_up_to(Duration{0}), Duration{1});
+    Random a{7};
+    Random b{7};
+    EXPECT_EQ(a.next(), b.next()); // reproducible from the seed
+}
