@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // ecmh: options → (open everything privileged → drop privileges → run the loop).
+#include "ecmh/app/options.hpp"
+
 #include <cstdio>
 #include <string>
 #include <string_view>
-
-#include "ecmh/app/options.hpp"
 
 namespace {
 
@@ -26,9 +26,14 @@ int main(int argc, char* argv[]) {
         return kExitUsage;
     }
     switch (parsed.command_line->action) {
-    case Action::ShowHelp: std::fputs(usage_text(program).c_str(), stdout); return kExitOk;
-    case Action::ShowVersion: std::fputs(version_text().c_str(), stdout); return kExitOk;
-    case Action::Run: break;
+    case Action::ShowHelp:
+        std::fputs(usage_text(program).c_str(), stdout);
+        return kExitOk;
+    case Action::ShowVersion:
+        std::fputs(version_text().c_str(), stdout);
+        return kExitOk;
+    case Action::Run:
+        break;
     }
     // The daemon (capture, protocol engine, poll loop) is built in later steps; until
     // then ecmh says so instead of pretending to run.

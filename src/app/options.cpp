@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/options.hpp"
 
-#include <getopt.h>
+#include "ecmh/version.hpp"
 
 #include <charconv>
 #include <cstring>
-
-#include "ecmh/version.hpp"
+#include <getopt.h>
 
 namespace ecmh::app {
 namespace {
@@ -77,7 +76,8 @@ std::string option_name(int code, int long_index) {
     return "?";
 }
 
-std::optional<std::uint32_t> parse_uint(std::string_view text, std::uint32_t min, std::uint32_t max) {
+std::optional<std::uint32_t> parse_uint(std::string_view text, std::uint32_t min,
+                                        std::uint32_t max) {
     std::uint32_t value = 0;
     const auto* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -167,30 +167,39 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
         }
         const std::string_view arg = optarg != nullptr ? optarg : "";
         const std::string name = option_name(c, long_index);
-        const auto duration = [&](milliseconds& out, milliseconds min) -> std::optional<UsageError> {
+        const auto duration = [&](milliseconds& out,
+                                  milliseconds min) -> std::optional<UsageError> {
             const auto d = parse_duration(arg);
             if (!d || *d < min) {
-                return bad_value(name, arg, "a duration such as 10s, 0.3s or 300ms, at least " +
-                                                std::to_string(min.count()) + "ms");
+                return bad_value(name, arg,
+                                 "a duration such as 10s, 0.3s or 300ms, at least " +
+                                     std::to_string(min.count()) + "ms");
             }
             out = *d;
             return std::nullopt;
         };
         std::optional<UsageError> error;
         switch (c) {
-        case 'f': o.foreground = true; break;
+        case 'f':
+            o.foreground = true;
+            break;
         case 'i':
             if (!valid_interface_name(arg)) {
                 error = bad_value(name, arg, "an interface name");
             } else if (o.upstream && *o.upstream != arg) {
-                error = UsageError{"option '" + name + "' given twice ('" + *o.upstream + "' and '" +
-                                   std::string(arg) + "'): ecmh has one upstream interface"};
+                error =
+                    UsageError{"option '" + name + "' given twice ('" + *o.upstream + "' and '" +
+                               std::string(arg) + "'): ecmh has one upstream interface"};
             } else {
                 o.upstream = std::string(arg);
             }
             break;
-        case 'p': o.promiscuous = true; break;
-        case 'P': o.promiscuous = false; break;
+        case 'p':
+            o.promiscuous = true;
+            break;
+        case 'P':
+            o.promiscuous = false;
+            break;
         case 'u':
             if (arg.empty()) {
                 error = bad_value(name, arg, "a user name");
@@ -198,13 +207,27 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
                 o.user = std::string(arg);
             }
             break;
-        case 't': o.tunnel_mode = true; break;
-        case 'T': o.tunnel_mode = false; break;
-        case 'v': ++o.verbosity; break;
-        case 'V': version = true; break;
-        case '1': mld1 = true; break;
-        case '2': mld2 = true; break;
-        case 'h': help = true; break;
+        case 't':
+            o.tunnel_mode = true;
+            break;
+        case 'T':
+            o.tunnel_mode = false;
+            break;
+        case 'v':
+            ++o.verbosity;
+            break;
+        case 'V':
+            version = true;
+            break;
+        case '1':
+            mld1 = true;
+            break;
+        case '2':
+            mld2 = true;
+            break;
+        case 'h':
+            help = true;
+            break;
         case kPidFile:
         case kDumpFile:
             if (arg.empty()) {
@@ -221,8 +244,12 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
                 (c == kInterface ? o.interfaces : o.excluded).emplace_back(arg);
             }
             break;
-        case kNoIpv4: o.ipv4 = false; break;
-        case kNoIpv6: o.ipv6 = false; break;
+        case kNoIpv4:
+            o.ipv4 = false;
+            break;
+        case kNoIpv6:
+            o.ipv6 = false;
+            break;
         case kRobustness:
             // RFC 3810 §9.1: MUST NOT be 0, SHOULD NOT be 1; above 7 is sent as QRV 0.
             if (const auto v = parse_uint(arg, 1, 255)) {
@@ -231,7 +258,9 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
                 error = bad_value(name, arg, "a whole number from 1 to 255");
             }
             break;
-        case kQueryInterval: error = duration(o.timers.query_interval, milliseconds{1000}); break;
+        case kQueryInterval:
+            error = duration(o.timers.query_interval, milliseconds{1000});
+            break;
         case kQueryResponseInterval:
             error = duration(o.timers.query_response_interval, milliseconds{100});
             break;
@@ -244,7 +273,8 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
         case kMaxGroups:
         case kMaxSources:
             if (const auto v = parse_uint(arg, 1, 1'000'000)) {
-                (c == kMaxGroups ? o.limits.max_groups_per_link : o.limits.max_sources_per_group) = *v;
+                (c == kMaxGroups ? o.limits.max_groups_per_link : o.limits.max_sources_per_group) =
+                    *v;
             } else {
                 error = bad_value(name, arg, "a whole number from 1 to 1000000");
             }

@@ -44,8 +44,7 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> data) {
 }
 
 ChecksumAccumulator ipv6_pseudo_header(const Ipv6Address& source, const Ipv6Address& destination,
-                                       std::uint32_t upper_layer_length,
-                                       std::uint8_t next_header) {
+                                       std::uint32_t upper_layer_length, std::uint8_t next_header) {
     ChecksumAccumulator acc;
     acc.add(source.bytes());
     acc.add(destination.bytes());

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/net/ipv6_address.hpp"
 
+#include "ecmh/net/ipv4_address.hpp"
+
 #include <algorithm>
 #include <cstring>
-
-#include "ecmh/net/ipv4_address.hpp"
 
 namespace ecmh::net {
 namespace {
@@ -177,11 +177,13 @@ bool Ipv6Address::is_link_local_unicast() const {
 
 bool Ipv6Address::is_link_local_fe80_64() const {
     return bytes_[0] == 0xfe && bytes_[1] == 0x80 &&
-           std::all_of(bytes_.begin() + 2, bytes_.begin() + 8, [](std::uint8_t b) { return b == 0; });
+           std::all_of(bytes_.begin() + 2, bytes_.begin() + 8,
+                       [](std::uint8_t b) { return b == 0; });
 }
 
 bool Ipv6Address::is_v4_mapped() const {
-    return std::all_of(bytes_.begin(), bytes_.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
+    return std::all_of(bytes_.begin(), bytes_.begin() + 10,
+                       [](std::uint8_t b) { return b == 0; }) &&
            bytes_[10] == 0xff && bytes_[11] == 0xff;
 }
 
@@ -192,8 +194,8 @@ bool Ipv6Address::is_ssm() const {
 
 } // namespace ecmh::net
 
-std::size_t std::hash<ecmh::net::Ipv6Address>::operator()(
-    const ecmh::net::Ipv6Address& a) const noexcept {
+std::size_t
+std::hash<ecmh::net::Ipv6Address>::operator()(const ecmh::net::Ipv6Address& a) const noexcept {
     // FNV-1a over the bytes: cheap, and group addresses differ mostly in the low bytes.
     std::uint64_t h = 1469598103934665603ULL;
     for (const auto b : a.bytes()) {

@@ -19,7 +19,8 @@ GroupClass Ipv6Family::classify_group(const Address& group) {
         return GroupClass::Reserved;
     }
     // ff3X::/96 group IDs 0–3fff:ffff are "invalid IPv6 SSM addresses" (RFC 4607 §1).
-    if (group.is_ssm() && std::all_of(b.begin() + 2, b.begin() + 12, [](std::uint8_t x) { return x == 0; }) &&
+    if (group.is_ssm() &&
+        std::all_of(b.begin() + 2, b.begin() + 12, [](std::uint8_t x) { return x == 0; }) &&
         b[12] < 0x40) {
         return GroupClass::Reserved;
     }

@@ -4,7 +4,9 @@
 namespace ecmh::proto {
 namespace {
 
-constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 // splitmix64 spreads any seed (even 0) over the whole state.
 std::uint64_t splitmix(std::uint64_t& x) {

@@ -9,9 +9,12 @@ namespace {
 
 net::Expected<NetworkProtocol, ParseError> protocol_from_ethertype(std::uint16_t ethertype) {
     switch (ethertype) {
-    case kEtherTypeIpv6: return NetworkProtocol::Ipv6;
-    case kEtherTypeIpv4: return NetworkProtocol::Ipv4;
-    default: return net::unexpected(ParseError::UnknownEtherType);
+    case kEtherTypeIpv6:
+        return NetworkProtocol::Ipv6;
+    case kEtherTypeIpv4:
+        return NetworkProtocol::Ipv4;
+    default:
+        return net::unexpected(ParseError::UnknownEtherType);
     }
 }
 
@@ -50,9 +53,14 @@ net::Expected<LinkFrame, ParseError> parse_raw(std::span<const std::uint8_t> fra
     }
     LinkFrame out;
     switch (frame[0] >> 4) {
-    case 6: out.protocol = NetworkProtocol::Ipv6; break;
-    case 4: out.protocol = NetworkProtocol::Ipv4; break;
-    default: return net::unexpected(ParseError::BadVersion);
+    case 6:
+        out.protocol = NetworkProtocol::Ipv6;
+        break;
+    case 4:
+        out.protocol = NetworkProtocol::Ipv4;
+        break;
+    default:
+        return net::unexpected(ParseError::BadVersion);
     }
     out.payload = frame;
     return out;
@@ -81,9 +89,12 @@ net::Expected<LinkFrame, ParseError> parse_linux_sll(std::span<const std::uint8_
 net::Expected<LinkFrame, ParseError> parse_link_frame(LinkType type,
                                                       std::span<const std::uint8_t> frame) {
     switch (type) {
-    case LinkType::Ethernet: return parse_ethernet(frame);
-    case LinkType::Raw: return parse_raw(frame);
-    case LinkType::LinuxSll: return parse_linux_sll(frame);
+    case LinkType::Ethernet:
+        return parse_ethernet(frame);
+    case LinkType::Raw:
+        return parse_raw(frame);
+    case LinkType::LinuxSll:
+        return parse_linux_sll(frame);
     }
     return net::unexpected(ParseError::UnknownEtherType);
 }

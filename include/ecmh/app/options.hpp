@@ -5,6 +5,8 @@
 // daemon sees only validated values.
 #pragma once
 
+#include "ecmh/proto/protocol_variables.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -12,26 +14,23 @@
 #include <string_view>
 #include <vector>
 
-#include "ecmh/proto/protocol_variables.hpp"
-
 namespace ecmh::app {
 
 // sysexits(3) codes, as the issue tracker and init scripts expect them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 64;       // EX_USAGE
-inline constexpr int kExitUnavailable = 69; // EX_UNAVAILABLE
-inline constexpr int kExitSoftware = 70;    // EX_SOFTWARE
-inline constexpr int kExitOsError = 71;     // EX_OSERR
-inline constexpr int kExitCantCreate = 73;  // EX_CANTCREAT
+inline constexpr int kExitUsage = 64;        // EX_USAGE
+inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE
+inline constexpr int kExitSoftware = 70;     // EX_SOFTWARE
+inline constexpr int kExitOsError = 71;      // EX_OSERR
+inline constexpr int kExitCantCreate = 73;   // EX_CANTCREAT
 inline constexpr int kExitNoPermission = 77; // EX_NOPERM
-inline constexpr int kExitConfig = 78;      // EX_CONFIG
+inline constexpr int kExitConfig = 78;       // EX_CONFIG
 
 enum class MldMode : std::uint8_t {
     Auto,   // MLDv2 with per-group MLDv1 compatibility (RFC 3810 §8) — recommended
     V1Only, // -1: act as an MLDv1-only router and host
     V2Only, // -2: MLDv2 only; MLDv1 reports ignored (not RFC-compliant, as ecmh said)
 };
-
 
 struct Limits {
     std::uint32_t max_groups_per_link = 4096;

@@ -19,7 +19,9 @@ public:
 
     [[nodiscard]] constexpr bool ok() const { return ok_; }
     [[nodiscard]] constexpr std::size_t offset() const { return offset_; }
-    [[nodiscard]] constexpr std::size_t remaining() const { return ok_ ? data_.size() - offset_ : 0; }
+    [[nodiscard]] constexpr std::size_t remaining() const {
+        return ok_ ? data_.size() - offset_ : 0;
+    }
     [[nodiscard]] constexpr bool has(std::size_t n) const { return ok_ && n <= remaining(); }
 
     constexpr std::uint8_t u8() {

@@ -55,6 +55,9 @@ public:
         }
     }
 
+    // Marks the packet as unbuildable (a caller's argument made it impossible).
+    constexpr void fail() { ok_ = false; }
+
     // Overwrite a 16-bit field already written (lengths and checksums known only at
     // the end). Fails the writer if the field is not inside what was written.
     constexpr void patch_u16(std::size_t at, std::uint16_t v) {

@@ -4,11 +4,11 @@
 // IPv4 header use none.
 #pragma once
 
+#include "ecmh/net/ipv6_address.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
-
-#include "ecmh/net/ipv6_address.hpp"
 
 namespace ecmh::net {
 

@@ -3,6 +3,9 @@
 // (RFC 2464 §7 for IPv6, RFC 1112 §6.4 for IPv4).
 #pragma once
 
+#include "ecmh/net/ipv4_address.hpp"
+#include "ecmh/net/ipv6_address.hpp"
+
 #include <array>
 #include <compare>
 #include <cstdint>
@@ -10,9 +13,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
-#include "ecmh/net/ipv4_address.hpp"
-#include "ecmh/net/ipv6_address.hpp"
 
 namespace ecmh::net {
 

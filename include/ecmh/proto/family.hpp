@@ -4,11 +4,11 @@
 // algebra over different addresses.
 #pragma once
 
-#include <cstdint>
-#include <string_view>
-
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
+
+#include <cstdint>
+#include <string_view>
 
 namespace ecmh::proto {
 

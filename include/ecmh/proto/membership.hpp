@@ -4,11 +4,11 @@
 // arrives in a report or leaves in one.
 #pragma once
 
-#include <cstdint>
-#include <string_view>
-
 #include "ecmh/proto/source_set.hpp"
 #include "ecmh/wire/group_record.hpp"
+
+#include <cstdint>
+#include <string_view>
 
 namespace ecmh::proto {
 

@@ -11,10 +11,10 @@
 //   OVQPT        = RV·QI(last query) + QRI  Older Version Querier Present (host)
 #pragma once
 
+#include "ecmh/proto/time.hpp"
+
 #include <chrono>
 #include <cstdint>
-
-#include "ecmh/proto/time.hpp"
 
 namespace ecmh::proto {
 

@@ -4,11 +4,11 @@
 // older-version querier detection). The wire layer has already validated it.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-
 #include "ecmh/proto/source_set.hpp"
 #include "ecmh/proto/time.hpp"
+
+#include <chrono>
+#include <cstdint>
 
 namespace ecmh::proto {
 
@@ -19,9 +19,9 @@ struct ReceivedQuery {
     Address source;
     Address group{}; // unspecified (:: / 0.0.0.0) for a General Query
     SourceSet<Address> sources;
-    Duration max_response{0};           // decoded Maximum Response Code / Delay
-    bool suppress_router_side = false;  // S flag
-    std::uint8_t robustness = 0;        // QRV; 0 = not given (or > 7)
+    Duration max_response{0};                    // decoded Maximum Response Code / Delay
+    bool suppress_router_side = false;           // S flag
+    std::uint8_t robustness = 0;                 // QRV; 0 = not given (or > 7)
     std::chrono::milliseconds query_interval{0}; // decoded QQIC; 0 = not given
 
     [[nodiscard]] bool is_general() const { return group == Address{}; }

@@ -3,9 +3,9 @@
 // tests can pin it. The daemon seeds it from the OS once; the core never asks the OS.
 #pragma once
 
-#include <cstdint>
-
 #include "ecmh/proto/time.hpp"
+
+#include <cstdint>
 
 namespace ecmh::proto {
 

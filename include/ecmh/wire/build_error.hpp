@@ -9,18 +9,22 @@
 namespace ecmh::wire {
 
 enum class BuildError : std::uint8_t {
-    BufferTooSmall,   // the caller's buffer cannot hold the packet
-    MtuTooSmall,      // not even one record/header fits the given MTU
-    TooManySources,   // a query's source list does not fit the MTU
-    InvalidArgument,  // e.g. a non-multicast group, a non-link-local MLD source
+    BufferTooSmall,  // the caller's buffer cannot hold the packet
+    MtuTooSmall,     // not even one record/header fits the given MTU
+    TooManySources,  // a query's source list does not fit the MTU
+    InvalidArgument, // e.g. a non-multicast group, a non-link-local MLD source
 };
 
 [[nodiscard]] constexpr std::string_view to_string(BuildError e) {
     switch (e) {
-    case BuildError::BufferTooSmall: return "buffer-too-small";
-    case BuildError::MtuTooSmall: return "mtu-too-small";
-    case BuildError::TooManySources: return "too-many-sources";
-    case BuildError::InvalidArgument: return "invalid-argument";
+    case BuildError::BufferTooSmall:
+        return "buffer-too-small";
+    case BuildError::MtuTooSmall:
+        return "mtu-too-small";
+    case BuildError::TooManySources:
+        return "too-many-sources";
+    case BuildError::InvalidArgument:
+        return "invalid-argument";
     }
     return "unknown";
 }

@@ -3,11 +3,11 @@
 // name. Code elsewhere names these constants instead of repeating numbers.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
+
+#include <cstddef>
+#include <cstdint>
 
 namespace ecmh::wire {
 
@@ -40,7 +40,7 @@ inline constexpr std::size_t kIpv6HeaderSize = 40;
 inline constexpr std::size_t kMaxExtensionHeaders = 8;
 inline constexpr std::uint8_t kOptionPad1 = 0x00;
 inline constexpr std::uint8_t kOptionPadN = 0x01;
-inline constexpr std::uint8_t kOptionRouterAlert = 0x05; // RFC 2711
+inline constexpr std::uint8_t kOptionRouterAlert = 0x05;  // RFC 2711
 inline constexpr std::uint8_t kOptionJumboPayload = 0xc2; // RFC 2675
 inline constexpr std::uint16_t kRouterAlertMld = 0;       // RFC 2711 §2.1
 
@@ -69,12 +69,12 @@ inline constexpr std::uint8_t kIgmpV2Leave = 0x17;
 inline constexpr std::uint8_t kIgmpV3Report = 0x22;
 
 // Message sizes.
-inline constexpr std::size_t kMldV1Size = 24;           // RFC 2710 §3
-inline constexpr std::size_t kMldV2QueryMinSize = 28;   // RFC 3810 §5.1
+inline constexpr std::size_t kMldV1Size = 24;         // RFC 2710 §3
+inline constexpr std::size_t kMldV2QueryMinSize = 28; // RFC 3810 §5.1
 inline constexpr std::size_t kMldV2ReportHeaderSize = 8;
 inline constexpr std::size_t kMldV2RecordHeaderSize = 20;
-inline constexpr std::size_t kIgmpV12Size = 8;          // RFC 2236 §2
-inline constexpr std::size_t kIgmpV3QueryMinSize = 12;  // RFC 3376 §4.1
+inline constexpr std::size_t kIgmpV12Size = 8;         // RFC 2236 §2
+inline constexpr std::size_t kIgmpV3QueryMinSize = 12; // RFC 3376 §4.1
 inline constexpr std::size_t kIgmpV3ReportHeaderSize = 8;
 inline constexpr std::size_t kIgmpV3RecordHeaderSize = 8;
 
@@ -83,12 +83,14 @@ inline constexpr std::size_t kIgmpV3RecordHeaderSize = 8;
 inline constexpr std::uint32_t kIgmpV1MaxResponseTenths = 100;
 
 // Well-known groups.
-inline constexpr net::Ipv6Address kAllNodes{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}};
-inline constexpr net::Ipv6Address kAllRouters{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02}};
+inline constexpr net::Ipv6Address kAllNodes{
+    {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}};
+inline constexpr net::Ipv6Address kAllRouters{
+    {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02}};
 inline constexpr net::Ipv6Address kAllMldv2Routers{
     {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16}};
-inline constexpr net::Ipv4Address kAllSystems{0xe0000001U};      // 224.0.0.1
-inline constexpr net::Ipv4Address kAllRoutersV4{0xe0000002U};    // 224.0.0.2
+inline constexpr net::Ipv4Address kAllSystems{0xe0000001U};       // 224.0.0.1
+inline constexpr net::Ipv4Address kAllRoutersV4{0xe0000002U};     // 224.0.0.2
 inline constexpr net::Ipv4Address kAllIgmpv3Routers{0xe0000016U}; // 224.0.0.22
 
 } // namespace ecmh::wire

@@ -3,28 +3,30 @@
 // packed list of source addresses.
 #pragma once
 
+#include "ecmh/net/ipv4_address.hpp"
+#include "ecmh/net/ipv6_address.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <span>
 #include <string_view>
 
-#include "ecmh/net/ipv4_address.hpp"
-#include "ecmh/net/ipv6_address.hpp"
-
 namespace ecmh::wire {
 
 // Multicast Address Record / Group Record types (RFC 3810 §5.2.12, RFC 3376 §4.2.12).
 enum class RecordType : std::uint8_t {
-    ModeIsInclude = 1,         // IS_IN
-    ModeIsExclude = 2,         // IS_EX
-    ChangeToIncludeMode = 3,   // TO_IN
-    ChangeToExcludeMode = 4,   // TO_EX
-    AllowNewSources = 5,       // ALLOW
-    BlockOldSources = 6,       // BLOCK
+    ModeIsInclude = 1,       // IS_IN
+    ModeIsExclude = 2,       // IS_EX
+    ChangeToIncludeMode = 3, // TO_IN
+    ChangeToExcludeMode = 4, // TO_EX
+    AllowNewSources = 5,     // ALLOW
+    BlockOldSources = 6,     // BLOCK
 };
 
-[[nodiscard]] constexpr bool is_known_record_type(std::uint8_t raw) { return raw >= 1 && raw <= 6; }
+[[nodiscard]] constexpr bool is_known_record_type(std::uint8_t raw) {
+    return raw >= 1 && raw <= 6;
+}
 // "IS_IN", "TO_EX", …; "UNKNOWN" for anything else.
 [[nodiscard]] std::string_view to_string(RecordType type);
 
@@ -89,7 +91,9 @@ public:
             ++index_;
             return copy;
         }
-        friend bool operator==(const iterator& a, const iterator& b) { return a.index_ == b.index_; }
+        friend bool operator==(const iterator& a, const iterator& b) {
+            return a.index_ == b.index_;
+        }
 
     private:
         const SourceListView* view_ = nullptr;

@@ -9,11 +9,6 @@
 // source) are left to the caller, which has the Ipv4Packet fields for them.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <variant>
-
 #include "ecmh/net/expected.hpp"
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/wire/build_error.hpp"
@@ -21,19 +16,24 @@
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/parse_error.hpp"
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
+
 namespace ecmh::wire {
 
 enum class IgmpVersion : std::uint8_t { V1 = 1, V2 = 2, V3 = 3 };
 
 struct IgmpQuery {
     IgmpVersion version = IgmpVersion::V3;
-    std::uint8_t max_response_code = 0;     // the field as sent
-    std::uint32_t max_response_tenths = 0;  // decoded: v1 → 100 (10 s), v2 linear, v3 float
-    net::Ipv4Address group;                 // 0.0.0.0 for a General Query (v1: always)
-    bool suppress_router_side = false;      // S flag (v3 only)
-    std::uint8_t qrv = 0;                   // v3 only; 0 = not given
-    std::uint8_t qqic = 0;                  // v3 only, the field as sent
-    std::uint32_t query_interval_s = 0;     // decoded QQIC; 0 = not given
+    std::uint8_t max_response_code = 0;    // the field as sent
+    std::uint32_t max_response_tenths = 0; // decoded: v1 → 100 (10 s), v2 linear, v3 float
+    net::Ipv4Address group;                // 0.0.0.0 for a General Query (v1: always)
+    bool suppress_router_side = false;     // S flag (v3 only)
+    std::uint8_t qrv = 0;                  // v3 only; 0 = not given
+    std::uint8_t qqic = 0;                 // v3 only, the field as sent
+    std::uint32_t query_interval_s = 0;    // decoded QQIC; 0 = not given
     SourceListView<net::Ipv4Address> sources;
 
     [[nodiscard]] bool is_general() const { return group.is_unspecified(); }
@@ -76,7 +76,8 @@ public:
         using reference = IgmpRecord;
 
         iterator() = default;
-        iterator(std::span<const std::uint8_t> rest, std::uint16_t left) : rest_(rest), left_(left) {}
+        iterator(std::span<const std::uint8_t> rest, std::uint16_t left)
+            : rest_(rest), left_(left) {}
         IgmpRecord operator*() const;
         iterator& operator++();
         friend bool operator==(const iterator& a, const iterator& b) { return a.left_ == b.left_; }

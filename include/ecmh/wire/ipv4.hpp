@@ -6,14 +6,14 @@
 // are ignored; fewer bytes than it claims is an error (Truncated).
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
-
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/expected.hpp"
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/wire/parse_error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
 
 namespace ecmh::wire {
 
@@ -26,7 +26,7 @@ struct Ipv4Packet {
     std::uint16_t identification = 0;
     bool dont_fragment = false;
     bool more_fragments = false;
-    std::uint16_t fragment_offset = 0; // in 8-octet units
+    std::uint16_t fragment_offset = 0;     // in 8-octet units
     std::span<const std::uint8_t> packet;  // header + payload, Total Length bytes
     std::span<const std::uint8_t> payload; // after the header and options
     std::size_t header_length = 0;         // IHL · 4
@@ -55,7 +55,8 @@ struct Ipv4HeaderSpec {
 };
 
 // Writes the IPv4 header with a correct header checksum for a payload of
-// `payload_length` bytes. Returns the bytes written (20 or 24).
+// `payload_length` bytes. Returns the bytes written (20 or 24), or 0 with the writer
+// failed when the buffer is too small or the payload too large for Total Length.
 std::size_t write_ipv4_header(net::ByteWriter& out, const Ipv4HeaderSpec& spec,
                               std::size_t payload_length);
 

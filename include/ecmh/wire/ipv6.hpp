@@ -6,14 +6,14 @@
 // (Ethernet padding) are ignored; fewer bytes than it claims is an error (Truncated).
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
-
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/expected.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 #include "ecmh/wire/parse_error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
 
 namespace ecmh::wire {
 

@@ -5,15 +5,15 @@
 // trims to the IP length (the IP parsers do, so Ethernet padding never matters).
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <span>
-
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/expected.hpp"
 #include "ecmh/net/mac_address.hpp"
 #include "ecmh/wire/parse_error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
 
 namespace ecmh::wire {
 
@@ -34,8 +34,8 @@ struct LinkFrame {
     std::span<const std::uint8_t> payload; // the IP packet, possibly with link padding
 };
 
-[[nodiscard]] net::Expected<LinkFrame, ParseError> parse_link_frame(LinkType type,
-                                                                    std::span<const std::uint8_t> frame);
+[[nodiscard]] net::Expected<LinkFrame, ParseError>
+parse_link_frame(LinkType type, std::span<const std::uint8_t> frame);
 
 // Writes a 14-byte Ethernet II header (18 with a VLAN tag).
 std::size_t write_ethernet_header(net::ByteWriter& out, const net::MacAddress& destination,

@@ -9,17 +9,17 @@
 // message that passes all of it reaches protocol state.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <variant>
-
 #include "ecmh/net/expected.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 #include "ecmh/wire/build_error.hpp"
 #include "ecmh/wire/group_record.hpp"
 #include "ecmh/wire/ipv6.hpp"
 #include "ecmh/wire/parse_error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
 
 namespace ecmh::wire {
 
@@ -77,7 +77,8 @@ public:
         using reference = MldRecord;
 
         iterator() = default;
-        iterator(std::span<const std::uint8_t> rest, std::uint16_t left) : rest_(rest), left_(left) {}
+        iterator(std::span<const std::uint8_t> rest, std::uint16_t left)
+            : rest_(rest), left_(left) {}
         MldRecord operator*() const;
         iterator& operator++();
         friend bool operator==(const iterator& a, const iterator& b) { return a.left_ == b.left_; }
@@ -105,12 +106,12 @@ using MldMessage = std::variant<MldQuery, MldV1Report, MldV1Done, MldV2Report>;
 
 struct MldQuerySpec {
     MldVersion version = MldVersion::V2;
-    net::Ipv6Address source;   // must be fe80::/64 (RFC 3810 §7.6.2)
-    net::Ipv6Address group{};  // :: for a General Query (sent to ff02::1), else the group
+    net::Ipv6Address source;  // must be fe80::/64 (RFC 3810 §7.6.2)
+    net::Ipv6Address group{}; // :: for a General Query (sent to ff02::1), else the group
     std::uint32_t max_response_ms = 10'000;
     bool suppress_router_side = false;
-    std::uint32_t robustness = 2;           // QRV; sent as 0 above 7
-    std::uint32_t query_interval_s = 125;   // QQIC
+    std::uint32_t robustness = 2;         // QRV; sent as 0 above 7
+    std::uint32_t query_interval_s = 125; // QQIC
     std::span<const net::Ipv6Address> sources{};
 };
 

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <gtest/gtest.h>
+#include "ecmh/app/options.hpp"
 
+#include <gtest/gtest.h>
 #include <initializer_list>
 #include <string>
 #include <vector>
-
-#include "ecmh/app/options.hpp"
 
 using namespace ecmh::app;
 using std::chrono::milliseconds;
@@ -84,8 +83,8 @@ TEST(Options, LongFormsAndLastOneWins) {
 TEST(Options, FastTimerProfile) {
     // The conformance harness's fast profile (QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
     const auto o = run_options({"--query-interval", "4s", "--query-response-interval", "1000ms",
-                                "--last-listener-query-interval", "0.3", "--unsolicited-report-interval",
-                                "500ms", "--robustness", "3"});
+                                "--last-listener-query-interval", "0.3",
+                                "--unsolicited-report-interval", "500ms", "--robustness", "3"});
     EXPECT_EQ(o.timers.query_interval, milliseconds{4000});
     EXPECT_EQ(o.timers.query_response_interval, milliseconds{1000});
     EXPECT_EQ(o.timers.last_listener_query_interval, milliseconds{300});
@@ -94,9 +93,9 @@ TEST(Options, FastTimerProfile) {
 }
 
 TEST(Options, InterfaceSelectionPathsAndLimits) {
-    const auto o = run_options({"--interface", "eth1", "--interface", "eth2", "--exclude", "docker0",
-                                "--pidfile", "/tmp/e.pid", "--dumpfile", "/tmp/e.dump", "--max-groups",
-                                "100", "--max-sources", "7", "--no-ipv4"});
+    const auto o = run_options({"--interface", "eth1", "--interface", "eth2", "--exclude",
+                                "docker0", "--pidfile", "/tmp/e.pid", "--dumpfile", "/tmp/e.dump",
+                                "--max-groups", "100", "--max-sources", "7", "--no-ipv4"});
     EXPECT_EQ(o.interfaces, (std::vector<std::string>{"eth1", "eth2"}));
     EXPECT_EQ(o.excluded, (std::vector<std::string>{"docker0"}));
     EXPECT_EQ(o.pid_file, "/tmp/e.pid");
@@ -127,15 +126,21 @@ TEST(Options, ErrorsNameTheOffendingArgument) {
          "option '-i' given twice ('eth0' and 'eth1'): ecmh has one upstream interface"},
         {{"-i", "a-very-long-interface-name"},
          "invalid value 'a-very-long-interface-name' for -i: expected an interface name"},
-        {{"--exclude", "eth0/1"}, "invalid value 'eth0/1' for --exclude: expected an interface name"},
-        {{"--robustness", "0"}, "invalid value '0' for --robustness: expected a whole number from 1 to 255"},
-        {{"--robustness", "2x"}, "invalid value '2x' for --robustness: expected a whole number from 1 to 255"},
-        {{"--max-groups", "-1"}, "invalid value '-1' for --max-groups: expected a whole number from 1 to 1000000"},
+        {{"--exclude", "eth0/1"},
+         "invalid value 'eth0/1' for --exclude: expected an interface name"},
+        {{"--robustness", "0"},
+         "invalid value '0' for --robustness: expected a whole number from 1 to 255"},
+        {{"--robustness", "2x"},
+         "invalid value '2x' for --robustness: expected a whole number from 1 to 255"},
+        {{"--max-groups", "-1"},
+         "invalid value '-1' for --max-groups: expected a whole number from 1 to 1000000"},
         {{"-1", "-2"}, "options '-1' (--mld1only) and '-2' (--mld2only) exclude each other"},
-        {{"--no-ipv4", "--no-ipv6"}, "options '--no-ipv4' and '--no-ipv6' together leave nothing to do"},
+        {{"--no-ipv4", "--no-ipv6"},
+         "options '--no-ipv4' and '--no-ipv6' together leave nothing to do"},
         {{"--query-interval", "5s", "--query-response-interval", "5s"},
          "--query-response-interval must be less than --query-interval"},
-        {{"-i", "eth0", "--exclude", "eth0"}, "interface 'eth0' is both the upstream (-i) and excluded"},
+        {{"-i", "eth0", "--exclude", "eth0"},
+         "interface 'eth0' is both the upstream (-i) and excluded"},
     };
     for (const auto& row : rows) {
         EXPECT_EQ(error_of(row.args), row.message);
@@ -156,7 +161,8 @@ TEST(Duration, ParsesUnits) {
     EXPECT_EQ(parse_duration("0.3s"), milliseconds{300});
     EXPECT_EQ(parse_duration("300ms"), milliseconds{300});
     EXPECT_EQ(parse_duration("86400s"), milliseconds{86'400'000});
-    for (const char* bad : {"", "s", "ms", "-1", "+1", "1h", "1 s", "86401", "nan", "inf", "1e400"}) {
+    for (const char* bad :
+         {"", "s", "ms", "-1", "+1", "1h", "1 s", "86401", "nan", "inf", "1e400"}) {
         EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
     }
 }
@@ -164,9 +170,9 @@ TEST(Duration, ParsesUnits) {
 TEST(UsageText, ListsEveryOptionOnce) {
     const auto text = usage_text("ecmh");
     for (const char* flag : {"--upstream", "--foreground", "--user", "--promisc", "--nopromisc",
-                             "--tunnelmode", "--notunnelmode", "--mld1only", "--mld2only", "--verbose",
-                             "--version", "--help", "--pidfile", "--dumpfile", "--interface",
-                             "--exclude", "--robustness", "--query-interval"}) {
+                             "--tunnelmode", "--notunnelmode", "--mld1only", "--mld2only",
+                             "--verbose", "--version", "--help", "--pidfile", "--dumpfile",
+                             "--interface", "--exclude", "--robustness", "--query-interval"}) {
         EXPECT_NE(text.find(flag), std::string::npos) << flag;
     }
     EXPECT_EQ(text.rfind("Usage: ecmh", 0), 0U);

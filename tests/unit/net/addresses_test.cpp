@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <gtest/gtest.h>
-
-#include <unordered_set>
-
 #include "ecmh/net/if_index.hpp"
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 #include "ecmh/net/mac_address.hpp"
+
+#include <gtest/gtest.h>
+#include <unordered_set>
 
 using ecmh::net::IfIndex;
 using ecmh::net::Ipv4Address;
@@ -56,9 +55,9 @@ TEST(Ipv6Address, ParsesAndFormatsCanonically) {
 }
 
 TEST(Ipv6Address, RejectsMalformedText) {
-    for (const char* bad : {"", ":", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9",
-                            "1:2:3:4:5:6:7", "g::1", "::1.2.3", "1:2:3:4:5:6:7:8::",
-                            ":1::2", "1::2:", "::256.1.1.1", "1.2.3.4::"}) {
+    for (const char* bad :
+         {"", ":", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "g::1",
+          "::1.2.3", "1:2:3:4:5:6:7:8::", ":1::2", "1::2:", "::256.1.1.1", "1.2.3.4::"}) {
         EXPECT_FALSE(Ipv6Address::parse(bad).has_value()) << bad;
     }
 }
@@ -102,8 +101,8 @@ TEST(Ipv4Address, ParsesStrictly) {
     EXPECT_EQ(v4("239.1.1.1").value(), 0xef010101U);
     EXPECT_EQ(v4("0.0.0.0").to_string(), "0.0.0.0");
     EXPECT_EQ(v4("255.255.255.255").to_string(), "255.255.255.255");
-    for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3",
-                            "1.2.3.4 ", "a.b.c.d", "1.2.3.-4", "1234.1.1.1"}) {
+    for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "1.2.3.4 ",
+                            "a.b.c.d", "1.2.3.-4", "1234.1.1.1"}) {
         EXPECT_FALSE(Ipv4Address::parse(bad).has_value()) << bad;
     }
 }

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <gtest/gtest.h>
-
-#include <array>
-#include <limits>
-
 #include "ecmh/net/byte_reader.hpp"
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/checksum.hpp"
+
+#include <array>
+#include <gtest/gtest.h>
+#include <limits>
 
 using ecmh::net::ByteReader;
 using ecmh::net::ByteWriter;

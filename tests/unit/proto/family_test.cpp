@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <gtest/gtest.h>
-
 #include "ecmh/proto/family.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 #include "ecmh/proto/source_set.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace ecmh::proto;
 using ecmh::net::Ipv4Address;
@@ -16,17 +16,17 @@ TEST(Ipv6Family, ClassifiesGroupsAsConformanceItem26Says) {
         const char* group;
         GroupClass expected;
     } rows[] = {
-        {"ff0e::1:2", GroupClass::Trackable},     {"ff05::abcd:1234", GroupClass::Trackable},
-        {"ff0f::1", GroupClass::Trackable},       {"ff03::1", GroupClass::Trackable},
-        {"ff3e::8000:1", GroupClass::Trackable},  {"ff3e::4000:1", GroupClass::Trackable},
-        {"ff1e::1", GroupClass::Trackable},       {"ff02::1", GroupClass::LinkScope},
-        {"ff02::16", GroupClass::LinkScope},      {"ff02::1:ff00:a", GroupClass::LinkScope},
-        {"ff01::5", GroupClass::LinkScope},       {"ff00::9", GroupClass::LinkScope},
-        {"ff12::1", GroupClass::LinkScope},       {"ff32::8000:1", GroupClass::LinkScope},
+        {"ff0e::1:2", GroupClass::Trackable},      {"ff05::abcd:1234", GroupClass::Trackable},
+        {"ff0f::1", GroupClass::Trackable},        {"ff03::1", GroupClass::Trackable},
+        {"ff3e::8000:1", GroupClass::Trackable},   {"ff3e::4000:1", GroupClass::Trackable},
+        {"ff1e::1", GroupClass::Trackable},        {"ff02::1", GroupClass::LinkScope},
+        {"ff02::16", GroupClass::LinkScope},       {"ff02::1:ff00:a", GroupClass::LinkScope},
+        {"ff01::5", GroupClass::LinkScope},        {"ff00::9", GroupClass::LinkScope},
+        {"ff12::1", GroupClass::LinkScope},        {"ff32::8000:1", GroupClass::LinkScope},
         {"2001:db8::1", GroupClass::NotMulticast}, {"::", GroupClass::NotMulticast},
-        {"fe80::1", GroupClass::NotMulticast},    {"::ffff:239.1.1.1", GroupClass::NotMulticast},
-        {"ff05::", GroupClass::Reserved},         {"ff0e::", GroupClass::Reserved},
-        {"ff3e::1", GroupClass::Reserved},        {"ff3e::3fff:ffff", GroupClass::Reserved},
+        {"fe80::1", GroupClass::NotMulticast},     {"::ffff:239.1.1.1", GroupClass::NotMulticast},
+        {"ff05::", GroupClass::Reserved},          {"ff0e::", GroupClass::Reserved},
+        {"ff3e::1", GroupClass::Reserved},         {"ff3e::3fff:ffff", GroupClass::Reserved},
     };
     for (const auto& r : rows) {
         EXPECT_EQ(Ipv6Family::classify_group(*Ipv6Address::parse(r.group)), r.expected) << r.group;
@@ -45,12 +45,16 @@ TEST(Ipv4Family, ClassifiesGroupsAndSources) {
     EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.1.1")), GroupClass::Trackable);
     EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("232.1.1.1")), GroupClass::Trackable);
     EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.0.1")), GroupClass::LinkScope);
-    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.0.251")), GroupClass::LinkScope);
-    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("10.0.0.1")), GroupClass::NotMulticast);
-    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("240.0.0.1")), GroupClass::NotMulticast);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("224.0.0.251")),
+              GroupClass::LinkScope);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("10.0.0.1")),
+              GroupClass::NotMulticast);
+    EXPECT_EQ(Ipv4Family::classify_group(*Ipv4Address::parse("240.0.0.1")),
+              GroupClass::NotMulticast);
     EXPECT_TRUE(Ipv4Family::is_ssm(*Ipv4Address::parse("232.1.1.1")));
     EXPECT_TRUE(Ipv4Family::is_valid_source(*Ipv4Address::parse("192.0.2.101")));
-    for (const char* bad : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.5", "240.0.0.1", "255.255.255.255"}) {
+    for (const char* bad :
+         {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.5", "240.0.0.1", "255.255.255.255"}) {
         EXPECT_FALSE(Ipv4Family::is_valid_source(*Ipv4Address::parse(bad))) << bad;
     }
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Table tests for the floating-point codes, at every boundary (conformance §9, §4.2).
-#include <gtest/gtest.h>
-
 #include "ecmh/wire/float_code.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace ecmh::wire;
 
@@ -12,13 +12,20 @@ TEST(MldCode, WorkedEncodings) {
         std::uint16_t code;
         std::uint32_t decoded;
     } rows[] = {
-        {0, 0x0000, 0},           {1, 0x0001, 1},
-        {10000, 0x2710, 10000},   {32767, 0x7fff, 32767},
-        {32768, 0x8000, 32768},   {32775, 0x8000, 32768}, // next lower
-        {32776, 0x8001, 32776},   {40000, 0x8388, 40000},
-        {60000, 0x8d4c, 60000},   {65528, 0x8fff, 65528},
-        {65536, 0x9000, 65536},   {125000, 0x9e84, 124992},
-        {kMldCodeMax - 1, 0xfffe, 8386560}, {kMldCodeMax, 0xffff, kMldCodeMax},
+        {0, 0x0000, 0},
+        {1, 0x0001, 1},
+        {10000, 0x2710, 10000},
+        {32767, 0x7fff, 32767},
+        {32768, 0x8000, 32768},
+        {32775, 0x8000, 32768}, // next lower
+        {32776, 0x8001, 32776},
+        {40000, 0x8388, 40000},
+        {60000, 0x8d4c, 60000},
+        {65528, 0x8fff, 65528},
+        {65536, 0x9000, 65536},
+        {125000, 0x9e84, 124992},
+        {kMldCodeMax - 1, 0xfffe, 8386560},
+        {kMldCodeMax, 0xffff, kMldCodeMax},
         {0xffffffffU, 0xffff, kMldCodeMax},
     };
     for (const auto& r : rows) {
@@ -47,9 +54,9 @@ TEST(ByteCode, WorkedEncodings) {
         std::uint8_t code;
         std::uint32_t decoded;
     } rows[] = {
-        {0, 0x00, 0},       {10, 0x0a, 10},     {100, 0x64, 100},  {125, 0x7d, 125},
-        {127, 0x7f, 127},   {128, 0x80, 128},   {135, 0x80, 128},  {136, 0x81, 136},
-        {250, 0x8f, 248},   {256, 0x90, 256},   {300, 0x92, 288},  {1000, 0xaf, 992},
+        {0, 0x00, 0},         {10, 0x0a, 10},       {100, 0x64, 100},      {125, 0x7d, 125},
+        {127, 0x7f, 127},     {128, 0x80, 128},     {135, 0x80, 128},      {136, 0x81, 136},
+        {250, 0x8f, 248},     {256, 0x90, 256},     {300, 0x92, 288},      {1000, 0xaf, 992},
         {31743, 0xfe, 30720}, {31744, 0xff, 31744}, {100000, 0xff, 31744},
     };
     for (const auto& r : rows) {

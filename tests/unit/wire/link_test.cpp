@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <gtest/gtest.h>
-
-#include <array>
-#include <vector>
-
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/link.hpp"
+
+#include <array>
+#include <gtest/gtest.h>
+#include <vector>
 
 using namespace ecmh::wire;
 using ecmh::net::MacAddress;
@@ -65,8 +64,9 @@ TEST(LinkFrame, EthernetIpv4WithVlanTag) {
 TEST(LinkFrame, RejectsOtherEtherTypesAndStackedTags) {
     EXPECT_EQ(parse_link_frame(LinkType::Ethernet, frame(0x0806, {1, 2})).error(),
               ParseError::UnknownEtherType); // ARP
-    EXPECT_EQ(parse_link_frame(LinkType::Ethernet, frame(kEtherTypeVlan, {0, 1, 0x86, 0xdd}, 5)).error(),
-              ParseError::UnknownEtherType); // Q-in-Q
+    EXPECT_EQ(
+        parse_link_frame(LinkType::Ethernet, frame(kEtherTypeVlan, {0, 1, 0x86, 0xdd}, 5)).error(),
+        ParseError::UnknownEtherType); // Q-in-Q
 }
 
 TEST(LinkFrame, EveryTruncationOfTheHeaderIsRejected) {
@@ -103,7 +103,8 @@ TEST(LinkFrame, LinuxCookedHeader) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->protocol, NetworkProtocol::Ipv6);
     EXPECT_EQ(r->payload.size(), 1U);
-    EXPECT_EQ(parse_link_frame(LinkType::LinuxSll, std::span(f.data(), 15)).error(), ParseError::Truncated);
+    EXPECT_EQ(parse_link_frame(LinkType::LinuxSll, std::span(f.data(), 15)).error(),
+              ParseError::Truncated);
 }
 
 TEST(EthernetHeader, BuildsAndParsesBack) {

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <gtest/gtest.h>
-
-#include <array>
-#include <vector>
-
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
+
+#include <array>
+#include <gtest/gtest.h>
+#include <vector>
 
 using namespace ecmh::wire;
 using ecmh::net::ByteWriter;
@@ -27,7 +26,8 @@ void fix_outer_header(std::vector<std::uint8_t>& b) {
 }
 
 // IPv4(proto 41) + IPv6(next header `inner_next`, UDP-ish payload) + `padding` bytes.
-std::vector<std::uint8_t> tunnel_packet(std::uint8_t inner_next = kProtoUdp, std::size_t padding = 0,
+std::vector<std::uint8_t> tunnel_packet(std::uint8_t inner_next = kProtoUdp,
+                                        std::size_t padding = 0,
                                         std::uint8_t outer_protocol = kProtoIpv6,
                                         bool more_fragments = false) {
     std::array<std::uint8_t, 256> buf{};
