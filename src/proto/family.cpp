@@ -10,8 +10,11 @@ GroupClass Ipv6Family::classify_group(const Address& group) {
         return GroupClass::NotMulticast;
     }
     const auto scope = static_cast<std::uint8_t>(group.multicast_scope());
-    if (scope <= static_cast<std::uint8_t>(net::MulticastScope::LinkLocal)) {
-        return GroupClass::LinkScope; // reserved (0), interface-local, link-local: any flags
+    // Reserved (0), interface-local, link-local: any flags. Realm-local (3, RFC 7346) too:
+    // its boundary is "automatically determined by the network architecture", which a
+    // proxy cannot learn, so ecmh does not carry it across links (conformance item 46).
+    if (scope <= static_cast<std::uint8_t>(net::MulticastScope::RealmLocal)) {
+        return GroupClass::LinkScope;
     }
     const auto& b = group.bytes();
     // ff0X:: with a zero group ID "shall never be assigned" (RFC 4291 §2.7.1).

@@ -15,7 +15,7 @@ namespace ecmh::proto {
 // What a group address in a report is to ecmh (conformance items 26, 32, M8).
 enum class GroupClass : std::uint8_t {
     Trackable,    // ecmh keeps listener state, reports it upstream and forwards it
-    LinkScope,    // scope 0–2 / 224.0.0.0/24: normal on every link, never tracked
+    LinkScope,    // scope 0–3 / 224.0.0.0/24: normal on every link, never tracked
     NotMulticast, // a unicast "group": dropped and counted
     Reserved,     // ff0X:: (RFC 4291 §2.7.1), ff3X::0–3fff:ffff (RFC 4607 §1): dropped, counted
 };
@@ -32,6 +32,11 @@ struct Ipv6Family {
     // A source in a record must be a unicast address that could send (RFC 3810 §5.2.9);
     // multicast, ::, ::1 are ignored.
     [[nodiscard]] static bool is_valid_source(const Address& source);
+    // May a data packet from `source` leave its link? Not from a link-local address
+    // ("Routers must not forward any packets with Link-Local source", RFC 4291 §2.5.6).
+    [[nodiscard]] static bool is_forwardable_source(const Address& source) {
+        return is_valid_source(source) && !source.is_link_local_unicast();
+    }
 };
 
 struct Ipv4Family {
@@ -44,6 +49,10 @@ struct Ipv4Family {
     [[nodiscard]] static bool is_ssm(Address group) { return group.is_ssm(); } // 232/8
     // RFC 1812 §5.3.7: not 0/8, 127/8, multicast, class E or broadcast.
     [[nodiscard]] static bool is_valid_source(Address source);
+    // Not 169.254/16: link-local sources stay on their link (RFC 3927 §2.7).
+    [[nodiscard]] static bool is_forwardable_source(Address source) {
+        return is_valid_source(source) && (source.value() >> 16) != 0xa9feU;
+    }
 };
 
 } // namespace ecmh::proto

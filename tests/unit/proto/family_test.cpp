@@ -17,7 +17,7 @@ TEST(Ipv6Family, ClassifiesGroupsAsConformanceItem26Says) {
         GroupClass expected;
     } rows[] = {
         {"ff0e::1:2", GroupClass::Trackable},      {"ff05::abcd:1234", GroupClass::Trackable},
-        {"ff0f::1", GroupClass::Trackable},        {"ff03::1", GroupClass::Trackable},
+        {"ff0f::1", GroupClass::Trackable},        {"ff03::1", GroupClass::LinkScope},
         {"ff3e::8000:1", GroupClass::Trackable},   {"ff3e::4000:1", GroupClass::Trackable},
         {"ff1e::1", GroupClass::Trackable},        {"ff02::1", GroupClass::LinkScope},
         {"ff02::16", GroupClass::LinkScope},       {"ff02::1:ff00:a", GroupClass::LinkScope},
@@ -31,6 +31,15 @@ TEST(Ipv6Family, ClassifiesGroupsAsConformanceItem26Says) {
     for (const auto& r : rows) {
         EXPECT_EQ(Ipv6Family::classify_group(*Ipv6Address::parse(r.group)), r.expected) << r.group;
     }
+}
+
+TEST(Family, ForwardableSources) {
+    EXPECT_TRUE(Ipv6Family::is_forwardable_source(*Ipv6Address::parse("2001:db8:1::1")));
+    EXPECT_FALSE(Ipv6Family::is_forwardable_source(*Ipv6Address::parse("fe80::99")));
+    EXPECT_FALSE(Ipv6Family::is_forwardable_source(*Ipv6Address::parse("::")));
+    EXPECT_TRUE(Ipv4Family::is_forwardable_source(*Ipv4Address::parse("192.0.2.101")));
+    EXPECT_FALSE(Ipv4Family::is_forwardable_source(*Ipv4Address::parse("169.254.1.1")));
+    EXPECT_FALSE(Ipv4Family::is_forwardable_source(*Ipv4Address::parse("127.0.0.1")));
 }
 
 TEST(Ipv6Family, ValidSources) {

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The forwarding decision of RFC 4605 §4.2 for one address family:
+//
+//   decide(arrival, source, group, hop limit) → the links that get a copy
+//
+// "a list consisting of the upstream interface and any downstream interface that has a
+// subscription pertaining to this packet and on which it is the IGMP/MLD Querier",
+// minus "the interface on which this packet arrived" (RFC 4605 §3, §4.2). Plus the
+// router rules RFC 4605 leaves to others: hop limit/TTL ≤ 1 is never forwarded (RFC
+// 8200 §3, RFC 1812 §5.3.1, no ICMP for multicast), link/realm-scope groups and
+// link-local, unspecified or multicast sources never leave their link (RFC 4291 §2.5,
+// §2.7), SSM groups only with matching (S,G) state (RFC 4607 §5.1).
+//
+// Per packet: one hash lookup of the group and, only when the group has
+// source-specific state, one of (group, source); a few bitset operations; no
+// allocation. Membership updates (control plane) rebuild one group's entries.
+#pragma once
+
+#include "ecmh/proto/family.hpp"
+#include "ecmh/proto/membership.hpp"
+#include "ecmh/table/link_set.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace ecmh::table {
+
+// Why a packet got no copies at all (a forwarded packet has Verdict::Forward even if
+// only some links were eligible).
+enum class Verdict : std::uint8_t {
+    Forward,
+    HopLimitExceeded,  // hop limit / TTL ≤ 1 on arrival
+    ScopeNotForwarded, // link/realm-scope or reserved group, or not multicast
+    InvalidSource,     // link-local, unspecified, loopback or multicast source
+    NoListeners,       // nobody (and no upstream) wants it
+};
+
+[[nodiscard]] std::string_view to_string(Verdict v);
+
+struct Decision {
+    Verdict verdict = Verdict::NoListeners;
+    LinkSet links; // the out-links; empty unless verdict == Forward
+};
+
+template <class Family>
+class ForwardingTable {
+public:
+    using Address = typename Family::Address;
+    using State = proto::MembershipState<Address>;
+
+    // The upstream link, or none (ecmh without -i: every link is downstream).
+    void set_upstream(std::optional<LinkId> upstream) { upstream_ = upstream; }
+    // The querier rule: downstream copies only where ecmh is the querier (RFC 4605 §3).
+    void set_querier(LinkId link, bool querier) {
+        if (querier) {
+            querier_links_.insert(link);
+        } else {
+            querier_links_.erase(link);
+        }
+    }
+    // What the router side says of (link, group): INCLUDE(A) forwards A, EXCLUDE(Y)
+    // forwards all but Y (RFC 3810 §7.3). INCLUDE({}) removes the link from the group.
+    void set_membership(LinkId link, const Address& group, const State& state);
+    // A link went away: forget it everywhere.
+    void remove_link(LinkId link);
+
+    [[nodiscard]] Decision decide(LinkId arrival, const Address& source, const Address& group,
+                                  std::uint8_t hop_limit) const;
+
+    [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
+
+private:
+    struct GroupEntry {
+        LinkSet exclude_links;    // links in EXCLUDE mode: all sources but their blocked ones
+        bool has_sources = false; // any (group, source) entries to consult
+        std::vector<std::pair<LinkId, State>> members; // the inputs, to rebuild from
+    };
+    struct SourceEntry {
+        LinkSet include_links; // links whose INCLUDE list has the source
+        LinkSet blocked_links; // EXCLUDE links whose list has it
+    };
+    struct SourceKey {
+        Address group;
+        Address source;
+        friend bool operator==(const SourceKey&, const SourceKey&) = default;
+    };
+    struct SourceKeyHash {
+        std::size_t operator()(const SourceKey& k) const noexcept {
+            const auto h = std::hash<Address>{}(k.group);
+            return h ^
+                   (std::hash<Address>{}(k.source) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+        }
+    };
+
+    void clear_sources(const Address& group, const GroupEntry& entry);
+    void rebuild(const Address& group, GroupEntry& entry);
+
+    std::optional<LinkId> upstream_;
+    LinkSet querier_links_;
+    std::unordered_map<Address, GroupEntry> groups_;
+    std::unordered_map<SourceKey, SourceEntry, SourceKeyHash> sources_;
+};
+
+extern template class ForwardingTable<proto::Ipv6Family>;
+extern template class ForwardingTable<proto::Ipv4Family>;
+
+} // namespace ecmh::table

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Links as dense slots. The kernel's interface index (IfIndex) can be any 32-bit
+// number; the data plane works with a LinkId, a small slot number the engine assigns,
+// so a set of links is a fixed bitset and a forwarding decision is a few word operations.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+
+namespace ecmh::table {
+
+// At most this many links at once (downstream links plus the upstream). Tunnel PoPs
+// with more tunnels use tunnel mode (-t), where all 6in4 tunnels share one link.
+inline constexpr std::size_t kMaxLinks = 256;
+
+class LinkId {
+public:
+    constexpr LinkId() = default;
+    explicit constexpr LinkId(std::uint16_t slot) : slot_(slot) {}
+    [[nodiscard]] constexpr std::uint16_t slot() const { return slot_; }
+    friend constexpr bool operator==(LinkId, LinkId) = default;
+    friend constexpr auto operator<=>(LinkId, LinkId) = default;
+
+private:
+    std::uint16_t slot_ = 0;
+};
+
+class LinkSet {
+public:
+    constexpr LinkSet() = default;
+
+    constexpr void insert(LinkId l) { word(l) |= bit(l); }
+    constexpr void erase(LinkId l) { word(l) &= ~bit(l); }
+    [[nodiscard]] constexpr bool contains(LinkId l) const {
+        return (words_[l.slot() / 64] & bit(l)) != 0;
+    }
+    [[nodiscard]] constexpr bool empty() const {
+        for (const auto w : words_) {
+            if (w != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+    [[nodiscard]] constexpr std::size_t size() const {
+        std::size_t n = 0;
+        for (const auto w : words_) {
+            n += static_cast<std::size_t>(std::popcount(w));
+        }
+        return n;
+    }
+
+    constexpr LinkSet& operator|=(const LinkSet& o) {
+        for (std::size_t i = 0; i < kWords; ++i) {
+            words_[i] |= o.words_[i];
+        }
+        return *this;
+    }
+    constexpr LinkSet& operator&=(const LinkSet& o) {
+        for (std::size_t i = 0; i < kWords; ++i) {
+            words_[i] &= o.words_[i];
+        }
+        return *this;
+    }
+    // this − o
+    constexpr LinkSet& subtract(const LinkSet& o) {
+        for (std::size_t i = 0; i < kWords; ++i) {
+            words_[i] &= ~o.words_[i];
+        }
+        return *this;
+    }
+    friend constexpr bool operator==(const LinkSet&, const LinkSet&) = default;
+
+    // Calls f(LinkId) for each member, in slot order.
+    template <class F>
+    constexpr void for_each(F&& f) const {
+        for (std::size_t i = 0; i < kWords; ++i) {
+            for (auto w = words_[i]; w != 0; w &= w - 1) {
+                f(LinkId{static_cast<std::uint16_t>(
+                    i * 64 + static_cast<std::size_t>(std::countr_zero(w)))});
+            }
+        }
+    }
+
+private:
+    static constexpr std::size_t kWords = kMaxLinks / 64;
+    static constexpr std::uint64_t bit(LinkId l) { return std::uint64_t{1} << (l.slot() % 64); }
+    constexpr std::uint64_t& word(LinkId l) { return words_[l.slot() / 64]; }
+
+    std::array<std::uint64_t, kWords> words_{};
+};
+
+} // namespace ecmh::table

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/table/forwarding_table.hpp"
+
+#include <algorithm>
+
+namespace ecmh::table {
+
+std::string_view to_string(Verdict v) {
+    switch (v) {
+    case Verdict::Forward:
+        return "forward";
+    case Verdict::HopLimitExceeded:
+        return "hop-limit-exceeded";
+    case Verdict::ScopeNotForwarded:
+        return "scope-not-forwarded";
+    case Verdict::InvalidSource:
+        return "invalid-source";
+    case Verdict::NoListeners:
+        return "no-listeners";
+    }
+    return "unknown";
+}
+
+template <class Family>
+void ForwardingTable<Family>::set_membership(LinkId link, const Address& group,
+                                             const State& state) {
+    auto it = groups_.find(group);
+    if (it == groups_.end()) {
+        if (state.is_empty()) {
+            return; // nothing known, nothing wanted
+        }
+        it = groups_.emplace(group, GroupEntry{}).first;
+    }
+    clear_sources(group, it->second);
+    auto& members = it->second.members;
+    const auto m = std::find_if(members.begin(), members.end(),
+                                [&](const auto& p) { return p.first == link; });
+    if (state.is_empty()) {
+        if (m != members.end()) {
+            members.erase(m);
+        }
+    } else if (m != members.end()) {
+        m->second = state;
+    } else {
+        members.emplace_back(link, state);
+    }
+    rebuild(group, it->second);
+    if (it->second.members.empty()) {
+        groups_.erase(it);
+    }
+}
+
+template <class Family>
+void ForwardingTable<Family>::remove_link(LinkId link) {
+    querier_links_.erase(link);
+    if (upstream_ == link) {
+        upstream_.reset();
+    }
+    std::vector<Address> affected;
+    for (const auto& [group, entry] : groups_) {
+        for (const auto& [member, state] : entry.members) {
+            if (member == link) {
+                affected.push_back(group);
+            }
+        }
+    }
+    for (const auto& group : affected) {
+        set_membership(link, group, State{});
+    }
+}
+
+template <class Family>
+void ForwardingTable<Family>::clear_sources(const Address& group, const GroupEntry& entry) {
+    // Only the keys this group's members wrote: bounded by the group's own sources.
+    for (const auto& [link, state] : entry.members) {
+        for (const auto& source : state.sources) {
+            sources_.erase(SourceKey{group, source});
+        }
+    }
+}
+
+template <class Family>
+void ForwardingTable<Family>::rebuild(const Address& group, GroupEntry& entry) {
+    // Write the group's entries anew from its members (clear_sources ran first).
+    entry.exclude_links = LinkSet{};
+    entry.has_sources = false;
+    for (const auto& [link, state] : entry.members) {
+        if (state.mode == proto::FilterMode::Exclude) {
+            entry.exclude_links.insert(link);
+        }
+        for (const auto& source : state.sources) {
+            auto& s = sources_[SourceKey{group, source}];
+            if (state.mode == proto::FilterMode::Include) {
+                s.include_links.insert(link);
+            } else {
+                s.blocked_links.insert(link);
+            }
+            entry.has_sources = true;
+        }
+    }
+}
+
+template <class Family>
+Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
+                                         const Address& group, std::uint8_t hop_limit) const {
+    // "discarded if Hop Limit was zero when received or is decremented to zero"
+    // (RFC 8200 §3); no Time Exceeded for multicast (RFC 1812 §5.3.1, RFC 4443 §2.4).
+    if (hop_limit <= 1) {
+        return Decision{Verdict::HopLimitExceeded, {}};
+    }
+    if (Family::classify_group(group) != proto::GroupClass::Trackable) {
+        return Decision{Verdict::ScopeNotForwarded, {}};
+    }
+    if (!Family::is_forwardable_source(source)) {
+        return Decision{Verdict::InvalidSource, {}};
+    }
+    LinkSet out;
+    if (const auto g = groups_.find(group); g != groups_.end()) {
+        // SSM: only (S,G) state counts (RFC 4607 §5.1); the router side never creates
+        // EXCLUDE state for SSM groups, but the table does not rely on it.
+        if (!Family::is_ssm(group)) {
+            out = g->second.exclude_links;
+        }
+        if (g->second.has_sources) {
+            if (const auto s = sources_.find(SourceKey{group, source}); s != sources_.end()) {
+                out.subtract(s->second.blocked_links);
+                out |= s->second.include_links;
+            }
+        }
+        // Downstream copies only where ecmh is the querier (RFC 4605 §3 querier rule).
+        out &= querier_links_;
+    }
+    // From a downstream link, always toward the upstream too (RFC 4605 §4.2); never
+    // back out of the arrival link.
+    if (upstream_) {
+        out.insert(*upstream_);
+    }
+    out.erase(arrival);
+    if (out.empty()) {
+        return Decision{Verdict::NoListeners, {}};
+    }
+    return Decision{Verdict::Forward, out};
+}
+
+template class ForwardingTable<proto::Ipv6Family>;
+template class ForwardingTable<proto::Ipv4Family>;
+
+} // namespace ecmh::table
