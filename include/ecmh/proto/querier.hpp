@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Querier election and the General Query schedule of one downstream link for one
+// family (RFC 3810 §7.6.2, §9.5–§9.7; RFC 3376 §6.6.2, §8.5–§8.7; RFC 2710 §4;
+// RFC 2236 §3). Pure: every call gets `now`.
+//
+//   Start as Querier: a General Query at once, SQC of them SQI apart, then one per QI.
+//   A valid query from a lower address → Non-Querier, Other Querier Present = now +
+//   OQPT; each further one restarts it. On expiry → Querier, a General Query at once,
+//   then one per QI.
+//   As Non-Querier the querier's QRV and QQI are adopted (0 = not given: ours), so
+//   MALI, LLQT, OVHPT and OQPT use them (RFC 3376 §4.1.6/§4.1.7, RFC 3810 §5.1.8/§5.1.9).
+//   OQPT = RV·QI + QRI/2,  SQI = QI/4,  SQC = RV.
+#pragma once
+
+#include "ecmh/proto/family.hpp"
+#include "ecmh/proto/protocol_variables.hpp"
+#include "ecmh/proto/query.hpp"
+#include "ecmh/proto/time.hpp"
+
+#include <cstdint>
+
+namespace ecmh::proto {
+
+// Election order: does a query from `candidate` win against `own`?
+// MLDv2 compares "the interface ID represented by the last 64 bits" (RFC 3810 §7.6.2);
+// MLDv1 the whole address, "numerically less" (RFC 2710 §4); IGMP the IPv4 address
+// numerically (RFC 2236 §3, RFC 3376 §6.6.2).
+[[nodiscard]] bool querier_precedes(const net::Ipv6Address& candidate, const net::Ipv6Address& own,
+                                    std::uint8_t query_version);
+[[nodiscard]] bool querier_precedes(net::Ipv4Address candidate, net::Ipv4Address own,
+                                    std::uint8_t query_version);
+
+template <class Family>
+class Querier {
+public:
+    using Address = typename Family::Address;
+
+    // What a timer run decided.
+    struct TimerResult {
+        bool send_general_query = false;
+        bool became_querier = false; // Other Querier Present expired
+    };
+
+    // Starts as Querier with the first General Query due at `now`.
+    Querier(const ProtocolVariables& configured, const Address& own_address, TimePoint now);
+
+    // A received, validated query. Returns true when it made this router Non-Querier.
+    // Ignored for the election: our own looped-back query (source == own address)
+    // and an unspecified source (an IGMP snooping switch's 0.0.0.0 proxy query: "must
+    // not be included in the Querier election process", RFC 4541 §2.1.1 item 4).
+    bool on_query(const ReceivedQuery<Address>& query, TimePoint now);
+    TimerResult on_timer(TimePoint now);
+
+    [[nodiscard]] bool is_querier() const { return querier_; }
+    // The variables in force: configured as Querier, with the adopted QRV/QQI otherwise.
+    [[nodiscard]] const ProtocolVariables& variables() const { return vars_; }
+    [[nodiscard]] const ProtocolVariables& configured() const { return configured_; }
+    [[nodiscard]] TimePoint next_deadline() const {
+        return querier_ ? next_general_query_ : other_querier_until_;
+    }
+    [[nodiscard]] TimePoint next_general_query() const { return next_general_query_; }
+    [[nodiscard]] TimePoint other_querier_present_until() const { return other_querier_until_; }
+    // The elected querier: our own address while Querier.
+    [[nodiscard]] const Address& querier_address() const {
+        return querier_ ? own_ : other_querier_;
+    }
+    [[nodiscard]] const Address& own_address() const { return own_; }
+    // The link's address changed (conformance M19): later elections use the new one.
+    void set_own_address(const Address& own) { own_ = own; }
+    [[nodiscard]] std::uint32_t startup_queries_left() const { return startup_left_; }
+
+private:
+    void adopt(const ReceivedQuery<Address>& query);
+
+    ProtocolVariables configured_;
+    ProtocolVariables vars_;
+    Address own_;
+    Address other_querier_{};
+    bool querier_ = true;
+    std::uint32_t startup_left_;
+    TimePoint next_general_query_;
+    TimePoint other_querier_until_ = kNever;
+};
+
+extern template class Querier<Ipv6Family>;
+extern template class Querier<Ipv4Family>;
+
+} // namespace ecmh::proto

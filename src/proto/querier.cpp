@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/proto/querier.hpp"
+
+#include <algorithm>
+
+namespace ecmh::proto {
+
+bool querier_precedes(const net::Ipv6Address& candidate, const net::Ipv6Address& own,
+                      std::uint8_t query_version) {
+    const auto& c = candidate.bytes();
+    const auto& o = own.bytes();
+    // MLDv2 queries all come from fe80::/64, so only the interface ID tells them apart.
+    const std::size_t first = query_version >= 2 ? 8 : 0;
+    return std::lexicographical_compare(c.begin() + static_cast<std::ptrdiff_t>(first), c.end(),
+                                        o.begin() + static_cast<std::ptrdiff_t>(first), o.end());
+}
+
+bool querier_precedes(net::Ipv4Address candidate, net::Ipv4Address own,
+                      std::uint8_t /*query_version*/) {
+    return candidate.value() < own.value();
+}
+
+template <class Family>
+Querier<Family>::Querier(const ProtocolVariables& configured, const Address& own_address,
+                         TimePoint now)
+    : configured_(configured), vars_(configured), own_(own_address),
+      // "SHOULD send [Startup Query Count] General Queries spaced closely together
+      // [Startup Query Interval]" (RFC 2710 §4, RFC 2236 §3).
+      startup_left_(configured.startup_query_count()), next_general_query_(now) {}
+
+template <class Family>
+bool Querier<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint now) {
+    if (query.source == own_ || query.source == Address{}) {
+        return false;
+    }
+    // The S flag "does not suppress the querier election" (RFC 3810 §5.1.7): not looked at.
+    if (!querier_precedes(query.source, own_, query.version)) {
+        return false; // a higher address: we stay (or it stays) what we were
+    }
+    const bool was_querier = querier_;
+    querier_ = false;
+    other_querier_ = query.source;
+    startup_left_ = 0;
+    next_general_query_ = kNever;
+    adopt(query);
+    // "it sets the Other Querier Present timer to Other Querier Present Timeout; if it
+    // was previously in Querier state, it switches to Non-Querier state" (§7.6.2).
+    other_querier_until_ = now + vars_.other_querier_present_interval();
+    return was_querier;
+}
+
+// "Routers adopt the QRV value from the most recently received Query as their own
+// [Robustness Variable] value, unless that most recently received QRV was zero, in
+// which case the receivers use the default" (RFC 3376 §4.1.6; §4.1.7 likewise for QQI).
+template <class Family>
+void Querier<Family>::adopt(const ReceivedQuery<Address>& query) {
+    vars_.robustness = query.robustness != 0 ? query.robustness : configured_.robustness;
+    vars_.query_interval =
+        query.query_interval.count() > 0 ? query.query_interval : configured_.query_interval;
+}
+
+template <class Family>
+typename Querier<Family>::TimerResult Querier<Family>::on_timer(TimePoint now) {
+    TimerResult result;
+    if (!querier_ && other_querier_until_ <= now) {
+        // "After the Other Querier Present timer expires, it should re-enter the Querier
+        // state and begin sending General Queries" (§7.6.2): one now, then every QI.
+        querier_ = true;
+        vars_ = configured_;
+        other_querier_until_ = kNever;
+        next_general_query_ = now;
+        result.became_querier = true;
+    }
+    if (querier_ && next_general_query_ <= now) {
+        result.send_general_query = true;
+        if (startup_left_ > 0) {
+            --startup_left_;
+        }
+        next_general_query_ = now + (startup_left_ > 0 ? vars_.startup_query_interval()
+                                                       : Duration{vars_.query_interval});
+    }
+    return result;
+}
+
+template class Querier<Ipv6Family>;
+template class Querier<Ipv4Family>;
+
+} // namespace ecmh::proto

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/proto/router_link.hpp"
+
+#include <algorithm>
+
+namespace ecmh::proto {
+namespace {
+
+using wire::RecordType;
+
+bool is_exclude_record(RecordType type) {
+    return type == RecordType::ModeIsExclude || type == RecordType::ChangeToExcludeMode;
+}
+
+void bump(std::uint64_t* counter) {
+    if (counter != nullptr) {
+        ++*counter;
+    }
+}
+
+} // namespace
+
+template <class Family>
+RouterLink<Family>::RouterLink(const Config& config, TimePoint now)
+    : config_(config), querier_(config.vars, config.own_address, now) {}
+
+// --- Inputs -----------------------------------------------------------------------
+
+template <class Family>
+void RouterLink<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint now) {
+    ++counters_.queries_received;
+    if (query.source == config_.own_address) {
+        ++counters_.ignored_own_queries; // our own query, looped back by the capture
+        return;
+    }
+    if (querier_.on_query(query, now)) {
+        ++counters_.querier_transitions;
+        outputs_.push_back(QuerierChanged<Address>{false, query.source});
+    }
+    if (!query.is_general()) {
+        lower_on_query(query, now);
+    }
+}
+
+// §7.6.1 / §6.6.1: a Q(MA) or Q(MA,A) with a clear S flag lowers the timers to LLQT.
+// An MLDv1 / IGMPv2 query has no S flag; there the timer goes to "[Last Listener Query
+// Count] times the Maximum Response Delay specified in the message" (RFC 2710 §4,
+// RFC 2236 §3).
+template <class Family>
+void RouterLink<Family>::lower_on_query(const ReceivedQuery<Address>& query, TimePoint now) {
+    const auto it = groups_.find(query.group);
+    if (it == groups_.end()) {
+        return;
+    }
+    const auto& vars = querier_.variables();
+    Duration lowered_to = vars.last_listener_query_time();
+    if (query.version < Family::kNewestVersion) {
+        lowered_to = query.max_response * vars.last_listener_query_count();
+    } else if (query.suppress_router_side) {
+        return; // "it will not update its timers"
+    }
+    it->second.group.lower_timers(query.sources, lowered_to, now);
+    reindex(it);
+}
+
+template <class Family>
+void RouterLink<Family>::on_record(const GroupRecord<Address>& record, TimePoint now) {
+    if (!admit_group(record.group)) {
+        return;
+    }
+    if (config_.version < Family::kNewestVersion) {
+        ++counters_.ignored_version;
+        return;
+    }
+    // "A router SHOULD ignore a group record of either of the following types if it
+    // refers to an SSM destination address: MODE_IS_EXCLUDE, CHANGE_TO_EXCLUDE_MODE"
+    // and "MUST process any other group records within the same report" (RFC 4604 §3.5).
+    if (Family::is_ssm(record.group) && is_exclude_record(record.type)) {
+        ++counters_.ignored_ssm;
+        return;
+    }
+    const auto sources = valid_sources(record.sources);
+    update_group(record.group, now, [&](Group& group, Context& ctx) {
+        return group.on_record(record.type, sources, ctx) ? &counters_.records_processed
+                                                          : &counters_.ignored_compat;
+    });
+}
+
+template <class Family>
+void RouterLink<Family>::on_old_report(const Address& group, std::uint8_t version, TimePoint now) {
+    if (!admit_group(group)) {
+        return;
+    }
+    if (version == 0 || version >= Family::kNewestVersion) {
+        ++counters_.ignored_version;
+        return;
+    }
+    // v1/v2 reports for SSM addresses: "SHOULD ignore" (RFC 4604 §3.5/§3.7), so they
+    // neither create state nor switch the group's compatibility mode.
+    if (Family::is_ssm(group)) {
+        ++counters_.ignored_ssm;
+        return;
+    }
+    update_group(group, now, [&](Group& g, Context& ctx) {
+        g.on_old_report(version, ctx);
+        return &counters_.old_reports_processed;
+    });
+}
+
+template <class Family>
+void RouterLink<Family>::on_old_leave(const Address& group, TimePoint now) {
+    if (!admit_group(group)) {
+        return;
+    }
+    if (Family::is_ssm(group)) {
+        ++counters_.ignored_ssm;
+        return;
+    }
+    // "Routers in Non-Querier state MUST ignore Done messages" (RFC 2710 §4);
+    // "Non-Queriers MUST ignore Leave Group messages" (RFC 2236 §3).
+    if (!querier_.is_querier()) {
+        ++counters_.ignored_leave_non_querier;
+        return;
+    }
+    // "Queriers SHOULD ignore Leave Group messages for which there are no group
+    // members" (RFC 2236 §3); RFC 2710 §4 queries only "if ... present".
+    if (groups_.find(group) == groups_.end()) {
+        ++counters_.ignored_leave_absent;
+        return;
+    }
+    update_group(group, now, [&](Group& g, Context& ctx) {
+        return g.on_old_leave(ctx) ? &counters_.old_leaves_processed : &counters_.ignored_compat;
+    });
+}
+
+template <class Family>
+void RouterLink<Family>::on_timer(TimePoint now) {
+    const auto due = querier_.on_timer(now);
+    if (due.became_querier) {
+        ++counters_.querier_transitions;
+        outputs_.push_back(QuerierChanged<Address>{true, config_.own_address});
+    }
+    if (due.send_general_query) {
+        send_general_query();
+    }
+    // Collect first: each group runs once per call, whatever its timers say next.
+    std::vector<Address> groups;
+    for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
+        groups.push_back(it->second);
+    }
+    for (const auto& group : groups) {
+        update_group(group, now, [](Group& g, Context& ctx) -> std::uint64_t* {
+            g.on_timer(ctx);
+            return nullptr;
+        });
+    }
+}
+
+template <class Family>
+TimePoint RouterLink<Family>::next_deadline() const {
+    const TimePoint groups = deadlines_.empty() ? kNever : deadlines_.begin()->first;
+    return std::min(querier_.next_deadline(), groups);
+}
+
+template <class Family>
+void RouterLink<Family>::set_own_address(const Address& own) {
+    config_.own_address = own;
+    querier_.set_own_address(own);
+}
+
+// --- State ------------------------------------------------------------------------
+
+template <class Family>
+auto RouterLink<Family>::find(const Address& group) const -> const Group* {
+    const auto it = groups_.find(group);
+    return it == groups_.end() ? nullptr : &it->second.group;
+}
+
+template <class Family>
+bool RouterLink<Family>::forwards(const Address& group, const Address& source) const {
+    const Group* g = find(group);
+    return g != nullptr && g->forwards(source);
+}
+
+template <class Family>
+MembershipState<typename Family::Address>
+RouterLink<Family>::contribution(const Address& group) const {
+    const Group* g = find(group);
+    return g == nullptr ? MembershipState<Address>{} : g->contribution();
+}
+
+// --- Plumbing ---------------------------------------------------------------------
+
+template <class Family>
+bool RouterLink<Family>::admit_group(const Address& group) {
+    switch (Family::classify_group(group)) {
+    case GroupClass::Trackable:
+        return true;
+    case GroupClass::LinkScope:
+        ++counters_.ignored_link_scope; // normal traffic on every link: no log
+        return false;
+    case GroupClass::NotMulticast:
+        ++counters_.ignored_not_multicast;
+        return false;
+    case GroupClass::Reserved:
+        ++counters_.ignored_reserved;
+        return false;
+    }
+    return false;
+}
+
+// A source in a record must be a unicast address that could send (RFC 3810 §5.2.9,
+// conformance M8). Dropping the entry keeps the record's meaning: no packet can come
+// from such a source, so including or excluding it forwards nothing different.
+template <class Family>
+SourceSet<typename Family::Address>
+RouterLink<Family>::valid_sources(const SourceSet<Address>& sources) {
+    SourceSet<Address> valid;
+    for (const auto& source : sources) {
+        if (Family::is_valid_source(source)) {
+            valid.insert(source);
+        } else {
+            ++counters_.ignored_invalid_sources;
+        }
+    }
+    return valid;
+}
+
+template <class Family>
+auto RouterLink<Family>::make_context(TimePoint now) const -> Context {
+    Context ctx;
+    ctx.now = now;
+    ctx.vars = querier_.variables();
+    ctx.querier = querier_.is_querier();
+    ctx.max_sources = config_.max_sources_per_group;
+    return ctx;
+}
+
+// Runs `op` on the group (a fresh INCLUDE({}) one if absent), then: keeps a fresh group
+// only if it now holds state and the cap allows, emits its queries and a
+// MembershipChanged when its answer changed, deletes it once it is INCLUDE({}).
+// `op` returns the counter its outcome bumps (or null); a refused group bumps none.
+template <class Family>
+template <class Op>
+void RouterLink<Family>::update_group(const Address& group, TimePoint now, Op op) {
+    auto ctx = make_context(now);
+    auto it = groups_.find(group);
+    if (it == groups_.end()) {
+        Group fresh{group, config_.version};
+        std::uint64_t* outcome = op(fresh, ctx);
+        if (fresh.is_deletable()) {
+            bump(outcome);
+            finish(group, ctx); // INCLUDE({}) in and out: no state, no query, maybe a refusal
+            return;
+        }
+        if (groups_.size() >= config_.max_groups) {
+            ++counters_.group_limit_hits;
+            outputs_.push_back(LimitReached<Address>{LimitKind::Groups, group});
+            return;
+        }
+        bump(outcome);
+        it = groups_.emplace(group, Entry{std::move(fresh), kNever}).first;
+        finish(group, ctx);
+        outputs_.push_back(MembershipChanged<Address>{group});
+        reindex(it);
+        return;
+    }
+    const auto before = it->second.group.contribution();
+    bump(op(it->second.group, ctx));
+    finish(group, ctx);
+    if (it->second.group.contribution() != before) {
+        outputs_.push_back(MembershipChanged<Address>{group});
+    }
+    if (it->second.group.is_deletable()) {
+        erase(it);
+    } else {
+        reindex(it);
+    }
+}
+
+// Turns a group's queries and refusals into outputs.
+template <class Family>
+void RouterLink<Family>::finish(const Address& group, Context& ctx) {
+    const bool newest = config_.version == Family::kNewestVersion;
+    for (auto& q : ctx.queries) {
+        if (!newest && !q.sources.empty()) {
+            continue; // MLDv1 / IGMPv1, v2 have no source-specific query
+        }
+        SendQuery<Address> send;
+        send.version = config_.version;
+        send.group = group;
+        send.sources = std::move(q.sources);
+        send.suppress_router_side = newest && q.suppress_router_side;
+        send.max_response = Duration{config_.vars.last_listener_query_interval};
+        send.robustness = config_.vars.robustness;
+        send.query_interval = config_.vars.query_interval;
+        ++(send.sources.empty() ? counters_.group_queries_sent
+                                : counters_.group_source_queries_sent);
+        outputs_.push_back(std::move(send));
+    }
+    if (ctx.sources_refused > 0) {
+        counters_.source_limit_hits += ctx.sources_refused;
+        outputs_.push_back(LimitReached<Address>{LimitKind::SourcesPerGroup, group});
+    }
+}
+
+template <class Family>
+void RouterLink<Family>::send_general_query() {
+    // Group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI (item 14).
+    SendQuery<Address> send;
+    send.version = config_.version;
+    send.max_response = Duration{config_.vars.query_response_interval};
+    send.robustness = config_.vars.robustness;
+    send.query_interval = config_.vars.query_interval;
+    ++counters_.general_queries_sent;
+    outputs_.push_back(std::move(send));
+}
+
+template <class Family>
+void RouterLink<Family>::reindex(typename Groups::iterator it) {
+    const TimePoint next = it->second.group.next_deadline();
+    if (next == it->second.indexed) {
+        return;
+    }
+    if (it->second.indexed != kNever) {
+        deadlines_.erase({it->second.indexed, it->first});
+    }
+    if (next != kNever) {
+        deadlines_.insert({next, it->first});
+    }
+    it->second.indexed = next;
+}
+
+template <class Family>
+void RouterLink<Family>::erase(typename Groups::iterator it) {
+    if (it->second.indexed != kNever) {
+        deadlines_.erase({it->second.indexed, it->first});
+    }
+    groups_.erase(it);
+}
+
+template class RouterLink<Ipv6Family>;
+template class RouterLink<Ipv4Family>;
+
+} // namespace ecmh::proto

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Querier election and General Query schedule (conformance items 14, 15, 16; RFC 3810
+// §7.6.2, RFC 3376 §6.6.2). Fast profile: SQI 1 s, QI 4 s, OQPT 8.5 s.
+#include "ecmh/proto/querier.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+using namespace ecmh::proto;
+using ecmh::net::Ipv4Address;
+using ecmh::net::Ipv6Address;
+using std::chrono::milliseconds;
+
+namespace {
+
+template <class F>
+struct Net;
+
+template <>
+struct Net<Ipv6Family> {
+    static Ipv6Address a(const char* text) { return *Ipv6Address::parse(text); }
+    static Ipv6Address own() { return a("fe80::100"); }
+    static Ipv6Address lower() { return a("fe80::1"); }
+    static Ipv6Address higher() { return a("fe80::ffff"); }
+    static Ipv6Address group() { return a("ff0e::1:1000"); }
+};
+
+template <>
+struct Net<Ipv4Family> {
+    static Ipv4Address a(const char* text) { return *Ipv4Address::parse(text); }
+    static Ipv4Address own() { return a("198.51.100.100"); }
+    static Ipv4Address lower() { return a("198.51.100.1"); }
+    static Ipv4Address higher() { return a("198.51.100.254"); }
+    static Ipv4Address group() { return a("239.1.1.1"); }
+};
+
+struct FamilyNames {
+    template <class T>
+    static std::string GetName(int) {
+        return std::is_same_v<T, Ipv6Family> ? "Mld" : "Igmp";
+    }
+};
+
+template <class F>
+class QuerierTest : public ::testing::Test {
+protected:
+    using A = typename F::Address;
+    ProtocolVariables vars = fast_test_profile();
+    Querier<F> querier{vars, Net<F>::own(), at_ms(0)};
+
+    static ReceivedQuery<A> query(const A& source, std::uint8_t version = F::kNewestVersion) {
+        ReceivedQuery<A> q;
+        q.version = version;
+        q.source = source;
+        q.max_response = milliseconds{1000};
+        return q;
+    }
+    // Runs the querier's timers from `from` to `to` and returns the General Query times.
+    std::vector<std::int64_t> run(std::int64_t to) {
+        std::vector<std::int64_t> sent;
+        for (TimePoint t = querier.next_deadline(); t <= at_ms(to); t = querier.next_deadline()) {
+            if (querier.on_timer(t).send_general_query) {
+                sent.push_back(
+                    std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count());
+            }
+        }
+        return sent;
+    }
+};
+
+using Families = ::testing::Types<Ipv6Family, Ipv4Family>;
+TYPED_TEST_SUITE(QuerierTest, Families, FamilyNames);
+
+// Item 14: q0 at start, q1 at q0 + SQI, q2 at q1 + QI, then every QI.
+TYPED_TEST(QuerierTest, StartupQueriesSqiApartThenEveryQi) {
+    EXPECT_TRUE(this->querier.is_querier());
+    EXPECT_EQ(this->querier.next_deadline(), at_ms(0));
+    EXPECT_EQ(this->querier.startup_queries_left(), 2U);
+    EXPECT_EQ(this->run(14000), (std::vector<std::int64_t>{0, 1000, 5000, 9000, 13000}));
+    EXPECT_EQ(this->querier.startup_queries_left(), 0U);
+}
+
+TYPED_TEST(QuerierTest, DefaultProfileStartupGapIs31250ms) {
+    Querier<TypeParam> q{ProtocolVariables{}, Net<TypeParam>::own(), at_ms(0)};
+    EXPECT_TRUE(q.on_timer(at_ms(0)).send_general_query);
+    EXPECT_EQ(q.next_deadline(), at_ms(31250));
+    EXPECT_TRUE(q.on_timer(at_ms(31250)).send_general_query);
+    EXPECT_EQ(q.next_deadline(), at_ms(156250));
+}
+
+TYPED_TEST(QuerierTest, NothingBeforeItsDeadline) {
+    EXPECT_TRUE(this->querier.on_timer(at_ms(0)).send_general_query);
+    const auto early = this->querier.on_timer(at_ms(999));
+    EXPECT_FALSE(early.send_general_query);
+    EXPECT_FALSE(early.became_querier);
+}
+
+// Item 15: lose to a lower address, stay silent for OQPT after its last query, then
+// resume with a General Query at once and every QI after.
+TYPED_TEST(QuerierTest, LosesToLowerAddressAndReturnsAfterOqpt) {
+    this->run(0);
+    auto q = this->query(Net<TypeParam>::lower());
+    q.suppress_router_side = true; // "does not suppress the querier election"
+    EXPECT_TRUE(this->querier.on_query(q, at_ms(500)));
+    EXPECT_FALSE(this->querier.is_querier());
+    EXPECT_EQ(this->querier.querier_address(), Net<TypeParam>::lower());
+    EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(9000));
+    EXPECT_EQ(this->querier.next_general_query(), kNever);
+    // Its next query restarts Other Querier Present; not a new transition.
+    EXPECT_FALSE(this->querier.on_query(q, at_ms(4500)));
+    EXPECT_EQ(this->querier.next_deadline(), at_ms(13000));
+    EXPECT_FALSE(this->querier.on_timer(at_ms(12999)).send_general_query);
+    const auto back = this->querier.on_timer(at_ms(13000));
+    EXPECT_TRUE(back.became_querier);
+    EXPECT_TRUE(back.send_general_query);
+    EXPECT_TRUE(this->querier.is_querier());
+    EXPECT_EQ(this->querier.querier_address(), Net<TypeParam>::own());
+    EXPECT_EQ(this->querier.next_deadline(), at_ms(17000));
+}
+
+TYPED_TEST(QuerierTest, KeepsQueryingAgainstHigherAddressOwnAddressAndUnspecified) {
+    this->run(0);
+    for (const auto& source :
+         {Net<TypeParam>::higher(), Net<TypeParam>::own(), typename TypeParam::Address{}}) {
+        EXPECT_FALSE(this->querier.on_query(this->query(source), at_ms(500)));
+        EXPECT_TRUE(this->querier.is_querier());
+    }
+    EXPECT_EQ(this->run(5000), (std::vector<std::int64_t>{1000, 5000}));
+}
+
+// Item 16: a Non-Querier adopts QRV and QQI, so MALI = 3·6 + QRI = 19 s and OQPT =
+// 3·6 + 0.5 = 18.5 s; QRV/QQI 0 mean "use the default"; Querier again → our values.
+TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
+    auto q = this->query(Net<TypeParam>::lower());
+    q.robustness = 3;
+    q.query_interval = milliseconds{6000};
+    this->querier.on_query(q, at_ms(1000));
+    EXPECT_EQ(this->querier.variables().robustness, 3U);
+    EXPECT_EQ(this->querier.variables().query_interval, milliseconds{6000});
+    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{19000});
+    EXPECT_EQ(this->querier.variables().last_listener_query_time(), milliseconds{900});
+    EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(19500));
+
+    q.robustness = 0;
+    q.query_interval = milliseconds{0};
+    this->querier.on_query(q, at_ms(2000));
+    EXPECT_EQ(this->querier.variables().robustness, 2U);
+    EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
+    EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(10500));
+
+    q.robustness = 7;
+    q.query_interval = milliseconds{1000}; // legal; as a Non-Querier it only shortens timers
+    this->querier.on_query(q, at_ms(3000));
+    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{8000});
+    this->querier.on_timer(at_ms(10500));
+    EXPECT_TRUE(this->querier.is_querier());
+    EXPECT_EQ(this->querier.variables().robustness, 2U);
+    EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
+}
+
+// A higher-address router's values are not adopted: it is not the querier.
+TYPED_TEST(QuerierTest, HigherAddressValuesNotAdopted) {
+    auto q = this->query(Net<TypeParam>::higher());
+    q.robustness = 5;
+    q.query_interval = milliseconds{60000};
+    this->querier.on_query(q, at_ms(1000));
+    EXPECT_EQ(this->querier.variables().robustness, 2U);
+    EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
+}
+
+// The address changes (M19): later elections compare against the new one.
+TYPED_TEST(QuerierTest, OwnAddressChangeAppliesToLaterElections) {
+    this->querier.set_own_address(Net<TypeParam>::lower());
+    EXPECT_FALSE(this->querier.on_query(this->query(Net<TypeParam>::own()), at_ms(10)));
+    EXPECT_TRUE(this->querier.is_querier());
+}
+
+// MLDv2 compares the interface ID only; MLDv1 the whole address (item 15).
+TEST(QuerierElection, MldComparesLast64BitsForV2WholeAddressForV1) {
+    const auto own = *Ipv6Address::parse("fe80::100");
+    const auto other_prefix_low_iid = *Ipv6Address::parse("fe80:0:0:1::1");
+    EXPECT_TRUE(querier_precedes(other_prefix_low_iid, own, 2));
+    EXPECT_FALSE(querier_precedes(other_prefix_low_iid, own, 1));
+    const auto big_iid = *Ipv6Address::parse("fe80::1:0:0:0");
+    EXPECT_FALSE(querier_precedes(big_iid, own, 2));
+    EXPECT_FALSE(querier_precedes(own, own, 2));
+    EXPECT_TRUE(querier_precedes(*Ipv6Address::parse("fe80::ff"), own, 1));
+    EXPECT_FALSE(querier_precedes(*Ipv6Address::parse("fe80::101"), own, 2));
+}
+
+TEST(QuerierElection, IgmpComparesNumerically) {
+    const auto own = *Ipv4Address::parse("198.51.100.100");
+    EXPECT_TRUE(querier_precedes(*Ipv4Address::parse("198.51.100.1"), own, 3));
+    EXPECT_TRUE(querier_precedes(*Ipv4Address::parse("10.0.0.200"), own, 2));
+    EXPECT_FALSE(querier_precedes(*Ipv4Address::parse("198.51.100.254"), own, 1));
+    EXPECT_FALSE(querier_precedes(own, own, 3));
+}
+
+TEST(QuerierElection, MldV1QueryFromDifferentPrefixUsesWholeAddress) {
+    Querier<Ipv6Family> q{fast_test_profile(), *Ipv6Address::parse("fe80::100"), at_ms(0)};
+    ReceivedQuery<Ipv6Address> v1;
+    v1.version = 1;
+    v1.source = *Ipv6Address::parse("fe80:0:0:1::1");
+    EXPECT_FALSE(q.on_query(v1, at_ms(10)));
+    v1.version = 2;
+    EXPECT_TRUE(q.on_query(v1, at_ms(10)));
+}
+
+} // namespace
