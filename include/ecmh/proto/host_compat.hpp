@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The upstream Host Compatibility Mode (RFC 3810 §8.2.1, RFC 3376 §7.2.1, RFC 4605
+// §4.1 "If there is an IGMPv1 or IGMPv2/MLDv1 querier on the upstream network, then
+// the proxy device will perform IGMPv1 or IGMPv2/MLDv1").
+//
+// One Older Version Querier Present timer per older version: MLD has v1; IGMP has v1
+// and v2. The mode is the oldest version whose timer runs, else the newest, never
+// above the configured newest version (an MLDv1-only proxy stays at 1).
+//
+//   v1 timer  set by every version-1 query ("whenever an MLDv1 ... Query is received",
+//             "whenever an IGMPv1 Membership Query is received")
+//   v2 timer  (IGMP) set by IGMPv2 *General* Queries only (RFC 3376 §7.2.1)
+//   duration  OVQPT = RV·QI(last query) + QRI (RFC 3810 §9.12, RFC 3376 §8.12), given
+//             by the caller
+#pragma once
+
+#include "ecmh/proto/time.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace ecmh::proto {
+
+template <class Family>
+class HostCompatibility {
+public:
+    static constexpr std::uint8_t kNewest = Family::kNewestVersion;
+
+    // `newest_allowed` outside 1..kNewest means kNewest.
+    explicit HostCompatibility(std::uint8_t newest_allowed)
+        : newest_allowed_(newest_allowed >= 1 && newest_allowed <= kNewest ? newest_allowed
+                                                                           : kNewest) {
+        until_.fill(kNever);
+    }
+
+    // A query of wire `version` arrived; `until` is now + OVQPT. Returns true if the
+    // mode changed.
+    bool on_query(std::uint8_t version, bool general, TimePoint until) {
+        if (version < 1 || version >= kNewest || (version > 1 && !general)) {
+            return false;
+        }
+        const auto before = version_now();
+        until_[version] = until;
+        return version_now() != before;
+    }
+
+    // Stops every timer that has run out by `now`. Returns true if the mode changed.
+    bool expire(TimePoint now) {
+        const auto before = version_now();
+        for (auto& t : until_) {
+            if (t <= now) {
+                t = kNever;
+            }
+        }
+        return version_now() != before;
+    }
+
+    // The mode as of the last event.
+    [[nodiscard]] std::uint8_t version() const { return version_now(); }
+    [[nodiscard]] std::uint8_t newest_allowed() const { return newest_allowed_; }
+    // When the timer for older `version` runs out; kNever if it is not running.
+    [[nodiscard]] TimePoint older_querier_until(std::uint8_t version) const {
+        return version >= 1 && version < kNewest ? until_[version] : kNever;
+    }
+    [[nodiscard]] TimePoint next_deadline() const {
+        return *std::min_element(until_.begin(), until_.end());
+    }
+
+private:
+    [[nodiscard]] std::uint8_t version_now() const {
+        for (std::uint8_t v = 1; v < kNewest; ++v) {
+            if (until_[v] != kNever) {
+                return std::min(v, newest_allowed_);
+            }
+        }
+        return newest_allowed_;
+    }
+
+    std::uint8_t newest_allowed_;
+    std::array<TimePoint, kNewest> until_{}; // indexed by version; [0] unused, always kNever
+};
+
+} // namespace ecmh::proto
