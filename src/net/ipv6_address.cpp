@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/net/ipv6_address.hpp"
 
+#include "ecmh/net/hex.hpp"
 #include "ecmh/net/ipv4_address.hpp"
 
 #include <algorithm>
@@ -8,19 +9,6 @@
 
 namespace ecmh::net {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Parses the groups of one side of "::" into out; returns the number of 16-bit words
 // written (an embedded IPv4 address counts two), or nullopt on a syntax error.

@@ -1,26 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/net/mac_address.hpp"
 
+#include "ecmh/net/hex.hpp"
+
 #include <algorithm>
 
 namespace ecmh::net {
-namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-} // namespace
-
 std::optional<MacAddress> MacAddress::from_span(std::span<const std::uint8_t> bytes) {
     if (bytes.size() != kSize) {
         return std::nullopt;
@@ -41,8 +26,8 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
     }
     Bytes b{};
     for (std::size_t i = 0; i < kSize; ++i) {
-        const auto hi = hex_digit(text[3 * i]);
-        const auto lo = hex_digit(text[3 * i + 1]);
+        const auto hi = hex_value(text[3 * i]);
+        const auto lo = hex_value(text[3 * i + 1]);
         if (hi < 0 || lo < 0 || (i < kSize - 1 && text[3 * i + 2] != sep)) {
             return std::nullopt;
         }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Receiving IGMP: parse_igmp() and the IGMPv3 record iterator. Views only, no
+// Receiving IGMP: parse_igmp(). Views only, no
 // allocation: every span points into the caller's packet.
 #include "ecmh/net/byte_reader.hpp"
 #include "ecmh/net/checksum.hpp"
@@ -171,39 +171,6 @@ net::Expected<IgmpMessage, ParseError> parse_igmp(const Ipv4Packet& packet) {
         return net::unexpected(ParseError::BadChecksum);
     }
     return parse_message(message);
-}
-
-// The iterator re-reads through a ByteReader even though parse_igmp() validated the
-// records: an IgmpV3Report can also be built from any span, and a bad one must end the
-// walk, not read past it.
-IgmpRecord IgmpV3Report::iterator::operator*() const {
-    net::ByteReader r{rest_};
-    IgmpRecord record;
-    record.type = r.u8();
-    record.aux_words = r.u8();
-    const auto sources = r.u16();
-    record.group = net::Ipv4Address{r.u32()};
-    record.sources = SourceListView<net::Ipv4Address>{r.bytes(std::size_t{sources} * kAddressSize)};
-    return record;
-}
-
-IgmpV3Report::iterator& IgmpV3Report::iterator::operator++() {
-    if (left_ == 0) {
-        return *this;
-    }
-    net::ByteReader r{rest_};
-    r.skip(1);
-    const auto aux_words = r.u8();
-    const auto sources = r.u16();
-    r.skip(record_size(sources, aux_words) - r.offset()); // group, sources, aux data
-    if (!r.ok()) {
-        rest_ = {};
-        left_ = 0; // equal to end(): the walk stops here
-        return *this;
-    }
-    rest_ = r.rest();
-    --left_;
-    return *this;
 }
 
 } // namespace ecmh::wire

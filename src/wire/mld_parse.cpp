@@ -143,30 +143,6 @@ net::Expected<MldMessage, ParseError> parse_v2_report(std::span<const std::uint8
 
 } // namespace
 
-MldRecord MldV2Report::iterator::operator*() const {
-    net::ByteReader r{rest_};
-    MldRecord record;
-    record.type = r.u8();
-    record.aux_words = r.u8();
-    const std::size_t sources = r.u16();
-    record.group = read_address(r);
-    record.sources = SourceListView<net::Ipv6Address>{r.bytes(sources * kAddressSize)};
-    return record;
-}
-
-MldV2Report::iterator& MldV2Report::iterator::operator++() {
-    net::ByteReader r{rest_};
-    r.skip(1);
-    const std::size_t aux_words = r.u8();
-    const std::size_t sources = r.u16();
-    r.skip(record_size(sources, aux_words) - 4); // a no-op once the reader has failed
-    rest_ = r.rest();
-    // parse_mld() proved every record fits; a view built by hand that lies ends here
-    // instead of walking off its bytes.
-    left_ = r.ok() && left_ > 0 ? static_cast<std::uint16_t>(left_ - 1) : 0;
-    return *this;
-}
-
 net::Expected<MldMessage, ParseError> parse_mld(const Ipv6Packet& packet) {
     const auto valid = check_validity(packet);
     if (!valid) {

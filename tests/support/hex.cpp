@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "hex.hpp"
 
+#include "ecmh/net/hex.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -8,21 +10,9 @@
 namespace ecmh::test {
 namespace {
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-bool is_space(char c) {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+// Whitespace and ':' separate bytes for readability ("3a 00 05 02", "01:00:5e").
+bool is_separator(char c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ':';
 }
 
 [[noreturn]] void die(const char* what, std::string_view text) {
@@ -41,10 +31,10 @@ Bytes from_hex(std::string_view text) {
     Bytes out;
     int high = -1;
     for (const char c : text) {
-        if (is_space(c)) {
+        if (is_separator(c)) {
             continue;
         }
-        const int digit = hex_digit(c);
+        const int digit = net::hex_value(c);
         if (digit < 0) {
             die("from_hex(): not a hex digit", text);
         }

@@ -2,6 +2,7 @@
 #include "ipv4_packets.hpp"
 
 #include "ecmh/net/checksum.hpp"
+#include "hex.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,19 +10,6 @@
 
 namespace ecmh::test::v4 {
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 void put_u16(Bytes& bytes, std::size_t at, std::uint16_t value) {
     bytes[at] = static_cast<std::uint8_t>(value >> 8);
@@ -35,29 +23,7 @@ std::size_t total_length(const Bytes& packet) {
 } // namespace
 
 Bytes hex(std::string_view text) {
-    Bytes out;
-    int high = -1;
-    for (const char c : text) {
-        if (c == ' ' || c == ':' || c == '\n') {
-            continue;
-        }
-        const int digit = hex_digit(c);
-        if (digit < 0) {
-            std::fprintf(stderr, "hex(): bad character '%c'\n", c);
-            std::abort();
-        }
-        if (high < 0) {
-            high = digit;
-        } else {
-            out.push_back(static_cast<std::uint8_t>((high << 4) | digit));
-            high = -1;
-        }
-    }
-    if (high >= 0) {
-        std::fprintf(stderr, "hex(): odd number of digits\n");
-        std::abort();
-    }
-    return out;
+    return from_hex(text);
 }
 
 Bytes make_ipv4(const Ipv4Fields& fields, std::span<const std::uint8_t> payload) {

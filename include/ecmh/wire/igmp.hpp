@@ -49,51 +49,9 @@ struct IgmpV2Leave {
     net::Ipv4Address group;
 };
 
-struct IgmpRecord {
-    std::uint8_t type = 0;
-    std::uint8_t aux_words = 0;
-    net::Ipv4Address group;
-    SourceListView<net::Ipv4Address> sources;
-
-    [[nodiscard]] bool known_type() const { return is_known_record_type(type); }
-    [[nodiscard]] RecordType record_type() const { return static_cast<RecordType>(type); }
-};
-
-class IgmpV3Report {
-public:
-    IgmpV3Report() = default;
-    IgmpV3Report(std::span<const std::uint8_t> records, std::uint16_t count)
-        : records_(records), count_(count) {}
-
-    [[nodiscard]] std::uint16_t record_count() const { return count_; }
-
-    class iterator {
-    public:
-        using iterator_category = std::input_iterator_tag;
-        using value_type = IgmpRecord;
-        using difference_type = std::ptrdiff_t;
-        using pointer = void;
-        using reference = IgmpRecord;
-
-        iterator() = default;
-        iterator(std::span<const std::uint8_t> rest, std::uint16_t left)
-            : rest_(rest), left_(left) {}
-        IgmpRecord operator*() const;
-        iterator& operator++();
-        friend bool operator==(const iterator& a, const iterator& b) { return a.left_ == b.left_; }
-
-    private:
-        std::span<const std::uint8_t> rest_;
-        std::uint16_t left_ = 0;
-    };
-
-    [[nodiscard]] iterator begin() const { return iterator{records_, count_}; }
-    [[nodiscard]] iterator end() const { return iterator{{}, 0}; }
-
-private:
-    std::span<const std::uint8_t> records_;
-    std::uint16_t count_ = 0;
-};
+using IgmpRecord = WireRecord<net::Ipv4Address>;
+// An IGMPv3 Report whose every record was checked to fit when it was parsed.
+using IgmpV3Report = ReportRecords<net::Ipv4Address>;
 
 using IgmpMessage = std::variant<IgmpQuery, IgmpV1Report, IgmpV2Report, IgmpV2Leave, IgmpV3Report>;
 

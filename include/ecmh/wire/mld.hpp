@@ -47,54 +47,9 @@ struct MldV1Done {
     net::Ipv6Address group;
 };
 
-// One Multicast Address Record. The type is kept raw: unknown types are yielded so the
-// caller can skip them and go on with the rest (RFC 3810 §5.2.12).
-struct MldRecord {
-    std::uint8_t type = 0;
-    std::uint8_t aux_words = 0; // Aux Data Len, in 32-bit words (skipped)
-    net::Ipv6Address group;
-    SourceListView<net::Ipv6Address> sources;
-
-    [[nodiscard]] bool known_type() const { return is_known_record_type(type); }
-    [[nodiscard]] RecordType record_type() const { return static_cast<RecordType>(type); }
-};
-
+using MldRecord = WireRecord<net::Ipv6Address>;
 // An MLDv2 Report whose every record was checked to fit when it was parsed.
-class MldV2Report {
-public:
-    MldV2Report() = default;
-    MldV2Report(std::span<const std::uint8_t> records, std::uint16_t count)
-        : records_(records), count_(count) {}
-
-    [[nodiscard]] std::uint16_t record_count() const { return count_; }
-
-    class iterator {
-    public:
-        using iterator_category = std::input_iterator_tag;
-        using value_type = MldRecord;
-        using difference_type = std::ptrdiff_t;
-        using pointer = void;
-        using reference = MldRecord;
-
-        iterator() = default;
-        iterator(std::span<const std::uint8_t> rest, std::uint16_t left)
-            : rest_(rest), left_(left) {}
-        MldRecord operator*() const;
-        iterator& operator++();
-        friend bool operator==(const iterator& a, const iterator& b) { return a.left_ == b.left_; }
-
-    private:
-        std::span<const std::uint8_t> rest_;
-        std::uint16_t left_ = 0;
-    };
-
-    [[nodiscard]] iterator begin() const { return iterator{records_, count_}; }
-    [[nodiscard]] iterator end() const { return iterator{{}, 0}; }
-
-private:
-    std::span<const std::uint8_t> records_;
-    std::uint16_t count_ = 0;
-};
+using MldV2Report = ReportRecords<net::Ipv6Address>;
 
 using MldMessage = std::variant<MldQuery, MldV1Report, MldV1Done, MldV2Report>;
 

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// One hexadecimal digit's value, for the address parsers.
+#pragma once
+
+namespace ecmh::net {
+
+// 0–15 for '0'–'9', 'a'–'f', 'A'–'F'; −1 for anything else.
+[[nodiscard]] constexpr int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+} // namespace ecmh::net
