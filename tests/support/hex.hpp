@@ -20,7 +20,7 @@ namespace ecmh::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// "60 00 00 00\n 00 18 ..." → bytes. Whitespace is skipped; anything else that is not a
+// "60 00 00 00\n 00 18 ..." → bytes. Whitespace and ':' are skipped; anything else not a
 // hex digit, or an odd number of digits, aborts the test binary (a bug in the test).
 [[nodiscard]] Bytes from_hex(std::string_view text);
 // Lower-case hex with no separators, for failure messages and golden comparisons.
