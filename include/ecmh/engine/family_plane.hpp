@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// One address family's control and forwarding state, glued together: the router side
+// on each downstream link, the host side on the upstream, the forwarding table — and
+// the rules that connect them (RFC 4605 §4): a membership change on a downstream link
+// updates that link's forwarding entry and re-merges the group for the upstream; a
+// querier change flips the querier rule; every protocol output becomes a packet.
+#pragma once
+
+#include "ecmh/engine/link.hpp"
+#include "ecmh/engine/statistics.hpp"
+#include "ecmh/proto/host_reporter.hpp"
+#include "ecmh/proto/random.hpp"
+#include "ecmh/proto/router_link.hpp"
+#include "ecmh/table/forwarding_table.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace ecmh::engine {
+
+// How a FamilyPlane sends what it built: the Proxy owns the buffer and the links.
+class PacketSink {
+public:
+    virtual ~PacketSink() = default;
+    // A buffer to build one IP packet in; a link header goes in front of it on send.
+    virtual std::span<std::uint8_t> packet_buffer() = 0;
+    // Sends the first `length` bytes of packet_buffer() on `link` as a control message.
+    virtual void send_control(LinkId link, std::size_t length) = 0;
+};
+
+struct PlaneConfig {
+    proto::ProtocolVariables vars;
+    std::uint8_t newest_version = 0; // 0: the family's newest; MLDv1-only mode: 1
+    std::size_t max_groups_per_link = 4096;
+    std::size_t max_sources_per_group = 512;
+};
+
+template <class Family>
+class FamilyPlane {
+public:
+    using Address = typename Family::Address;
+    using Router = proto::RouterLink<Family>;
+    using Host = proto::HostReporter<Family>;
+
+    FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log, proto::Random& random);
+
+    void add_downstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
+    void add_upstream(LinkId link, const Address& own, std::uint32_t mtu);
+    void remove_link(LinkId link, proto::TimePoint now);
+
+    // Validated messages, from the link they arrived on.
+    void on_query(LinkId link, const proto::ReceivedQuery<Address>& query, proto::TimePoint now);
+    void on_record(LinkId link, const proto::GroupRecord<Address>& record, proto::TimePoint now);
+    void on_old_report(LinkId link, const Address& group, std::uint8_t version,
+                       proto::TimePoint now);
+    void on_old_leave(LinkId link, const Address& group, proto::TimePoint now);
+
+    void on_timer(proto::TimePoint now);
+    [[nodiscard]] proto::TimePoint next_deadline() const;
+    void resend_reports(proto::TimePoint now); // SIGUSR2
+    void leave_upstream(proto::TimePoint now); // shutdown
+
+    [[nodiscard]] bool is_upstream(LinkId link) const {
+        return upstream_ && upstream_->link == link;
+    }
+    [[nodiscard]] bool is_downstream(LinkId link) const {
+        return downstream_.contains(link.slot());
+    }
+    [[nodiscard]] const table::ForwardingTable<Family>& forwarding() const { return table_; }
+    [[nodiscard]] const Router* router(LinkId link) const;
+    [[nodiscard]] const Host* host() const { return upstream_ ? &upstream_->host : nullptr; }
+    template <class F>
+    void for_each_router(F&& f) const {
+        for (const auto& [slot, d] : downstream_) {
+            f(LinkId{slot}, *d.router);
+        }
+    }
+
+private:
+    struct Downstream {
+        Address own;
+        std::uint32_t mtu = 1500;
+        std::unique_ptr<Router> router;
+    };
+    struct Upstream {
+        Upstream(LinkId l, const Address& a, std::uint32_t m, const proto::HostReporterConfig& c,
+                 proto::Random& r)
+            : link(l), own(a), mtu(m), host(c, r) {}
+        LinkId link;
+        Address own;
+        std::uint32_t mtu = 1500;
+        Host host;
+    };
+
+    void drain(LinkId link, Downstream& d, proto::TimePoint now);
+    void drain_host();
+    void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
+    void update_upstream(const Address& group, proto::TimePoint now);
+    // At most one line per kLimitLogInterval about refused state (conformance M7).
+    void log_limit(const Address& group, proto::LimitKind kind, proto::TimePoint now);
+
+    PlaneConfig config_;
+    PacketSink& sink_;
+    EventLog& log_;
+    proto::Random& random_;
+    std::map<std::uint16_t, Downstream> downstream_; // by LinkId slot: ordered for the dump
+    std::optional<Upstream> upstream_;
+    table::ForwardingTable<Family> table_;
+    proto::TimePoint last_limit_log_ = proto::TimePoint::min();
+};
+
+extern template class FamilyPlane<proto::Ipv6Family>;
+extern template class FamilyPlane<proto::Ipv4Family>;
+
+} // namespace ecmh::engine

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What the engine knows of a link, and the two thin interfaces through which it acts:
+// LinkIo (send a frame) and EventLog (say something). The daemon implements them over
+// libpcap and syslog; tests implement them with vectors.
+#pragma once
+
+#include "ecmh/net/if_index.hpp"
+#include "ecmh/net/ipv4_address.hpp"
+#include "ecmh/net/ipv6_address.hpp"
+#include "ecmh/net/mac_address.hpp"
+#include "ecmh/table/link_set.hpp"
+#include "ecmh/wire/link.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ecmh::engine {
+
+using table::LinkId;
+
+struct LinkConfig {
+    std::string name;
+    net::IfIndex ifindex;
+    wire::LinkType link_type = wire::LinkType::Ethernet;
+    net::MacAddress mac; // our own address on an Ethernet link
+    std::uint32_t mtu = 1500;
+    // MLD needs a link-local source (RFC 3810 §5); without one the link does not speak
+    // MLD (but still forwards IPv6 toward other links).
+    std::optional<net::Ipv6Address> link_local;
+    // IGMP's source; 0.0.0.0 when the link has no IPv4 address (RFC 3376 §4.2.13).
+    std::optional<net::Ipv4Address> ipv4;
+    std::uint8_t ipv4_prefix_length = 0;
+    bool upstream = false;
+};
+
+class LinkIo {
+public:
+    virtual ~LinkIo() = default;
+    // A complete frame for the link's type (with its Ethernet header on Ethernet).
+    virtual void send(LinkId link, std::span<const std::uint8_t> frame) = 0;
+};
+
+enum class LogLevel : std::uint8_t { Error, Warning, Info, Debug };
+
+class EventLog {
+public:
+    virtual ~EventLog() = default;
+    virtual void log(LogLevel level, std::string_view message) = 0;
+};
+
+} // namespace ecmh::engine

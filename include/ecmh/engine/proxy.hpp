@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The engine: ecmh without its OS. It takes captured frames, timer expiries and
+// operator commands, each with `now`, drives the wire, protocol and table layers, and
+// sends packets through LinkIo. One instance, one thread; nothing here blocks.
+//
+//   frame → link header → IPv6 / IPv4
+//     MLD / IGMP → validated (wire) → router side (downstream) or host side (upstream)
+//     multicast data → forwarding decision → one rewritten copy per out-link
+//   timer → every router link and the host side process their due deadlines
+//   commands → resend reports upstream (SIGUSR2), leave upstream (shutdown)
+#pragma once
+
+#include "ecmh/engine/family_plane.hpp"
+#include "ecmh/engine/link.hpp"
+#include "ecmh/engine/statistics.hpp"
+#include "ecmh/proto/random.hpp"
+#include "ecmh/wire/ipv4.hpp"
+#include "ecmh/wire/ipv6.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace ecmh::engine {
+
+enum class MldMode : std::uint8_t { Auto, V1Only, V2Only };
+
+struct ProxyConfig {
+    proto::ProtocolVariables vars;
+    MldMode mld_mode = MldMode::Auto;
+    bool ipv4 = true;
+    bool ipv6 = true;
+    std::size_t max_groups_per_link = 4096;
+    std::size_t max_sources_per_group = 512;
+};
+
+struct Link {
+    LinkConfig config;
+    TrafficCounters counters;
+    bool present = false;
+};
+
+class Proxy final : private PacketSink {
+public:
+    Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed);
+
+    // A link appeared (or was there at start). Returns its id, or nullopt when all
+    // kMaxLinks slots are taken.
+    std::optional<LinkId> add_link(const LinkConfig& config, proto::TimePoint now);
+    // A link went away: its listeners stop counting, its slot is freed.
+    void remove_link(LinkId link, proto::TimePoint now);
+
+    void on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now);
+    void on_timer(proto::TimePoint now);
+    [[nodiscard]] proto::TimePoint next_deadline() const;
+    void resend_reports(proto::TimePoint now); // SIGUSR2
+    void shutdown(proto::TimePoint now);       // leaves upstream, as a host leaving
+
+    [[nodiscard]] const Statistics& statistics() const { return stats_; }
+    [[nodiscard]] const Link* link(LinkId id) const;
+    [[nodiscard]] std::optional<LinkId> find_link(net::IfIndex ifindex) const;
+    [[nodiscard]] const FamilyPlane<proto::Ipv6Family>& mld() const { return mld_; }
+    [[nodiscard]] const FamilyPlane<proto::Ipv4Family>& igmp() const { return igmp_; }
+    [[nodiscard]] const ProxyConfig& config() const { return config_; }
+    template <class F>
+    void for_each_link(F&& f) const {
+        for (std::size_t i = 0; i < links_.size(); ++i) {
+            if (links_[i].present) {
+                f(LinkId{static_cast<std::uint16_t>(i)}, links_[i]);
+            }
+        }
+    }
+
+private:
+    // PacketSink: control messages are built right after the link-header headroom.
+    std::span<std::uint8_t> packet_buffer() override;
+    void send_control(LinkId link, std::size_t length) override;
+
+    void on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
+    void on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
+    void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
+    void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
+    template <class Plane, class Address>
+    void forward(Plane& plane, LinkId arrival, const Address& source, const Address& group,
+                 std::uint8_t hop, std::span<const std::uint8_t> packet);
+    void send_copy(LinkId out, std::span<const std::uint8_t> packet);
+    // Writes the link header in front of buffer_[kHeadroom…] and hands the frame to io.
+    void transmit(LinkId out, std::size_t ip_length, bool control);
+    [[nodiscard]] bool is_own_mac(const net::MacAddress& mac) const;
+
+    // Room for the largest link header (Ethernet II, no tag on send).
+    static constexpr std::size_t kHeadroom = 14;
+    static constexpr std::size_t kMaxIpPacket = 65'535;
+
+    ProxyConfig config_;
+    LinkIo& io_;
+    EventLog& log_;
+    proto::Random random_;
+    Statistics stats_;
+    std::array<Link, table::kMaxLinks> links_{};
+    FamilyPlane<proto::Ipv6Family> mld_;
+    FamilyPlane<proto::Ipv4Family> igmp_;
+    std::vector<std::uint8_t> buffer_; // one transmit buffer, reused for every packet
+};
+
+} // namespace ecmh::engine

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The counters an operator reads in the dump: per link and in total, packets and bytes
+// each way, MLD/IGMP messages each way, hop limit exceeded, and every drop by reason.
+#pragma once
+
+#include "ecmh/table/forwarding_table.hpp"
+#include "ecmh/wire/parse_error.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace ecmh::engine {
+
+// Drops that are not a ParseError or a forwarding Verdict.
+enum class DropReason : std::uint8_t {
+    TooBigForLink,     // larger than the out-link's MTU (never fragmented, never truncated)
+    NotMulticast,      // a unicast or broadcast destination reached us
+    ControlOnUpstream, // a report/leave on the upstream: ecmh is a host there (RFC 4605 §3)
+    QueryRejected,     // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
+    OffSubnetReport,   // IGMP report from a source not on the link's subnet (RFC 3376 §9.2)
+    DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
+    IgnoredVersion,    // MLDv1 while -2 (mld2only)
+    OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
+    Tunnel,            // proto-41 outside tunnel mode, or a tunnel packet we cannot place
+    kCount,
+};
+
+[[nodiscard]] std::string_view to_string(DropReason reason);
+
+inline constexpr std::size_t kParseErrorCount =
+    static_cast<std::size_t>(wire::ParseError::NestedTunnel) + 1;
+inline constexpr std::size_t kVerdictCount =
+    static_cast<std::size_t>(table::Verdict::NoListeners) + 1;
+
+struct TrafficCounters {
+    std::uint64_t packets_received = 0;
+    std::uint64_t bytes_received = 0;
+    std::uint64_t packets_sent = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t control_received = 0; // ICMPv6 MLD + IGMP messages
+    std::uint64_t control_sent = 0;
+    std::uint64_t hop_limit_exceeded = 0;
+};
+
+struct Statistics {
+    TrafficCounters total;
+    std::uint64_t forwarded = 0; // data packets that got at least one copy
+    std::array<std::uint64_t, kParseErrorCount> parse_drops{};
+    std::array<std::uint64_t, kVerdictCount> verdicts{};
+    std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};
+
+    void count(wire::ParseError e) { ++parse_drops[static_cast<std::size_t>(e)]; }
+    void count(table::Verdict v) { ++verdicts[static_cast<std::size_t>(v)]; }
+    void count(DropReason r) { ++drops[static_cast<std::size_t>(r)]; }
+    [[nodiscard]] std::uint64_t of(wire::ParseError e) const {
+        return parse_drops[static_cast<std::size_t>(e)];
+    }
+    [[nodiscard]] std::uint64_t of(table::Verdict v) const {
+        return verdicts[static_cast<std::size_t>(v)];
+    }
+    [[nodiscard]] std::uint64_t of(DropReason r) const {
+        return drops[static_cast<std::size_t>(r)];
+    }
+};
+
+} // namespace ecmh::engine

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/engine/family_plane.hpp"
+
+#include "ecmh/engine/messages.hpp"
+#include "ecmh/proto/host_merge.hpp"
+
+#include <string>
+#include <type_traits>
+#include <variant>
+
+namespace ecmh::engine {
+namespace {
+
+constexpr auto kLimitLogInterval = std::chrono::seconds{10};
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+} // namespace
+
+template <class Family>
+FamilyPlane<Family>::FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log,
+                                 proto::Random& random)
+    : config_(config), sink_(sink), log_(log), random_(random) {}
+
+template <class Family>
+void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
+                                         proto::TimePoint now) {
+    proto::RouterLinkConfig<Family> rc;
+    rc.vars = config_.vars;
+    rc.own_address = own;
+    if (config_.newest_version != 0) {
+        rc.version = config_.newest_version;
+    }
+    rc.max_groups = config_.max_groups_per_link;
+    rc.max_sources_per_group = config_.max_sources_per_group;
+    auto& d = downstream_[link.slot()];
+    d = Downstream{own, mtu, std::make_unique<Router>(rc, now)};
+    // A new router starts as the querier (RFC 3810 §7.6.2).
+    table_.set_querier(link, true);
+    drain(link, d, now);
+}
+
+template <class Family>
+void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu) {
+    proto::HostReporterConfig hc;
+    hc.vars = config_.vars;
+    hc.newest_version = config_.newest_version;
+    upstream_.emplace(link, own, mtu, hc, random_);
+    table_.set_upstream(link);
+}
+
+template <class Family>
+void FamilyPlane<Family>::remove_link(LinkId link, proto::TimePoint now) {
+    if (upstream_ && upstream_->link == link) {
+        upstream_.reset();
+        table_.set_upstream(std::nullopt);
+        return;
+    }
+    const auto it = downstream_.find(link.slot());
+    if (it == downstream_.end()) {
+        return;
+    }
+    std::vector<Address> groups;
+    it->second.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
+    downstream_.erase(it);
+    table_.remove_link(link);
+    for (const auto& g : groups) {
+        update_upstream(g, now); // the link's listeners no longer count upstream
+    }
+}
+
+template <class Family>
+const typename FamilyPlane<Family>::Router* FamilyPlane<Family>::router(LinkId link) const {
+    const auto it = downstream_.find(link.slot());
+    return it == downstream_.end() ? nullptr : it->second.router.get();
+}
+
+template <class Family>
+void FamilyPlane<Family>::on_query(LinkId link, const proto::ReceivedQuery<Address>& query,
+                                   proto::TimePoint now) {
+    if (upstream_ && upstream_->link == link) {
+        upstream_->host.on_query(query, now);
+        drain_host();
+        return;
+    }
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        it->second.router->on_query(query, now);
+        drain(link, it->second, now);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::on_record(LinkId link, const proto::GroupRecord<Address>& record,
+                                    proto::TimePoint now) {
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        it->second.router->on_record(record, now);
+        drain(link, it->second, now);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::on_old_report(LinkId link, const Address& group, std::uint8_t version,
+                                        proto::TimePoint now) {
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        it->second.router->on_old_report(group, version, now);
+        drain(link, it->second, now);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::on_old_leave(LinkId link, const Address& group, proto::TimePoint now) {
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        it->second.router->on_old_leave(group, now);
+        drain(link, it->second, now);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::on_timer(proto::TimePoint now) {
+    for (auto& [slot, d] : downstream_) {
+        if (d.router->next_deadline() <= now) {
+            d.router->on_timer(now);
+            drain(LinkId{slot}, d, now);
+        }
+    }
+    if (upstream_ && upstream_->host.next_deadline() <= now) {
+        upstream_->host.on_timer(now);
+        drain_host();
+    }
+}
+
+template <class Family>
+proto::TimePoint FamilyPlane<Family>::next_deadline() const {
+    auto next = proto::kNever;
+    for (const auto& [slot, d] : downstream_) {
+        next = std::min(next, d.router->next_deadline());
+    }
+    if (upstream_) {
+        next = std::min(next, upstream_->host.next_deadline());
+    }
+    return next;
+}
+
+template <class Family>
+void FamilyPlane<Family>::resend_reports(proto::TimePoint now) {
+    if (upstream_) {
+        upstream_->host.resend_all(now);
+        drain_host();
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::leave_upstream(proto::TimePoint now) {
+    if (upstream_) {
+        upstream_->host.leave_all(now);
+        drain_host();
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now) {
+    // Outputs can cause more outputs (a membership change re-merges upstream, never the
+    // router itself), so one pass over what the router produced is enough.
+    for (const auto& output : d.router->take_outputs()) {
+        std::visit(
+            Overloaded{
+                [&](const proto::SendQuery<Address>& q) {
+                    build_queries(sink_.packet_buffer(), d.own, d.mtu, q,
+                                  [&](std::size_t length) { sink_.send_control(link, length); });
+                },
+                [&](const proto::MembershipChanged<Address>& c) {
+                    membership_changed(link, c.group, now);
+                },
+                [&](const proto::LimitReached<Address>& l) { log_limit(l.group, l.kind, now); },
+                [&](const proto::QuerierChanged<Address>& q) {
+                    table_.set_querier(link, q.querier);
+                    log_.log(LogLevel::Info,
+                             std::string(Family::kProtocolName) + " querier on link " +
+                                 std::to_string(link.slot()) + ": " +
+                                 (q.querier ? std::string("ecmh") : q.querier_address.to_string()));
+                },
+            },
+            output);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::membership_changed(LinkId link, const Address& group,
+                                             proto::TimePoint now) {
+    if (const auto* r = router(link)) {
+        table_.set_membership(link, group, r->contribution(group));
+    }
+    update_upstream(group, now);
+}
+
+template <class Family>
+void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint now) {
+    if (!upstream_) {
+        return;
+    }
+    // RFC 4605 §4.1: the merge over every downstream link's subscription for the group.
+    proto::MembershipMerge<Address> merge;
+    for (const auto& [slot, d] : downstream_) {
+        merge.add(d.router->contribution(group));
+    }
+    upstream_->host.set_membership(group, merge.result(), now);
+    drain_host();
+}
+
+template <class Family>
+void FamilyPlane<Family>::drain_host() {
+    if (!upstream_) {
+        return;
+    }
+    auto& up = *upstream_;
+    const auto send = [&](std::size_t length) { sink_.send_control(up.link, length); };
+    for (const auto& action : up.host.take_actions()) {
+        std::visit(
+            Overloaded{
+                [&](const proto::HostReport<Address>& r) {
+                    build_reports(sink_.packet_buffer(), up.own, up.mtu, r, send);
+                },
+                [&](const proto::HostOldReport<Address>& r) {
+                    build_old_report(sink_.packet_buffer(), up.own, r, send);
+                },
+                [&](const proto::HostOldLeave<Address>& l) {
+                    build_old_leave(sink_.packet_buffer(), up.own, l, send);
+                },
+                [&](const proto::HostModeChanged& m) {
+                    const bool old = m.to < Family::kNewestVersion;
+                    log_.log(
+                        old && m.ssm_groups > 0 ? LogLevel::Error : LogLevel::Info,
+                        std::string(Family::kProtocolName) + " upstream now version " +
+                            std::to_string(m.to) + " (was " + std::to_string(m.from) + ")" +
+                            (old && m.ssm_groups > 0
+                                 ? "; " + std::to_string(m.ssm_groups) +
+                                       " SSM groups cannot be reported in this version (RFC 4604)"
+                                 : ""));
+                },
+            },
+            action);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::log_limit(const Address& group, proto::LimitKind kind,
+                                    proto::TimePoint now) {
+    if (last_limit_log_ != proto::TimePoint::min() && now - last_limit_log_ < kLimitLogInterval) {
+        return;
+    }
+    last_limit_log_ = now;
+    log_.log(LogLevel::Warning,
+             std::string(Family::kProtocolName) +
+                 (kind == proto::LimitKind::Groups ? ": group limit reached, refusing "
+                                                   : ": source limit reached for ") +
+                 group.to_string() + " (further such messages suppressed for 10 s)");
+}
+
+template class FamilyPlane<proto::Ipv6Family>;
+template class FamilyPlane<proto::Ipv4Family>;
+
+} // namespace ecmh::engine

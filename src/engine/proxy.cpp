@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/engine/proxy.hpp"
+
+#include "ecmh/net/checksum.hpp"
+#include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/igmp.hpp"
+#include "ecmh/wire/mld.hpp"
+
+#include <variant>
+
+namespace ecmh::engine {
+namespace {
+
+using net::Ipv4Address;
+using net::Ipv6Address;
+
+PlaneConfig plane_config(const ProxyConfig& c, std::uint8_t newest_version) {
+    PlaneConfig p;
+    p.vars = c.vars;
+    p.newest_version = newest_version;
+    p.max_groups_per_link = c.max_groups_per_link;
+    p.max_sources_per_group = c.max_sources_per_group;
+    return p;
+}
+
+bool is_mld_type(std::uint8_t type) {
+    return type == wire::kMldQuery || type == wire::kMldV1Report || type == wire::kMldV1Done ||
+           type == wire::kMldV2Report;
+}
+
+template <class Address, class View>
+proto::GroupRecord<Address> to_record(const View& record) {
+    return proto::GroupRecord<Address>{record.record_type(), record.group,
+                                       proto::SourceSet<Address>::from(record.sources)};
+}
+
+// RFC 3376 §9.2: a report from a source that is not on the link's subnet is ignored
+// (0.0.0.0 is always accepted, §4.2.13); a link without an IPv4 address cannot judge.
+bool on_subnet(const LinkConfig& link, Ipv4Address source) {
+    if (source.is_unspecified() || !link.ipv4 || link.ipv4_prefix_length == 0) {
+        return true;
+    }
+    const std::uint32_t mask =
+        link.ipv4_prefix_length >= 32 ? 0xffffffffU : ~(0xffffffffU >> link.ipv4_prefix_length);
+    return (source.value() & mask) == (link.ipv4->value() & mask);
+}
+
+void add_traffic(TrafficCounters& c, std::size_t bytes, bool control) {
+    ++c.packets_sent;
+    c.bytes_sent += bytes;
+    if (control) {
+        ++c.control_sent;
+    }
+}
+
+} // namespace
+
+std::string_view to_string(DropReason reason) {
+    switch (reason) {
+    case DropReason::TooBigForLink:
+        return "too-big-for-link";
+    case DropReason::NotMulticast:
+        return "not-multicast";
+    case DropReason::ControlOnUpstream:
+        return "control-on-upstream";
+    case DropReason::QueryRejected:
+        return "query-rejected";
+    case DropReason::OffSubnetReport:
+        return "off-subnet-report";
+    case DropReason::DisabledFamily:
+        return "disabled-family";
+    case DropReason::IgnoredVersion:
+        return "ignored-version";
+    case DropReason::OwnFrame:
+        return "own-frame";
+    case DropReason::Tunnel:
+        return "tunnel";
+    case DropReason::kCount:
+        break;
+    }
+    return "unknown";
+}
+
+Proxy::Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed)
+    : config_(config), io_(io), log_(log), random_(random_seed),
+      mld_(plane_config(config, config.mld_mode == MldMode::V1Only ? 1 : 0), *this, log, random_),
+      igmp_(plane_config(config, 0), *this, log, random_), buffer_(kHeadroom + kMaxIpPacket) {}
+
+std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint now) {
+    std::size_t slot = 0;
+    while (slot < links_.size() && links_[slot].present) {
+        ++slot;
+    }
+    if (slot == links_.size()) {
+        log_.log(LogLevel::Error, "no room for link " + config.name + ": " +
+                                      std::to_string(table::kMaxLinks) + " links in use");
+        return std::nullopt;
+    }
+    const LinkId id{static_cast<std::uint16_t>(slot)};
+    links_[slot] = Link{config, {}, true};
+    if (config_.ipv6) {
+        if (config.upstream) {
+            // Without a link-local address the upstream still carries data; MLD reports
+            // wait for an address (RFC 3810 §5.2.13).
+            mld_.add_upstream(id, config.link_local.value_or(Ipv6Address{}), config.mtu);
+        } else if (config.link_local) {
+            mld_.add_downstream(id, *config.link_local, config.mtu, now);
+        } else {
+            log_.log(LogLevel::Warning,
+                     "link " + config.name + " has no link-local IPv6 address: no MLD there");
+        }
+    }
+    if (config_.ipv4) {
+        const auto own = config.ipv4.value_or(Ipv4Address{});
+        if (config.upstream) {
+            igmp_.add_upstream(id, own, config.mtu);
+        } else {
+            igmp_.add_downstream(id, own, config.mtu, now);
+        }
+    }
+    return id;
+}
+
+void Proxy::remove_link(LinkId link, proto::TimePoint now) {
+    if (link.slot() >= links_.size() || !links_[link.slot()].present) {
+        return;
+    }
+    mld_.remove_link(link, now);
+    igmp_.remove_link(link, now);
+    links_[link.slot()] = Link{};
+}
+
+const Link* Proxy::link(LinkId id) const {
+    return id.slot() < links_.size() && links_[id.slot()].present ? &links_[id.slot()] : nullptr;
+}
+
+std::optional<LinkId> Proxy::find_link(net::IfIndex ifindex) const {
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (links_[i].present && links_[i].config.ifindex == ifindex) {
+            return LinkId{static_cast<std::uint16_t>(i)};
+        }
+    }
+    return std::nullopt;
+}
+
+void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now) {
+    if (arrival.slot() >= links_.size() || !links_[arrival.slot()].present) {
+        return;
+    }
+    Link& in = links_[arrival.slot()];
+    ++in.counters.packets_received;
+    in.counters.bytes_received += frame.size();
+    ++stats_.total.packets_received;
+    stats_.total.bytes_received += frame.size();
+
+    const auto lf = wire::parse_link_frame(in.config.link_type, frame);
+    if (!lf) {
+        stats_.count(lf.error());
+        return;
+    }
+    if (in.config.link_type == wire::LinkType::Ethernet && is_own_mac(lf->source)) {
+        stats_.count(DropReason::OwnFrame); // our own frame came back: an L2 loop
+        return;
+    }
+    if (lf->protocol == wire::NetworkProtocol::Ipv6) {
+        if (!config_.ipv6) {
+            stats_.count(DropReason::DisabledFamily);
+            return;
+        }
+        const auto p = wire::parse_ipv6(lf->payload);
+        if (!p) {
+            stats_.count(p.error());
+            return;
+        }
+        on_ipv6(in, arrival, *p, now);
+    } else {
+        if (!config_.ipv4) {
+            stats_.count(DropReason::DisabledFamily);
+            return;
+        }
+        const auto p = wire::parse_ipv4(lf->payload);
+        if (!p) {
+            stats_.count(p.error());
+            return;
+        }
+        on_ipv4(in, arrival, *p, now);
+    }
+}
+
+void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
+    const bool first_fragment = !p.is_fragment || p.fragment_offset == 0;
+    if (p.next_header == wire::kProtoIcmpv6 && first_fragment && !p.payload.empty() &&
+        is_mld_type(p.payload[0])) {
+        on_mld(in, id, p, now); // control: never forwarded (conformance item 47)
+        return;
+    }
+    if (!p.destination.is_multicast()) {
+        stats_.count(DropReason::NotMulticast);
+        return;
+    }
+    forward(mld_, id, p.source, p.destination, p.hop_limit, p.packet);
+}
+
+void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
+    if (p.protocol == wire::kProtoIgmp) {
+        on_igmp(in, id, p, now); // control: never forwarded (conformance item 47)
+        return;
+    }
+    if (p.protocol == wire::kProtoIpv6) {
+        stats_.count(DropReason::Tunnel); // 6in4 is decapsulated only in tunnel mode
+        return;
+    }
+    if (!p.destination.is_multicast()) {
+        stats_.count(DropReason::NotMulticast);
+        return;
+    }
+    // "SHOULD by default disallow source routing to an SSM destination" (RFC 4607
+    // §7.4); for any other group a source route through a proxy makes no sense either.
+    if (p.source_route) {
+        stats_.count(wire::ParseError::SourceRoute);
+        return;
+    }
+    forward(igmp_, id, p.source, p.destination, p.ttl, p.packet);
+}
+
+void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
+    ++in.counters.control_received;
+    ++stats_.total.control_received;
+    const auto message = wire::parse_mld(p);
+    if (!message) {
+        stats_.count(message.error());
+        return;
+    }
+    const bool upstream = mld_.is_upstream(id);
+    if (!upstream && !mld_.is_downstream(id)) {
+        stats_.count(DropReason::DisabledFamily);
+        return;
+    }
+    if (const auto* q = std::get_if<wire::MldQuery>(&*message)) {
+        proto::ReceivedQuery<Ipv6Address> rq;
+        rq.version = q->version == wire::MldVersion::V1 ? 1 : 2;
+        rq.source = p.source;
+        rq.group = q->group;
+        rq.sources = proto::SourceSet<Ipv6Address>::from(q->sources);
+        rq.max_response = std::chrono::milliseconds{q->max_response_ms};
+        rq.suppress_router_side = q->suppress_router_side;
+        rq.robustness = q->qrv;
+        rq.query_interval = std::chrono::seconds{q->query_interval_s};
+        mld_.on_query(id, rq, now);
+        return;
+    }
+    if (upstream) {
+        stats_.count(DropReason::ControlOnUpstream); // no router function upstream (RFC 4605 §3)
+        return;
+    }
+    const bool v1 = !std::holds_alternative<wire::MldV2Report>(*message);
+    if (v1 && config_.mld_mode == MldMode::V2Only) {
+        stats_.count(DropReason::IgnoredVersion);
+        return;
+    }
+    if (const auto* r = std::get_if<wire::MldV1Report>(&*message)) {
+        mld_.on_old_report(id, r->group, 1, now);
+    } else if (const auto* d = std::get_if<wire::MldV1Done>(&*message)) {
+        mld_.on_old_leave(id, d->group, now);
+    } else {
+        // Records in order; unknown types are skipped, the rest processed (§5.2.12).
+        for (const auto& record : std::get<wire::MldV2Report>(*message)) {
+            if (record.known_type()) {
+                mld_.on_record(id, to_record<Ipv6Address>(record), now);
+            }
+        }
+    }
+}
+
+void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
+    ++in.counters.control_received;
+    ++stats_.total.control_received;
+    const auto message = wire::parse_igmp(p);
+    if (!message) {
+        stats_.count(message.error());
+        return;
+    }
+    const bool upstream = igmp_.is_upstream(id);
+    if (const auto* q = std::get_if<wire::IgmpQuery>(&*message)) {
+        if (upstream) {
+            // RFC 3376 §9.1: hosts SHOULD ignore v2/v3 queries without Router Alert, and
+            // general queries sent anywhere but 224.0.0.1.
+            const bool no_ra = q->version != wire::IgmpVersion::V1 && p.router_alert_count == 0;
+            const bool misaddressed = q->is_general() && p.destination != wire::kAllSystems;
+            if (no_ra || misaddressed) {
+                stats_.count(DropReason::QueryRejected);
+                return;
+            }
+        }
+        proto::ReceivedQuery<Ipv4Address> rq;
+        rq.version = static_cast<std::uint8_t>(q->version);
+        rq.source = p.source;
+        rq.group = q->group;
+        rq.sources = proto::SourceSet<Ipv4Address>::from(q->sources);
+        rq.max_response = std::chrono::milliseconds{std::int64_t{q->max_response_tenths} * 100};
+        rq.suppress_router_side = q->suppress_router_side;
+        rq.robustness = q->qrv;
+        rq.query_interval = std::chrono::seconds{q->query_interval_s};
+        igmp_.on_query(id, rq, now);
+        return;
+    }
+    if (upstream) {
+        stats_.count(DropReason::ControlOnUpstream);
+        return;
+    }
+    if (!on_subnet(in.config, p.source)) {
+        stats_.count(DropReason::OffSubnetReport);
+        return;
+    }
+    if (const auto* r1 = std::get_if<wire::IgmpV1Report>(&*message)) {
+        igmp_.on_old_report(id, r1->group, 1, now);
+    } else if (const auto* r2 = std::get_if<wire::IgmpV2Report>(&*message)) {
+        igmp_.on_old_report(id, r2->group, 2, now);
+    } else if (const auto* leave = std::get_if<wire::IgmpV2Leave>(&*message)) {
+        igmp_.on_old_leave(id, leave->group, now);
+    } else {
+        for (const auto& record : std::get<wire::IgmpV3Report>(*message)) {
+            if (record.known_type()) {
+                igmp_.on_record(id, to_record<Ipv4Address>(record), now);
+            }
+        }
+    }
+}
+
+template <class Plane, class Address>
+void Proxy::forward(Plane& plane, LinkId arrival, const Address& source, const Address& group,
+                    std::uint8_t hop, std::span<const std::uint8_t> packet) {
+    const auto decision = plane.forwarding().decide(arrival, source, group, hop);
+    if (decision.verdict != table::Verdict::Forward) {
+        stats_.count(decision.verdict);
+        if (decision.verdict == table::Verdict::HopLimitExceeded) {
+            ++stats_.total.hop_limit_exceeded;
+            ++links_[arrival.slot()].counters.hop_limit_exceeded;
+        }
+        return;
+    }
+    ++stats_.forwarded;
+    decision.links.for_each([&](LinkId out) { send_copy(out, packet); });
+}
+
+void Proxy::send_copy(LinkId out, std::span<const std::uint8_t> packet) {
+    const Link& o = links_[out.slot()];
+    if (!o.present) {
+        return;
+    }
+    // Never fragmented, never truncated: a copy that does not fit is dropped.
+    if (packet.size() > o.config.mtu || packet.size() > kMaxIpPacket) {
+        stats_.count(DropReason::TooBigForLink);
+        return;
+    }
+    auto* ip = buffer_.data() + kHeadroom;
+    std::copy(packet.begin(), packet.end(), ip);
+    if ((ip[0] >> 4) == 6) {
+        --ip[7]; // Hop Limit (decide() refused ≤ 1)
+    } else {
+        const auto before = static_cast<std::uint16_t>((ip[8] << 8) | ip[9]);
+        --ip[8]; // TTL, then the header checksum (RFC 1624)
+        const auto after = static_cast<std::uint16_t>((ip[8] << 8) | ip[9]);
+        const auto old_sum = static_cast<std::uint16_t>((ip[10] << 8) | ip[11]);
+        const auto sum = net::checksum_adjust(old_sum, before, after);
+        ip[10] = static_cast<std::uint8_t>(sum >> 8);
+        ip[11] = static_cast<std::uint8_t>(sum);
+    }
+    transmit(out, packet.size(), false);
+}
+
+std::span<std::uint8_t> Proxy::packet_buffer() {
+    return {buffer_.data() + kHeadroom, kMaxIpPacket};
+}
+
+void Proxy::send_control(LinkId link, std::size_t length) {
+    transmit(link, length, true);
+}
+
+void Proxy::transmit(LinkId out, std::size_t ip_length, bool control) {
+    Link& o = links_[out.slot()];
+    if (!o.present) {
+        return;
+    }
+    const auto* ip = buffer_.data() + kHeadroom;
+    std::size_t start = kHeadroom;
+    if (o.config.link_type == wire::LinkType::Ethernet) {
+        // The group's multicast MAC (RFC 2464 §7, RFC 1112 §6.4) from the link's own.
+        const bool v6 = (ip[0] >> 4) == 6;
+        const auto destination =
+            v6 ? net::MacAddress::for_multicast(*Ipv6Address::from_span({ip + 24, 16}))
+               : net::MacAddress::for_multicast(
+                     Ipv4Address::from_bytes({ip[16], ip[17], ip[18], ip[19]}));
+        net::ByteWriter w{std::span(buffer_.data(), kHeadroom)};
+        wire::write_ethernet_header(w, destination, o.config.mac,
+                                    v6 ? wire::NetworkProtocol::Ipv6 : wire::NetworkProtocol::Ipv4);
+        start = 0;
+    }
+    const std::span<const std::uint8_t> frame{buffer_.data() + start,
+                                              kHeadroom - start + ip_length};
+    io_.send(out, frame);
+    add_traffic(o.counters, frame.size(), control);
+    add_traffic(stats_.total, frame.size(), control);
+}
+
+bool Proxy::is_own_mac(const net::MacAddress& mac) const {
+    if (mac == net::MacAddress{}) {
+        return false;
+    }
+    for (const auto& l : links_) {
+        if (l.present && l.config.mac == mac) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Proxy::on_timer(proto::TimePoint now) {
+    mld_.on_timer(now);
+    igmp_.on_timer(now);
+}
+
+proto::TimePoint Proxy::next_deadline() const {
+    return std::min(mld_.next_deadline(), igmp_.next_deadline());
+}
+
+void Proxy::resend_reports(proto::TimePoint now) {
+    mld_.resend_reports(now);
+    igmp_.resend_reports(now);
+}
+
+void Proxy::shutdown(proto::TimePoint now) {
+    mld_.leave_upstream(now);
+    igmp_.leave_upstream(now);
+}
+
+} // namespace ecmh::engine

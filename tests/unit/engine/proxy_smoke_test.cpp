@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/engine/proxy.hpp"
+#include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/link.hpp"
+#include "ecmh/wire/mld.hpp"
+#include "support/fake_link_io.hpp"
+
+#include <array>
+#include <gtest/gtest.h>
+#include <variant>
+
+using namespace ecmh;
+using engine::LinkId;
+using net::Ipv6Address;
+using proto::at_ms;
+
+namespace {
+
+Ipv6Address v6(const char* s) {
+    return *Ipv6Address::parse(s);
+}
+
+engine::LinkConfig ethernet(const char* name, std::uint8_t mac_last, const char* link_local,
+                            bool upstream) {
+    engine::LinkConfig c;
+    c.name = name;
+    c.mac = net::MacAddress{{0x02, 0, 0, 0, 0, mac_last}};
+    c.link_local = v6(link_local);
+    c.upstream = upstream;
+    return c;
+}
+
+std::vector<std::uint8_t> frame_of(const net::MacAddress& src, std::span<const std::uint8_t> ip) {
+    std::vector<std::uint8_t> f(14 + ip.size());
+    net::ByteWriter w{f};
+    const auto dst = net::MacAddress::for_multicast(*Ipv6Address::from_span(ip.subspan(24, 16)));
+    wire::write_ethernet_header(w, dst, src, wire::NetworkProtocol::Ipv6);
+    w.bytes(ip);
+    return f;
+}
+
+} // namespace
+
+TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.ipv4 = false;
+    engine::Proxy proxy{config, io, log, 1};
+    const auto u0 = *proxy.add_link(ethernet("u0", 2, "fe80::2", true), at_ms(0));
+    const auto d1 = *proxy.add_link(ethernet("d1", 0x10, "fe80::100", false), at_ms(0));
+    io.take(); // startup queries
+
+    // h1a (fe80::a) on d1: TO_EX({}) for ff0e::1:1000.
+    std::array<std::uint8_t, 1500> buf{};
+    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v6("ff0e::1:1000"), {}};
+    wire::PackCursor cursor;
+    const auto len = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
+    ASSERT_TRUE(len.has_value());
+    proxy.on_frame(d1,
+                   frame_of(net::MacAddress{{2, 0, 0, 0, 0, 0x0a}}, std::span(buf.data(), *len)),
+                   at_ms(10));
+
+    const auto sent = io.take();
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_EQ(sent[0].link, u0);
+    const auto lf = wire::parse_link_frame(wire::LinkType::Ethernet, sent[0].bytes);
+    ASSERT_TRUE(lf.has_value());
+    EXPECT_EQ(lf->source, (net::MacAddress{{0x02, 0, 0, 0, 0, 2}}));
+    const auto ip = wire::parse_ipv6(lf->payload);
+    ASSERT_TRUE(ip.has_value());
+    EXPECT_EQ(ip->source, v6("fe80::2"));
+    const auto mld = wire::parse_mld(*ip);
+    ASSERT_TRUE(mld.has_value());
+    const auto& report = std::get<wire::MldV2Report>(*mld);
+    ASSERT_EQ(report.record_count(), 1);
+    EXPECT_EQ((*report.begin()).record_type(), wire::RecordType::ChangeToExcludeMode);
+    EXPECT_EQ((*report.begin()).group, v6("ff0e::1:1000"));
+
+    // Data from upstream: UDP to the group with hop limit 8 → one copy on d1, hop limit 7.
+    std::array<std::uint8_t, 64> data{};
+    net::ByteWriter w{data};
+    wire::Ipv6HeaderSpec h{v6("2001:db8:1::1"), v6("ff0e::1:1000"), 8, wire::kProtoUdp};
+    wire::write_ipv6_header(w, h, 8);
+    w.zeros(8);
+    proxy.on_frame(u0, frame_of(net::MacAddress{{2, 0, 0, 0, 0, 1}}, w.written()), at_ms(20));
+    const auto copies = io.take();
+    ASSERT_EQ(copies.size(), 1U);
+    EXPECT_EQ(copies[0].link, d1);
+    const auto out = wire::parse_link_frame(wire::LinkType::Ethernet, copies[0].bytes);
+    EXPECT_EQ(out->destination.to_string(), "33:33:00:01:10:00");
+    EXPECT_EQ(out->source, (net::MacAddress{{0x02, 0, 0, 0, 0, 0x10}}));
+    EXPECT_EQ(wire::parse_ipv6(out->payload)->hop_limit, 7);
+    EXPECT_EQ(proxy.statistics().forwarded, 1U);
+}
