@@ -193,7 +193,7 @@ template <class Family>
 void FamilyPlane<Family>::membership_changed(LinkId link, const Address& group,
                                              proto::TimePoint now) {
     if (const auto* r = router(link)) {
-        table_.set_membership(link, group, r->contribution(group));
+        table_.set_membership(link, group, r->contribution(group), now);
     }
     update_upstream(group, now);
 }

@@ -340,6 +340,10 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Address& source, const A
         return;
     }
     ++stats_.forwarded;
+    if (decision.counters != nullptr) {
+        ++decision.counters->packets;
+        decision.counters->bytes += packet.size();
+    }
     decision.links.for_each([&](LinkId out) { send_copy(out, packet); });
 }
 

@@ -22,8 +22,8 @@ std::string_view to_string(Verdict v) {
 }
 
 template <class Family>
-void ForwardingTable<Family>::set_membership(LinkId link, const Address& group,
-                                             const State& state) {
+void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, const State& state,
+                                             proto::TimePoint now) {
     auto it = groups_.find(group);
     if (it == groups_.end()) {
         if (state.is_empty()) {
@@ -34,15 +34,15 @@ void ForwardingTable<Family>::set_membership(LinkId link, const Address& group,
     clear_sources(group, it->second);
     auto& members = it->second.members;
     const auto m = std::find_if(members.begin(), members.end(),
-                                [&](const auto& p) { return p.first == link; });
+                                [&](const Member& x) { return x.link == link; });
     if (state.is_empty()) {
         if (m != members.end()) {
             members.erase(m);
         }
     } else if (m != members.end()) {
-        m->second = state;
+        m->state = state;
     } else {
-        members.emplace_back(link, state);
+        members.push_back(Member{link, state, now});
     }
     rebuild(group, it->second);
     if (it->second.members.empty()) {
@@ -58,8 +58,8 @@ void ForwardingTable<Family>::remove_link(LinkId link) {
     }
     std::vector<Address> affected;
     for (const auto& [group, entry] : groups_) {
-        for (const auto& [member, state] : entry.members) {
-            if (member == link) {
+        for (const auto& member : entry.members) {
+            if (member.link == link) {
                 affected.push_back(group);
             }
         }
@@ -72,8 +72,8 @@ void ForwardingTable<Family>::remove_link(LinkId link) {
 template <class Family>
 void ForwardingTable<Family>::clear_sources(const Address& group, const GroupEntry& entry) {
     // Only the keys this group's members wrote: bounded by the group's own sources.
-    for (const auto& [link, state] : entry.members) {
-        for (const auto& source : state.sources) {
+    for (const auto& member : entry.members) {
+        for (const auto& source : member.state.sources) {
             sources_.erase(SourceKey{group, source});
         }
     }
@@ -84,16 +84,16 @@ void ForwardingTable<Family>::rebuild(const Address& group, GroupEntry& entry) {
     // Write the group's entries anew from its members (clear_sources ran first).
     entry.exclude_links = LinkSet{};
     entry.has_sources = false;
-    for (const auto& [link, state] : entry.members) {
-        if (state.mode == proto::FilterMode::Exclude) {
-            entry.exclude_links.insert(link);
+    for (const auto& member : entry.members) {
+        if (member.state.mode == proto::FilterMode::Exclude) {
+            entry.exclude_links.insert(member.link);
         }
-        for (const auto& source : state.sources) {
+        for (const auto& source : member.state.sources) {
             auto& s = sources_[SourceKey{group, source}];
-            if (state.mode == proto::FilterMode::Include) {
-                s.include_links.insert(link);
+            if (member.state.mode == proto::FilterMode::Include) {
+                s.include_links.insert(member.link);
             } else {
-                s.blocked_links.insert(link);
+                s.blocked_links.insert(member.link);
             }
             entry.has_sources = true;
         }
@@ -115,7 +115,9 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
         return Decision{Verdict::InvalidSource, {}};
     }
     LinkSet out;
+    GroupCounters* counters = nullptr;
     if (const auto g = groups_.find(group); g != groups_.end()) {
+        counters = &g->second.counters;
         // SSM: only (S,G) state counts (RFC 4607 §5.1); the router side never creates
         // EXCLUDE state for SSM groups, but the table does not rely on it.
         if (!Family::is_ssm(group)) {
@@ -137,9 +139,9 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     }
     out.erase(arrival);
     if (out.empty()) {
-        return Decision{Verdict::NoListeners, {}};
+        return Decision{Verdict::NoListeners, {}, nullptr};
     }
-    return Decision{Verdict::Forward, out};
+    return Decision{Verdict::Forward, out, counters};
 }
 
 template class ForwardingTable<proto::Ipv6Family>;

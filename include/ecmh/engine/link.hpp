@@ -30,6 +30,8 @@ struct LinkConfig {
     // MLD needs a link-local source (RFC 3810 §5); without one the link does not speak
     // MLD (but still forwards IPv6 toward other links).
     std::optional<net::Ipv6Address> link_local;
+    // Shown in the dump ("Global unicast address"); not used by the protocols.
+    std::optional<net::Ipv6Address> global;
     // IGMP's source; 0.0.0.0 when the link has no IPv4 address (RFC 3376 §4.2.13).
     std::optional<net::Ipv4Address> ipv4;
     std::uint8_t ipv4_prefix_length = 0;

@@ -18,12 +18,14 @@
 
 #include "ecmh/proto/family.hpp"
 #include "ecmh/proto/membership.hpp"
+#include "ecmh/proto/time.hpp"
 #include "ecmh/table/link_set.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -43,9 +45,18 @@ enum class Verdict : std::uint8_t {
 
 [[nodiscard]] std::string_view to_string(Verdict v);
 
+// Traffic forwarded for one group (the dump's "Bytes" and "Packets").
+struct GroupCounters {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+};
+
 struct Decision {
     Verdict verdict = Verdict::NoListeners;
     LinkSet links; // the out-links; empty unless verdict == Forward
+    // The group's counters when it has an entry, for the caller to count what it sent
+    // without a second lookup.
+    GroupCounters* counters = nullptr;
 };
 
 template <class Family>
@@ -53,6 +64,12 @@ class ForwardingTable {
 public:
     using Address = typename Family::Address;
     using State = proto::MembershipState<Address>;
+
+    struct Member {
+        LinkId link;
+        State state;
+        proto::TimePoint since; // when the link first had state for the group
+    };
 
     // The upstream link, or none (ecmh without -i: every link is downstream).
     void set_upstream(std::optional<LinkId> upstream) { upstream_ = upstream; }
@@ -66,7 +83,8 @@ public:
     }
     // What the router side says of (link, group): INCLUDE(A) forwards A, EXCLUDE(Y)
     // forwards all but Y (RFC 3810 §7.3). INCLUDE({}) removes the link from the group.
-    void set_membership(LinkId link, const Address& group, const State& state);
+    void set_membership(LinkId link, const Address& group, const State& state,
+                        proto::TimePoint now = {});
     // A link went away: forget it everywhere.
     void remove_link(LinkId link);
 
@@ -75,11 +93,20 @@ public:
 
     [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
 
+    // For the dump: f(group, members, counters) for every group with listeners.
+    template <class F>
+    void for_each_group(F&& f) const {
+        for (const auto& [group, entry] : groups_) {
+            f(group, std::span<const Member>(entry.members), entry.counters);
+        }
+    }
+
 private:
     struct GroupEntry {
-        LinkSet exclude_links;    // links in EXCLUDE mode: all sources but their blocked ones
-        bool has_sources = false; // any (group, source) entries to consult
-        std::vector<std::pair<LinkId, State>> members; // the inputs, to rebuild from
+        LinkSet exclude_links;       // links in EXCLUDE mode: all sources but their blocked ones
+        bool has_sources = false;    // any (group, source) entries to consult
+        std::vector<Member> members; // the inputs, to rebuild from
+        mutable GroupCounters counters;
     };
     struct SourceEntry {
         LinkSet include_links; // links whose INCLUDE list has the source

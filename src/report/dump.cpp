@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/report/dump.hpp"
+
+#include "ecmh/version.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+namespace ecmh::report {
+namespace {
+
+using engine::Link;
+using engine::LinkId;
+using std::chrono::duration_cast;
+using std::chrono::seconds;
+
+std::string num(std::uint64_t v) {
+    return std::to_string(v);
+}
+
+// Whole seconds from `now` until `t` (0 if past); "never" for a stopped timer.
+std::string until(proto::TimePoint t, proto::TimePoint now) {
+    if (t == proto::kNever) {
+        return "never";
+    }
+    return num(t > now ? static_cast<std::uint64_t>(duration_cast<seconds>(t - now).count()) : 0);
+}
+
+std::string age(proto::TimePoint since, proto::TimePoint now) {
+    return num(now > since ? static_cast<std::uint64_t>(duration_cast<seconds>(now - since).count())
+                           : 0);
+}
+
+std::string uptime(proto::Duration d) {
+    const auto total = static_cast<long long>(duration_cast<seconds>(d).count());
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%lld days %02lld:%02lld:%02lld", total / 86400,
+                  total % 86400 / 3600, total % 3600 / 60, total % 60);
+    return buf;
+}
+
+const char* link_type_text(wire::LinkType type) {
+    switch (type) {
+    case wire::LinkType::Ethernet:
+        return "Ethernet (1)";
+    case wire::LinkType::Raw:
+        return "Raw IP (no link header)";
+    case wire::LinkType::LinuxSll:
+        return "Linux cooked";
+    }
+    return "Unknown";
+}
+
+std::string link_name(const engine::Proxy& proxy, LinkId id) {
+    const auto* l = proxy.link(id);
+    return l != nullptr ? l->config.name : "?";
+}
+
+template <class Family>
+std::string compat_text(const proto::RouterGroup<Family>& g, proto::TimePoint now) {
+    const auto v = g.compatibility_version();
+    if (v >= Family::kNewestVersion) {
+        return "";
+    }
+    return std::string(Family::kProtocolName) + "v" + num(v) + " host present (expires in " +
+           until(g.older_host_present(v), now) + " seconds)";
+}
+
+// One group of one family: the original "Group / Bytes / Packets / Interface" block,
+// then per link the subscription lines with the router's filter state.
+template <class Family>
+void group_block(std::string& out, const engine::Proxy& proxy,
+                 const engine::FamilyPlane<Family>& plane, const typename Family::Address& group,
+                 std::span<const typename table::ForwardingTable<Family>::Member> members,
+                 const table::GroupCounters& counters, proto::TimePoint now,
+                 std::size_t& subscriptions) {
+    using Address = typename Family::Address;
+    out += "Group : " + group.to_string() + "\n";
+    out += "  Bytes : " + num(counters.bytes) + "\n";
+    out += "  Packets: " + num(counters.packets) + "\n";
+    std::vector<const typename table::ForwardingTable<Family>::Member*> sorted;
+    for (const auto& m : members) {
+        sorted.push_back(&m);
+    }
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->link < b->link; });
+    for (const auto* m : sorted) {
+        ++subscriptions;
+        const auto* l = proxy.link(m->link);
+        out += "  Interface: " + link_name(proxy, m->link) + " (" +
+               num(l != nullptr ? l->config.ifindex.value() : 0) + ")\n";
+        const auto old = " (" + age(m->since, now) + " seconds old)";
+        const auto* router = plane.router(m->link);
+        const auto* g = router != nullptr ? router->find(group) : nullptr;
+        if (m->state.mode == proto::FilterMode::Exclude) {
+            out += "           " + Address{}.to_string() + " EXCLUDE" + old + "\n";
+            if (g != nullptr && g->filter_timer() != proto::kNever) {
+                out += "           Filter timer : " + until(g->filter_timer(), now) + " seconds\n";
+            }
+            for (const auto& s : m->state.sources) {
+                out += "           " + s.to_string() + " BLOCKED\n";
+            }
+        }
+        if (g != nullptr) {
+            if (const auto compat = compat_text(*g, now); !compat.empty()) {
+                out += "           " + compat + "\n";
+            }
+            for (const auto& s : g->sources()) {
+                if (s.expires != proto::kNever && s.expires > now) {
+                    const char* mode =
+                        m->state.mode == proto::FilterMode::Include ? " INCLUDE" : " REQUESTED";
+                    out += "           " + s.source.to_string() + mode + old + " (expires in " +
+                           until(s.expires, now) + " seconds)\n";
+                }
+            }
+        }
+    }
+}
+
+template <class Family>
+std::size_t subscription_section(std::string& out, const engine::Proxy& proxy,
+                                 const engine::FamilyPlane<Family>& plane, proto::TimePoint now,
+                                 std::size_t& subscriptions) {
+    using Address = typename Family::Address;
+    using Member = typename table::ForwardingTable<Family>::Member;
+    struct Row {
+        Address group;
+        std::span<const Member> members;
+        const table::GroupCounters* counters;
+    };
+    std::vector<Row> rows;
+    plane.forwarding().for_each_group([&](const Address& group, std::span<const Member> members,
+                                          const table::GroupCounters& counters) {
+        rows.push_back(Row{group, members, &counters});
+    });
+    std::sort(rows.begin(), rows.end(),
+              [](const Row& a, const Row& b) { return a.group < b.group; });
+    for (const auto& r : rows) {
+        group_block<Family>(out, proxy, plane, r.group, r.members, *r.counters, now, subscriptions);
+    }
+    return rows.size();
+}
+
+template <class Family>
+std::string querier_text(const proto::RouterLink<Family>& router, proto::TimePoint now) {
+    if (router.is_querier()) {
+        return "this router";
+    }
+    const auto& q = router.querier();
+    return q.querier_address().to_string() + " (other querier present for " +
+           until(q.other_querier_present_until(), now) + " seconds)";
+}
+
+void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, const Link& link,
+                     proto::TimePoint now) {
+    const auto& c = link.config;
+    out += "Interface: " + c.name + "\n";
+    out += "  Index number      : " + num(c.ifindex.value()) + "\n";
+    out += "  MTU               : " + num(c.mtu) + "\n";
+    out += "  Interface Type    : " + std::string(link_type_text(c.link_type)) + "\n";
+    if (c.link_local) {
+        out += "  Link-local address : " + c.link_local->to_string() + "\n";
+    }
+    if (c.global) {
+        out += "  Global unicast address : " + c.global->to_string() + "\n";
+    }
+    if (c.ipv4) {
+        out +=
+            "  IPv4 address      : " + c.ipv4->to_string() + "/" + num(c.ipv4_prefix_length) + "\n";
+    }
+    out += std::string("  Role              : ") + (c.upstream ? "upstream" : "downstream") + "\n";
+    const auto& config = proxy.config();
+    if (config.ipv6) {
+        std::string version = config.mld_mode == engine::MldMode::V1Only ? "v1" : "v2";
+        if (proxy.mld().is_upstream(id) && proxy.mld().host() != nullptr) {
+            version = "v" + num(proxy.mld().host()->current_version());
+        }
+        out += "  MLD version       : " + version + "\n";
+        if (const auto* r = proxy.mld().router(id)) {
+            out += "  MLD querier       : " + querier_text(*r, now) + "\n";
+        }
+    }
+    if (config.ipv4) {
+        std::string version = "v3";
+        if (proxy.igmp().is_upstream(id) && proxy.igmp().host() != nullptr) {
+            version = "v" + num(proxy.igmp().host()->current_version());
+        }
+        out += "  IGMP version      : " + version + "\n";
+        if (const auto* r = proxy.igmp().router(id)) {
+            out += "  IGMP querier      : " + querier_text(*r, now) + "\n";
+        }
+    }
+    const auto& t = link.counters;
+    out += "  Packets received  : " + num(t.packets_received) + "\n";
+    out += "  Packets sent      : " + num(t.packets_sent) + "\n";
+    out += "  Bytes received    : " + num(t.bytes_received) + "\n";
+    out += "  Bytes sent        : " + num(t.bytes_sent) + "\n";
+    out += "  ICMP's received   : " + num(t.control_received) + "\n";
+    out += "  ICMP's sent       : " + num(t.control_sent) + "\n";
+    out += "  Hop Limit Exceeded : " + num(t.hop_limit_exceeded) + "\n";
+}
+
+template <class Family>
+std::size_t upstream_block(std::string& out, const engine::Proxy& proxy,
+                           const engine::FamilyPlane<Family>& plane, proto::TimePoint now) {
+    const auto* host = plane.host();
+    if (host == nullptr) {
+        return 0;
+    }
+    std::size_t groups = 0;
+    out += std::string(Family::kProtocolName) + " version " + num(host->current_version()) + "\n";
+    host->for_each_group([&](const auto& view) {
+        if (view.state.is_empty()) {
+            return;
+        }
+        ++groups;
+        out += "Group : " + view.group.to_string() + "\n";
+        out += "  Mode    : " + std::string(proto::to_string(view.state.mode)) + "\n";
+        std::string sources;
+        for (const auto& s : view.state.sources) {
+            sources += (sources.empty() ? "" : " ") + s.to_string();
+        }
+        out += "  Sources : " + (sources.empty() ? std::string("(none)") : sources) + "\n";
+        if (view.pending_retransmissions > 0) {
+            out += "  Retransmissions pending : " + num(view.pending_retransmissions) +
+                   " (next in " + until(view.next_retransmission, now) + " seconds)\n";
+        }
+    });
+    (void)proxy;
+    return groups;
+}
+
+void drop_lines(std::string& out, const engine::Statistics& s) {
+    out += "\nDrops\n";
+    bool any = false;
+    const auto line = [&](std::string_view name, std::uint64_t count) {
+        if (count == 0) {
+            return;
+        }
+        any = true;
+        std::string label(name);
+        label.resize(std::max<std::size_t>(label.size(), 26), ' ');
+        out += "  " + label + ": " + num(count) + "\n";
+    };
+    for (std::size_t i = 0; i < engine::kParseErrorCount; ++i) {
+        line(wire::to_string(static_cast<wire::ParseError>(i)), s.parse_drops[i]);
+    }
+    for (std::size_t i = 0; i < engine::kVerdictCount; ++i) {
+        if (static_cast<table::Verdict>(i) != table::Verdict::Forward) {
+            line(table::to_string(static_cast<table::Verdict>(i)), s.verdicts[i]);
+        }
+    }
+    for (std::size_t i = 0; i < static_cast<std::size_t>(engine::DropReason::kCount); ++i) {
+        line(engine::to_string(static_cast<engine::DropReason>(i)), s.drops[i]);
+    }
+    if (!any) {
+        out += "  (none)\n";
+    }
+}
+
+} // namespace
+
+std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) {
+    const auto now = context.now;
+    std::string out;
+    std::size_t subscriptions = 0;
+
+    out += "*** Subscription Information Dump\n\n";
+    std::size_t groups = subscription_section(out, proxy, proxy.mld(), now, subscriptions);
+    groups += subscription_section(out, proxy, proxy.igmp(), now, subscriptions);
+    out += "\n*** Subscription Information Dump (end - " + num(groups) + " groups, " +
+           num(subscriptions) + " subscriptions)\n\n";
+
+    out += "*** Interface Dump\n\n";
+    std::size_t interfaces = 0;
+    proxy.for_each_link([&](LinkId id, const Link& link) {
+        interface_block(out, proxy, id, link, now);
+        out += "\n";
+        ++interfaces;
+    });
+    out += "*** Interface Dump (end - " + num(interfaces) + " interfaces)\n\n";
+
+    out += "*** Upstream Dump\n\n";
+    std::size_t reported = upstream_block(out, proxy, proxy.mld(), now);
+    reported += upstream_block(out, proxy, proxy.igmp(), now);
+    out += "\n*** Upstream Dump (end - " + num(reported) + " groups reported)\n\n";
+
+    const auto& s = proxy.statistics();
+    const auto& vars = proxy.config().vars;
+    out += "*** Statistics Dump\n\n";
+    out += std::string("Version      : ecmh ") + kVersion + "\n";
+    out += "Started      : " + context.started_text + "\n";
+    out += "Uptime       : " + uptime(now - context.started) + "\n\n";
+    out += "Interfaces Monitored : " + num(interfaces) + "\n";
+    out += "Groups Managed       : " + num(groups) + "\n";
+    out += "Total Subscriptions  : " + num(subscriptions) + "\n";
+    out += "v2 Robustness Factor : " + num(vars.robustness) + "\n";
+    out +=
+        "Subscription Timeout : " +
+        num(static_cast<std::uint64_t>(duration_cast<seconds>(vars.listener_interval()).count())) +
+        "\n\n";
+    out += "Packets Received      : " + num(s.total.packets_received) + "\n";
+    out += "Packets Sent         : " + num(s.total.packets_sent) + "\n";
+    out += "Bytes Received       : " + num(s.total.bytes_received) + "\n";
+    out += "Bytes Sent           : " + num(s.total.bytes_sent) + "\n";
+    out += "ICMP's received     : " + num(s.total.control_received) + "\n";
+    out += "ICMP's sent         : " + num(s.total.control_sent) + "\n";
+    out += "Hop Limit Exceeded  : " + num(s.total.hop_limit_exceeded) + "\n";
+    out += "Packets Forwarded   : " + num(s.forwarded) + "\n";
+    drop_lines(out, s);
+    out += "\n*** Statistics Dump (end)\n";
+    return out;
+}
+
+} // namespace ecmh::report
