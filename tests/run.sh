@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=${ECMH_JOBS:-$(nproc)}
 
-packages=(cmake ninja-build g++ clang clang-format libclang-rt-dev libgtest-dev libgmock-dev libpcap-dev
+packages=(cmake ninja-build g++ clang clang-format libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
           pkg-config iproute2 tcpdump python3-scapy)
 missing=()
 for p in "${packages[@]}"; do
