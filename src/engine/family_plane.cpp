@@ -4,6 +4,7 @@
 #include "ecmh/engine/messages.hpp"
 #include "ecmh/proto/host_merge.hpp"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -46,12 +47,22 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
 }
 
 template <class Family>
-void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu) {
+void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
+                                       proto::TimePoint now) {
     proto::HostReporterConfig hc;
     hc.vars = config_.vars;
     hc.newest_version = config_.newest_version;
     upstream_.emplace(link, own, mtu, hc, random_);
     table_.set_upstream(link);
+    std::vector<Address> groups;
+    for (const auto& [slot, d] : downstream_) {
+        d.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
+    }
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    for (const auto& g : groups) {
+        update_upstream(g, now);
+    }
 }
 
 template <class Family>

@@ -75,6 +75,8 @@ std::string_view to_string(DropReason reason) {
         return "own-frame";
     case DropReason::Tunnel:
         return "tunnel";
+    case DropReason::VlanTagged:
+        return "vlan-tagged";
     case DropReason::kCount:
         break;
     }
@@ -102,7 +104,7 @@ std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint
         if (config.upstream) {
             // Without a link-local address the upstream still carries data; MLD reports
             // wait for an address (RFC 3810 §5.2.13).
-            mld_.add_upstream(id, config.link_local.value_or(Ipv6Address{}), config.mtu);
+            mld_.add_upstream(id, config.link_local.value_or(Ipv6Address{}), config.mtu, now);
         } else if (config.link_local) {
             mld_.add_downstream(id, *config.link_local, config.mtu, now);
         } else {
@@ -113,7 +115,7 @@ std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint
     if (config_.ipv4) {
         const auto own = config.ipv4.value_or(Ipv4Address{});
         if (config.upstream) {
-            igmp_.add_upstream(id, own, config.mtu);
+            igmp_.add_upstream(id, own, config.mtu, now);
         } else {
             igmp_.add_downstream(id, own, config.mtu, now);
         }
@@ -156,6 +158,12 @@ void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto:
     const auto lf = wire::parse_link_frame(in.config.link_type, frame);
     if (!lf) {
         stats_.count(lf.error());
+        return;
+    }
+    // A VLAN is its own interface (eth0.100) and arrives untagged there; a tagged frame
+    // on the parent belongs to a link ecmh does not serve (conformance M15).
+    if (lf->vlan_tci) {
+        stats_.count(DropReason::VlanTagged);
         return;
     }
     if (in.config.link_type == wire::LinkType::Ethernet && is_own_mac(lf->source)) {
@@ -286,7 +294,9 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
             // RFC 3376 §9.1: hosts SHOULD ignore v2/v3 queries without Router Alert, and
             // general queries sent anywhere but 224.0.0.1.
             const bool no_ra = q->version != wire::IgmpVersion::V1 && p.router_alert_count == 0;
-            const bool misaddressed = q->is_general() && p.destination != wire::kAllSystems;
+            // A query to our own unicast address is fine (§4.1.12, conformance item 37).
+            const bool misaddressed = q->is_general() && p.destination.is_multicast() &&
+                                      p.destination != wire::kAllSystems;
             if (no_ra || misaddressed) {
                 stats_.count(DropReason::QueryRejected);
                 return;

@@ -50,7 +50,9 @@ public:
     FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log, proto::Random& random);
 
     void add_downstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
-    void add_upstream(LinkId link, const Address& own, std::uint32_t mtu);
+    // Reports everything the downstream links want at once: an upstream that appears (or
+    // comes back) learns the whole database (RFC 3810 §5.2.13, conformance M19).
+    void add_upstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
     void remove_link(LinkId link, proto::TimePoint now);
 
     // Validated messages, from the link they arrived on.

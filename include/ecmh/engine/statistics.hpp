@@ -23,6 +23,7 @@ enum class DropReason : std::uint8_t {
     IgnoredVersion,    // MLDv1 while -2 (mld2only)
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
     Tunnel,            // proto-41 outside tunnel mode, or a tunnel packet we cannot place
+    VlanTagged,        // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
     kCount,
 };
 

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Engine rules found missing by the doc/rfc-map.md review: a unicast IGMP query upstream
+// is answered (conformance 37), 802.1Q-tagged frames are ignored (M15), an upstream that
+// appears after the listeners learns the whole database (M19).
+#include "ecmh/engine/proxy.hpp"
+#include "ecmh/net/checksum.hpp"
+#include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/igmp.hpp"
+#include "ecmh/wire/mld.hpp"
+#include "support/fake_link_io.hpp"
+
+#include <array>
+#include <gtest/gtest.h>
+#include <set>
+#include <variant>
+
+using namespace ecmh;
+using net::Ipv4Address;
+using net::Ipv6Address;
+using proto::at_ms;
+
+namespace {
+
+Ipv6Address v6(const char* s) {
+    return *Ipv6Address::parse(s);
+}
+Ipv4Address v4(const char* s) {
+    return *Ipv4Address::parse(s);
+}
+
+engine::LinkConfig link(const char* name, std::uint8_t mac, const char* ll, const char* ip4,
+                        bool upstream) {
+    engine::LinkConfig c;
+    c.name = name;
+    c.mac = net::MacAddress{{0x02, 0, 0, 0, 0, mac}};
+    c.link_local = v6(ll);
+    c.ipv4 = v4(ip4);
+    c.ipv4_prefix_length = 24;
+    c.upstream = upstream;
+    return c;
+}
+
+// `ip` in an Ethernet frame to `dst` (the IP destination's MAC when not given).
+std::vector<std::uint8_t> frame(std::span<const std::uint8_t> ip,
+                                std::optional<std::uint16_t> vlan = std::nullopt) {
+    std::vector<std::uint8_t> f(18 + ip.size());
+    net::ByteWriter w{f};
+    const bool is_v6 = (ip[0] >> 4) == 6;
+    const auto dst =
+        is_v6 ? net::MacAddress::for_multicast(*Ipv6Address::from_span(ip.subspan(24, 16)))
+              : net::MacAddress::for_multicast(
+                    Ipv4Address::from_bytes({ip[16], ip[17], ip[18], ip[19]}));
+    wire::write_ethernet_header(w, dst, net::MacAddress{{0x02, 0, 0, 0, 1, 1}},
+                                is_v6 ? wire::NetworkProtocol::Ipv6 : wire::NetworkProtocol::Ipv4,
+                                vlan);
+    w.bytes(ip);
+    f.resize(w.size());
+    return f;
+}
+
+std::vector<std::uint8_t> asm_join_v6(const char* group) {
+    std::array<std::uint8_t, 1500> buf{};
+    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v6(group), {}};
+    wire::PackCursor cursor;
+    const auto n = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
+    return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)};
+}
+
+// The IGMP messages in what was sent on `link`.
+std::vector<wire::IgmpMessage> igmp_on(const std::vector<test::SentFrame>& sent,
+                                       engine::LinkId link) {
+    std::vector<wire::IgmpMessage> out;
+    for (const auto& f : sent) {
+        const auto lf = wire::parse_link_frame(wire::LinkType::Ethernet, f.bytes);
+        if (f.link != link || !lf || lf->protocol != wire::NetworkProtocol::Ipv4) {
+            continue;
+        }
+        if (const auto m = wire::parse_igmp(*wire::parse_ipv4(lf->payload))) {
+            out.push_back(*m);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.vars = proto::fast_test_profile();
+    engine::Proxy proxy{config, io, log, 3};
+    const auto u0 = *proxy.add_link(link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+    const auto d1 =
+        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    std::array<std::uint8_t, 1500> buf{};
+    const wire::IgmpRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v4("239.1.1.1"), {}};
+    wire::PackCursor cursor;
+    auto n = wire::pack_igmp_v3_report(buf, v4("198.51.100.10"), 1500, std::span(&rec, 1), cursor);
+    proxy.on_frame(d1, frame(std::span(buf.data(), *n)), at_ms(10));
+    for (auto t = proxy.next_deadline(); t <= at_ms(3000); t = proxy.next_deadline()) {
+        proxy.on_timer(t); // let the state-change retransmissions finish
+    }
+    io.take();
+
+    // An IGMPv3 General Query from the upstream router to ecmh's own 192.0.2.2.
+    wire::IgmpQuerySpec q;
+    q.source = v4("192.0.2.1");
+    q.max_response_tenths = 10; // 1 s
+    n = wire::build_igmp_query(buf, q);
+    ASSERT_TRUE(n.has_value());
+    buf[16] = 192; // destination 224.0.0.1 → 192.0.2.2, then fix the header checksum
+    buf[17] = 0;
+    buf[18] = 2;
+    buf[19] = 2;
+    buf[10] = buf[11] = 0;
+    const auto sum = net::internet_checksum(std::span(buf.data(), 24));
+    buf[10] = static_cast<std::uint8_t>(sum >> 8);
+    buf[11] = static_cast<std::uint8_t>(sum);
+    auto query_frame = frame(std::span(buf.data(), *n));
+    const auto mac = net::MacAddress{{0x02, 0, 0, 0, 0, 2}}.bytes(); // to our own MAC
+    std::copy(mac.begin(), mac.end(), query_frame.begin());
+    proxy.on_frame(u0, query_frame, at_ms(3100));
+    EXPECT_EQ(proxy.statistics().of(engine::DropReason::QueryRejected), 0U);
+    for (auto t = proxy.next_deadline(); t <= at_ms(4200); t = proxy.next_deadline()) {
+        proxy.on_timer(t);
+    }
+    const auto answers = igmp_on(io.take(), u0);
+    ASSERT_EQ(answers.size(), 1U); // one current-state report within the 1 s max response
+    const auto& report = std::get<wire::IgmpV3Report>(answers[0]);
+    EXPECT_EQ((*report.begin()).record_type(), wire::RecordType::ModeIsExclude);
+    EXPECT_EQ((*report.begin()).group, v4("239.1.1.1"));
+}
+
+TEST(ProxyRules, TaggedFramesAreIgnored) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::Proxy proxy{engine::ProxyConfig{}, io, log, 3};
+    const auto u0 = *proxy.add_link(link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+    const auto d1 =
+        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    io.take();
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000"), 100), at_ms(10));
+    EXPECT_EQ(proxy.statistics().of(engine::DropReason::VlanTagged), 1U);
+    EXPECT_TRUE(io.take().empty()); // no upstream report: the join was not taken
+    EXPECT_EQ(proxy.mld().forwarding().group_count(), 0U);
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000")), at_ms(20));
+    EXPECT_EQ(proxy.mld().forwarding().group_count(), 1U);
+    (void)u0;
+}
+
+TEST(ProxyRules, UpstreamAddedLaterLearnsEveryGroup) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.ipv4 = false;
+    engine::Proxy proxy{config, io, log, 3};
+    const auto d1 =
+        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:2000")), at_ms(20));
+    io.take();
+    const auto u0 = *proxy.add_link(link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(30));
+    std::set<Ipv6Address> reported;
+    for (const auto& f : io.take()) {
+        ASSERT_EQ(f.link, u0);
+        const auto lf = wire::parse_link_frame(wire::LinkType::Ethernet, f.bytes);
+        const auto m = wire::parse_mld(*wire::parse_ipv6(lf->payload));
+        ASSERT_TRUE(m.has_value());
+        for (const auto& r : std::get<wire::MldV2Report>(*m)) {
+            EXPECT_EQ(r.record_type(), wire::RecordType::ChangeToExcludeMode);
+            reported.insert(r.group);
+        }
+    }
+    EXPECT_EQ(reported, (std::set<Ipv6Address>{v6("ff0e::1:1000"), v6("ff0e::1:2000")}));
+}
