@@ -100,6 +100,7 @@ std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint
     }
     const LinkId id{static_cast<std::uint16_t>(slot)};
     links_[slot] = Link{config, {}, true};
+    rebuild_own_macs();
     if (config_.ipv6) {
         if (config.upstream) {
             // Without a link-local address the upstream still carries data; MLD reports
@@ -130,6 +131,7 @@ void Proxy::remove_link(LinkId link, proto::TimePoint now) {
     mld_.remove_link(link, now);
     igmp_.remove_link(link, now);
     links_[link.slot()] = Link{};
+    rebuild_own_macs();
 }
 
 const Link* Proxy::link(LinkId id) const {
@@ -417,16 +419,29 @@ void Proxy::transmit(LinkId out, std::size_t ip_length, bool control) {
     add_traffic(stats_.total, frame.size(), control);
 }
 
-bool Proxy::is_own_mac(const net::MacAddress& mac) const {
-    if (mac == net::MacAddress{}) {
-        return false;
+namespace {
+
+std::uint64_t mac_key(const net::MacAddress& mac) {
+    std::uint64_t k = 0;
+    for (const auto b : mac.bytes()) {
+        k = (k << 8) | b;
     }
+    return k;
+}
+
+} // namespace
+
+bool Proxy::is_own_mac(const net::MacAddress& mac) const {
+    return own_macs_.contains(mac_key(mac));
+}
+
+void Proxy::rebuild_own_macs() {
+    own_macs_.clear();
     for (const auto& l : links_) {
-        if (l.present && l.config.mac == mac) {
-            return true;
+        if (l.present && l.config.mac != net::MacAddress{}) {
+            own_macs_.insert(mac_key(l.config.mac));
         }
     }
-    return false;
 }
 
 void Proxy::on_timer(proto::TimePoint now) {

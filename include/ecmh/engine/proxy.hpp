@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <unordered_set>
 #include <vector>
 
 namespace ecmh::engine {
@@ -104,6 +105,10 @@ private:
     FamilyPlane<proto::Ipv6Family> mld_;
     FamilyPlane<proto::Ipv4Family> igmp_;
     std::vector<std::uint8_t> buffer_; // one transmit buffer, reused for every packet
+    // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2
+    // loop check instead of a walk over every link.
+    std::unordered_set<std::uint64_t> own_macs_;
+    void rebuild_own_macs();
 };
 
 } // namespace ecmh::engine
