@@ -66,7 +66,7 @@ std::vector<std::uint8_t> asm_join_v6(const char* group) {
     return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)};
 }
 
-// The IGMP messages in what was sent on `link`.
+// The IGMP messages in what was sent on `link`: views into `sent`, which must outlive them.
 std::vector<wire::IgmpMessage> igmp_on(const std::vector<test::SentFrame>& sent,
                                        engine::LinkId link) {
     std::vector<wire::IgmpMessage> out;
@@ -125,7 +125,8 @@ TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
     for (auto t = proxy.next_deadline(); t <= at_ms(4200); t = proxy.next_deadline()) {
         proxy.on_timer(t);
     }
-    const auto answers = igmp_on(io.take(), u0);
+    const auto sent = io.take(); // the parsed messages below are views into these frames
+    const auto answers = igmp_on(sent, u0);
     ASSERT_EQ(answers.size(), 1U); // one current-state report within the 1 s max response
     const auto& report = std::get<wire::IgmpV3Report>(answers[0]);
     EXPECT_EQ((*report.begin()).record_type(), wire::RecordType::ModeIsExclude);
