@@ -1,0 +1,949 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "support/scenario.hpp"
+
+#include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/igmp.hpp"
+#include "ecmh/wire/ipv4.hpp"
+#include "ecmh/wire/ipv6.hpp"
+#include "ecmh/wire/link.hpp"
+#include "ecmh/wire/mld.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+#include <utility>
+#include <variant>
+
+namespace ecmh::test {
+namespace {
+
+using net::Ipv4Address;
+using net::Ipv6Address;
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+bool is_v6(const std::string& address) {
+    return address.find(':') != std::string::npos;
+}
+
+[[noreturn]] void bad_test(const std::string& what) {
+    std::fprintf(stderr, "scenario: %s\n", what.c_str());
+    std::abort(); // a bug in the test, not a test failure
+}
+
+Ipv6Address a6(const std::string& text) {
+    const auto a = Ipv6Address::parse(text);
+    if (!a) {
+        bad_test("not an IPv6 address: " + text);
+    }
+    return *a;
+}
+
+Ipv4Address a4(const std::string& text) {
+    const auto a = Ipv4Address::parse(text);
+    if (!a) {
+        bad_test("not an IPv4 address: " + text);
+    }
+    return *a;
+}
+
+template <class Address>
+std::vector<std::string> texts(const auto& addresses) {
+    std::vector<std::string> out;
+    for (const Address& a : addresses) {
+        out.push_back(a.to_string());
+    }
+    return out;
+}
+
+Bytes take_bytes(std::span<const std::uint8_t> buffer,
+                 const net::Expected<std::size_t, wire::BuildError>& length) {
+    if (!length || *length == 0) {
+        bad_test("a frame could not be built");
+    }
+    return Bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*length));
+}
+
+net::MacAddress mac_with_last(std::uint8_t last) {
+    return net::MacAddress{{0x02, 0, 0, 0, 0, last}};
+}
+
+// The multicast MAC for the destination of an IP packet (RFC 2464 §7, RFC 1112 §6.4).
+std::optional<net::MacAddress> destination_mac(std::span<const std::uint8_t> ip) {
+    if (ip.empty()) {
+        return std::nullopt;
+    }
+    if ((ip[0] >> 4) == 6 && ip.size() >= 40) {
+        return net::MacAddress::for_multicast(*Ipv6Address::from_span(ip.subspan(24, 16)));
+    }
+    if ((ip[0] >> 4) == 4 && ip.size() >= 20) {
+        return net::MacAddress::for_multicast(
+            Ipv4Address::from_bytes({ip[16], ip[17], ip[18], ip[19]}));
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::string time_text(proto::TimePoint t) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch());
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us.count() / 1'000'000),
+                  static_cast<long long>(us.count() % 1'000'000));
+    return buf;
+}
+
+namespace {
+
+bool is_mld_type(std::uint8_t type) {
+    return type == wire::kMldQuery || type == wire::kMldV1Report || type == wire::kMldV1Done ||
+           type == wire::kMldV2Report;
+}
+
+// Is the input IP packet MLD / IGMP (whatever its validity)?
+bool is_control(std::span<const std::uint8_t> ip) {
+    if (ip.empty()) {
+        return false;
+    }
+    if ((ip[0] >> 4) == 6) {
+        const auto p = wire::parse_ipv6(ip);
+        return p && p->next_header == wire::kProtoIcmpv6 && !p->payload.empty() &&
+               is_mld_type(p->payload[0]);
+    }
+    return ip.size() >= 20 && ip[9] == wire::kProtoIgmp;
+}
+
+// Bytes that a forwarded copy may change: hop limit (IPv6) / TTL and header checksum.
+bool mutable_byte(bool v6, std::size_t i) {
+    return v6 ? i == 7 : (i == 8 || i == 10 || i == 11);
+}
+
+bool same_but_hop(std::span<const std::uint8_t> out, std::span<const std::uint8_t> in) {
+    if (out.size() != in.size() || in.empty()) {
+        return false;
+    }
+    const bool v6 = (in[0] >> 4) == 6;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (!mutable_byte(v6, i) && out[i] != in[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+// ---- Kinds and printing -------------------------------------------------------------
+
+std::string_view to_string(Kind kind) {
+    switch (kind) {
+    case Kind::GeneralQuery:
+        return "GQ";
+    case Kind::GroupQuery:
+        return "Q(G)";
+    case Kind::GroupSourceQuery:
+        return "Q(G,S)";
+    case Kind::V2Report:
+        return "Report";
+    case Kind::V1Report:
+        return "OldReport";
+    case Kind::Done:
+        return "Done";
+    case Kind::Leave:
+        return "Leave";
+    case Kind::Data:
+        return "Data";
+    case Kind::Malformed:
+        return "Malformed";
+    }
+    return "?";
+}
+
+std::ostream& operator<<(std::ostream& os, const Rec& rec) {
+    os << wire::to_string(rec.type) << "(" << rec.group << ",{";
+    for (std::size_t i = 0; i < rec.sources.size(); ++i) {
+        os << (i == 0 ? "" : ",") << rec.sources[i];
+    }
+    return os << "})";
+}
+
+std::string Event::str() const {
+    std::ostringstream os;
+    os << "t=" << time_text(at) << " " << link_name << " " << (v6 ? "MLD" : "IGMP") << " "
+       << to_string(kind);
+    if (version != 0) {
+        os << " v" << int{version};
+    }
+    if (is_query()) {
+        os << " " << (group.empty() ? "*" : group);
+        if (!sources.empty()) {
+            os << " {";
+            for (std::size_t i = 0; i < sources.size(); ++i) {
+                os << (i == 0 ? "" : ",") << sources[i];
+            }
+            os << "}";
+        }
+        os << " S=" << int{s_flag} << " mrd=" << max_response_ms << "ms qrv=" << int{qrv}
+           << " qqi=" << qqi_s;
+    } else if (kind == Kind::V2Report) {
+        for (const auto& r : records) {
+            os << " " << r;
+        }
+    } else if (kind == Kind::Malformed) {
+        os << " " << error;
+    } else {
+        os << " " << group;
+    }
+    os << " [" << source << " > " << destination << " hop " << int{hop_limit} << "]";
+    return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Event& event) {
+    return os << event.str();
+}
+
+std::string dump(const Events& events) {
+    std::string out;
+    for (const auto& e : events) {
+        out += e.str();
+        out += '\n';
+    }
+    return out.empty() ? "(no events)\n" : out;
+}
+
+Events select(const Events& events, const Match& match) {
+    Events out;
+    for (const auto& e : events) {
+        if ((match.link && e.link != *match.link) || (match.kind && e.kind != *match.kind) ||
+            (match.group && e.group != *match.group) || (match.from && e.at < *match.from) ||
+            (match.to && e.at > *match.to)) {
+            continue;
+        }
+        out.push_back(e);
+    }
+    return out;
+}
+
+std::vector<proto::TimePoint> times(const Events& events) {
+    std::vector<proto::TimePoint> out;
+    for (const auto& e : events) {
+        out.push_back(e.at);
+    }
+    return out;
+}
+
+// ---- Frames -------------------------------------------------------------------------
+
+namespace frames {
+
+std::vector<Bytes> v2_reports(const std::string& host, const Recs& records) {
+    std::array<std::uint8_t, 1500> buf{};
+    wire::PackCursor cursor;
+    std::vector<Bytes> out;
+    const auto pack = [&](const auto& next) {
+        while (true) {
+            const auto length = next();
+            if (!length) {
+                bad_test("a report could not be built");
+            }
+            if (*length == 0) {
+                return;
+            }
+            out.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*length));
+        }
+    };
+    if (is_v6(host)) {
+        std::vector<std::vector<Ipv6Address>> sources;
+        for (const auto& r : records) {
+            auto& s = sources.emplace_back();
+            for (const auto& text : r.sources) {
+                s.push_back(a6(text));
+            }
+        }
+        std::vector<wire::MldRecordSpec> specs;
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            specs.push_back({records[i].type, a6(records[i].group), sources[i]});
+        }
+        pack([&] { return wire::pack_mld_v2_report(buf, a6(host), buf.size(), specs, cursor); });
+    } else {
+        std::vector<std::vector<Ipv4Address>> sources;
+        for (const auto& r : records) {
+            auto& s = sources.emplace_back();
+            for (const auto& text : r.sources) {
+                s.push_back(a4(text));
+            }
+        }
+        std::vector<wire::IgmpRecordSpec> specs;
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            specs.push_back({records[i].type, a4(records[i].group), sources[i]});
+        }
+        pack([&] { return wire::pack_igmp_v3_report(buf, a4(host), buf.size(), specs, cursor); });
+    }
+    if (out.empty()) {
+        bad_test("a report with no packet");
+    }
+    return out;
+}
+
+Bytes v2_report(const std::string& host, const Recs& records) {
+    return v2_reports(host, records).front();
+}
+
+Bytes old_report(const std::string& host, const std::string& group, std::uint8_t version) {
+    std::array<std::uint8_t, 128> buf{};
+    if (is_v6(host)) {
+        return take_bytes(buf, wire::build_mld_v1_report(buf, a6(host), a6(group)));
+    }
+    return take_bytes(buf, version == 1 ? wire::build_igmp_v1_report(buf, a4(host), a4(group))
+                                        : wire::build_igmp_v2_report(buf, a4(host), a4(group)));
+}
+
+Bytes old_leave(const std::string& host, const std::string& group) {
+    std::array<std::uint8_t, 128> buf{};
+    if (is_v6(host)) {
+        return take_bytes(buf, wire::build_mld_v1_done(buf, a6(host), a6(group)));
+    }
+    return take_bytes(buf, wire::build_igmp_v2_leave(buf, a4(host), a4(group)));
+}
+
+Bytes query(const QueryIn& q) {
+    std::array<std::uint8_t, 1500> buf{};
+    if (is_v6(q.source)) {
+        std::vector<Ipv6Address> sources;
+        for (const auto& s : q.sources) {
+            sources.push_back(a6(s));
+        }
+        wire::MldQuerySpec spec;
+        spec.version = q.version == 1 ? wire::MldVersion::V1 : wire::MldVersion::V2;
+        spec.source = a6(q.source);
+        spec.group = q.group.empty() ? Ipv6Address{} : a6(q.group);
+        spec.max_response_ms = q.max_response_ms;
+        spec.suppress_router_side = q.s_flag;
+        spec.robustness = q.qrv;
+        spec.query_interval_s = q.qqi_s;
+        spec.sources = sources;
+        return take_bytes(buf, wire::build_mld_query(buf, spec));
+    }
+    std::vector<Ipv4Address> sources;
+    for (const auto& s : q.sources) {
+        sources.push_back(a4(s));
+    }
+    wire::IgmpQuerySpec spec;
+    spec.version = static_cast<wire::IgmpVersion>(std::clamp<std::uint8_t>(q.version, 1, 3));
+    spec.source = a4(q.source);
+    spec.group = q.group.empty() ? Ipv4Address{} : a4(q.group);
+    spec.max_response_tenths = q.max_response_ms / 100;
+    spec.suppress_router_side = q.s_flag;
+    spec.robustness = q.qrv;
+    spec.query_interval_s = q.qqi_s;
+    spec.sources = sources;
+    return take_bytes(buf, wire::build_igmp_query(buf, spec));
+}
+
+Bytes udp(const std::string& source, const std::string& group, std::uint8_t hop,
+          std::size_t payload) {
+    Bytes out(60 + payload);
+    net::ByteWriter w{out};
+    const std::size_t udp_length = 8 + payload;
+    if (is_v6(source)) {
+        wire::write_ipv6_header(
+            w, wire::Ipv6HeaderSpec{a6(source), a6(group), hop, wire::kProtoUdp}, udp_length);
+    } else {
+        wire::write_ipv4_header(
+            w, wire::Ipv4HeaderSpec{a4(source), a4(group), hop, 0, wire::kProtoUdp}, udp_length);
+    }
+    w.u16(5000);
+    w.u16(5001);
+    w.u16(static_cast<std::uint16_t>(udp_length));
+    w.u16(0);
+    for (std::size_t i = 0; i < payload; ++i) {
+        w.u8(static_cast<std::uint8_t>(0xa0 + i));
+    }
+    if (!w.ok()) {
+        bad_test("udp: buffer too small");
+    }
+    out.resize(w.size());
+    return out;
+}
+
+net::MacAddress mac_of(const std::string& address) {
+    return mac_with_last(is_v6(address) ? a6(address).bytes()[15] : a4(address).bytes()[3]);
+}
+
+Bytes ethernet(const net::MacAddress& source, std::span<const std::uint8_t> ip) {
+    Bytes frame(wire::kEthernetHeaderSize + ip.size());
+    net::ByteWriter w{frame};
+    const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
+    wire::write_ethernet_header(w, destination_mac(ip).value_or(net::MacAddress{}), source,
+                                v6 ? wire::NetworkProtocol::Ipv6 : wire::NetworkProtocol::Ipv4);
+    w.bytes(ip);
+    return frame;
+}
+
+} // namespace frames
+
+// ---- Scenario -----------------------------------------------------------------------
+
+namespace {
+
+engine::ProxyConfig proxy_config(const Scenario::Options& o) {
+    engine::ProxyConfig c;
+    c.vars = o.vars;
+    c.mld_mode = o.mld_mode;
+    c.ipv4 = o.ipv4;
+    c.ipv6 = o.ipv6;
+    return c;
+}
+
+} // namespace
+
+Scenario::Scenario() : Scenario(Options{}) {}
+
+Scenario::Scenario(const Options& options)
+    : options_(options), proxy_(proxy_config(options), io_, log_, options.seed) {
+    if (options.upstream) {
+        u0_ = add("u0", 0x02, "fe80::2", "192.0.2.2", true);
+    }
+    d1_ = add("d1", 0x10, "fe80::100", "198.51.100.100", false);
+    d2_ = add("d2", 0x20, "fe80::200", "203.0.113.100", false, options.d2_mtu);
+    collect(true);
+    run_until(now_); // the startup General Queries, due at t = 0
+}
+
+LinkId Scenario::add(const std::string& name, std::uint8_t index, const char* ll, const char* v4,
+                     bool upstream, std::uint32_t mtu) {
+    engine::LinkConfig c;
+    c.name = name;
+    c.ifindex = net::IfIndex{index};
+    c.mac = net::MacAddress{{0x02, 0xec, 0, 0, 0, index}}; // never a host's 02:00:…
+    c.mtu = mtu;
+    c.link_local = a6(ll);
+    c.ipv4 = a4(v4);
+    c.ipv4_prefix_length = 24;
+    c.upstream = upstream;
+    const auto id = proxy_.add_link(c, now_);
+    if (!id) {
+        bad_test("add_link failed for " + name);
+    }
+    configs_[id->slot()] = c;
+    return *id;
+}
+
+std::string Scenario::name(LinkId link) const {
+    const auto it = configs_.find(link.slot());
+    return it == configs_.end() ? "link" + std::to_string(link.slot()) : it->second.name;
+}
+
+void Scenario::report(LinkId link, const std::string& host, const Recs& records) {
+    for (const auto& ip : frames::v2_reports(host, records)) {
+        deliver(link, ip);
+    }
+}
+
+void Scenario::old_report(LinkId link, const std::string& host, const std::string& group,
+                          std::uint8_t version) {
+    deliver(link, frames::old_report(host, group, version));
+}
+
+void Scenario::old_leave(LinkId link, const std::string& host, const std::string& group) {
+    deliver(link, frames::old_leave(host, group));
+}
+
+void Scenario::query(LinkId link, const QueryIn& q) {
+    deliver(link, frames::query(q));
+}
+
+void Scenario::deliver(LinkId link, std::span<const std::uint8_t> ip) {
+    std::uint8_t last = 0x99;
+    if (!ip.empty() && (ip[0] >> 4) == 6 && ip.size() >= 24) {
+        last = ip[23];
+    } else if (!ip.empty() && (ip[0] >> 4) == 4 && ip.size() >= 16) {
+        last = ip[15];
+    }
+    const auto frame = frames::ethernet(mac_with_last(last), ip);
+    const auto out = input(link, frame, true);
+    check_copies(link, ip, out);
+}
+
+void Scenario::deliver_frame(LinkId link, std::span<const std::uint8_t> frame) {
+    input(link, frame, true);
+}
+
+std::vector<std::string> Scenario::probe(const std::string& source, const std::string& group,
+                                         LinkId arrival, std::uint8_t hop) {
+    const auto ip = frames::udp(source, group, hop);
+    const auto out = input(arrival, frames::ethernet(frames::mac_of(source), ip), false);
+    check_copies(arrival, ip, out);
+    std::vector<std::string> names;
+    for (const auto& e : out) {
+        if (e.kind == Kind::Data) {
+            names.push_back(e.link_name);
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Events Scenario::input(LinkId link, std::span<const std::uint8_t> frame, bool keep) {
+    proxy_.on_frame(link, frame, now_);
+    return collect(keep);
+}
+
+Events Scenario::collect(bool keep) {
+    Events out;
+    for (const auto& sent : io_.take()) {
+        auto e = decode(sent.link, sent.bytes);
+        e.at = now_;
+        check_event(e);
+        all_.push_back(e);
+        if (keep) {
+            pending_.push_back(e);
+        }
+        out.push_back(std::move(e));
+    }
+    for (const auto& e : out) {
+        const auto observers = observers_; // an observer may remove itself
+        for (const auto& [id, observer] : observers) {
+            observer(e);
+        }
+    }
+    return out;
+}
+
+void Scenario::run_until(proto::TimePoint t) {
+    if (t < now_) {
+        violation("run_until(" + time_text(t) + ") would go back in time");
+        return;
+    }
+    int same_instant = 0;
+    while (true) {
+        const auto deadline = proxy_.next_deadline();
+        const auto scheduled = scheduled_.empty() ? proto::kNever : scheduled_.begin()->first;
+        auto step = std::min(deadline, scheduled);
+        if (step > t) {
+            break;
+        }
+        step = std::max(step, now_);
+        if (step == now_) {
+            // A deadline that on_timer() does not move on would spin forever.
+            if (++same_instant > 10'000) {
+                violation("next_deadline() stuck at " + time_text(now_));
+                break;
+            }
+        } else {
+            same_instant = 0;
+        }
+        now_ = step;
+        if (deadline <= now_) {
+            proxy_.on_timer(now_);
+            collect(true);
+        }
+        while (!scheduled_.empty() && scheduled_.begin()->first <= now_) {
+            auto action = std::move(scheduled_.begin()->second);
+            scheduled_.erase(scheduled_.begin());
+            action();
+        }
+    }
+    now_ = t;
+}
+
+void Scenario::at(proto::TimePoint t, std::function<void()> action) {
+    scheduled_.emplace(std::max(t, now_), std::move(action));
+}
+
+int Scenario::on_output(std::function<void(const Event&)> observer) {
+    observers_.emplace(next_observer_, std::move(observer));
+    return next_observer_++;
+}
+
+void Scenario::remove_observer(int id) {
+    observers_.erase(id);
+}
+
+int Scenario::answer_queries(LinkId link, const std::string& host, const Recs& records,
+                             proto::Duration delay) {
+    const bool v6 = is_v6(host);
+    return on_output([this, link, host, records, delay, v6](const Event& e) {
+        if (e.link != link || e.v6 != v6) {
+            return;
+        }
+        const bool asked = e.kind == Kind::GeneralQuery ||
+                           (e.kind == Kind::GroupQuery &&
+                            std::any_of(records.begin(), records.end(),
+                                        [&](const Rec& r) { return r.group == e.group; }));
+        if (asked) {
+            at(e.at + delay, [this, link, host, records] { report(link, host, records); });
+        }
+    });
+}
+
+int Scenario::answer_queries_old(LinkId link, const std::string& host, const std::string& group,
+                                 std::uint8_t version, proto::Duration delay) {
+    const bool v6 = is_v6(host);
+    return on_output([this, link, host, group, version, delay, v6](const Event& e) {
+        if (e.link != link || e.v6 != v6) {
+            return;
+        }
+        if (e.kind == Kind::GeneralQuery || (e.kind == Kind::GroupQuery && e.group == group)) {
+            at(e.at + delay,
+               [this, link, host, group, version] { old_report(link, host, group, version); });
+        }
+    });
+}
+
+void Scenario::remove_link(LinkId link) {
+    const auto it = configs_.find(link.slot());
+    if (it == configs_.end()) {
+        bad_test("remove_link: no such link");
+    }
+    proxy_.remove_link(link, now_);
+    collect(true); // before the config goes: the upstream may report the loss
+    removed_[it->second.name] = it->second;
+    configs_.erase(it);
+}
+
+LinkId Scenario::restore_link(const std::string& name) {
+    const auto it = removed_.find(name);
+    if (it == removed_.end()) {
+        bad_test("restore_link: " + name + " was not removed");
+    }
+    const auto config = it->second;
+    removed_.erase(it);
+    const auto id = proxy_.add_link(config, now_);
+    if (!id) {
+        bad_test("add_link failed for " + name);
+    }
+    configs_[id->slot()] = config;
+    (name == "u0" ? *u0_ : name == "d1" ? d1_ : d2_) = *id;
+    collect(true);
+    return *id;
+}
+
+void Scenario::resend_reports() {
+    proxy_.resend_reports(now_);
+    collect(true);
+}
+
+void Scenario::shutdown() {
+    proxy_.shutdown(now_);
+    collect(true);
+}
+
+namespace {
+
+template <class Router, class Address>
+std::optional<std::uint8_t> version_of(const Router* router, const Address& group) {
+    if (router == nullptr) {
+        return std::nullopt;
+    }
+    const auto* g = router->find(group);
+    return g == nullptr ? std::nullopt : std::optional<std::uint8_t>{g->compatibility_version()};
+}
+
+template <class Host, class Address>
+std::string state_of(const Host* host, const Address& group) {
+    const auto* state = host == nullptr ? nullptr : host->find(group);
+    if (state == nullptr) {
+        return "";
+    }
+    std::string out(proto::to_string(state->mode));
+    out += "{";
+    bool first = true;
+    for (const auto& source : state->sources) {
+        out += (first ? "" : ",") + source.to_string();
+        first = false;
+    }
+    return out + "}";
+}
+
+} // namespace
+
+std::optional<std::uint8_t> Scenario::group_version(LinkId link, const std::string& group) const {
+    return is_v6(group) ? version_of(proxy_.mld().router(link), a6(group))
+                        : version_of(proxy_.igmp().router(link), a4(group));
+}
+
+std::string Scenario::upstream_state(const std::string& group) const {
+    return is_v6(group) ? state_of(proxy_.mld().host(), a6(group))
+                        : state_of(proxy_.igmp().host(), a4(group));
+}
+
+std::uint8_t Scenario::upstream_version(bool v6) const {
+    const auto version = [](const auto* host) -> std::uint8_t {
+        return host == nullptr ? 0 : host->current_version();
+    };
+    return v6 ? version(proxy_.mld().host()) : version(proxy_.igmp().host());
+}
+
+bool Scenario::is_querier(LinkId link, bool v6) const {
+    const auto querier = [](const auto* router) {
+        return router != nullptr && router->is_querier();
+    };
+    return v6 ? querier(proxy_.mld().router(link)) : querier(proxy_.igmp().router(link));
+}
+
+const proto::RouterLinkCounters& Scenario::router_counters(LinkId link, bool v6) const {
+    const proto::RouterLinkCounters* c = nullptr;
+    if (v6) {
+        if (const auto* r = proxy_.mld().router(link)) {
+            c = &r->counters();
+        }
+    } else if (const auto* r = proxy_.igmp().router(link)) {
+        c = &r->counters();
+    }
+    if (c == nullptr) {
+        bad_test("no router side on link " + name(link));
+    }
+    return *c;
+}
+
+Events Scenario::take() {
+    return std::exchange(pending_, {});
+}
+
+void Scenario::violation(std::string what) {
+    violations_.push_back("t=" + time_text(now_) + ": " + std::move(what));
+}
+
+// ---- Decoding -----------------------------------------------------------------------
+
+Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
+    Event e;
+    e.link = link;
+    e.link_name = name(link);
+    const auto lf = wire::parse_link_frame(wire::LinkType::Ethernet, frame);
+    if (!lf) {
+        e.error = "link: " + std::string(wire::to_string(lf.error()));
+        return e;
+    }
+    e.eth_source = lf->source;
+    e.eth_destination = lf->destination;
+    if (lf->protocol == wire::NetworkProtocol::Ipv6) {
+        e.v6 = true;
+        const auto p = wire::parse_ipv6(lf->payload);
+        if (!p) {
+            e.error = "ipv6: " + std::string(wire::to_string(p.error()));
+            return e;
+        }
+        e.source = p->source.to_string();
+        e.destination = p->destination.to_string();
+        e.hop_limit = p->hop_limit;
+        e.router_alert = p->router_alert_count == 1 && p->router_alert_value == 0;
+        e.ip.assign(p->packet.begin(), p->packet.end());
+        e.ip_length = p->packet.size();
+        e.group = e.destination;
+        if (p->next_header != wire::kProtoIcmpv6 || p->payload.empty() ||
+            !is_mld_type(p->payload[0])) {
+            e.kind = Kind::Data;
+            return e;
+        }
+        const auto m = wire::parse_mld(*p);
+        if (!m) {
+            e.error = "mld: " + std::string(wire::to_string(m.error()));
+            return e;
+        }
+        std::visit(Overloaded{
+                       [&](const wire::MldQuery& q) {
+                           e.version = q.version == wire::MldVersion::V1 ? 1 : 2;
+                           e.kind = q.is_general()      ? Kind::GeneralQuery
+                                    : q.sources.empty() ? Kind::GroupQuery
+                                                        : Kind::GroupSourceQuery;
+                           e.group = q.is_general() ? "" : q.group.to_string();
+                           e.sources = texts<Ipv6Address>(q.sources);
+                           e.s_flag = q.suppress_router_side;
+                           e.max_response_ms = q.max_response_ms;
+                           e.qrv = q.qrv;
+                           e.qqi_s = q.query_interval_s;
+                       },
+                       [&](const wire::MldV1Report& r) {
+                           e.kind = Kind::V1Report;
+                           e.version = 1;
+                           e.group = r.group.to_string();
+                       },
+                       [&](const wire::MldV1Done& d) {
+                           e.kind = Kind::Done;
+                           e.version = 1;
+                           e.group = d.group.to_string();
+                       },
+                       [&](const wire::MldV2Report& r) {
+                           e.kind = Kind::V2Report;
+                           e.version = 2;
+                           e.group.clear();
+                           for (const auto& rec : r) {
+                               e.records.push_back(Rec{rec.record_type(), rec.group.to_string(),
+                                                       texts<Ipv6Address>(rec.sources)});
+                           }
+                       },
+                   },
+                   *m);
+        return e;
+    }
+    e.v6 = false;
+    const auto p = wire::parse_ipv4(lf->payload);
+    if (!p) {
+        e.error = "ipv4: " + std::string(wire::to_string(p.error()));
+        return e;
+    }
+    e.source = p->source.to_string();
+    e.destination = p->destination.to_string();
+    e.hop_limit = p->ttl;
+    e.router_alert = p->router_alert_count == 1;
+    e.ip.assign(p->packet.begin(), p->packet.end());
+    e.ip_length = p->packet.size();
+    e.group = e.destination;
+    if (p->protocol != wire::kProtoIgmp) {
+        e.kind = Kind::Data;
+        return e;
+    }
+    const auto m = wire::parse_igmp(*p);
+    if (!m) {
+        e.error = "igmp: " + std::string(wire::to_string(m.error()));
+        return e;
+    }
+    std::visit(Overloaded{
+                   [&](const wire::IgmpQuery& q) {
+                       e.version = static_cast<std::uint8_t>(q.version);
+                       e.kind = q.is_general()      ? Kind::GeneralQuery
+                                : q.sources.empty() ? Kind::GroupQuery
+                                                    : Kind::GroupSourceQuery;
+                       e.group = q.is_general() ? "" : q.group.to_string();
+                       e.sources = texts<Ipv4Address>(q.sources);
+                       e.s_flag = q.suppress_router_side;
+                       e.max_response_ms = q.max_response_tenths * 100;
+                       e.qrv = q.qrv;
+                       e.qqi_s = q.query_interval_s;
+                   },
+                   [&](const wire::IgmpV1Report& r) {
+                       e.kind = Kind::V1Report;
+                       e.version = 1;
+                       e.group = r.group.to_string();
+                   },
+                   [&](const wire::IgmpV2Report& r) {
+                       e.kind = Kind::V1Report;
+                       e.version = 2;
+                       e.group = r.group.to_string();
+                   },
+                   [&](const wire::IgmpV2Leave& l) {
+                       e.kind = Kind::Leave;
+                       e.version = 2;
+                       e.group = l.group.to_string();
+                   },
+                   [&](const wire::IgmpV3Report& r) {
+                       e.kind = Kind::V2Report;
+                       e.version = 3;
+                       e.group.clear();
+                       for (const auto& rec : r) {
+                           e.records.push_back(Rec{rec.record_type(), rec.group.to_string(),
+                                                   texts<Ipv4Address>(rec.sources)});
+                       }
+                   },
+               },
+               *m);
+    return e;
+}
+
+// Conformance items 4, 5, 30, 48: what every frame ecmh sends must look like.
+void Scenario::check_event(const Event& e) {
+    if (e.kind == Kind::Malformed) {
+        violation("sent a malformed frame: " + e.str());
+        return;
+    }
+    const auto& link = configs_.at(e.link.slot());
+    if (e.eth_source != link.mac) {
+        violation("Ethernet source is not the link's own MAC: " + e.str());
+    }
+    if (const auto mac = destination_mac(e.ip); !mac || e.eth_destination != *mac) {
+        violation("Ethernet destination is not the group's multicast MAC: " + e.str());
+    }
+    if (e.kind == Kind::Data) {
+        if (e.hop_limit == 0) {
+            violation("a copy with hop limit 0: " + e.str());
+        }
+        return;
+    }
+    if (e.hop_limit != 1 || !e.router_alert) {
+        violation("control without hop limit 1 and Router Alert: " + e.str());
+    }
+    const std::string own = e.v6 ? link.link_local->to_string() : link.ipv4->to_string();
+    if (e.source != own) {
+        violation("control not from the link's own address " + own + ": " + e.str());
+    }
+    if (e.is_query() && link.upstream) {
+        violation("a query on the upstream link (RFC 4605 §3): " + e.str());
+    }
+    if (e.is_report() && !link.upstream) {
+        violation("a report on a downstream link: " + e.str());
+    }
+    std::string expected;
+    switch (e.kind) {
+    case Kind::GeneralQuery:
+        expected = e.v6 ? "ff02::1" : "224.0.0.1";
+        break;
+    case Kind::GroupQuery:
+    case Kind::GroupSourceQuery:
+    case Kind::V1Report:
+        expected = e.group;
+        break;
+    case Kind::V2Report:
+        expected = e.v6 ? "ff02::16" : "224.0.0.22";
+        break;
+    case Kind::Done:
+        expected = "ff02::2";
+        break;
+    case Kind::Leave:
+        expected = "224.0.0.2";
+        break;
+    case Kind::Data:
+    case Kind::Malformed:
+        break;
+    }
+    if (e.destination != expected) {
+        violation("control sent to " + e.destination + " instead of " + expected + ": " + e.str());
+    }
+}
+
+// Conformance items 45, 47, 49: copies of one input packet.
+void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, const Events& out) {
+    const bool control = is_control(ip);
+    const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
+    std::set<std::uint16_t> seen;
+    for (const auto& e : out) {
+        const bool copy = same_but_hop(e.ip, ip);
+        if (control) {
+            if (copy) {
+                violation("MLD/IGMP forwarded as data: " + e.str());
+            }
+            continue;
+        }
+        if (!copy || e.kind != Kind::Data) {
+            violation("a data packet caused something other than a copy: " + e.str());
+            continue;
+        }
+        const std::size_t hop_at = v6 ? 7 : 8;
+        if (e.ip[hop_at] + 1 != ip[hop_at]) {
+            violation("copy's hop limit/TTL is not the input's minus one: " + e.str());
+        }
+        if (e.link == arrival) {
+            violation("copy sent back out of its arrival link: " + e.str());
+        }
+        if (!seen.insert(e.link.slot()).second) {
+            violation("more than one copy on a link: " + e.str());
+        }
+    }
+}
+
+} // namespace ecmh::test
+
+namespace ecmh::proto {
+void PrintTo(const TimePoint& t, std::ostream* os) {
+    *os << "t=" << ecmh::test::time_text(t);
+}
+} // namespace ecmh::proto
