@@ -27,6 +27,7 @@ enum LongOnly : int {
     kUnsolicitedReportInterval,
     kMaxGroups,
     kMaxSources,
+    kIgmpVersion,
 };
 
 constexpr const char* kShortOptions = ":fi:pPu:tTvV12h";
@@ -57,6 +58,7 @@ const option kLongOptions[] = {
     {"unsolicited-report-interval", required_argument, nullptr, kUnsolicitedReportInterval},
     {"max-groups", required_argument, nullptr, kMaxGroups},
     {"max-sources", required_argument, nullptr, kMaxSources},
+    {"igmp-version", required_argument, nullptr, kIgmpVersion},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -279,6 +281,13 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
                 error = bad_value(name, arg, "a whole number from 1 to 1000000");
             }
             break;
+        case kIgmpVersion:
+            if (const auto v = parse_uint(arg, 1, 3)) {
+                o.igmp_version = static_cast<std::uint8_t>(*v);
+            } else {
+                error = bad_value(name, arg, "1, 2 or 3");
+            }
+            break;
         case ':':
             error = UsageError{"option '" + std::string(argv[optind - 1]) + "' needs an argument"};
             break;
@@ -329,6 +338,8 @@ that have listeners.
   -T, --notunnelmode         attach to tunnel interfaces separately (default)
   -1, --mld1only             act as an MLDv1-only router and host
   -2, --mld2only             MLDv2 only: MLDv1 reports are ignored (*)
+      --igmp-version N       speak IGMPv1, v2 or v3 (default 3; lower it when
+                             older IGMP routers share the links, RFC 3376 §7.3.1)
   -v, --verbose              more logging (repeat for debug)
   -V, --version              print the version and exit
   -h, --help                 print this help and exit

@@ -86,7 +86,8 @@ std::string_view to_string(DropReason reason) {
 Proxy::Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed)
     : config_(config), io_(io), log_(log), random_(random_seed),
       mld_(plane_config(config, config.mld_mode == MldMode::V1Only ? 1 : 0), *this, log, random_),
-      igmp_(plane_config(config, 0), *this, log, random_), buffer_(kHeadroom + kMaxIpPacket) {}
+      igmp_(plane_config(config, config.igmp_version), *this, log, random_),
+      buffer_(kHeadroom + kMaxIpPacket) {}
 
 std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint now) {
     std::size_t slot = 0;

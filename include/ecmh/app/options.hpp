@@ -45,6 +45,9 @@ struct Options {
     bool tunnel_mode = false; // proto-41 decapsulation
     int verbosity = 0;        // each -v adds one
     MldMode mld_mode = MldMode::Auto;
+    // The IGMP version ecmh speaks as router and at most as host: RFC 3376 §7.3.1 wants a
+    // configuration option for networks with IGMPv1/v2 routers.
+    std::uint8_t igmp_version = 3;
     bool ipv4 = true;
     bool ipv6 = true;
     std::string pid_file = "/var/run/ecmh.pid";

@@ -32,6 +32,7 @@ enum class MldMode : std::uint8_t { Auto, V1Only, V2Only };
 struct ProxyConfig {
     proto::ProtocolVariables vars;
     MldMode mld_mode = MldMode::Auto;
+    std::uint8_t igmp_version = 3; // RFC 3376 §7.3.1: configurable for IGMPv1/v2 networks
     bool ipv4 = true;
     bool ipv6 = true;
     std::size_t max_groups_per_link = 4096;

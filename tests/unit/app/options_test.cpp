@@ -105,6 +105,13 @@ TEST(Options, InterfaceSelectionPathsAndLimits) {
     EXPECT_FALSE(o.ipv4);
 }
 
+TEST(Options, IgmpVersion) {
+    EXPECT_EQ(run_options({}).igmp_version, 3);
+    EXPECT_EQ(run_options({"--igmp-version", "2"}).igmp_version, 2);
+    EXPECT_EQ(error_of({"--igmp-version", "4"}),
+              "invalid value '4' for --igmp-version: expected 1, 2 or 3");
+}
+
 TEST(Options, HelpAndVersionWinOverEverythingButErrors) {
     EXPECT_EQ(parse({"-i", "eth0", "-h"}).command_line->action, Action::ShowHelp);
     EXPECT_EQ(parse({"-V"}).command_line->action, Action::ShowVersion);

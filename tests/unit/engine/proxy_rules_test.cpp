@@ -175,3 +175,26 @@ TEST(ProxyRules, UpstreamAddedLaterLearnsEveryGroup) {
     }
     EXPECT_EQ(reported, (std::set<Ipv6Address>{v6("ff0e::1:1000"), v6("ff0e::1:2000")}));
 }
+
+TEST(ProxyRules, ConfiguredIgmpVersionShapesTheQueries) {
+    // RFC 3376 §7.3.1: a router configured for IGMPv2 sends 8-byte v2 queries with a
+    // linear Max Resp Time; for IGMPv1, 8 bytes with code 0.
+    for (const std::uint8_t version : {1, 2}) {
+        test::FakeLinkIo io;
+        test::RecordingLog log;
+        engine::ProxyConfig config;
+        config.ipv6 = false;
+        config.igmp_version = version;
+        engine::Proxy proxy{config, io, log, 3};
+        const auto d1 =
+            *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+        proxy.on_timer(proxy.next_deadline()); // the first General Query is due at once
+        const auto sent = io.take();
+        const auto queries = igmp_on(sent, d1);
+        ASSERT_EQ(queries.size(), 1U) << int{version};
+        const auto& q = std::get<wire::IgmpQuery>(queries[0]);
+        EXPECT_EQ(q.version, static_cast<wire::IgmpVersion>(version));
+        EXPECT_TRUE(q.is_general());
+        EXPECT_EQ(q.max_response_code, version == 1 ? 0 : 100);
+    }
+}
