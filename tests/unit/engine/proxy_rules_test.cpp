@@ -9,6 +9,7 @@
 #include "ecmh/wire/mld.hpp"
 #include "support/fake_link_io.hpp"
 
+#include <algorithm>
 #include <array>
 #include <gtest/gtest.h>
 #include <set>
@@ -197,4 +198,28 @@ TEST(ProxyRules, ConfiguredIgmpVersionShapesTheQueries) {
         EXPECT_TRUE(q.is_general());
         EXPECT_EQ(q.max_response_code, version == 1 ? 0 : 100);
     }
+}
+
+TEST(ProxyRules, GroupLimitIsCountedAndLoggedRateLimited) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.ipv4 = false;
+    config.max_groups_per_link = 1;
+    engine::Proxy proxy{config, io, log, 3};
+    const auto d1 =
+        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    const auto warnings = [&] {
+        return std::count_if(log.lines.begin(), log.lines.end(),
+                             [](const auto& l) { return l.first == engine::LogLevel::Warning; });
+    };
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:2000")), at_ms(20)); // over the cap
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:3000")), at_ms(30)); // again, within 10 s
+    EXPECT_EQ(proxy.mld().forwarding().group_count(), 1U); // existing state kept, new refused
+    EXPECT_EQ(proxy.mld().router(d1)->counters().group_limit_hits, 2U);
+    EXPECT_EQ(warnings(), 1); // one line per 10 s, however many hits
+    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:4000")), at_ms(10'040));
+    EXPECT_EQ(proxy.mld().router(d1)->counters().group_limit_hits, 3U);
+    EXPECT_EQ(warnings(), 2);
 }
