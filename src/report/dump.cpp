@@ -53,11 +53,6 @@ const char* link_type_text(wire::LinkType type) {
     return "Unknown";
 }
 
-std::string link_name(const engine::Proxy& proxy, LinkId id) {
-    const auto* l = proxy.link(id);
-    return l != nullptr ? l->config.name : "?";
-}
-
 template <class Family>
 std::string compat_text(const proto::RouterGroup<Family>& g, proto::TimePoint now) {
     const auto v = g.compatibility_version();
@@ -88,7 +83,7 @@ void group_block(std::string& out, const engine::Proxy& proxy,
     for (const auto* m : sorted) {
         ++subscriptions;
         const auto* l = proxy.link(m->link);
-        out += "  Interface: " + link_name(proxy, m->link) + " (" +
+        out += "  Interface: " + (l != nullptr ? l->config.name : std::string("?")) + " (" +
                num(l != nullptr ? l->config.ifindex.value() : 0) + ")\n";
         const auto old = " (" + age(m->since, now) + " seconds old)";
         const auto* router = plane.router(m->link);
@@ -202,8 +197,8 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
 }
 
 template <class Family>
-std::size_t upstream_block(std::string& out, const engine::Proxy& proxy,
-                           const engine::FamilyPlane<Family>& plane, proto::TimePoint now) {
+std::size_t upstream_block(std::string& out, const engine::FamilyPlane<Family>& plane,
+                           proto::TimePoint now) {
     const auto* host = plane.host();
     if (host == nullptr) {
         return 0;
@@ -227,7 +222,6 @@ std::size_t upstream_block(std::string& out, const engine::Proxy& proxy,
                    " (next in " + until(view.next_retransmission, now) + " seconds)\n";
         }
     });
-    (void)proxy;
     return groups;
 }
 
@@ -282,8 +276,8 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "*** Interface Dump (end - " + num(interfaces) + " interfaces)\n\n";
 
     out += "*** Upstream Dump\n\n";
-    std::size_t reported = upstream_block(out, proxy, proxy.mld(), now);
-    reported += upstream_block(out, proxy, proxy.igmp(), now);
+    std::size_t reported = upstream_block(out, proxy.mld(), now);
+    reported += upstream_block(out, proxy.igmp(), now);
     out += "\n*** Upstream Dump (end - " + num(reported) + " groups reported)\n\n";
 
     const auto& s = proxy.statistics();
