@@ -92,6 +92,17 @@ const typename FamilyPlane<Family>::Router* FamilyPlane<Family>::router(LinkId l
 }
 
 template <class Family>
+template <class F>
+void FamilyPlane<Family>::on_router(LinkId link, proto::TimePoint now, F&& f) {
+    // A message for a link that has no router for this family (no link-local address, or
+    // it just went away) changes nothing.
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        f(*it->second.router);
+        drain(link, it->second, now);
+    }
+}
+
+template <class Family>
 void FamilyPlane<Family>::on_query(LinkId link, const proto::ReceivedQuery<Address>& query,
                                    proto::TimePoint now) {
     if (upstream_ && upstream_->link == link) {
@@ -99,36 +110,24 @@ void FamilyPlane<Family>::on_query(LinkId link, const proto::ReceivedQuery<Addre
         drain_host();
         return;
     }
-    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
-        it->second.router->on_query(query, now);
-        drain(link, it->second, now);
-    }
+    on_router(link, now, [&](Router& r) { r.on_query(query, now); });
 }
 
 template <class Family>
 void FamilyPlane<Family>::on_record(LinkId link, const proto::GroupRecord<Address>& record,
                                     proto::TimePoint now) {
-    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
-        it->second.router->on_record(record, now);
-        drain(link, it->second, now);
-    }
+    on_router(link, now, [&](Router& r) { r.on_record(record, now); });
 }
 
 template <class Family>
 void FamilyPlane<Family>::on_old_report(LinkId link, const Address& group, std::uint8_t version,
                                         proto::TimePoint now) {
-    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
-        it->second.router->on_old_report(group, version, now);
-        drain(link, it->second, now);
-    }
+    on_router(link, now, [&](Router& r) { r.on_old_report(group, version, now); });
 }
 
 template <class Family>
 void FamilyPlane<Family>::on_old_leave(LinkId link, const Address& group, proto::TimePoint now) {
-    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
-        it->second.router->on_old_leave(group, now);
-        drain(link, it->second, now);
-    }
+    on_router(link, now, [&](Router& r) { r.on_old_leave(group, now); });
 }
 
 template <class Family>

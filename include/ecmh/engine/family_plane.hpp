@@ -99,6 +99,9 @@ private:
         Host host;
     };
 
+    // Hands `link`'s router to f, then sends what it produced.
+    template <class F>
+    void on_router(LinkId link, proto::TimePoint now, F&& f);
     void drain(LinkId link, Downstream& d, proto::TimePoint now);
     void drain_host();
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
