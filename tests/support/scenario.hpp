@@ -193,6 +193,14 @@ struct Match {
 [[nodiscard]] constexpr std::int64_t ms(proto::TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
+// The events' times in milliseconds, for comparing a schedule at a glance.
+[[nodiscard]] inline std::vector<std::int64_t> ms_of(const Events& events) {
+    std::vector<std::int64_t> out;
+    for (const auto& e : events) {
+        out.push_back(ms(e.at));
+    }
+    return out;
+}
 [[nodiscard]] constexpr proto::Duration millis(std::int64_t n) {
     return std::chrono::milliseconds{n};
 }

@@ -6,7 +6,7 @@
 //   report.
 //   Upstream (items 33, 36): an older querier switches the reports to MLDv1 / IGMPv2 /
 //   IGMPv1 messages (creation and deletion only) until OVQPT (9 s) after its last query.
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,13 +17,7 @@ using proto::at_ms;
 namespace {
 
 template <class F>
-class ScenarioCompat : public ::testing::Test {
-protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
-};
+class ScenarioCompat : public ScenarioTest<F> {};
 
 using Families = ::testing::Types<MldFamily, IgmpFamily>;
 TYPED_TEST_SUITE(ScenarioCompat, Families, FamilyNames);

@@ -11,7 +11,7 @@
 #include "ecmh/net/checksum.hpp"
 #include "support/hex.hpp"
 #include "support/ipv4_packets.hpp"
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,12 +23,9 @@ using table::Verdict;
 namespace {
 
 template <class F>
-class ScenarioDataPlane : public ::testing::Test {
+class ScenarioDataPlane : public ScenarioTest<F> {
 protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
+    using ScenarioTest<F>::s;
     void join_both() {
         s.run_until(at_ms(1000));
         s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});

@@ -4,7 +4,7 @@
 // times, a listener that stays while it answers, a leave with its last-listener
 // queries, expiry at LLQT, the removal reported upstream RV times, and data forwarded
 // to the listener's link exactly while it has state.
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,24 +15,10 @@ using proto::at_ms;
 namespace {
 
 template <class F>
-class ScenarioLifecycle : public ::testing::Test {
-protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
-};
+class ScenarioLifecycle : public ScenarioTest<F> {};
 
 using Families = ::testing::Types<MldFamily, IgmpFamily>;
 TYPED_TEST_SUITE(ScenarioLifecycle, Families, FamilyNames);
-
-std::vector<std::int64_t> ms_of(const Events& events) {
-    std::vector<std::int64_t> out;
-    for (const auto& e : events) {
-        out.push_back(ms(e.at));
-    }
-    return out;
-}
 
 } // namespace
 

@@ -9,7 +9,7 @@
 //   One report mixing untrackable groups with a real one: only the real one counts.
 #include "support/hex.hpp"
 #include "support/ipv4_packets.hpp"
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,26 +20,12 @@ using proto::at_ms;
 namespace {
 
 template <class F>
-class ScenarioLinks : public ::testing::Test {
-protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
-};
+class ScenarioLinks : public ScenarioTest<F> {};
 
 using Families = ::testing::Types<MldFamily, IgmpFamily>;
 TYPED_TEST_SUITE(ScenarioLinks, Families, FamilyNames);
 
 using Strings = std::vector<std::string>;
-
-std::vector<std::int64_t> ms_of(const Events& events) {
-    std::vector<std::int64_t> out;
-    for (const auto& e : events) {
-        out.push_back(ms(e.at));
-    }
-    return out;
-}
 
 } // namespace
 

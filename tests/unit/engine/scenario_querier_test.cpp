@@ -5,7 +5,7 @@
 // upstream are untouched; Done / Leave are ignored as Non-Querier. When the other
 // router goes quiet, ecmh queries again OQPT (8.5 s) after its last query and
 // forwards again at once. A higher-address router changes nothing.
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,26 +16,12 @@ using proto::at_ms;
 namespace {
 
 template <class F>
-class ScenarioQuerier : public ::testing::Test {
-protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
-};
+class ScenarioQuerier : public ScenarioTest<F> {};
 
 using Families = ::testing::Types<MldFamily, IgmpFamily>;
 TYPED_TEST_SUITE(ScenarioQuerier, Families, FamilyNames);
 
 using Strings = std::vector<std::string>;
-
-std::vector<std::int64_t> ms_of(const Events& events) {
-    std::vector<std::int64_t> out;
-    for (const auto& e : events) {
-        out.push_back(ms(e.at));
-    }
-    return out;
-}
 
 } // namespace
 

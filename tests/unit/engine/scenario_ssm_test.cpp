@@ -4,7 +4,7 @@
 // S1's data forwarded, S2's not; BLOCK({S1}) → Q(SG,{S1}) ×LLQC → expiry → upstream
 // BLOCK({S1}); IS_EX / TO_EX and old-version reports for an SSM group ignored while the
 // other records of the same report are processed.
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,13 +15,7 @@ using proto::at_ms;
 namespace {
 
 template <class F>
-class ScenarioSsm : public ::testing::Test {
-protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
-};
+class ScenarioSsm : public ScenarioTest<F> {};
 
 using Families = ::testing::Types<MldFamily, IgmpFamily>;
 TYPED_TEST_SUITE(ScenarioSsm, Families, FamilyNames);

@@ -4,7 +4,7 @@
 // (0, MRD] with a current-state record per group; group- and group-and-source-specific
 // queries answered per RFC 3810 §6.2 / RFC 3376 §5.2; SIGUSR2 (resend_reports) and
 // shutdown in the newest version and in the old one.
-#include "support/scenario.hpp"
+#include "support/scenario_fixture.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -16,12 +16,9 @@ using proto::at_ms;
 namespace {
 
 template <class F>
-class ScenarioUpstream : public ::testing::Test {
+class ScenarioUpstream : public ScenarioTest<F> {
 protected:
-    Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6}};
-    void TearDown() override {
-        EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
-    }
+    using ScenarioTest<F>::s;
 
     // The database of test 35 (and more): G EXCLUDE{S2} from d1, G2 INCLUDE{S1} and
     // SG INCLUDE{S1} from d2, each listener answering ecmh's queries to keep it.
