@@ -7,6 +7,7 @@
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
+#include "support/engine_frames.hpp"
 #include "support/fake_link_io.hpp"
 
 #include <algorithm>
@@ -27,36 +28,6 @@ Ipv6Address v6(const char* s) {
 }
 Ipv4Address v4(const char* s) {
     return *Ipv4Address::parse(s);
-}
-
-engine::LinkConfig link(const char* name, std::uint8_t mac, const char* ll, const char* ip4,
-                        bool upstream) {
-    engine::LinkConfig c;
-    c.name = name;
-    c.mac = net::MacAddress{{0x02, 0, 0, 0, 0, mac}};
-    c.link_local = v6(ll);
-    c.ipv4 = v4(ip4);
-    c.ipv4_prefix_length = 24;
-    c.upstream = upstream;
-    return c;
-}
-
-// `ip` in an Ethernet frame to `dst` (the IP destination's MAC when not given).
-std::vector<std::uint8_t> frame(std::span<const std::uint8_t> ip,
-                                std::optional<std::uint16_t> vlan = std::nullopt) {
-    std::vector<std::uint8_t> f(18 + ip.size());
-    net::ByteWriter w{f};
-    const bool is_v6 = (ip[0] >> 4) == 6;
-    const auto dst =
-        is_v6 ? net::MacAddress::for_multicast(*Ipv6Address::from_span(ip.subspan(24, 16)))
-              : net::MacAddress::for_multicast(
-                    Ipv4Address::from_bytes({ip[16], ip[17], ip[18], ip[19]}));
-    wire::write_ethernet_header(w, dst, net::MacAddress{{0x02, 0, 0, 0, 1, 1}},
-                                is_v6 ? wire::NetworkProtocol::Ipv6 : wire::NetworkProtocol::Ipv4,
-                                vlan);
-    w.bytes(ip);
-    f.resize(w.size());
-    return f;
 }
 
 std::vector<std::uint8_t> asm_join_v6(const char* group) {
@@ -91,14 +62,15 @@ TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
     engine::ProxyConfig config;
     config.vars = proto::fast_test_profile();
     engine::Proxy proxy{config, io, log, 3};
-    const auto u0 = *proxy.add_link(link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
-    const auto d1 =
-        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    const auto u0 =
+        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
     std::array<std::uint8_t, 1500> buf{};
     const wire::IgmpRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v4("239.1.1.1"), {}};
     wire::PackCursor cursor;
     auto n = wire::pack_igmp_v3_report(buf, v4("198.51.100.10"), 1500, std::span(&rec, 1), cursor);
-    proxy.on_frame(d1, frame(std::span(buf.data(), *n)), at_ms(10));
+    proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *n)), at_ms(10));
     for (auto t = proxy.next_deadline(); t <= at_ms(3000); t = proxy.next_deadline()) {
         proxy.on_timer(t); // let the state-change retransmissions finish
     }
@@ -118,7 +90,7 @@ TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
     const auto sum = net::internet_checksum(std::span(buf.data(), 24));
     buf[10] = static_cast<std::uint8_t>(sum >> 8);
     buf[11] = static_cast<std::uint8_t>(sum);
-    auto query_frame = frame(std::span(buf.data(), *n));
+    auto query_frame = test::ethernet_frame(std::span(buf.data(), *n));
     const auto mac = net::MacAddress{{0x02, 0, 0, 0, 0, 2}}.bytes(); // to our own MAC
     std::copy(mac.begin(), mac.end(), query_frame.begin());
     proxy.on_frame(u0, query_frame, at_ms(3100));
@@ -138,15 +110,17 @@ TEST(ProxyRules, TaggedFramesAreIgnored) {
     test::FakeLinkIo io;
     test::RecordingLog log;
     engine::Proxy proxy{engine::ProxyConfig{}, io, log, 3};
-    const auto u0 = *proxy.add_link(link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
-    const auto d1 =
-        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    const auto u0 =
+        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
     io.take();
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000"), 100), at_ms(10));
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:1000"), test::kHostMac, 100),
+                   at_ms(10));
     EXPECT_EQ(proxy.statistics().of(engine::DropReason::VlanTagged), 1U);
     EXPECT_TRUE(io.take().empty()); // no upstream report: the join was not taken
     EXPECT_EQ(proxy.mld().forwarding().group_count(), 0U);
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000")), at_ms(20));
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:1000")), at_ms(20));
     EXPECT_EQ(proxy.mld().forwarding().group_count(), 1U);
     (void)u0;
 }
@@ -157,12 +131,13 @@ TEST(ProxyRules, UpstreamAddedLaterLearnsEveryGroup) {
     engine::ProxyConfig config;
     config.ipv4 = false;
     engine::Proxy proxy{config, io, log, 3};
-    const auto d1 =
-        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:2000")), at_ms(20));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:2000")), at_ms(20));
     io.take();
-    const auto u0 = *proxy.add_link(link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(30));
+    const auto u0 =
+        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(30));
     std::set<Ipv6Address> reported;
     for (const auto& f : io.take()) {
         ASSERT_EQ(f.link, u0);
@@ -187,8 +162,8 @@ TEST(ProxyRules, ConfiguredIgmpVersionShapesTheQueries) {
         config.ipv6 = false;
         config.igmp_version = version;
         engine::Proxy proxy{config, io, log, 3};
-        const auto d1 =
-            *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+        const auto d1 = *proxy.add_link(
+            test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
         proxy.on_timer(proxy.next_deadline()); // the first General Query is due at once
         const auto sent = io.take();
         const auto queries = igmp_on(sent, d1);
@@ -207,19 +182,21 @@ TEST(ProxyRules, GroupLimitIsCountedAndLoggedRateLimited) {
     config.ipv4 = false;
     config.max_groups_per_link = 1;
     engine::Proxy proxy{config, io, log, 3};
-    const auto d1 =
-        *proxy.add_link(link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
     const auto warnings = [&] {
         return std::count_if(log.lines.begin(), log.lines.end(),
                              [](const auto& l) { return l.first == engine::LogLevel::Warning; });
     };
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:2000")), at_ms(20)); // over the cap
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:3000")), at_ms(30)); // again, within 10 s
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:2000")),
+                   at_ms(20)); // over the cap
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:3000")),
+                   at_ms(30));                             // again, within 10 s
     EXPECT_EQ(proxy.mld().forwarding().group_count(), 1U); // existing state kept, new refused
     EXPECT_EQ(proxy.mld().router(d1)->counters().group_limit_hits, 2U);
     EXPECT_EQ(warnings(), 1); // one line per 10 s, however many hits
-    proxy.on_frame(d1, frame(asm_join_v6("ff0e::1:4000")), at_ms(10'040));
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:4000")), at_ms(10'040));
     EXPECT_EQ(proxy.mld().router(d1)->counters().group_limit_hits, 3U);
     EXPECT_EQ(warnings(), 2);
 }

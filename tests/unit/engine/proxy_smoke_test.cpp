@@ -3,6 +3,7 @@
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
+#include "support/engine_frames.hpp"
 #include "support/fake_link_io.hpp"
 
 #include <array>
@@ -20,25 +21,6 @@ Ipv6Address v6(const char* s) {
     return *Ipv6Address::parse(s);
 }
 
-engine::LinkConfig ethernet(const char* name, std::uint8_t mac_last, const char* link_local,
-                            bool upstream) {
-    engine::LinkConfig c;
-    c.name = name;
-    c.mac = net::MacAddress{{0x02, 0, 0, 0, 0, mac_last}};
-    c.link_local = v6(link_local);
-    c.upstream = upstream;
-    return c;
-}
-
-std::vector<std::uint8_t> frame_of(const net::MacAddress& src, std::span<const std::uint8_t> ip) {
-    std::vector<std::uint8_t> f(14 + ip.size());
-    net::ByteWriter w{f};
-    const auto dst = net::MacAddress::for_multicast(*Ipv6Address::from_span(ip.subspan(24, 16)));
-    wire::write_ethernet_header(w, dst, src, wire::NetworkProtocol::Ipv6);
-    w.bytes(ip);
-    return f;
-}
-
 } // namespace
 
 TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
@@ -47,8 +29,10 @@ TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
     engine::ProxyConfig config;
     config.ipv4 = false;
     engine::Proxy proxy{config, io, log, 1};
-    const auto u0 = *proxy.add_link(ethernet("u0", 2, "fe80::2", true), at_ms(0));
-    const auto d1 = *proxy.add_link(ethernet("d1", 0x10, "fe80::100", false), at_ms(0));
+    const auto u0 =
+        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
     io.take(); // startup queries
 
     // h1a (fe80::a) on d1: TO_EX({}) for ff0e::1:1000.
@@ -57,9 +41,7 @@ TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
     wire::PackCursor cursor;
     const auto len = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
     ASSERT_TRUE(len.has_value());
-    proxy.on_frame(d1,
-                   frame_of(net::MacAddress{{2, 0, 0, 0, 0, 0x0a}}, std::span(buf.data(), *len)),
-                   at_ms(10));
+    proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *len)), at_ms(10));
 
     const auto sent = io.take();
     ASSERT_EQ(sent.size(), 1U);
@@ -83,7 +65,7 @@ TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
     wire::Ipv6HeaderSpec h{v6("2001:db8:1::1"), v6("ff0e::1:1000"), 8, wire::kProtoUdp};
     wire::write_ipv6_header(w, h, 8);
     w.zeros(8);
-    proxy.on_frame(u0, frame_of(net::MacAddress{{2, 0, 0, 0, 0, 1}}, w.written()), at_ms(20));
+    proxy.on_frame(u0, test::ethernet_frame(w.written()), at_ms(20));
     const auto copies = io.take();
     ASSERT_EQ(copies.size(), 1U);
     EXPECT_EQ(copies[0].link, d1);

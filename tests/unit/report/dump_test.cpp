@@ -6,6 +6,7 @@
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
+#include "support/engine_frames.hpp"
 #include "support/fake_link_io.hpp"
 
 #include <array>
@@ -28,33 +29,6 @@ Ipv4Address v4(const char* s) {
     return *Ipv4Address::parse(s);
 }
 
-engine::LinkConfig link(const char* name, std::uint32_t ifindex, std::uint8_t mac, const char* ll,
-                        const char* ip4, bool upstream) {
-    engine::LinkConfig c;
-    c.name = name;
-    c.ifindex = net::IfIndex{ifindex};
-    c.mac = net::MacAddress{{0x02, 0, 0, 0, 0, mac}};
-    c.link_local = v6(ll);
-    c.ipv4 = v4(ip4);
-    c.ipv4_prefix_length = 24;
-    c.upstream = upstream;
-    return c;
-}
-
-std::vector<std::uint8_t> ethernet(std::span<const std::uint8_t> ip, std::uint8_t src_mac) {
-    std::vector<std::uint8_t> f(14 + ip.size());
-    net::ByteWriter w{f};
-    const bool is_v6 = (ip[0] >> 4) == 6;
-    const auto dst =
-        is_v6 ? net::MacAddress::for_multicast(*Ipv6Address::from_span(ip.subspan(24, 16)))
-              : net::MacAddress::for_multicast(
-                    Ipv4Address::from_bytes({ip[16], ip[17], ip[18], ip[19]}));
-    wire::write_ethernet_header(w, dst, net::MacAddress{{0x02, 0, 0, 0, 1, src_mac}},
-                                is_v6 ? wire::NetworkProtocol::Ipv6 : wire::NetworkProtocol::Ipv4);
-    w.bytes(ip);
-    return f;
-}
-
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
     std::stringstream ss;
@@ -70,10 +44,11 @@ TEST(Dump, MatchesTheGoldenLayout) {
     engine::ProxyConfig config;
     config.vars = proto::fast_test_profile();
     engine::Proxy proxy{config, io, log, 7};
-    const auto u0 = *proxy.add_link(link("u0", 2, 0x02, "fe80::2", "192.0.2.2", true), at_ms(0));
-    const auto d1 =
-        *proxy.add_link(link("d1", 3, 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
-    proxy.add_link(link("d2", 4, 0x20, "fe80::200", "203.0.113.1", false), at_ms(0));
+    const auto u0 =
+        *proxy.add_link(test::ethernet_link("u0", 0x02, "fe80::2", "192.0.2.2", true, 2), at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false, 3), at_ms(0));
+    proxy.add_link(test::ethernet_link("d2", 0x20, "fe80::200", "203.0.113.1", false, 4), at_ms(0));
 
     std::array<std::uint8_t, 1500> buf{};
     // d1: an MLDv2 ASM join of ff0e::1:1000 at 1 s.
@@ -82,14 +57,20 @@ TEST(Dump, MatchesTheGoldenLayout) {
     wire::PackCursor c1;
     auto n = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&asm_join, 1), c1);
     ASSERT_TRUE(n.has_value());
-    proxy.on_frame(d1, ethernet(std::span(buf.data(), *n), 0x0a), at_ms(1000));
+    proxy.on_frame(
+        d1,
+        test::ethernet_frame(std::span(buf.data(), *n), net::MacAddress{{0x02, 0, 0, 0, 1, 0x0a}}),
+        at_ms(1000));
     // d1: an IGMPv3 SSM join of (192.0.2.101, 232.1.1.1) at 2 s.
     const std::array<Ipv4Address, 1> sources{v4("192.0.2.101")};
     const wire::IgmpRecordSpec ssm{wire::RecordType::AllowNewSources, v4("232.1.1.1"), sources};
     wire::PackCursor c2;
     n = wire::pack_igmp_v3_report(buf, v4("198.51.100.10"), 1500, std::span(&ssm, 1), c2);
     ASSERT_TRUE(n.has_value());
-    proxy.on_frame(d1, ethernet(std::span(buf.data(), *n), 0x0a), at_ms(2000));
+    proxy.on_frame(
+        d1,
+        test::ethernet_frame(std::span(buf.data(), *n), net::MacAddress{{0x02, 0, 0, 0, 1, 0x0a}}),
+        at_ms(2000));
     // Three data packets from upstream to ff0e::1:1000, one with hop limit 1.
     for (const std::uint8_t hop : {8, 8, 1}) {
         net::ByteWriter w{buf};
@@ -97,12 +78,17 @@ TEST(Dump, MatchesTheGoldenLayout) {
             w, wire::Ipv6HeaderSpec{v6("2001:db8:1::1"), v6("ff0e::1:1000"), hop, wire::kProtoUdp},
             20);
         w.zeros(20);
-        proxy.on_frame(u0, ethernet(w.written(), 0x01), at_ms(3000));
+        proxy.on_frame(u0,
+                       test::ethernet_frame(w.written(), net::MacAddress{{0x02, 0, 0, 0, 1, 0x01}}),
+                       at_ms(3000));
     }
     // A report with a bad checksum, dropped and counted.
     n = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&asm_join, 1), c1 = {});
     buf[48 + 2] ^= 0xff;
-    proxy.on_frame(d1, ethernet(std::span(buf.data(), *n), 0x0a), at_ms(3500));
+    proxy.on_frame(
+        d1,
+        test::ethernet_frame(std::span(buf.data(), *n), net::MacAddress{{0x02, 0, 0, 0, 1, 0x0a}}),
+        at_ms(3500));
     // Run the protocol to 5 s.
     for (auto t = proxy.next_deadline(); t <= at_ms(5000); t = proxy.next_deadline()) {
         proxy.on_timer(t);
