@@ -23,6 +23,7 @@ inline constexpr std::uint8_t kProtoHopByHop = 0;
 inline constexpr std::uint8_t kProtoIcmpv4 = 1;
 inline constexpr std::uint8_t kProtoIgmp = 2;
 inline constexpr std::uint8_t kProtoIpv4 = 4; // IPv4-in-IP
+inline constexpr std::uint8_t kProtoTcp = 6;
 inline constexpr std::uint8_t kProtoUdp = 17;
 inline constexpr std::uint8_t kProtoIpv6 = 41; // 6in4 (RFC 4213)
 inline constexpr std::uint8_t kProtoRouting = 43;
