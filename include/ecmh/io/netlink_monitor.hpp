@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// rtnetlink: one socket that dumps the current links and addresses at start (and on
+// demand: SIGHUP, or after the kernel reports an overrun) and then follows
+// RTM_NEWLINK/DELLINK/NEWADDR/DELADDR for IPv4 and IPv6. Nonblocking; the daemon polls
+// fd() and calls receive() when it is readable.
+#pragma once
+
+#include "ecmh/io/interface_table.hpp"
+#include "ecmh/io/sys_error.hpp"
+#include "ecmh/io/unique_fd.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ecmh::io {
+
+// Applies every rtnetlink message in `buffer` (one recv()'s worth) to `table`. Returns
+// true when the table changed. Malformed or foreign messages are skipped (never
+// trusted: lengths are checked before any attribute is read; a message whose length
+// does not fit ends the walk). Only AF_UNSPEC link messages count: the bridge's
+// AF_BRIDGE RTM_NEWLINK/RTM_DELLINK describe a port's bridging state, and its
+// RTM_DELLINK does not mean the device is gone. A link message without IFLA_MTU is a
+// partial one (wireless events carry only the header and the name): it keeps the
+// entry's MTU, MAC and master. Pure, for unit tests.
+bool apply_netlink_messages(std::span<const std::uint8_t> buffer, InterfaceTable& table);
+
+// Every dump builds a fresh table from its replies and the events that follow its
+// first reply, in order, and replaces the caller's table with it when the last stage
+// ends. So the daemon never sees a half table at start, and a resync removes what
+// vanished while events were lost. Events queued before the first reply are left out
+// of the fresh table: the dump shows their outcome, and after an overrun they are
+// stale. During a resync (the caller's table is already whole) every message is also
+// applied to the caller's table, so it does not lag.
+class NetlinkMonitor {
+public:
+    // Opens NETLINK_ROUTE, joins the link and IPv4/IPv6 address groups, and starts the
+    // first full dump (links, then addresses).
+    [[nodiscard]] static SysResult<NetlinkMonitor> open();
+
+    [[nodiscard]] int fd() const { return socket_.get(); }
+
+    // Reads what is available without blocking (at most 256 datagrams, so an event
+    // storm cannot starve the poll loop; poll reports the rest) and applies it to
+    // `table`, which must be the same table every time. Returns true when the table
+    // changed. Continues a dump in progress (links → IPv4 → IPv6 addresses). On
+    // ENOBUFS (the kernel dropped events) or a datagram too big for the buffer it dumps
+    // again, so nothing is missed, and returns true (the daemon reconciles; harmless
+    // when nothing moved). Datagrams not from the kernel (nl_pid ≠ 0) are dropped.
+    [[nodiscard]] SysResult<bool> receive(InterfaceTable& table);
+
+    // Starts a full dump again (SIGHUP): the table is rebuilt from scratch when it ends.
+    // During a dump, the kernel allows no second one: a new dump starts when the
+    // current one ends. A dump the kernel marks interrupted (NLM_F_DUMP_INTR) is
+    // restarted the same way, a few times at most.
+    [[nodiscard]] SysResult<Done> resync();
+
+    // True while a full dump runs: until the first one has been applied, and again
+    // during a resync (the caller's table is then complete, only maybe stale).
+    [[nodiscard]] bool dumping() const { return dump_stage_ != DumpStage::Idle; }
+
+private:
+    enum class DumpStage : std::uint8_t { Idle, Links, Ipv4, Ipv6 };
+    NetlinkMonitor(UniqueFd socket, std::uint32_t port_id)
+        : socket_(std::move(socket)), port_id_(port_id) {}
+    SysResult<Done> request(DumpStage stage);
+    SysResult<bool> apply_datagram(std::span<const std::uint8_t> datagram, InterfaceTable& table);
+    SysResult<bool> end_stage(InterfaceTable& table);
+    SysResult<bool> on_lost_events();
+
+    UniqueFd socket_;
+    std::uint32_t port_id_ = 0; // ours, as the kernel addresses dump replies
+    DumpStage dump_stage_ = DumpStage::Idle;
+    std::uint32_t sequence_ = 0;
+    bool restart_after_stage_ = false; // resync() or lost events during a dump
+    bool stage_interrupted_ = false;   // NLM_F_DUMP_INTR seen in this stage
+    bool replies_started_ = false;     // the dump's first reply has arrived
+    bool have_table_ = false;          // a dump has completed: the caller's table is whole
+    int interrupted_restarts_ = 0;
+    InterfaceTable staging_; // built during a dump
+    std::vector<std::uint8_t> buffer_;
+};
+
+} // namespace ecmh::io
