@@ -12,6 +12,24 @@
 namespace ecmh::engine {
 namespace {
 
+// "no listeners", "EXCLUDE {} (all sources)", "INCLUDE {2001:db8::1, …}" for debug lines.
+template <class Address>
+std::string describe(const proto::MembershipState<Address>& state) {
+    if (state.is_empty()) {
+        return "no listeners";
+    }
+    std::string text = state.mode == proto::FilterMode::Include ? "INCLUDE {" : "EXCLUDE {";
+    std::size_t shown = 0;
+    for (const auto& source : state.sources) {
+        if (shown == 4) {
+            text += ", … " + std::to_string(state.sources.size()) + " in all";
+            break;
+        }
+        text += (shown++ == 0 ? "" : ", ") + source.to_string();
+    }
+    return text + "}";
+}
+
 constexpr auto kLimitLogInterval = std::chrono::seconds{10};
 
 template <class... F>
@@ -190,8 +208,8 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
                 [&](const proto::QuerierChanged<Address>& q) {
                     table_.set_querier(link, q.querier);
                     log_.log(LogLevel::Info,
-                             std::string(Family::kProtocolName) + " querier on link " +
-                                 std::to_string(link.slot()) + ": " +
+                             std::string(Family::kProtocolName) + " querier on " +
+                                 std::string(sink_.link_name(link)) + ": " +
                                  (q.querier ? std::string("ecmh") : q.querier_address.to_string()));
                 },
             },
@@ -203,7 +221,13 @@ template <class Family>
 void FamilyPlane<Family>::membership_changed(LinkId link, const Address& group,
                                              proto::TimePoint now) {
     if (const auto* r = router(link)) {
-        table_.set_membership(link, group, r->contribution(group), now);
+        const auto state = r->contribution(group);
+        table_.set_membership(link, group, state, now);
+        if (log_.enabled(LogLevel::Debug)) {
+            log_.log(LogLevel::Debug, std::string(Family::kProtocolName) + " " +
+                                          std::string(sink_.link_name(link)) + ": " +
+                                          group.to_string() + " " + describe(state));
+        }
     }
     update_upstream(group, now);
 }

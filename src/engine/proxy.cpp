@@ -2,6 +2,7 @@
 #include "ecmh/engine/proxy.hpp"
 
 #include "ecmh/net/checksum.hpp"
+#include "ecmh/wire/checksum_offload.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
@@ -77,6 +78,12 @@ std::string_view to_string(DropReason reason) {
         return "tunnel";
     case DropReason::VlanTagged:
         return "vlan-tagged";
+    case DropReason::TruncatedCapture:
+        return "truncated-capture";
+    case DropReason::OversizedFrame:
+        return "oversized-frame";
+    case DropReason::SendFailed:
+        return "send-failed";
     case DropReason::kCount:
         break;
     }
@@ -209,7 +216,7 @@ void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimeP
         stats_.count(DropReason::NotMulticast);
         return;
     }
-    forward(mld_, id, p.source, p.destination, p.hop_limit, p.packet);
+    forward(mld_, id, p, p.hop_limit);
 }
 
 void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
@@ -231,7 +238,7 @@ void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         stats_.count(wire::ParseError::SourceRoute);
         return;
     }
-    forward(igmp_, id, p.source, p.destination, p.ttl, p.packet);
+    forward(igmp_, id, p, p.ttl);
 }
 
 void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
@@ -340,10 +347,9 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
     }
 }
 
-template <class Plane, class Address>
-void Proxy::forward(Plane& plane, LinkId arrival, const Address& source, const Address& group,
-                    std::uint8_t hop, std::span<const std::uint8_t> packet) {
-    const auto decision = plane.forwarding().decide(arrival, source, group, hop);
+template <class Plane, class Packet>
+void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t hop) {
+    const auto decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
     if (decision.verdict != table::Verdict::Forward) {
         stats_.count(decision.verdict);
         if (decision.verdict == table::Verdict::HopLimitExceeded) {
@@ -355,12 +361,18 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Address& source, const A
     ++stats_.forwarded;
     if (decision.counters != nullptr) {
         ++decision.counters->packets;
-        decision.counters->bytes += packet.size();
+        decision.counters->bytes += p.packet.size();
     }
-    decision.links.for_each([&](LinkId out) { send_copy(out, packet); });
+    // Once per packet, not per copy: the checksum does not cover the hop limit / TTL.
+    const auto completion = wire::offloaded_checksum(p);
+    if (completion) {
+        ++stats_.checksums_completed;
+    }
+    decision.links.for_each([&](LinkId out) { send_copy(out, p.packet, completion); });
 }
 
-void Proxy::send_copy(LinkId out, std::span<const std::uint8_t> packet) {
+void Proxy::send_copy(LinkId out, std::span<const std::uint8_t> packet,
+                      const std::optional<wire::ChecksumCompletion>& completion) {
     const Link& o = links_[out.slot()];
     if (!o.present) {
         return;
@@ -372,6 +384,10 @@ void Proxy::send_copy(LinkId out, std::span<const std::uint8_t> packet) {
     }
     auto* ip = buffer_.data() + kHeadroom;
     std::copy(packet.begin(), packet.end(), ip);
+    if (completion) {
+        ip[completion->offset] = static_cast<std::uint8_t>(completion->value >> 8);
+        ip[completion->offset + 1] = static_cast<std::uint8_t>(completion->value);
+    }
     if ((ip[0] >> 4) == 6) {
         --ip[7]; // Hop Limit (decide() refused ≤ 1)
     } else {
@@ -388,6 +404,11 @@ void Proxy::send_copy(LinkId out, std::span<const std::uint8_t> packet) {
 
 std::span<std::uint8_t> Proxy::packet_buffer() {
     return {buffer_.data() + kHeadroom, kMaxIpPacket};
+}
+
+std::string_view Proxy::link_name(LinkId link) const {
+    const auto* l = this->link(link);
+    return l != nullptr ? std::string_view{l->config.name} : std::string_view{"(gone)"};
 }
 
 void Proxy::send_control(LinkId link, std::size_t length) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace ecmh::engine {
 
@@ -31,6 +32,8 @@ public:
     virtual std::span<std::uint8_t> packet_buffer() = 0;
     // Sends the first `length` bytes of packet_buffer() on `link` as a control message.
     virtual void send_control(LinkId link, std::size_t length) = 0;
+    // The link's interface name, for log lines.
+    [[nodiscard]] virtual std::string_view link_name(LinkId link) const = 0;
 };
 
 struct PlaneConfig {

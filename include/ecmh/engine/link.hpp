@@ -51,6 +51,9 @@ class EventLog {
 public:
     virtual ~EventLog() = default;
     virtual void log(LogLevel level, std::string_view message) = 0;
+    // Whether `level` is written at all: callers skip building debug text otherwise
+    // (membership changes can come by the thousand).
+    [[nodiscard]] virtual bool enabled(LogLevel /*level*/) const { return true; }
 };
 
 } // namespace ecmh::engine

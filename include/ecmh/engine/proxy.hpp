@@ -14,6 +14,7 @@
 #include "ecmh/engine/link.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/proto/random.hpp"
+#include "ecmh/wire/checksum_offload.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
 
@@ -62,6 +63,8 @@ public:
     void shutdown(proto::TimePoint now);       // leaves upstream, as a host leaving
 
     [[nodiscard]] const Statistics& statistics() const { return stats_; }
+    // For the daemon's capture and transmit paths (TruncatedCapture, SendFailed, …).
+    void count(DropReason reason) { stats_.count(reason); }
     [[nodiscard]] const Link* link(LinkId id) const;
     [[nodiscard]] std::optional<LinkId> find_link(net::IfIndex ifindex) const;
     [[nodiscard]] const FamilyPlane<proto::Ipv6Family>& mld() const { return mld_; }
@@ -80,15 +83,16 @@ private:
     // PacketSink: control messages are built right after the link-header headroom.
     std::span<std::uint8_t> packet_buffer() override;
     void send_control(LinkId link, std::size_t length) override;
+    [[nodiscard]] std::string_view link_name(LinkId link) const override;
 
     void on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
-    template <class Plane, class Address>
-    void forward(Plane& plane, LinkId arrival, const Address& source, const Address& group,
-                 std::uint8_t hop, std::span<const std::uint8_t> packet);
-    void send_copy(LinkId out, std::span<const std::uint8_t> packet);
+    template <class Plane, class Packet>
+    void forward(Plane& plane, LinkId arrival, const Packet& packet, std::uint8_t hop);
+    void send_copy(LinkId out, std::span<const std::uint8_t> packet,
+                   const std::optional<wire::ChecksumCompletion>& completion);
     // Writes the link header in front of buffer_[kHeadroom…] and hands the frame to io.
     void transmit(LinkId out, std::size_t ip_length, bool control);
     [[nodiscard]] bool is_own_mac(const net::MacAddress& mac) const;

@@ -24,6 +24,10 @@ enum class DropReason : std::uint8_t {
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
     Tunnel,            // proto-41 outside tunnel mode, or a tunnel packet we cannot place
     VlanTagged,        // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
+    // Counted by the daemon's capture and transmit code (io), not by the engine:
+    TruncatedCapture, // the capture delivered less than the frame (snap length)
+    OversizedFrame,   // a captured frame larger than any IP packet plus link header
+    SendFailed,       // the kernel refused a copy (queue full, link gone)
     kCount,
 };
 
@@ -47,6 +51,9 @@ struct TrafficCounters {
 struct Statistics {
     TrafficCounters total;
     std::uint64_t forwarded = 0; // data packets that got at least one copy
+    // Forwarded packets whose UDP/TCP checksum had been left to offload and was completed
+    // (wire/checksum_offload.hpp).
+    std::uint64_t checksums_completed = 0;
     std::array<std::uint64_t, kParseErrorCount> parse_drops{};
     std::array<std::uint64_t, kVerdictCount> verdicts{};
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};

@@ -17,6 +17,8 @@ struct DumpContext {
     proto::TimePoint now;     // monotonic, like everything the engine holds
     proto::TimePoint started; // monotonic time the daemon started
     std::string started_text; // the start as wall-clock text, e.g. "2026-11-23 06:00:00 GMT"
+    // Frames the kernel dropped before ecmh read them (capture buffer full), over all links.
+    std::uint64_t kernel_drops = 0;
 };
 
 [[nodiscard]] std::string render_dump(const engine::Proxy& proxy, const DumpContext& context);

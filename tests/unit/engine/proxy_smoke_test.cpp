@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/engine/proxy.hpp"
+#include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
@@ -74,4 +75,50 @@ TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
     EXPECT_EQ(out->source, (net::MacAddress{{0x02, 0, 0, 0, 0, 0x10}}));
     EXPECT_EQ(wire::parse_ipv6(out->payload)->hop_limit, 7);
     EXPECT_EQ(proxy.statistics().forwarded, 1U);
+}
+
+// A local sender on a veth hands its packets over with the UDP checksum left to offload;
+// the copies ecmh sends must carry the complete checksum, or every receiver drops them.
+TEST(ProxySmoke, CompletesAChecksumLeftToOffloadInEveryCopy) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.ipv4 = false;
+    engine::Proxy proxy{config, io, log, 1};
+    const auto u0 =
+        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    std::array<std::uint8_t, 1500> buf{};
+    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v6("ff0e::1:1000"), {}};
+    wire::PackCursor cursor;
+    const auto len = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
+    ASSERT_TRUE(len.has_value());
+    proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *len)), at_ms(10));
+    io.take();
+
+    const auto source = v6("2001:db8:1::1");
+    const auto group = v6("ff0e::1:1000");
+    std::array<std::uint8_t, 52> data{};
+    net::ByteWriter w{data};
+    wire::write_ipv6_header(w, wire::Ipv6HeaderSpec{source, group, 8, wire::kProtoUdp}, 12);
+    const std::array<std::uint8_t, 12> udp = {0x13, 0x88, 0x17, 0x70, 0, 12, 0, 0, 1, 2, 3, 4};
+    w.bytes(udp);
+    // The partial value: the folded pseudo-header sum.
+    const auto partial =
+        static_cast<std::uint16_t>(~net::ipv6_pseudo_header(source, group, 12, 17).finish());
+    data[46] = static_cast<std::uint8_t>(partial >> 8);
+    data[47] = static_cast<std::uint8_t>(partial);
+    proxy.on_frame(u0, test::ethernet_frame(w.written()), at_ms(20));
+
+    const auto copies = io.take();
+    ASSERT_EQ(copies.size(), 1U);
+    const auto out = wire::parse_link_frame(wire::LinkType::Ethernet, copies[0].bytes);
+    ASSERT_TRUE(out.has_value());
+    const auto ip = wire::parse_ipv6(out->payload);
+    ASSERT_TRUE(ip.has_value());
+    auto verify = net::ipv6_pseudo_header(source, group, 12, 17);
+    verify.add(ip->payload);
+    EXPECT_EQ(verify.finish(), 0) << "the copy's UDP checksum verifies";
+    EXPECT_EQ(proxy.statistics().checksums_completed, 1U);
 }
