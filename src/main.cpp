@@ -1,17 +1,116 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// ecmh: options → (open everything privileged → drop privileges → run the loop).
+// ecmh: options → (fork) → pidfile → open everything privileged → drop privileges →
+// run the loop. Every startup failure names its cause and exits with a sysexits code;
+// when daemonized, the parent waits for the child's verdict and exits with it, so an
+// init script sees the real outcome.
+#include "ecmh/app/daemon.hpp"
 #include "ecmh/app/options.hpp"
+#include "ecmh/io/daemonizer.hpp"
+#include "ecmh/io/log_sink.hpp"
+#include "ecmh/io/pid_file.hpp"
+#include "ecmh/io/privileges.hpp"
+#include "ecmh/version.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace {
 
+using namespace ecmh;
+using engine::LogLevel;
+
 std::string_view base_name(const char* path) {
     const std::string_view p = path != nullptr ? path : "ecmh";
     const auto slash = p.rfind('/');
     return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+// Reports a startup failure where the operator will see it: the parent's stderr when
+// daemonizing, otherwise the log (stderr in the foreground).
+class Startup {
+public:
+    Startup(io::LogSink& log, std::optional<io::Daemonizer>& daemonizer)
+        : log_(log), daemonizer_(daemonizer) {}
+    int fail(int code, const std::string& message) {
+        if (daemonizer_) {
+            log_.log(LogLevel::Error, message); // syslog too, for the record
+            daemonizer_->failed(code, message);
+        } else {
+            log_.log(LogLevel::Error, message);
+        }
+        return code;
+    }
+
+private:
+    io::LogSink& log_;
+    std::optional<io::Daemonizer>& daemonizer_;
+};
+
+int run_daemon(const app::Options& options) {
+    io::LogSink log{io::LogSink::Target::Stderr, options.verbosity};
+    // The user is looked up before forking, so a typo is a plain usage-time error.
+    std::optional<io::UserIds> user;
+    if (options.user) {
+        auto found = io::find_user(*options.user);
+        if (!found) {
+            log.log(LogLevel::Error, found.error().message());
+            return app::kExitConfig;
+        }
+        user = *found;
+    }
+    std::optional<io::Daemonizer> daemonizer;
+    if (!options.foreground) {
+        auto started = io::Daemonizer::start(); // the parent exits inside, with the child's code
+        if (!started) {
+            log.log(LogLevel::Error, started.error().message());
+            return app::kExitOsError;
+        }
+        daemonizer.emplace(std::move(*started));
+        log.set_target(io::LogSink::Target::Syslog);
+    }
+    Startup startup{log, daemonizer};
+
+    auto pid_file = io::PidFile::acquire(options.pid_file);
+    if (!pid_file) {
+        const auto& e = pid_file.error();
+        const bool running = e.code == EWOULDBLOCK; // a second instance (io/pid_file.hpp)
+        return startup.fail(running ? app::kExitUnavailable : app::kExitCantCreate, e.message());
+    }
+    auto daemon = app::Daemon::open(options, log);
+    if (!daemon) {
+        return startup.fail(daemon.error().exit_code, daemon.error().message);
+    }
+    // As the original ecmh: forwarding is latency-sensitive work.
+    if (auto raised = io::raise_priority(-15); !raised) {
+        log.log(LogLevel::Warning, "cannot raise priority: " + raised.error().message());
+    }
+    if (user) {
+        if (auto r = pid_file->chown_to(user->uid, user->gid); !r) {
+            return startup.fail(app::kExitNoPermission, r.error().message());
+        }
+        if (auto r = (*daemon)->dump_file().prepare_for(user->uid, user->gid); !r) {
+            return startup.fail(app::kExitCantCreate, r.error().message());
+        }
+        if (auto r = io::drop_privileges(*user); !r) {
+            return startup.fail(app::kExitNoPermission, r.error().message());
+        }
+    }
+    if (auto r = pid_file->write_pid(); !r) {
+        return startup.fail(app::kExitCantCreate, r.error().message());
+    }
+    log.log(LogLevel::Info, std::string("ecmh ") + kVersion + " running with " +
+                                std::to_string((*daemon)->link_count()) + " links" +
+                                (user ? ", as " + user->name : std::string{}));
+    if (daemonizer) {
+        daemonizer->ready();
+    }
+    const int code = (*daemon)->run();
+    pid_file->remove();
+    log.log(LogLevel::Info, "stopped");
+    return code;
 }
 
 } // namespace
@@ -35,9 +134,5 @@ int main(int argc, char* argv[]) {
     case Action::Run:
         break;
     }
-    // The daemon (capture, protocol engine, poll loop) is built in later steps; until
-    // then ecmh says so instead of pretending to run.
-    std::fprintf(stderr, "%.*s: the forwarding daemon is not implemented in this build yet\n",
-                 static_cast<int>(program.size()), program.data());
-    return kExitSoftware;
+    return run_daemon(parsed.command_line->options);
 }

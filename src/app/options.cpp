@@ -340,7 +340,7 @@ that have listeners.
   -2, --mld2only             MLDv2 only: MLDv1 reports are ignored (*)
       --igmp-version N       speak IGMPv1, v2 or v3 (default 3; lower it when
                              older IGMP routers share the links, RFC 3376 §7.3.1)
-  -v, --verbose              more logging (repeat for debug)
+  -v, --verbose              debug logging: membership changes per link
   -V, --version              print the version and exit
   -h, --help                 print this help and exit
 

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The running daemon: one thread, one poll() over the signal fd, the netlink socket and
+// one capture fd per link; the timeout is the engine's next deadline − now on the
+// monotonic clock, so nothing runs periodically unless a protocol timer is due.
+//
+//   signalfd  → USR1 dump, USR2 resend reports upstream, HUP rescan, TERM/INT stop
+//   netlink   → interface table → LinkManager::reconcile (links come and go live)
+//   capture   → up to kBatch frames per link per wakeup → Proxy::on_frame
+//   deadline  → Proxy::on_timer
+#pragma once
+
+#include "ecmh/app/link_manager.hpp"
+#include "ecmh/app/options.hpp"
+#include "ecmh/engine/proxy.hpp"
+#include "ecmh/io/dump_file.hpp"
+#include "ecmh/io/netlink_monitor.hpp"
+#include "ecmh/io/packet_sender.hpp"
+#include "ecmh/io/signal_fd.hpp"
+
+#include <memory>
+#include <poll.h>
+#include <string>
+#include <vector>
+
+namespace ecmh::app {
+
+// A startup failure: the message names the cause, the code is a sysexits value.
+struct StartupError {
+    int exit_code = kExitSoftware;
+    std::string message;
+};
+
+class Daemon final : private io::FrameSink {
+public:
+    // Opens everything that needs privileges: signals, netlink (and its first dump),
+    // the packet sockets and a capture per qualifying interface. Fails when the
+    // upstream interface does not exist.
+    [[nodiscard]] static net::Expected<std::unique_ptr<Daemon>, StartupError>
+    open(const Options& options, engine::EventLog& log);
+
+    // Runs until SIGTERM/SIGINT; then leaves upstream, writes the final dump and closes
+    // every link. Returns the exit code.
+    int run();
+
+    [[nodiscard]] io::DumpFile& dump_file() { return dump_; }
+    [[nodiscard]] std::size_t link_count() { return links_.links().size(); }
+
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+    ~Daemon() override;
+
+    static constexpr int kBatch = 64; // frames per link per wakeup: fairness between links
+
+private:
+    Daemon(const Options& options, engine::EventLog& log, io::SignalFd signals,
+           io::NetlinkMonitor netlink, io::PacketSender sender);
+
+    void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) override;
+    void rebuild_poll_set();
+    [[nodiscard]] int poll_timeout(proto::TimePoint now) const;
+    void handle_signals(proto::TimePoint now);
+    // `retry`: reconcile even without news (a capture that failed to open).
+    void handle_netlink(proto::TimePoint now, bool retry);
+    void handle_captures(proto::TimePoint now);
+    void write_dump(proto::TimePoint now);
+    void on_send_failure(engine::LinkId link, int error);
+
+    Options options_;
+    engine::EventLog& log_;
+    io::SignalFd signals_;
+    io::NetlinkMonitor netlink_;
+    io::InterfaceTable interfaces_;
+    io::PacketSender sender_;
+    engine::Proxy proxy_;
+    LinkManager links_;
+    io::DumpFile dump_;
+    proto::TimePoint started_;
+    std::string started_text_;
+    std::vector<pollfd> poll_set_; // [signals, netlink, one per link in links_ order]
+    bool stop_ = false;
+    proto::TimePoint retry_at_ = proto::kNever;
+    // The link whose capture is being dispatched (FrameSink has no user data).
+    engine::LinkId capturing_{};
+    std::uint32_t capturing_mtu_ = 0;
+    proto::TimePoint capture_now_{};
+    proto::TimePoint next_send_warning_{};
+};
+
+} // namespace ecmh::app

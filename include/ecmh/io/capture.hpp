@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// One libpcap capture handle per link: immediate delivery (a buffered TPACKET_V3 ring
+// would hold frames for its block timeout), inbound only (our own transmissions are
+// outbound and never come back), a kernel BPF filter that passes only what ecmh can
+// use, nonblocking, with a selectable fd for the poll loop. All multicast is received
+// through all-multicast membership (or promiscuous mode with -p); both belong to the
+// capture socket, so the kernel undoes them when the handle closes, even after a crash.
+#pragma once
+
+#include "ecmh/io/sys_error.hpp"
+#include "ecmh/net/if_index.hpp"
+#include "ecmh/wire/link.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+struct pcap; // libpcap's handle, kept out of every other header
+
+namespace ecmh::io {
+
+struct CaptureOptions {
+    bool promiscuous = false;
+    bool tunnel_mode = false; // also pass IPv4 protocol 41 (6in4)
+    bool ipv4 = true;
+    bool ipv6 = true;
+    int buffer_bytes = 4 << 20; // the kernel ring: bursts wait here while ecmh works
+};
+
+// Receives each captured frame. `wire_length` is the frame's length on the wire; a
+// frame captured shorter than that was truncated by the snap length.
+class FrameSink {
+public:
+    virtual ~FrameSink() = default;
+    virtual void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) = 0;
+};
+
+// The filter expression for these options, e.g. "ip6 multicast or … or igmp".
+[[nodiscard]] std::string capture_filter(const CaptureOptions& options);
+
+class Capture {
+public:
+    [[nodiscard]] static SysResult<Capture> open(const std::string& interface, net::IfIndex index,
+                                                 const CaptureOptions& options);
+
+    Capture(Capture&&) noexcept = default;
+    Capture& operator=(Capture&&) noexcept = default;
+    ~Capture();
+
+    [[nodiscard]] int fd() const { return fd_; }
+    [[nodiscard]] wire::LinkType link_type() const { return link_type_; }
+    // Hands up to `max_frames` waiting frames to `sink` without blocking. Returns how
+    // many were delivered (0 when none were waiting).
+    [[nodiscard]] SysResult<int> dispatch(int max_frames, FrameSink& sink);
+    // Frames the kernel dropped because the capture buffer was full, since open.
+    [[nodiscard]] std::uint64_t kernel_drops() const;
+
+    // The snap length: the largest IP packet plus the largest link header we parse.
+    static constexpr int kSnapLength = 65'535 + 18;
+
+private:
+    struct Closer {
+        void operator()(pcap* handle) const;
+    };
+    Capture(std::unique_ptr<pcap, Closer> handle, int fd, wire::LinkType type, std::string name)
+        : handle_(std::move(handle)), fd_(fd), link_type_(type), name_(std::move(name)) {}
+
+    std::unique_ptr<pcap, Closer> handle_;
+    int fd_ = -1; // owned by handle_
+    wire::LinkType link_type_ = wire::LinkType::Ethernet;
+    std::string name_;
+};
+
+} // namespace ecmh::io

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/app/daemon.hpp"
+
+#include "ecmh/io/clock.hpp"
+#include "ecmh/report/dump.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <sys/random.h>
+
+namespace ecmh::app {
+namespace {
+
+using engine::LogLevel;
+using std::chrono::milliseconds;
+
+engine::ProxyConfig proxy_config(const Options& o) {
+    engine::ProxyConfig c;
+    c.vars = o.timers;
+    c.mld_mode = o.mld_mode == MldMode::V1Only   ? engine::MldMode::V1Only
+                 : o.mld_mode == MldMode::V2Only ? engine::MldMode::V2Only
+                                                 : engine::MldMode::Auto;
+    c.igmp_version = o.igmp_version;
+    c.ipv4 = o.ipv4;
+    c.ipv6 = o.ipv6;
+    c.max_groups_per_link = o.limits.max_groups_per_link;
+    c.max_sources_per_group = o.limits.max_sources_per_group;
+    return c;
+}
+
+io::LinkSelectionPolicy selection_policy(const Options& o) {
+    return io::LinkSelectionPolicy{o.upstream, o.interfaces, o.excluded};
+}
+
+io::CaptureOptions capture_options(const Options& o) {
+    io::CaptureOptions c;
+    c.promiscuous = o.promiscuous;
+    c.tunnel_mode = o.tunnel_mode;
+    c.ipv4 = o.ipv4;
+    c.ipv6 = o.ipv6;
+    return c;
+}
+
+// Query timers and report jitter must differ between two ecmh instances started at
+// the same moment, so the seed comes from the kernel, not the clock.
+std::uint64_t random_seed() {
+    std::uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof seed)) {
+        seed = static_cast<std::uint64_t>(io::monotonic_now().time_since_epoch().count());
+    }
+    return seed;
+}
+
+StartupError startup_error(int code, std::string message) {
+    return StartupError{code, std::move(message)};
+}
+
+// Waits (bounded) until netlink's first dump is complete, so the first reconcile sees
+// every interface.
+net::Expected<bool, StartupError> load_interfaces(io::NetlinkMonitor& netlink,
+                                                  io::InterfaceTable& table) {
+    const auto give_up = io::monotonic_now() + std::chrono::seconds{5};
+    while (netlink.dumping()) {
+        if (io::monotonic_now() > give_up) {
+            return net::unexpected(
+                startup_error(kExitOsError, "netlink: no interface list from the kernel in 5 s"));
+        }
+        pollfd p{netlink.fd(), POLLIN, 0};
+        ::poll(&p, 1, 100);
+        if (auto r = netlink.receive(table); !r) {
+            return net::unexpected(startup_error(kExitOsError, r.error().message()));
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options& options,
+                                                                  engine::EventLog& log) {
+    auto signals = io::SignalFd::open();
+    if (!signals) {
+        return net::unexpected(startup_error(kExitOsError, signals.error().message()));
+    }
+    auto netlink = io::NetlinkMonitor::open();
+    if (!netlink) {
+        return net::unexpected(startup_error(kExitOsError, netlink.error().message()));
+    }
+    auto sender = io::PacketSender::open();
+    if (!sender) {
+        const int code = sender.error().code == EPERM ? kExitNoPermission : kExitOsError;
+        return net::unexpected(startup_error(
+            code, sender.error().message() +
+                      (code == kExitNoPermission ? " (ecmh needs root or CAP_NET_RAW)" : "")));
+    }
+    std::unique_ptr<Daemon> daemon{
+        new Daemon(options, log, std::move(*signals), std::move(*netlink), std::move(*sender))};
+    if (auto loaded = load_interfaces(daemon->netlink_, daemon->interfaces_); !loaded) {
+        return net::unexpected(loaded.error());
+    }
+    if (options.upstream && daemon->interfaces_.find(*options.upstream) == nullptr) {
+        return net::unexpected(startup_error(
+            kExitConfig, "upstream interface " + *options.upstream + " does not exist"));
+    }
+    const auto now = io::monotonic_now();
+    daemon->links_.reconcile(daemon->interfaces_, now);
+    if (daemon->links_.links().empty()) {
+        log.log(LogLevel::Warning, "no usable interface yet: waiting for one to appear");
+    }
+    daemon->rebuild_poll_set();
+    return daemon;
+}
+
+Daemon::Daemon(const Options& options, engine::EventLog& log, io::SignalFd signals,
+               io::NetlinkMonitor netlink, io::PacketSender sender)
+    : options_(options), log_(log), signals_(std::move(signals)), netlink_(std::move(netlink)),
+      sender_(std::move(sender)), proxy_(proxy_config(options), sender_, log, random_seed()),
+      links_(proxy_, sender_, log, selection_policy(options), capture_options(options)),
+      dump_(options.dump_file), started_(io::monotonic_now()),
+      started_text_(io::wall_clock_text()) {
+    sender_.on_failure([this](engine::LinkId link, int error) { on_send_failure(link, error); });
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::rebuild_poll_set() {
+    poll_set_.clear();
+    poll_set_.push_back(pollfd{signals_.fd(), POLLIN, 0});
+    poll_set_.push_back(pollfd{netlink_.fd(), POLLIN, 0});
+    for (const auto& link : links_.links()) {
+        poll_set_.push_back(pollfd{link.capture.fd(), POLLIN, 0});
+    }
+}
+
+int Daemon::poll_timeout(proto::TimePoint now) const {
+    const auto deadline = std::min(proxy_.next_deadline(), retry_at_);
+    if (deadline == proto::kNever) {
+        return -1;
+    }
+    if (deadline <= now) {
+        return 0;
+    }
+    // Round up: waking a microsecond early would only spin once more.
+    const auto wait = std::chrono::ceil<milliseconds>(deadline - now).count();
+    return wait > INT_MAX ? INT_MAX : static_cast<int>(wait);
+}
+
+int Daemon::run() {
+    while (!stop_) {
+        const int ready =
+            ::poll(poll_set_.data(), poll_set_.size(), poll_timeout(io::monotonic_now()));
+        if (ready < 0 && errno != EINTR) {
+            log_.log(LogLevel::Error, std::string("poll: ") + std::strerror(errno));
+            return kExitOsError;
+        }
+        const auto now = io::monotonic_now();
+        if (ready > 0) {
+            if (poll_set_[0].revents != 0) {
+                handle_signals(now);
+            }
+            if (poll_set_[1].revents != 0) {
+                handle_netlink(now, false);
+            }
+            handle_captures(now);
+        }
+        if (now >= retry_at_) {
+            retry_at_ = proto::kNever;
+            handle_netlink(now, true);
+        }
+        if (proxy_.next_deadline() <= now) {
+            proxy_.on_timer(now);
+        }
+    }
+    const auto now = io::monotonic_now();
+    log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
+    proxy_.shutdown(now);
+    write_dump(now); // the final dump, as the original ecmh wrote one at exit
+    links_.close_all(now);
+    return kExitOk;
+}
+
+void Daemon::handle_signals(proto::TimePoint now) {
+    for (const auto signal : signals_.take()) {
+        switch (signal) {
+        case io::Signal::DumpStats:
+            write_dump(now);
+            break;
+        case io::Signal::ResendReports:
+            log_.log(LogLevel::Info, options_.upstream
+                                         ? "SIGUSR2: re-sending the membership state upstream"
+                                         : "SIGUSR2: no upstream link (-i), nothing to re-send");
+            proxy_.resend_reports(now);
+            break;
+        case io::Signal::Rescan:
+            log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
+            if (auto r = netlink_.resync(); !r) {
+                log_.log(LogLevel::Error, r.error().message());
+            }
+            break;
+        case io::Signal::Stop:
+            stop_ = true;
+            break;
+        }
+    }
+}
+
+void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
+    auto changed = netlink_.receive(interfaces_);
+    if (!changed) {
+        log_.log(LogLevel::Error, changed.error().message());
+        return;
+    }
+    // The table stays complete during a resync dump (it is swapped in at the end), so
+    // every change can be acted on at once.
+    if (!*changed && !retry) {
+        return;
+    }
+    if (links_.reconcile(interfaces_, now)) {
+        rebuild_poll_set();
+    }
+    if (links_.wants_retry()) {
+        retry_at_ = now + std::chrono::seconds{5};
+    }
+}
+
+void Daemon::handle_captures(proto::TimePoint now) {
+    auto& links = links_.links();
+    std::vector<engine::LinkId> failed;
+    for (std::size_t i = 0; i < links.size() && i + 2 < poll_set_.size(); ++i) {
+        const auto revents = poll_set_[i + 2].revents;
+        if (revents == 0) {
+            continue;
+        }
+        capturing_ = links[i].id;
+        capturing_mtu_ = links[i].config.mtu;
+        capture_now_ = now;
+        auto n = links[i].capture.dispatch(kBatch, *this);
+        if (!n || (revents & (POLLERR | POLLNVAL)) != 0) {
+            failed.push_back(links[i].id);
+            log_.log(LogLevel::Debug, n ? "capture error" : n.error().message());
+        }
+    }
+    for (const auto id : failed) {
+        links_.drop(id, "capture failed (link down?)", now);
+        retry_at_ = now + std::chrono::seconds{5};
+    }
+    if (!failed.empty()) {
+        rebuild_poll_set();
+    }
+}
+
+void Daemon::on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) {
+    if (frame.size() < wire_length) {
+        proxy_.count(engine::DropReason::TruncatedCapture);
+        return;
+    }
+    // Larger than the link could carry: a GRO super-frame or a driver bug. Never
+    // forwarded, so no receiver sees a packet its link could not have delivered.
+    if (frame.size() > std::size_t{capturing_mtu_} + 18) {
+        proxy_.count(engine::DropReason::OversizedFrame);
+        return;
+    }
+    proxy_.on_frame(capturing_, frame, capture_now_);
+}
+
+void Daemon::on_send_failure(engine::LinkId link, int error) {
+    proxy_.count(engine::DropReason::SendFailed);
+    const auto now = io::monotonic_now();
+    if (now >= next_send_warning_) {
+        next_send_warning_ = now + std::chrono::seconds{10}; // one line per 10 s at most
+        const auto* l = proxy_.link(link);
+        log_.log(LogLevel::Warning, "send on " + (l != nullptr ? l->config.name : "?") +
+                                        " failed: " + std::strerror(error) +
+                                        " (counted as send-failed; next warning in 10 s)");
+    }
+}
+
+void Daemon::write_dump(proto::TimePoint now) {
+    report::DumpContext context{now, started_, started_text_, links_.kernel_drops()};
+    const auto text = report::render_dump(proxy_, context);
+    auto written = dump_.write(text);
+    if (!written) {
+        log_.log(LogLevel::Error, "dump: " + written.error().message());
+        return;
+    }
+    log_.log(LogLevel::Info, "dump written to " + dump_.path() +
+                                 (*written ? "" : " (in place: its directory is not writable)"));
+}
+
+} // namespace ecmh::app
