@@ -22,27 +22,46 @@ Ipv6Address v6(const char* s) {
     return *Ipv6Address::parse(s);
 }
 
-} // namespace
+// An IPv6-only proxy with upstream u0 and downstream d1, its startup queries taken.
+class ProxySmoke : public ::testing::Test {
+protected:
+    ProxySmoke() : proxy{ipv6_only(), io, log, 1} {}
 
-TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
+    void SetUp() override {
+        u0 = *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
+        d1 = *proxy.add_link(test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false),
+                             at_ms(0));
+        io.take(); // startup queries
+    }
+
+    // h1a (fe80::a) on d1, at 10 ms: an MLDv2 TO_EX({}) for `group`.
+    void join_on_d1(const Ipv6Address& group) {
+        std::array<std::uint8_t, 1500> buf{};
+        const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, group, {}};
+        wire::PackCursor cursor;
+        const auto len =
+            wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
+        ASSERT_TRUE(len.has_value());
+        proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *len)), at_ms(10));
+    }
+
+    static engine::ProxyConfig ipv6_only() {
+        engine::ProxyConfig config;
+        config.ipv4 = false;
+        return config;
+    }
+
     test::FakeLinkIo io;
     test::RecordingLog log;
-    engine::ProxyConfig config;
-    config.ipv4 = false;
-    engine::Proxy proxy{config, io, log, 1};
-    const auto u0 =
-        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
-    const auto d1 = *proxy.add_link(
-        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
-    io.take(); // startup queries
+    engine::Proxy proxy;
+    LinkId u0{};
+    LinkId d1{};
+};
 
-    // h1a (fe80::a) on d1: TO_EX({}) for ff0e::1:1000.
-    std::array<std::uint8_t, 1500> buf{};
-    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v6("ff0e::1:1000"), {}};
-    wire::PackCursor cursor;
-    const auto len = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
-    ASSERT_TRUE(len.has_value());
-    proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *len)), at_ms(10));
+} // namespace
+
+TEST_F(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
+    ASSERT_NO_FATAL_FAILURE(join_on_d1(v6("ff0e::1:1000")));
 
     const auto sent = io.take();
     ASSERT_EQ(sent.size(), 1U);
@@ -79,23 +98,9 @@ TEST(ProxySmoke, JoinIsReportedUpstreamAndDataReachesTheListener) {
 
 // A local sender on a veth hands its packets over with the UDP checksum left to offload;
 // the copies ecmh sends must carry the complete checksum, or every receiver drops them.
-TEST(ProxySmoke, CompletesAChecksumLeftToOffloadInEveryCopy) {
-    test::FakeLinkIo io;
-    test::RecordingLog log;
-    engine::ProxyConfig config;
-    config.ipv4 = false;
-    engine::Proxy proxy{config, io, log, 1};
-    const auto u0 =
-        *proxy.add_link(test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true), at_ms(0));
-    const auto d1 = *proxy.add_link(
-        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
-    std::array<std::uint8_t, 1500> buf{};
-    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v6("ff0e::1:1000"), {}};
-    wire::PackCursor cursor;
-    const auto len = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
-    ASSERT_TRUE(len.has_value());
-    proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *len)), at_ms(10));
-    io.take();
+TEST_F(ProxySmoke, CompletesAChecksumLeftToOffloadInEveryCopy) {
+    ASSERT_NO_FATAL_FAILURE(join_on_d1(v6("ff0e::1:1000")));
+    io.take(); // the report upstream
 
     const auto source = v6("2001:db8:1::1");
     const auto group = v6("ff0e::1:1000");

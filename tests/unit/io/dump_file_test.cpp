@@ -3,69 +3,22 @@
 // no longer writable (tested as uid 65534 in a forked child when the tests run as root,
 // because root writes into a read-only directory anyway).
 #include "ecmh/io/dump_file.hpp"
+#include "support/os_fixtures.hpp"
 
 #include <cerrno>
-#include <cstdlib>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <grp.h>
 #include <gtest/gtest.h>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using ecmh::io::DumpFile;
+using namespace ecmh::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr uid_t kNobody = 65534;
-constexpr gid_t kNogroup = 65534;
-
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ecmh-dump-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) != nullptr) {
-            path_ = pattern;
-        }
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::permissions(path_, fs::perms::owner_all, ignored); // undo a read-only test
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-    [[nodiscard]] std::string file(const std::string& name) const {
-        return (path_ / name).string();
-    }
-
-private:
-    fs::path path_;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-int in_child(const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::_exit(body());
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 bool only_the_dump_in(const fs::path& dir) {
     int entries = 0;
@@ -85,9 +38,7 @@ constexpr int kChildWriteFailed = 11;
 constexpr int kChildRenamed = 12;
 
 int write_as_dropped_user(DumpFile& dump, const std::string& text) {
-    const gid_t groups[] = {kNogroup};
-    if (::setgroups(1, groups) != 0 || ::setresgid(kNogroup, kNogroup, kNogroup) != 0 ||
-        ::setresuid(kNobody, kNobody, kNobody) != 0) {
+    if (!drop_to_nobody()) {
         return kChildCannotDrop;
     }
     const auto used_rename = dump.write(text);
@@ -101,7 +52,7 @@ int write_as_dropped_user(DumpFile& dump, const std::string& text) {
 } // namespace
 
 TEST(DumpFile, WriteCreatesAndThenReplaces) {
-    TempDir dir;
+    TempDir dir("ecmh-dump");
     DumpFile dump(dir.file("ecmh.dump"));
     EXPECT_EQ(dump.path(), dir.file("ecmh.dump"));
 
@@ -118,7 +69,7 @@ TEST(DumpFile, WriteCreatesAndThenReplaces) {
 }
 
 TEST(DumpFile, LargeDumpIsWrittenWhole) {
-    TempDir dir;
+    TempDir dir("ecmh-dump");
     DumpFile dump(dir.file("ecmh.dump"));
     const std::string text(3 * 1024 * 1024, 'x');
     const auto written = dump.write(text);
@@ -127,7 +78,7 @@ TEST(DumpFile, LargeDumpIsWrittenWhole) {
 }
 
 TEST(DumpFile, ReplacesAStaleTemporaryFile) {
-    TempDir dir;
+    TempDir dir("ecmh-dump");
     DumpFile dump(dir.file("ecmh.dump"));
     std::ofstream(dump.path() + ".tmp") << "left by a crash, and longer than the new dump\n";
     const auto written = dump.write("new\n");
@@ -146,7 +97,7 @@ TEST(DumpFile, MissingDirectoryIsAnErrorNotAFallback) {
 }
 
 TEST(DumpFile, PrepareCreatesAnEmptyFileAndKeepsAnExistingOne) {
-    TempDir dir;
+    TempDir dir("ecmh-dump");
     DumpFile dump(dir.file("ecmh.dump"));
     ASSERT_TRUE(dump.prepare_for(::getuid(), ::getgid()));
     EXPECT_TRUE(fs::exists(dump.path()));
@@ -161,21 +112,21 @@ TEST(DumpFile, PrepareGivesTheFileToTheUser) {
     if (::geteuid() != 0) {
         GTEST_SKIP() << "chown to another user needs root";
     }
-    TempDir dir;
+    TempDir dir("ecmh-dump");
     DumpFile dump(dir.file("ecmh.dump"));
-    ASSERT_TRUE(dump.prepare_for(kNobody, kNogroup));
+    ASSERT_TRUE(dump.prepare_for(kNobodyUid, kNogroupGid));
     struct stat info {};
     ASSERT_EQ(::stat(dump.path().c_str(), &info), 0);
-    EXPECT_EQ(info.st_uid, kNobody);
-    EXPECT_EQ(info.st_gid, kNogroup);
+    EXPECT_EQ(info.st_uid, kNobodyUid);
+    EXPECT_EQ(info.st_gid, kNogroupGid);
 }
 
 TEST(DumpFile, ReadOnlyDirectoryFallsBackToRewritingInPlace) {
-    TempDir dir;
+    TempDir dir("ecmh-dump");
     DumpFile dump(dir.file("ecmh.dump"));
     ASSERT_TRUE(dump.write("written as root, before -u\n"));
     const bool root = ::geteuid() == 0;
-    ASSERT_TRUE(dump.prepare_for(root ? kNobody : ::getuid(), root ? kNogroup : ::getgid()));
+    ASSERT_TRUE(dump.prepare_for(root ? kNobodyUid : ::getuid(), root ? kNogroupGid : ::getgid()));
     // r-x for everyone: the dropped user can reach its file but create nothing.
     fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec |
                                     fs::perms::group_read | fs::perms::group_exec |
@@ -184,7 +135,7 @@ TEST(DumpFile, ReadOnlyDirectoryFallsBackToRewritingInPlace) {
     if (root) {
         const int code = in_child([&] { return write_as_dropped_user(dump, text); });
         if (code == kChildCannotDrop) {
-            GTEST_SKIP() << "cannot switch to uid " << kNobody << " here";
+            GTEST_SKIP() << "cannot switch to uid " << kNobodyUid << " here";
         }
         ASSERT_EQ(code, kChildOk) << "11: write failed, 12: rename used";
     } else {

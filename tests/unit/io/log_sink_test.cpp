@@ -4,10 +4,12 @@
 #include "ecmh/io/log_sink.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <gtest/gtest.h>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -89,64 +91,71 @@ void log_every_level(LogSink& sink) {
     sink.log(LogLevel::Debug, "query sent on eth0");
 }
 
+// What a sink made with `target` and `verbosity` writes to stderr while `body` uses it
+// and until it is destroyed.
+std::string stderr_of(LogSink::Target target, int verbosity,
+                      const std::function<void(LogSink&)>& body) {
+    StderrCapture capture;
+    {
+        LogSink sink(target, verbosity);
+        body(sink);
+    }
+    return capture.text();
+}
+
+struct Line {
+    const char* level;
+    const char* message;
+};
+
+// `text` is exactly the stamped `expected` lines, in order.
+void expect_lines(const std::string& text, const std::vector<Line>& expected) {
+    const auto lines = lines_of(text);
+    ASSERT_EQ(lines.size(), expected.size()) << text;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        EXPECT_TRUE(is_line(lines[i], expected[i].level, expected[i].message)) << lines[i];
+    }
+}
+
 } // namespace
 
 TEST(LogSink, StderrLinesCarryTimeAndLevelWithoutDebugByDefault) {
-    StderrCapture capture;
-    {
-        LogSink sink(LogSink::Target::Stderr, 0);
-        log_every_level(sink);
-    }
-    const auto lines = lines_of(capture.text());
-    ASSERT_EQ(lines.size(), 3U);
-    EXPECT_TRUE(is_line(lines[0], "error", "no usable interface")) << lines[0];
-    EXPECT_TRUE(is_line(lines[1], "warning", "eth1 has no link-local address")) << lines[1];
-    EXPECT_TRUE(is_line(lines[2], "info", "started")) << lines[2];
+    expect_lines(stderr_of(LogSink::Target::Stderr, 0, log_every_level),
+                 {{"error", "no usable interface"},
+                  {"warning", "eth1 has no link-local address"},
+                  {"info", "started"}});
 }
 
 TEST(LogSink, VerbosityOneAddsDebug) {
-    StderrCapture capture;
-    {
-        LogSink sink(LogSink::Target::Stderr, 1);
-        log_every_level(sink);
-    }
-    const auto lines = lines_of(capture.text());
-    ASSERT_EQ(lines.size(), 4U);
-    EXPECT_TRUE(is_line(lines[3], "debug", "query sent on eth0")) << lines[3];
+    expect_lines(stderr_of(LogSink::Target::Stderr, 1, log_every_level),
+                 {{"error", "no usable interface"},
+                  {"warning", "eth1 has no link-local address"},
+                  {"info", "started"},
+                  {"debug", "query sent on eth0"}});
 }
 
 TEST(LogSink, MessageIsTakenByLengthNotNul) {
-    StderrCapture capture;
-    {
-        LogSink sink(LogSink::Target::Stderr, 0);
-        const std::string text = "eth0 up, and more";
-        sink.log(LogLevel::Info, std::string_view(text).substr(0, 7));
-    }
-    const auto lines = lines_of(capture.text());
-    ASSERT_EQ(lines.size(), 1U);
-    EXPECT_TRUE(is_line(lines[0], "info", "eth0 up")) << lines[0];
+    const auto text = stderr_of(LogSink::Target::Stderr, 0, [](LogSink& sink) {
+        const std::string message = "eth0 up, and more";
+        sink.log(LogLevel::Info, std::string_view(message).substr(0, 7));
+    });
+    expect_lines(text, {{"info", "eth0 up"}});
 }
 
 TEST(LogSink, SyslogTargetLeavesStderrAlone) {
-    StderrCapture capture;
-    {
-        LogSink sink(LogSink::Target::Stderr, 1);
+    const auto text = stderr_of(LogSink::Target::Stderr, 1, [](LogSink& sink) {
         sink.set_target(LogSink::Target::Syslog);
         sink.log(LogLevel::Info, "ecmh unit test: to syslog");
         sink.log(LogLevel::Debug, "ecmh unit test: debug to syslog");
         sink.set_target(LogSink::Target::Stderr);
         sink.log(LogLevel::Info, "back on stderr");
-    }
-    const auto lines = lines_of(capture.text());
-    ASSERT_EQ(lines.size(), 1U);
-    EXPECT_TRUE(is_line(lines[0], "info", "back on stderr")) << lines[0];
+    });
+    expect_lines(text, {{"info", "back on stderr"}});
 }
 
 TEST(LogSink, SyslogFromTheStart) {
-    StderrCapture capture;
-    {
-        LogSink sink(LogSink::Target::Syslog, 0);
+    const auto text = stderr_of(LogSink::Target::Syslog, 0, [](LogSink& sink) {
         sink.log(LogLevel::Warning, "ecmh unit test: syslog from the start");
-    }
-    EXPECT_EQ(capture.text(), "");
+    });
+    EXPECT_EQ(text, "");
 }

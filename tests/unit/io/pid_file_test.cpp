@@ -4,75 +4,24 @@
 // only that child. Children report through exit codes and pipes, never gtest macros.
 #include "ecmh/io/daemonizer.hpp"
 #include "ecmh/io/pid_file.hpp"
+#include "support/os_fixtures.hpp"
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 using namespace ecmh::io;
+using namespace ecmh::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ecmh-pid-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) != nullptr) {
-            path_ = pattern;
-        }
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const {
-        return (path_ / name).string();
-    }
-
-private:
-    fs::path path_;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream(path) << text;
-}
-
-int wait_exit_code(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// Runs `body` in a forked child and returns its exit code (128 + signal if killed).
-int in_child(const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::_exit(body());
-    }
-    return wait_exit_code(pid);
-}
 
 // A pipe whose read end collects everything a child writes until it exits.
 struct Pipe {
@@ -122,10 +71,22 @@ std::string running_message(pid_t pid, const std::string& path) {
            "): another ecmh holds its lock";
 }
 
+// A pidfile holding `old_text` that no process locks: acquire takes it over and
+// write_pid leaves exactly this process's pid in it.
+void expect_taken_over_from(const std::string& old_text) {
+    TempDir dir("ecmh-pid");
+    const auto path = dir.file("ecmh.pid");
+    write_file(path, old_text);
+    auto pid_file = PidFile::acquire(path);
+    ASSERT_TRUE(pid_file) << pid_file.error().message();
+    ASSERT_TRUE(pid_file->write_pid());
+    EXPECT_EQ(read_file(path), std::to_string(::getpid()) + "\n");
+}
+
 } // namespace
 
 TEST(PidFile, AcquireWritePidAndRemove) {
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto path = dir.file("ecmh.pid");
     auto pid_file = PidFile::acquire(path);
     ASSERT_TRUE(pid_file) << pid_file.error().message();
@@ -147,27 +108,15 @@ TEST(PidFile, AcquireWritePidAndRemove) {
 }
 
 TEST(PidFile, WritePidReplacesLongerContent) {
-    TempDir dir;
-    const auto path = dir.file("ecmh.pid");
-    write_file(path, "123456789012345\n");
-    auto pid_file = PidFile::acquire(path);
-    ASSERT_TRUE(pid_file) << pid_file.error().message();
-    ASSERT_TRUE(pid_file->write_pid());
-    EXPECT_EQ(read_file(path), std::to_string(::getpid()) + "\n");
+    expect_taken_over_from("123456789012345\n");
 }
 
 TEST(PidFile, StaleFileWithoutLockIsTakenOver) {
-    TempDir dir;
-    const auto path = dir.file("ecmh.pid");
-    write_file(path, "99999\n"); // a crashed ecmh: the file stays, its lock died with it
-    auto pid_file = PidFile::acquire(path);
-    ASSERT_TRUE(pid_file) << pid_file.error().message();
-    ASSERT_TRUE(pid_file->write_pid());
-    EXPECT_EQ(read_file(path), std::to_string(::getpid()) + "\n");
+    expect_taken_over_from("99999\n"); // a crashed ecmh: the file stays, its lock died with it
 }
 
 TEST(PidFile, SecondEcmhInAnotherProcessNamesTheRunningPid) {
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto path = dir.file("ecmh.pid");
     auto pid_file = PidFile::acquire(path);
     ASSERT_TRUE(pid_file) << pid_file.error().message();
@@ -191,7 +140,7 @@ TEST(PidFile, SecondEcmhInAnotherProcessNamesTheRunningPid) {
 
 TEST(PidFile, SecondAcquireInTheSameProcessFails) {
     // OFD locks conflict between two opens even within one process.
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto path = dir.file("ecmh.pid");
     auto first = PidFile::acquire(path);
     ASSERT_TRUE(first) << first.error().message();
@@ -215,7 +164,7 @@ TEST(PidFile, OpenFailureNamesThePath) {
 }
 
 TEST(PidFile, DestructorRemovesAndReleases) {
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto path = dir.file("ecmh.pid");
     {
         auto pid_file = PidFile::acquire(path);
@@ -227,7 +176,7 @@ TEST(PidFile, DestructorRemovesAndReleases) {
 }
 
 TEST(PidFile, MovedFromObjectLeavesTheFileAlone) {
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto path = dir.file("ecmh.pid");
     auto acquired = PidFile::acquire(path);
     ASSERT_TRUE(acquired) << acquired.error().message();
@@ -247,7 +196,7 @@ TEST(PidFile, MovedFromObjectLeavesTheFileAlone) {
 }
 
 TEST(PidFile, MoveAssignmentRemovesTheOverwrittenFile) {
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto first_path = dir.file("first.pid");
     const auto second_path = dir.file("second.pid");
     auto first = PidFile::acquire(first_path);
@@ -263,31 +212,29 @@ TEST(PidFile, RemoveTruncatesWhenTheDirectoryRefusesUnlink) {
     // As in the daemon with -u: root acquires and gives the file away, then the dropped
     // user may not unlink in root's directory (root ignores permissions, so as root the
     // drop happens in a child).
-    TempDir dir; // 0700
+    TempDir dir("ecmh-pid"); // 0700; its owner's permissions come back before removal
     const auto path = dir.file("ecmh.pid");
     const bool root = ::geteuid() == 0;
-    const uid_t user = root ? 65534 : ::getuid();
-    const gid_t group = root ? 65534 : ::getgid();
-    const auto parent = fs::path(path).parent_path();
+    const uid_t user = root ? kNobodyUid : ::getuid();
+    const gid_t group = root ? kNogroupGid : ::getgid();
     const int code = in_child([&] {
         auto pid_file = PidFile::acquire(path);
         if (!pid_file || !pid_file->write_pid() || !pid_file->chown_to(user, group)) {
             return 1;
         }
         if (root) {
-            if (::setresgid(group, group, group) != 0 || ::setresuid(user, user, user) != 0) {
+            if (!drop_to_nobody()) {
                 return 2;
             }
         } else {
-            fs::permissions(parent, fs::perms::owner_read | fs::perms::owner_exec);
-            if (::access(parent.c_str(), W_OK) == 0) {
+            fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
+            if (::access(dir.path().c_str(), W_OK) == 0) {
                 return 3; // permissions are not enforced for this process
             }
         }
         pid_file->remove();
         return 0;
     });
-    fs::permissions(parent, fs::perms::owner_all);
     if (code == 2 || code == 3) {
         GTEST_SKIP() << (code == 2 ? "cannot switch to uid 65534 here"
                                    : "this process writes into read-only directories");
@@ -304,7 +251,7 @@ TEST(PidFile, RemoveTruncatesWhenTheDirectoryRefusesUnlink) {
 TEST(PidFile, DaemonKeepsTheLockTakenBeforeTheFork) {
     // acquire → Daemonizer::start: the OFD lock follows the fd into the daemon and
     // survives the foreground process's exit.
-    TempDir dir;
+    TempDir dir("ecmh-pid");
     const auto path = dir.file("ecmh.pid");
     Pipe hold; // the daemon lives until this pipe closes
     const int foreground = in_child([&] {
@@ -357,7 +304,7 @@ struct Startup {
 // Runs Daemonizer::start() in a child whose stderr is captured; `daemon_body` runs in
 // the daemon and must end with _exit.
 Startup start_daemon(const std::function<void(Daemonizer&)>& daemon_body) {
-    TempDir dir;
+    TempDir dir("ecmh-daemon");
     const auto err_path = dir.file("stderr");
     const int code = in_child([&] {
         const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -391,6 +338,17 @@ std::string detached_state() {
     return problems;
 }
 
+// The daemon reports failed(code, message) and exits `exit_code`: the foreground process
+// must print "ecmh: MESSAGE" and exit `exit_code` too.
+void expect_failure_relayed(int code, const std::string& message, int exit_code) {
+    const auto startup = start_daemon([&](Daemonizer& daemon) {
+        daemon.failed(code, message);
+        ::_exit(exit_code);
+    });
+    EXPECT_EQ(startup.exit_code, exit_code);
+    EXPECT_EQ(startup.stderr_text, "ecmh: " + message + "\n");
+}
+
 } // namespace
 
 TEST(Daemonizer, ReadyMakesTheForegroundExitZero) {
@@ -410,21 +368,11 @@ TEST(Daemonizer, ReadyMakesTheForegroundExitZero) {
 }
 
 TEST(Daemonizer, FailureIsRelayedWithItsCode) {
-    const auto startup = start_daemon([](Daemonizer& daemon) {
-        daemon.failed(73, "cannot open eth9: No such device");
-        ::_exit(73);
-    });
-    EXPECT_EQ(startup.exit_code, 73);
-    EXPECT_EQ(startup.stderr_text, "ecmh: cannot open eth9: No such device\n");
+    expect_failure_relayed(73, "cannot open eth9: No such device", 73);
 }
 
 TEST(Daemonizer, FailureCodeZeroBecomesOne) {
-    const auto startup = start_daemon([](Daemonizer& daemon) {
-        daemon.failed(0, "oops");
-        ::_exit(1);
-    });
-    EXPECT_EQ(startup.exit_code, 1);
-    EXPECT_EQ(startup.stderr_text, "ecmh: oops\n");
+    expect_failure_relayed(0, "oops", 1);
 }
 
 TEST(Daemonizer, SilentDeathDuringStartupIsReported) {

@@ -2,37 +2,23 @@
 // Dropping root for real, in a forked child (a process cannot get root back, so the
 // test binary itself must never drop). Needs root; skipped otherwise.
 #include "ecmh/io/privileges.hpp"
+#include "support/os_fixtures.hpp"
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <fcntl.h>
-#include <filesystem>
-#include <functional>
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <string>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace ecmh::io;
-namespace fs = std::filesystem;
+using namespace ecmh::test;
 
 namespace {
-
-int in_child(const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::_exit(body());
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 // What the dropped child found, as its exit code.
 enum Check : int {
@@ -119,11 +105,8 @@ TEST(Privileges, DropToNobodyKeepsOnlyNetRaw) {
     if (::geteuid() != 0) {
         GTEST_SKIP() << "dropping privileges needs root";
     }
-    std::string pattern = (fs::temp_directory_path() / "ecmh-priv-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr); // 0700, owned by root
-    const int code = in_child([&] { return drop_and_check(pattern); });
-    std::error_code ignored;
-    fs::remove_all(pattern, ignored);
+    const TempDir root_only("ecmh-priv"); // 0700, owned by root
+    const int code = in_child([&] { return drop_and_check(root_only.path().string()); });
     EXPECT_EQ(code, kAllGood) << describe(code);
 }
 
@@ -160,8 +143,7 @@ TEST(Privileges, RaisePrioritySetsTheNiceValue) {
 TEST(Privileges, RaisePriorityReportsRefusal) {
     // Without root (dropped in a child when the tests run as root) −15 is refused.
     const int code = in_child([] {
-        if (::geteuid() == 0 &&
-            (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)) {
+        if (::geteuid() == 0 && !drop_to_nobody()) {
             return 3;
         }
         const auto raised = raise_priority(-15);
@@ -171,7 +153,7 @@ TEST(Privileges, RaisePriorityReportsRefusal) {
         return raised.error().message().find("setpriority -15") == 0 ? 0 : 2;
     });
     if (code == 3) {
-        GTEST_SKIP() << "cannot switch to uid 65534 here";
+        GTEST_SKIP() << "cannot switch to uid " << kNobodyUid << " here";
     }
     EXPECT_EQ(code, 0) << "1: raising priority succeeded, 2: wrong message";
 }

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "support/os_fixtures.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <grp.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace ecmh::test {
+
+TempDir::TempDir(const std::string& prefix) {
+    std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, ignored); // undo a read-only test
+    fs::remove_all(path_, ignored);
+}
+
+std::string TempDir::file(const std::string& name) const {
+    return (path_ / name).string();
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
+
+int wait_exit_code(pid_t pid) {
+    int status = 0;
+    pid_t waited = -1;
+    while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (waited != pid) {
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int in_child(const std::function<int()>& body) {
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        return -1;
+    }
+    if (pid == 0) {
+        ::_exit(body());
+    }
+    return wait_exit_code(pid);
+}
+
+bool drop_to_nobody() {
+    const gid_t groups[] = {kNogroupGid};
+    return ::setgroups(1, groups) == 0 && ::setresgid(kNogroupGid, kNogroupGid, kNogroupGid) == 0 &&
+           ::setresuid(kNobodyUid, kNobodyUid, kNobodyUid) == 0;
+}
+
+} // namespace ecmh::test
