@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A multicast source, run inside a namespace.
+
+usage: sender.py --ifname IF --group G --source ADDR --port P [--rate PPS] [--hops N]
+                 [--count N]
+
+Sends UDP datagrams "ECMHT SEQ GROUP SOURCE" (SEQ from 1) from ADDR to G:P out of IF
+(IPV6_MULTICAST_IF / IP_MULTICAST_IF), hop limit / TTL N (default 16), loopback off,
+at PPS per second until SIGTERM (or COUNT datagrams). Prints "# sent N" at exit.
+"""
+
+import argparse
+import signal
+import socket
+import struct
+import sys
+import time
+
+IPPROTO_IP = 0
+IPPROTO_IPV6 = 41
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ifname", required=True)
+    p.add_argument("--group", required=True)
+    p.add_argument("--source", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--rate", type=float, default=20.0)
+    p.add_argument("--hops", type=int, default=16)
+    p.add_argument("--count", type=int, default=0)
+    args = p.parse_args()
+
+    ifindex = socket.if_nametoindex(args.ifname)
+    if ":" in args.group:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
+        s.setsockopt(IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, args.hops)
+        s.setsockopt(IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+        s.bind((args.source, 0, 0, 0))
+        dest = (args.group, args.port, 0, 0)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # struct ip_mreqn { imr_multiaddr; imr_address; int imr_ifindex; }
+        mreqn = socket.inet_aton("0.0.0.0") + socket.inet_aton(args.source) + struct.pack(
+            "=i", ifindex)
+        s.setsockopt(IPPROTO_IP, socket.IP_MULTICAST_IF, mreqn)
+        s.setsockopt(IPPROTO_IP, socket.IP_MULTICAST_TTL, args.hops)
+        s.setsockopt(IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+        s.bind((args.source, 0))
+        dest = (args.group, args.port)
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    start = time.monotonic()
+    seq = 0
+    errors = 0
+    while not stop and (args.count == 0 or seq < args.count):
+        seq += 1
+        payload = f"ECMHT {seq} {args.group} {args.source}\n".encode()
+        try:
+            s.sendto(payload, dest)
+        except OSError as e:
+            errors += 1
+            if errors <= 5:
+                print(f"sender: sendto {dest}: {e}", file=sys.stderr, flush=True)
+        delay = start + seq / args.rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    print(f"# sent {seq} errors {errors}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
