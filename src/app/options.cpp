@@ -270,7 +270,10 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
             error = duration(o.timers.last_listener_query_interval, milliseconds{100});
             break;
         case kUnsolicitedReportInterval:
+            // One knob for both generations: an operator who shortens it (or a test)
+            // means every repetition of an unsolicited report upstream.
             error = duration(o.timers.unsolicited_report_interval, milliseconds{10});
+            o.timers.old_unsolicited_report_interval = o.timers.unsolicited_report_interval;
             break;
         case kMaxGroups:
         case kMaxSources:
@@ -358,7 +361,8 @@ Protocol variables (RFC 3810 §9, RFC 3376 §8; DUR is 10s, 0.3s or 300ms):
       --last-listener-query-interval DUR
                                       Last Listener Query Interval (default 1s)
       --unsolicited-report-interval DUR
-                                      upstream report retransmission (default 1s)
+                                      upstream report retransmission (default 1s;
+                                      10s while the upstream speaks MLDv1/IGMPv2)
       --max-groups N                  groups per link (default 4096)
       --max-sources N                 sources per group (default 512)
 

@@ -26,6 +26,10 @@ struct ProtocolVariables {
     // The host side's Unsolicited Report Interval for ecmh's own upstream reports
     // (RFC 3810 §9.11: 1 s for MLDv2; RFC 3376 §8.11: 1 s for IGMPv3).
     std::chrono::milliseconds unsolicited_report_interval{1'000};
+    // The same for the old protocols, used while the upstream speaks MLDv1, IGMPv1 or
+    // IGMPv2: the random delay before repeating an unsolicited report (RFC 2710 §7.10,
+    // RFC 2236 §8.10: 10 s).
+    std::chrono::milliseconds old_unsolicited_report_interval{10'000};
 
     [[nodiscard]] constexpr Duration listener_interval() const { // MALI, GMI
         return Duration{robustness * query_interval + query_response_interval};
@@ -59,6 +63,7 @@ struct ProtocolVariables {
     v.query_response_interval = std::chrono::milliseconds{1'000};
     v.last_listener_query_interval = std::chrono::milliseconds{300};
     v.unsolicited_report_interval = std::chrono::milliseconds{500};
+    v.old_unsolicited_report_interval = std::chrono::milliseconds{500};
     return v;
 }
 

@@ -54,6 +54,8 @@ TEST(Options, DefaultsAreTheRfcsAndEcmhs) {
     EXPECT_EQ(o.timers.query_interval, milliseconds{125'000});
     EXPECT_EQ(o.timers.query_response_interval, milliseconds{10'000});
     EXPECT_EQ(o.timers.last_listener_query_interval, milliseconds{1'000});
+    EXPECT_EQ(o.timers.unsolicited_report_interval, milliseconds{1'000});      // RFC 3810 §9.11
+    EXPECT_EQ(o.timers.old_unsolicited_report_interval, milliseconds{10'000}); // RFC 2710 §7.10
     EXPECT_TRUE(o.ipv4);
     EXPECT_TRUE(o.ipv6);
 }
@@ -89,6 +91,7 @@ TEST(Options, FastTimerProfile) {
     EXPECT_EQ(o.timers.query_response_interval, milliseconds{1000});
     EXPECT_EQ(o.timers.last_listener_query_interval, milliseconds{300});
     EXPECT_EQ(o.timers.unsolicited_report_interval, milliseconds{500});
+    EXPECT_EQ(o.timers.old_unsolicited_report_interval, milliseconds{500}) << "one knob for both";
     EXPECT_EQ(o.timers.robustness, 3U);
 }
 
