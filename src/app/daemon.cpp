@@ -172,10 +172,12 @@ int Daemon::run() {
         if (proxy_.next_deadline() <= now) {
             proxy_.on_timer(now);
         }
+        sender_.flush(); // everything this wakeup produced, in as few syscalls as possible
     }
     const auto now = io::monotonic_now();
     log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
     proxy_.shutdown(now);
+    sender_.flush();
     write_dump(now); // the final dump, as the original ecmh wrote one at exit
     links_.close_all(now);
     return kExitOk;

@@ -108,7 +108,8 @@ bool LinkManager::reconcile(const io::InterfaceTable& table, proto::TimePoint no
 }
 
 void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now) {
-    auto capture = io::Capture::open(info.name, info.index, capture_);
+    auto capture =
+        io::Capture::open(info.name, info.index, info.mtu != 0 ? info.mtu : 1500, capture_);
     if (!capture) {
         note(info, "cannot capture: " + capture.error().message());
         wants_retry_ = true;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/io/capture.hpp"
 
+#include <algorithm>
 #include <pcap/pcap.h>
 #include <vector>
 
@@ -82,15 +83,21 @@ void Capture::Closer::operator()(pcap* handle) const {
     pcap_close(handle);
 }
 
+int snap_length_for(std::uint32_t mtu) {
+    constexpr std::uint32_t kLinkHeader = 18;  // Ethernet + 802.1Q
+    constexpr std::uint32_t kLargest = 65'535; // an IP packet
+    return static_cast<int>(std::min(mtu, kLargest) + kLinkHeader);
+}
+
 SysResult<Capture> Capture::open(const std::string& interface, net::IfIndex index,
-                                 const CaptureOptions& options) {
+                                 std::uint32_t mtu, const CaptureOptions& options) {
     char error[PCAP_ERRBUF_SIZE] = {};
     std::unique_ptr<pcap, Closer> handle{pcap_create(interface.c_str(), error)};
     if (!handle) {
         return net::unexpected(SysError{"pcap_create " + interface, 0, error});
     }
     pcap_t* h = handle.get();
-    pcap_set_snaplen(h, kSnapLength);
+    pcap_set_snaplen(h, snap_length_for(mtu));
     pcap_set_promisc(h, options.promiscuous ? 1 : 0);
     pcap_set_immediate_mode(h, 1);
     pcap_set_buffer_size(h, options.buffer_bytes);
@@ -124,6 +131,12 @@ SysResult<Capture> Capture::open(const std::string& interface, net::IfIndex inde
     if (fd < 0) {
         return net::unexpected(SysError{"pcap_get_selectable_fd " + interface, 0, "no fd"});
     }
+#ifdef PACKET_IGNORE_OUTGOING
+    // PCAP_D_IN filters our own copies only after the kernel has queued them into the
+    // ring; this keeps them out in the first place (Linux ≥ 4.20). Best effort.
+    const int one = 1;
+    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+#endif
     if (!options.promiscuous) {
         if (auto joined = join_all_multicast(fd, index); !joined) {
             return net::unexpected(joined.error());

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/io/packet_sender.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 namespace ecmh::io {
 namespace {
@@ -17,10 +16,23 @@ SysResult<UniqueFd> packet_socket(int type, const char* what) {
     if (!fd) {
         return net::unexpected(last_error(what));
     }
+    // Straight to the driver: a multicast proxy has no use for queueing disciplines on
+    // its copies, and skipping them saves a lock and a queue per frame. Best effort.
+    const int one = 1;
+    ::setsockopt(fd.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
     return fd;
 }
 
 } // namespace
+
+PacketSender::PacketSender(UniqueFd raw, UniqueFd dgram)
+    : raw_(std::make_unique<Queue>()), dgram_(std::make_unique<Queue>()) {
+    raw_->fd = std::move(raw);
+    dgram_->fd = std::move(dgram);
+    for (auto* q : {raw_.get(), dgram_.get()}) {
+        q->slab = std::make_unique<std::uint8_t[]>(kQueueDepth * kSlotSize);
+    }
+}
 
 SysResult<PacketSender> PacketSender::open() {
     auto raw = packet_socket(SOCK_RAW, "socket(AF_PACKET, SOCK_RAW)");
@@ -54,18 +66,68 @@ void PacketSender::send(engine::LinkId link, std::span<const std::uint8_t> frame
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
     to.sll_ifindex = static_cast<int>(route.index.value());
-    int fd = raw_.get();
+    Queue* queue = raw_.get();
     if (route.has_link_header) {
         // The frame carries its own header; the address only names the interface.
         if (frame.size() >= 14) {
             std::memcpy(&to.sll_protocol, frame.data() + 12, 2); // already network order
         }
     } else {
-        fd = dgram_.get();
+        queue = dgram_.get();
         const bool v6 = (frame[0] >> 4) == 6;
         to.sll_protocol = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
     }
-    const auto sent = ::sendto(fd, frame.data(), frame.size(), 0,
+    if (frame.size() > kSlotSize) {
+        flush(*queue); // keep the link's order
+        send_now(*queue, link, to, frame);
+        return;
+    }
+    if (queue->count == kQueueDepth) {
+        flush(*queue);
+    }
+    const std::size_t i = queue->count++;
+    std::copy(frame.begin(), frame.end(), queue->slab.get() + i * kSlotSize);
+    queue->to[i] = to;
+    queue->length[i] = static_cast<std::uint16_t>(frame.size());
+    queue->link[i] = link;
+}
+
+void PacketSender::flush() {
+    flush(*raw_);
+    flush(*dgram_);
+}
+
+void PacketSender::flush(Queue& q) {
+    for (std::size_t i = 0; i < q.count; ++i) {
+        q.iov[i] = iovec{q.slab.get() + i * kSlotSize, q.length[i]};
+        q.message[i] = mmsghdr{};
+        q.message[i].msg_hdr.msg_name = &q.to[i];
+        q.message[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
+        q.message[i].msg_hdr.msg_iov = &q.iov[i];
+        q.message[i].msg_hdr.msg_iovlen = 1;
+    }
+    std::size_t done = 0;
+    while (done < q.count) {
+        const int sent =
+            ::sendmmsg(q.fd.get(), &q.message[done], static_cast<unsigned>(q.count - done), 0);
+        if (sent > 0) {
+            done += static_cast<std::size_t>(sent);
+        } else if (sent < 0 && errno == EINTR) {
+            continue;
+        } else {
+            // The kernel stops at the first frame it refuses: count it, go on after it.
+            if (on_failure_) {
+                on_failure_(q.link[done], sent < 0 ? errno : EIO);
+            }
+            ++done;
+        }
+    }
+    q.count = 0;
+}
+
+void PacketSender::send_now(Queue& q, engine::LinkId link, const sockaddr_ll& to,
+                            std::span<const std::uint8_t> frame) {
+    const auto sent = ::sendto(q.fd.get(), frame.data(), frame.size(), 0,
                                reinterpret_cast<const sockaddr*>(&to), // NOLINT: sockaddr API
                                sizeof to);
     if (sent < 0 && on_failure_) {

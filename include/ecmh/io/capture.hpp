@@ -26,8 +26,16 @@ struct CaptureOptions {
     bool tunnel_mode = false; // also pass IPv4 protocol 41 (6in4)
     bool ipv4 = true;
     bool ipv6 = true;
-    int buffer_bytes = 4 << 20; // the kernel ring: bursts wait here while ecmh works
+    // The kernel ring: bursts wait here while ecmh works. libpcap's TPACKET_V2 ring
+    // (immediate mode) gives every slot the snap length, so the slot count is
+    // buffer_bytes / snap length: ~1300 frames at MTU 1500.
+    int buffer_bytes = 2 << 20;
 };
+
+// The snap length for a link: its MTU plus the largest link header we parse (Ethernet
+// with an 802.1Q tag). Anything longer could not have crossed the link whole; it is
+// captured truncated and dropped as such. Capped at the largest IP packet.
+[[nodiscard]] int snap_length_for(std::uint32_t mtu);
 
 // Receives each captured frame. `wire_length` is the frame's length on the wire; a
 // frame captured shorter than that was truncated by the snap length.
@@ -43,7 +51,7 @@ public:
 class Capture {
 public:
     [[nodiscard]] static SysResult<Capture> open(const std::string& interface, net::IfIndex index,
-                                                 const CaptureOptions& options);
+                                                 std::uint32_t mtu, const CaptureOptions& options);
 
     Capture(Capture&&) noexcept = default;
     Capture& operator=(Capture&&) noexcept = default;
@@ -56,9 +64,6 @@ public:
     [[nodiscard]] SysResult<int> dispatch(int max_frames, FrameSink& sink);
     // Frames the kernel dropped because the capture buffer was full, since open.
     [[nodiscard]] std::uint64_t kernel_drops() const;
-
-    // The snap length: the largest IP packet plus the largest link header we parse.
-    static constexpr int kSnapLength = 65'535 + 18;
 
 private:
     struct Closer {

@@ -6,6 +6,11 @@
 // checks and what tun's packet-information header carries. Our transmissions are
 // outbound on their link, and captures take inbound frames only, so nothing we send
 // is captured and forwarded again.
+//
+// Copies are queued and handed to the kernel in batches (one sendmmsg for up to
+// kQueueDepth frames), bypassing the qdisc layer: the daemon flushes after each batch
+// of captured frames and before it sleeps, so batching adds no latency beyond the
+// batch being processed.
 #pragma once
 
 #include "ecmh/engine/link.hpp"
@@ -15,8 +20,12 @@
 #include "ecmh/table/link_set.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <linux/if_packet.h>
+#include <memory>
+#include <sys/socket.h>
 
 namespace ecmh::io {
 
@@ -32,17 +41,39 @@ public:
     void detach(engine::LinkId link);
     void on_failure(FailureHandler handler) { on_failure_ = std::move(handler); }
 
+    // Queues the frame (copied); a full queue is flushed first. Frames larger than a
+    // queue slot are sent at once, after the queue, so order per link is kept.
     void send(engine::LinkId link, std::span<const std::uint8_t> frame) override;
+    // Hands every queued frame to the kernel.
+    void flush();
+
+    static constexpr std::size_t kQueueDepth = 64;
+    static constexpr std::size_t kSlotSize = 2048; // an Ethernet frame at MTU 1500 and more
 
 private:
     struct Route {
         net::IfIndex index;
         bool has_link_header = true;
     };
-    PacketSender(UniqueFd raw, UniqueFd dgram) : raw_(std::move(raw)), dgram_(std::move(dgram)) {}
+    // One socket and its pending frames. The message headers are filled at flush time,
+    // so the object can move freely (nothing points into it between calls).
+    struct Queue {
+        UniqueFd fd;
+        std::unique_ptr<std::uint8_t[]> slab; // kQueueDepth slots of kSlotSize
+        std::array<sockaddr_ll, kQueueDepth> to{};
+        std::array<std::uint16_t, kQueueDepth> length{};
+        std::array<engine::LinkId, kQueueDepth> link{};
+        std::array<iovec, kQueueDepth> iov{};
+        std::array<mmsghdr, kQueueDepth> message{};
+        std::size_t count = 0;
+    };
+    PacketSender(UniqueFd raw, UniqueFd dgram);
+    void flush(Queue& queue);
+    void send_now(Queue& queue, engine::LinkId link, const sockaddr_ll& to,
+                  std::span<const std::uint8_t> frame);
 
-    UniqueFd raw_;   // SOCK_RAW: Ethernet frames as built
-    UniqueFd dgram_; // SOCK_DGRAM: IP packets on links without a link header
+    std::unique_ptr<Queue> raw_;   // SOCK_RAW: Ethernet frames as built
+    std::unique_ptr<Queue> dgram_; // SOCK_DGRAM: IP packets on links without a link header
     std::array<Route, table::kMaxLinks> routes_{};
     FailureHandler on_failure_;
 };
