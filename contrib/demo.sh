@@ -138,7 +138,7 @@ stop_pids() { # signal pid...: signal, then wait up to 3 s, then SIGKILL
     for _ in $(seq 30); do
         alive=0
         for pid in "$@"; do
-            if ours "$pid" && [ "$(cut -d' ' -f3 <"/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+            if ours "$pid" && [ "$( (cut -d' ' -f3 <"/proc/$pid/stat") 2>/dev/null)" != Z ]; then
                 alive=1
             fi
         done

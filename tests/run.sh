@@ -49,3 +49,13 @@ echo "== tests (build/ci)"
 cd build/ci
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --output-on-failure -j "$jobs"
+
+echo "== Debian package"
+cd "$root"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "skipped: tests/package/check_package.sh installs and purges the package (run as root)"
+elif [ ! -f /etc/debian_version ] || ! command -v apt-get >/dev/null; then
+    echo "skipped: not a Debian system"
+else
+    tests/package/check_package.sh
+fi

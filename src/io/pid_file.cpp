@@ -139,8 +139,9 @@ void PidFile::remove() {
     // Unlink while still holding the lock, so a starting ecmh never locks the old inode
     // and then sees it vanish. Failure (EACCES after -u) leaves an empty file: no pid
     // that could name an unrelated process later.
-    if (::unlink(path_.c_str()) != 0) {
-        (void)::ftruncate(fd_.get(), 0);
+    if (::unlink(path_.c_str()) != 0 && ::ftruncate(fd_.get(), 0) != 0) {
+        // Neither worked (a read-only filesystem?): the lock goes with the fd, so the
+        // stale pid cannot keep another ecmh from starting.
     }
     fd_.reset();
 }

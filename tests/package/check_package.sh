@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Checks the Debian package end to end (tests/run.sh runs it last; run it alone as root):
+#
+#   sudo tests/package/check_package.sh
+#
+#  1. builds it with dpkg-buildpackage in a copy of this tree (the files git tracks plus the
+#     untracked ones it does not ignore: in CI, a clean clone), never writing into the tree;
+#  2. runs lintian on the .changes (source and binary), failing on any error;
+#  3. installs the .deb (no service is started by the install: see policy-rc.d below), checks
+#     the files, the ecmh system user, `ecmh -V`, and `systemd-analyze verify` on the unit;
+#  4. runs the packaged daemon in two network namespaces of its own, router and host, joined
+#     by two veth pairs (upstream eup0-eup1, downstream edn0-edn1; documentation addresses):
+#     /etc/init.d/ecmh start (as the ecmh user, CAP_NET_RAW only), status, dumpstats (the
+#     dump lists both links and a group the host joins), reload, restart, stop, the
+#     ECMH_ENABLE switch; then the systemd unit's privilege model by hand (systemd is not
+#     PID 1 here): ecmh started as the ecmh user with CAP_NET_RAW as its only (ambient)
+#     capability and nice -15, as User=, AmbientCapabilities= and Nice= do;
+#  5. purges the package and removes what it created (namespaces, the ecmh user if it did
+#     not exist before, temporary files), also on failure or Ctrl-C.
+#
+# Installs what it needs with apt-get if missing. ECMH_JOBS (default: the number of CPUs)
+# sets the build parallelism. Refuses to run if the ecmh package is already installed.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+jobs=${ECMH_JOBS:-$(nproc)}
+started=$SECONDS
+
+say() { echo "-- $*"; }
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || fail "run as root (it installs and purges the ecmh package)"
+
+if dpkg-query -W -f='${Status}' ecmh 2>/dev/null | grep -q 'install ok installed'; then
+    fail "the ecmh package is already installed; this check installs and purges it: run 'dpkg --purge ecmh' first"
+fi
+
+packages=(dpkg-dev debhelper lintian fakeroot build-essential cmake pkgconf libpcap-dev
+          systemd man-db adduser iproute2 git)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+work=$(mktemp -d /tmp/ecmh-package.XXXXXX)
+ns_router=ecmh-pkg-$$-router
+ns_host=ecmh-pkg-$$-host
+policy=/usr/sbin/policy-rc.d
+policy_ours=no
+installed=no
+user_existed=no
+getent passwd ecmh >/dev/null && user_existed=yes
+daemon_pids=() # ecmh processes this check started (checked to be ecmh before a kill)
+
+is_ecmh() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = /usr/sbin/ecmh ]; }
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    for pid in "${daemon_pids[@]}"; do
+        if is_ecmh "$pid"; then
+            kill -TERM "$pid" 2>/dev/null
+            for _ in $(seq 50); do is_ecmh "$pid" || break; sleep 0.1; done
+            is_ecmh "$pid" && kill -KILL "$pid" 2>/dev/null
+        fi
+    done
+    if [ "$installed" = yes ]; then
+        dpkg --purge ecmh >"$work/purge.log" 2>&1 || { echo "dpkg --purge ecmh failed:" >&2; cat "$work/purge.log" >&2; }
+    fi
+    if [ "$user_existed" = no ] && getent passwd ecmh >/dev/null; then
+        userdel ecmh 2>/dev/null
+        getent group ecmh >/dev/null && groupdel ecmh 2>/dev/null
+    fi
+    [ "$policy_ours" = yes ] && rm -f "$policy"
+    ip netns del "$ns_router" 2>/dev/null
+    ip netns del "$ns_host" 2>/dev/null
+    rm -rf "$work"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Waits (bounded, in tenths of a second) until the command succeeds.
+wait_for() {
+    local tenths=$1
+    shift
+    for _ in $(seq "$tenths"); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    "$@"
+}
+
+# ---------------------------------------------------------------------------------------
+say "copying the tree to $work/ecmh"
+mkdir "$work/ecmh"
+if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # Tracked files (as they are now) and untracked ones git does not ignore; not build/.
+    git -C "$root" ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do [ -e "$root/$f" ] && printf '%s\0' "$f"; done |
+        tar -C "$root" --null -T - -cf - | tar -C "$work/ecmh" -xf -
+else
+    tar -C "$root" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$work/ecmh" -xf -
+fi
+
+say "dpkg-buildpackage -us -uc (parallel=$jobs)"
+build_start=$SECONDS
+if ! (cd "$work/ecmh" && DEB_BUILD_OPTIONS="parallel=$jobs" dpkg-buildpackage -us -uc >"$work/build.log" 2>&1); then
+    tail -n 60 "$work/build.log" >&2
+    fail "dpkg-buildpackage failed (the end of its log is above)"
+fi
+version=$(cd "$work/ecmh" && dpkg-parsechangelog -S Version)
+arch=$(dpkg --print-architecture)
+deb=$work/ecmh_${version}_${arch}.deb
+changes=$work/ecmh_${version}_${arch}.changes
+[ -f "$deb" ] || fail "no $deb"
+[ -f "$changes" ] || fail "no $changes"
+say "built ecmh $version in $((SECONDS - build_start)) s: $(cd "$work" && echo *.deb *.dsc)"
+
+contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
+for f in ./usr/sbin/ecmh ./usr/share/man/man8/ecmh.8.gz ./etc/default/ecmh ./etc/init.d/ecmh \
+         ./lib/systemd/system/ecmh.service ./usr/share/doc/ecmh/copyright; do
+    grep -qx -- "$f" <<<"$contents" || fail "$f is not in the package"
+done
+
+say "lintian --fail-on error"
+# lintian says that running as root is not recommended; it only reads the files here.
+lintian_rc=0
+lintian --fail-on error --info "$changes" >"$work/lintian.log" 2>&1 || lintian_rc=$?
+grep -v 'running with root privileges is not recommended' "$work/lintian.log" || true
+[ "$lintian_rc" -eq 0 ] || fail "lintian reports errors (exit status $lintian_rc)"
+echo "lintian: no errors ($(grep -c '^W: ' "$work/lintian.log" || true) warnings)"
+
+# ---------------------------------------------------------------------------------------
+# A package's postinst starts its service through invoke-rc.d; here that would run ecmh on
+# this machine's own links. policy-rc.d (exit 101) forbids it, as in containers.
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# ecmh tests/package/check_package.sh: no service starts while it runs\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    policy_ours=yes
+fi
+
+say "dpkg -i $(basename "$deb")"
+installed=yes
+dpkg -i "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i failed"; }
+pgrep -x ecmh -u ecmh >/dev/null 2>&1 && say "note: an ecmh runs as user ecmh outside this check"
+
+printf 'ecmh -V: %s\n' "$(ecmh -V | head -n 1)"
+ecmh -V | head -n 1 | grep -q "^ecmh ${version%%-*} " || fail "ecmh -V does not say version ${version%%-*}"
+IFS=: read -r _ _ uid _ _ home shell < <(getent passwd ecmh) || fail "no ecmh user"
+if [ "$uid" -ge 1000 ] || [ "$home" != /nonexistent ]; then
+    fail "ecmh is not a system user without a home (uid $uid, home $home)"
+fi
+echo "user: ecmh (uid $uid, home $home, shell $shell)"
+
+say "systemd-analyze verify /lib/systemd/system/ecmh.service"
+# Also checks ExecStart's binary and Documentation=man:ecmh(8) (man-db finds the page) —
+# unless dpkg was told not to install manual pages (path-exclude, as in slim containers).
+verify_args=()
+if [ ! -e /usr/share/man/man8/ecmh.8.gz ]; then
+    echo "the manual page is not installed here (dpkg path-exclude?): verifying with --man=no"
+    verify_args+=(--man=no)
+fi
+verify_log=$work/verify.log
+if ! systemd-analyze verify "${verify_args[@]}" /lib/systemd/system/ecmh.service >"$verify_log" 2>&1; then
+    cat "$verify_log" >&2
+    fail "systemd-analyze verify"
+fi
+if grep -q . "$verify_log"; then
+    cat "$verify_log"
+    grep -q 'ecmh\.service' "$verify_log" && fail "systemd-analyze verify warns about ecmh.service"
+fi
+echo "systemd-analyze verify: ok"
+
+# ---------------------------------------------------------------------------------------
+say "network namespaces $ns_router, $ns_host"
+ip netns add "$ns_router"
+ip netns add "$ns_host"
+for ns in "$ns_router" "$ns_host"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    ip -n "$ns" link set lo up
+done
+ip -n "$ns_router" link add eup0 type veth peer name eup1 netns "$ns_host"
+ip -n "$ns_router" link add edn0 type veth peer name edn1 netns "$ns_host"
+ip -n "$ns_router" addr add 2001:db8:1::1/64 dev eup0
+ip -n "$ns_router" addr add 192.0.2.1/24 dev eup0
+ip -n "$ns_router" addr add 2001:db8:2::1/64 dev edn0
+ip -n "$ns_router" addr add 198.51.100.1/24 dev edn0
+ip -n "$ns_host" addr add 2001:db8:1::2/64 dev eup1
+ip -n "$ns_host" addr add 192.0.2.2/24 dev eup1
+ip -n "$ns_host" addr add 2001:db8:2::2/64 dev edn1
+ip -n "$ns_host" addr add 198.51.100.2/24 dev edn1
+for l in eup0 edn0; do ip -n "$ns_router" link set "$l" up; done
+for l in eup1 edn1; do ip -n "$ns_host" link set "$l" up; done
+has_link_local() { ip -n "$1" -6 addr show dev "$2" scope link | grep -q 'inet6 fe80'; }
+wait_for 50 has_link_local "$ns_router" edn0 || fail "no link-local address on edn0"
+
+initd() { ip netns exec "$ns_router" /etc/init.d/ecmh "$@"; }
+pidfile=/run/ecmh/ecmh.pid
+dumpfile=/run/ecmh/ecmh.dump
+running_pid() {
+    local pid
+    pid=$(cat "$pidfile" 2>/dev/null) && [ -n "$pid" ] && is_ecmh "$pid" && echo "$pid"
+}
+dump_has() { [ -f "$dumpfile" ] && grep -q -- "$1" "$dumpfile"; }
+
+sed -i 's/^OPTIONS=.*/OPTIONS="-i eup0"/' /etc/default/ecmh
+grep -q '^ECMH_ENABLE=yes' /etc/default/ecmh || fail "/etc/default/ecmh does not enable ecmh"
+grep -q '^ECMH_USER=ecmh' /etc/default/ecmh || fail "/etc/default/ecmh does not name the ecmh user"
+
+say "/etc/init.d/ecmh start"
+initd start
+pid=$(running_pid) || fail "no ecmh running after start (pid file: $(cat "$pidfile" 2>&1))"
+daemon_pids+=("$pid")
+ps -o pid=,user=,ni=,args= -p "$pid"
+[ "$(ps -o user= -p "$pid")" = ecmh ] || fail "ecmh does not run as the ecmh user"
+caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
+[ "$caps" = 0000000000002000 ] || fail "effective capabilities $caps, not CAP_NET_RAW only"
+echo "runs as ecmh, effective capabilities $caps (CAP_NET_RAW)"
+[ "$(ip netns identify "$pid")" = "$ns_router" ] || fail "ecmh is not in $ns_router"
+
+say "/etc/init.d/ecmh start (again: already running)"
+initd start
+[ "$(running_pid)" = "$pid" ] || fail "a second start replaced or stopped ecmh"
+
+say "/etc/init.d/ecmh status"
+initd status || fail "status exits $? while ecmh runs"
+
+say "the host joins 239.1.2.3 and ff0e::db8:1 on edn1"
+ip -n "$ns_host" addr add 239.1.2.3/32 dev edn1 autojoin
+ip -n "$ns_host" -6 addr add ff0e::db8:1/128 dev edn1 autojoin
+
+say "/etc/init.d/ecmh dumpstats"
+initd dumpstats
+[ -s "$dumpfile" ] || fail "no dump in $dumpfile"
+for l in eup0 edn0; do
+    dump_has "^Interface: $l\$" || fail "the dump does not list $l"
+done
+echo "the dump lists eup0 and edn0"
+joined() { initd dumpstats >/dev/null && dump_has 'Group : 239.1.2.3' && dump_has 'Group : ff0e::db8:1'; }
+wait_for 10 joined || { cat "$dumpfile"; fail "the dump does not list the groups the host joined"; }
+echo "the dump lists the groups 239.1.2.3 and ff0e::db8:1 (captured on edn0)"
+grep -E '^(Group :|Interface:|  Role)' "$dumpfile" | head -n 20
+
+say "/etc/init.d/ecmh reload (SIGHUP: rescan)"
+initd reload
+sleep 0.2
+[ "$(running_pid)" = "$pid" ] || fail "ecmh did not survive reload"
+
+say "/etc/init.d/ecmh restart"
+initd restart
+newpid=$(running_pid) || fail "no ecmh after restart"
+daemon_pids+=("$newpid")
+[ "$newpid" != "$pid" ] || fail "restart kept pid $pid"
+pid=$newpid
+echo "restarted: pid $pid"
+
+say "/etc/init.d/ecmh stop"
+initd stop
+is_gone() { ! is_ecmh "$1"; }
+wait_for 50 is_gone "$pid" || fail "ecmh $pid still runs after stop"
+[ ! -s "$pidfile" ] || fail "pid file $pidfile left behind: $(cat "$pidfile")"
+echo "stopped: pid $pid gone, pid file removed"
+dump_has '^Interface: edn0$' || fail "no last dump at exit"
+rc=0
+initd status >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 3 ] || fail "status exits $rc after stop, not 3"
+echo "status after stop: exit 3 (not running)"
+initd stop >/dev/null || fail "stop of a stopped ecmh fails"
+rc=0
+initd dumpstats >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "dumpstats succeeds with ecmh stopped"
+
+say "ECMH_ENABLE=no"
+sed -i 's/^ECMH_ENABLE=.*/ECMH_ENABLE=no/' /etc/default/ecmh
+initd start
+sleep 0.2
+running_pid >/dev/null && fail "ecmh started although ECMH_ENABLE=no"
+sed -i 's/^ECMH_ENABLE=.*/ECMH_ENABLE=yes/' /etc/default/ecmh
+
+# ---------------------------------------------------------------------------------------
+# The unit's privilege model, by hand: User=ecmh, AmbientCapabilities=CAP_NET_RAW,
+# CapabilityBoundingSet=CAP_NET_RAW, NoNewPrivileges=yes, Nice=-15, RuntimeDirectory=ecmh,
+# and its ExecStart (after the unit's ExecCondition).
+say "the unit's privilege model: ecmh as user ecmh with ambient CAP_NET_RAW, nice -15"
+unit=/lib/systemd/system/ecmh.service
+for line in User=ecmh AmbientCapabilities=CAP_NET_RAW CapabilityBoundingSet=CAP_NET_RAW Nice=-15 \
+            RuntimeDirectory=ecmh NoNewPrivileges=yes; do
+    grep -qx "$line" "$unit" || fail "the unit has no $line: update this check"
+done
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+condition=$(sed -n 's/^ExecCondition=//p' "$unit")
+# The condition as systemd runs it ($$ is a literal $), with the defaults file's values.
+condition_script=$(sed -n "s/^\/bin\/sh -c '\(.*\)'\$/\1/p" <<<"$condition" | sed 's/\$\$/$/g')
+[ -n "$condition_script" ] || fail "ExecCondition is not /bin/sh -c '...'"
+for value in yes no; do
+    rc=0
+    env -i ECMH_ENABLE=$value /bin/sh -c "$condition_script" || rc=$?
+    if [ "$value" = yes ] && [ $rc -ne 0 ]; then fail "ExecCondition refuses ECMH_ENABLE=yes"; fi
+    if [ "$value" = no ] && [ $rc -eq 0 ]; then fail "ExecCondition accepts ECMH_ENABLE=no"; fi
+done
+# shellcheck source=/dev/null
+OPTIONS=$(. /etc/default/ecmh && echo "$OPTIONS")
+read -r -a argv <<<"${exec_start//\$OPTIONS/$OPTIONS}"
+rm -rf /run/ecmh
+install -d -o ecmh -g ecmh -m 0755 /run/ecmh # RuntimeDirectory=ecmh
+ip netns exec "$ns_router" nice -n -15 \
+    setpriv --reuid=ecmh --regid=ecmh --clear-groups --no-new-privs \
+    --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw \
+    "${argv[@]}" >"$work/unit.log" 2>&1 &
+pid=$!
+daemon_pids+=("$pid")
+echo "${argv[*]}"
+wait_for 50 grep -q 'running with 2 links' "$work/unit.log" || { cat "$work/unit.log"; fail "ecmh did not start"; }
+[ "$(running_pid)" = "$pid" ] || fail "the pid file does not name $pid"
+caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
+[ "$caps" = 0000000000002000 ] || fail "effective capabilities $caps"
+[ "$(ps -o user= -p "$pid")" = ecmh ] || fail "not user ecmh"
+[ "$(ps -o ni= -p "$pid" | tr -d ' ')" = -15 ] || fail "nice is not -15"
+grep -q 'cannot raise priority' "$work/unit.log" && fail "ecmh could not keep nice -15"
+echo "pid $pid: user ecmh, nice -15, effective capabilities $caps"
+wait_for 50 eval 'initd dumpstats >/dev/null && dump_has "Group : 239.1.2.3"' ||
+    { cat "$work/unit.log"; fail "no dump listing the group"; }
+grep -Eq 'ICMP.s sent +: [1-9]' "$dumpfile" || fail "ecmh sent no MLD/IGMP message"
+echo "dump: both links, the joined groups, MLD/IGMP messages sent"
+kill -HUP "$pid" # systemctl reload
+sleep 0.2
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 0 ] || { cat "$work/unit.log"; fail "ecmh exited with status $rc on SIGTERM"; }
+[ ! -e "$pidfile" ] || fail "pid file left behind"
+grep -q 'SIGHUP: rescanning interfaces' "$work/unit.log" || fail "no rescan on SIGHUP"
+echo "SIGHUP rescans, SIGTERM exits 0 and removes the pid file"
+
+# ---------------------------------------------------------------------------------------
+say "dpkg --purge ecmh"
+dpkg --purge ecmh >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge ecmh failed"; }
+installed=no
+for f in /usr/sbin/ecmh /etc/default/ecmh /etc/init.d/ecmh /lib/systemd/system/ecmh.service /run/ecmh; do
+    [ ! -e "$f" ] || fail "$f remains after purge"
+done
+echo "purged"
+echo "package check passed in $((SECONDS - started)) s"
