@@ -226,8 +226,14 @@ setup() {
     # The router's CPU is CPU 1, for the kernel as for ecmh: RPS hands what arrives on up0
     # to CPU 1 (the kernel forwards it there; for ecmh, the capture copy is made there).
     # Without it, veth would process it on the generator's CPU inside its sendmmsg.
+    # Likewise each listener host's receive work belongs to the listeners' CPU 0, as if
+    # they were other machines: without it the listener's whole UDP receive would run
+    # inside the router's transmit on CPU 1 (charged to ecmh, uncounted for the kernel).
     if [ "$rps" -eq 1 ]; then
         in_ns "$ns_rtr" sh -c 'echo 2 > /sys/class/net/up0/queues/rx-0/rps_cpus'
+        for i in $(seq $listeners); do
+            in_ns "$prefix-l$i" sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
+        done
     fi
 }
 
@@ -654,7 +660,8 @@ if [ "$rps" -eq 1 ]; then
     echo "pinning:  generator and sinks on CPU 0 (sched_setaffinity); the router on CPU 1: ecmh by"
     echo "          taskset -c 1 (nice -15 by itself), the kernel's receive work on up0 by RPS"
     echo "          (rps_cpus 2), so the kernel baseline forwards on CPU 1 and ecmh's capture copy"
-    echo "          is made there. ecmh's copies reach the listeners in softirq inside its sendto."
+    echo "          is made there. Each listener's eth0 hands its receive work to CPU 0 by RPS"
+    echo "          (rps_cpus 1), as if the listeners were other machines, for both routers."
     echo "          No IRQ time accounting in this kernel: softirq time counts to the task it"
     echo "          interrupted (on CPU 1, mostly ecmh). Other load on the machine is not controlled."
 else
