@@ -102,7 +102,8 @@ int run_daemon(const app::Options& options) {
         return startup.fail(app::kExitCantCreate, r.error().message());
     }
     log.log(LogLevel::Info, std::string("ecmh ") + kVersion + " running with " +
-                                std::to_string((*daemon)->link_count()) + " links" +
+                                std::to_string((*daemon)->link_count()) +
+                                " links (capture: " + (*daemon)->capture_method() + ")" +
                                 (user ? ", as " + user->name : std::string{}));
     if (daemonizer) {
         daemonizer->ready();

@@ -76,6 +76,28 @@ net::Expected<bool, StartupError> load_interfaces(io::NetlinkMonitor& netlink,
     return true;
 }
 
+net::Expected<std::unique_ptr<io::FrameSource>, StartupError>
+open_frame_source(const Options& options, engine::EventLog& log) {
+    const auto capture = capture_options(options);
+#ifdef __linux__
+    if (options.capture == CaptureMethod::Ring) {
+        auto ring = io::make_ring_source(capture);
+        if (ring) {
+            return std::move(*ring);
+        }
+        if (ring.error().code == EPERM) {
+            return net::unexpected(startup_error(
+                kExitNoPermission, ring.error().message() + " (ecmh needs root or CAP_NET_RAW)"));
+        }
+        log.log(LogLevel::Warning, "packet rings unavailable (" + ring.error().message() +
+                                       "): capturing with libpcap");
+    }
+#else
+    (void)log;
+#endif
+    return io::make_pcap_source(capture);
+}
+
 } // namespace
 
 net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options& options,
@@ -95,8 +117,13 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
             code, sender.error().message() +
                       (code == kExitNoPermission ? " (ecmh needs root or CAP_NET_RAW)" : "")));
     }
-    std::unique_ptr<Daemon> daemon{
-        new Daemon(options, log, std::move(*signals), std::move(*netlink), std::move(*sender))};
+    auto source = open_frame_source(options, log);
+    if (!source) {
+        return net::unexpected(source.error());
+    }
+    std::unique_ptr<Daemon> daemon{new Daemon(options, log, std::move(*signals),
+                                              std::move(*netlink), std::move(*sender),
+                                              std::move(*source))};
     if (auto loaded = load_interfaces(daemon->netlink_, daemon->interfaces_); !loaded) {
         return net::unexpected(loaded.error());
     }
@@ -114,12 +141,13 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
 }
 
 Daemon::Daemon(const Options& options, engine::EventLog& log, io::SignalFd signals,
-               io::NetlinkMonitor netlink, io::PacketSender sender)
+               io::NetlinkMonitor netlink, io::PacketSender sender,
+               std::unique_ptr<io::FrameSource> source)
     : options_(options), log_(log), signals_(std::move(signals)), netlink_(std::move(netlink)),
-      sender_(std::move(sender)), proxy_(proxy_config(options), sender_, log, random_seed()),
-      links_(proxy_, sender_, log, selection_policy(options), capture_options(options)),
-      dump_(options.dump_file), started_(io::monotonic_now()),
-      started_text_(io::wall_clock_text()) {
+      sender_(std::move(sender)), source_(std::move(source)),
+      proxy_(proxy_config(options), sender_, log, random_seed()),
+      links_(proxy_, sender_, *source_, log, selection_policy(options)), dump_(options.dump_file),
+      started_(io::monotonic_now()), started_text_(io::wall_clock_text()) {
     sender_.on_failure([this](engine::LinkId link, int error) { on_send_failure(link, error); });
 }
 
@@ -129,8 +157,8 @@ void Daemon::rebuild_poll_set() {
     poll_set_.clear();
     poll_set_.push_back(pollfd{signals_.fd(), POLLIN, 0});
     poll_set_.push_back(pollfd{netlink_.fd(), POLLIN, 0});
-    for (const auto& link : links_.links()) {
-        poll_set_.push_back(pollfd{link.capture.fd(), POLLIN, 0});
+    for (const int fd : source_->fds()) {
+        poll_set_.push_back(pollfd{fd, POLLIN, 0});
     }
 }
 
@@ -228,43 +256,41 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
-    auto& links = links_.links();
-    std::vector<engine::LinkId> failed;
-    for (std::size_t i = 0; i < links.size() && i + 2 < poll_set_.size(); ++i) {
-        const auto revents = poll_set_[i + 2].revents;
-        if (revents == 0) {
-            continue;
-        }
-        capturing_ = links[i].id;
-        capturing_mtu_ = links[i].config.mtu;
-        capture_now_ = now;
-        auto n = links[i].capture.dispatch(kBatch, *this);
-        if (!n || (revents & (POLLERR | POLLNVAL)) != 0) {
-            failed.push_back(links[i].id);
-            log_.log(LogLevel::Debug, n ? "capture error" : n.error().message());
-        }
+    capture_now_ = now;
+    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2), kBatch, *this);
+    if (failed_captures_.empty()) {
+        return;
     }
-    for (const auto id : failed) {
-        links_.drop(id, "capture failed (link down?)", now);
-        retry_at_ = now + std::chrono::seconds{5};
+    for (const auto& [index, why] : failed_captures_) {
+        log_.log(LogLevel::Debug, why);
+        links_.drop(index, "capture failed (link down?)", now);
     }
-    if (!failed.empty()) {
-        rebuild_poll_set();
-    }
+    failed_captures_.clear();
+    retry_at_ = now + std::chrono::seconds{5};
+    rebuild_poll_set();
 }
 
-void Daemon::on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) {
+void Daemon::on_link_frame(net::IfIndex index, std::span<const std::uint8_t> frame,
+                           std::size_t wire_length) {
+    const ActiveLink* link = links_.find(index);
+    if (link == nullptr) {
+        return; // a link being dropped
+    }
     if (frame.size() < wire_length) {
         proxy_.count(engine::DropReason::TruncatedCapture);
         return;
     }
     // Larger than the link could carry: a GRO super-frame or a driver bug. Never
     // forwarded, so no receiver sees a packet its link could not have delivered.
-    if (frame.size() > std::size_t{capturing_mtu_} + 18) {
+    if (frame.size() > std::size_t{link->config.mtu} + 18) {
         proxy_.count(engine::DropReason::OversizedFrame);
         return;
     }
-    proxy_.on_frame(capturing_, frame, capture_now_);
+    proxy_.on_frame(link->id, frame, capture_now_);
+}
+
+void Daemon::on_capture_failed(net::IfIndex index, const std::string& why) {
+    failed_captures_.emplace_back(index, why);
 }
 
 void Daemon::on_send_failure(engine::LinkId link, int error) {
@@ -280,7 +306,7 @@ void Daemon::on_send_failure(engine::LinkId link, int error) {
 }
 
 void Daemon::write_dump(proto::TimePoint now) {
-    report::DumpContext context{now, started_, started_text_, links_.kernel_drops()};
+    report::DumpContext context{now, started_, started_text_, source_->kernel_drops()};
     const auto text = report::render_dump(proxy_, context);
     auto written = dump_.write(text);
     if (!written) {

@@ -26,9 +26,9 @@ std::string describe(const engine::LinkConfig& c) {
 
 } // namespace
 
-LinkManager::LinkManager(engine::Proxy& proxy, io::PacketSender& sender, engine::EventLog& log,
-                         io::LinkSelectionPolicy policy, io::CaptureOptions capture)
-    : proxy_(proxy), sender_(sender), log_(log), policy_(std::move(policy)), capture_(capture) {}
+LinkManager::LinkManager(engine::Proxy& proxy, io::PacketSender& sender, io::FrameSource& source,
+                         engine::EventLog& log, io::LinkSelectionPolicy policy)
+    : proxy_(proxy), sender_(sender), source_(source), log_(log), policy_(std::move(policy)) {}
 
 engine::LinkConfig LinkManager::config_for(const io::InterfaceInfo& info, bool upstream,
                                            wire::LinkType type) const {
@@ -77,8 +77,8 @@ bool LinkManager::reconcile(const io::InterfaceTable& table, proto::TimePoint no
             changed = true;
             continue;
         }
-        const auto wanted = config_for(*info, selection.role == io::LinkRole::Upstream,
-                                       links_[i].capture.link_type());
+        const auto wanted =
+            config_for(*info, selection.role == io::LinkRole::Upstream, links_[i].config.link_type);
         if (!same_config(wanted, links_[i].config)) {
             // The engine keeps addresses per link; re-adding is the simple, correct way
             // to apply new ones (the link's listeners re-report within a query interval).
@@ -108,36 +108,46 @@ bool LinkManager::reconcile(const io::InterfaceTable& table, proto::TimePoint no
 }
 
 void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now) {
-    auto capture =
-        io::Capture::open(info.name, info.index, info.mtu != 0 ? info.mtu : 1500, capture_);
-    if (!capture) {
-        note(info, "cannot capture: " + capture.error().message());
+    const auto type = source_.attach(io::CaptureLink{
+        info.name, info.index, info.mtu != 0 ? info.mtu : 1500, info.hardware_type});
+    if (!type) {
+        note(info, "cannot capture: " + type.error().message());
         wants_retry_ = true;
         return;
     }
-    const auto config = config_for(info, upstream, capture->link_type());
+    const auto config = config_for(info, upstream, *type);
     const auto id = proxy_.add_link(config, now);
     if (!id) {
+        source_.detach(info.index);
         note(info, "no room for another link");
         return;
     }
     sender_.attach(*id, info.index, config.link_type == wire::LinkType::Ethernet);
     said_.erase(info.index);
     log_.log(engine::LogLevel::Info, "using " + describe(config));
-    links_.push_back(ActiveLink{*id, info.index, config, std::move(*capture)});
+    links_.push_back(ActiveLink{*id, info.index, config});
+    reindex();
+}
+
+void LinkManager::reindex() {
+    by_index_.clear();
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        by_index_[links_[i].index] = i;
+    }
 }
 
 void LinkManager::remove(std::size_t position, proto::TimePoint now) {
     auto& link = links_[position];
-    closed_drops_ += link.capture.kernel_drops();
+    source_.detach(link.index);
     proxy_.remove_link(link.id, now);
     sender_.detach(link.id);
     links_.erase(links_.begin() + static_cast<std::ptrdiff_t>(position));
+    reindex();
 }
 
-void LinkManager::drop(engine::LinkId id, const std::string& why, proto::TimePoint now) {
+void LinkManager::drop(net::IfIndex index, const std::string& why, proto::TimePoint now) {
     for (std::size_t i = 0; i < links_.size(); ++i) {
-        if (links_[i].id == id) {
+        if (links_[i].index == index) {
             log_.log(engine::LogLevel::Warning, "dropping " + links_[i].config.name + ": " + why);
             said_[links_[i].index] = why;
             remove(i, now);
@@ -151,14 +161,6 @@ void LinkManager::close_all(proto::TimePoint now) {
     while (!links_.empty()) {
         remove(links_.size() - 1, now);
     }
-}
-
-std::uint64_t LinkManager::kernel_drops() const {
-    std::uint64_t total = closed_drops_;
-    for (const auto& l : links_) {
-        total += l.capture.kernel_drops();
-    }
-    return total;
 }
 
 } // namespace ecmh::app

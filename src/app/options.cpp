@@ -28,7 +28,14 @@ enum LongOnly : int {
     kMaxGroups,
     kMaxSources,
     kIgmpVersion,
+    kCapture,
 };
+
+#ifdef __linux__
+constexpr const char* kCaptureMethods = "ring or pcap";
+#else
+constexpr const char* kCaptureMethods = "pcap (the packet rings are Linux only)";
+#endif
 
 constexpr const char* kShortOptions = ":fi:pPu:tTvV12h";
 
@@ -59,6 +66,7 @@ const option kLongOptions[] = {
     {"max-groups", required_argument, nullptr, kMaxGroups},
     {"max-sources", required_argument, nullptr, kMaxSources},
     {"igmp-version", required_argument, nullptr, kIgmpVersion},
+    {"capture", required_argument, nullptr, kCapture},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -291,6 +299,17 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
                 error = bad_value(name, arg, "1, 2 or 3");
             }
             break;
+        case kCapture:
+            if (arg == "pcap") {
+                o.capture = CaptureMethod::Pcap;
+#ifdef __linux__
+            } else if (arg == "ring") {
+                o.capture = CaptureMethod::Ring;
+#endif
+            } else {
+                error = bad_value(name, arg, kCaptureMethods);
+            }
+            break;
         case ':':
             error = UsageError{"option '" + std::string(argv[optind - 1]) + "' needs an argument"};
             break;
@@ -353,6 +372,9 @@ that have listeners.
       --no-ipv6              IPv4 only (no MLD, no IPv6 forwarding)
       --pidfile PATH         pid file (default /var/run/ecmh.pid)
       --dumpfile PATH        SIGUSR1 dump file (default /var/run/ecmh.dump)
+      --capture METHOD       ring: shared memory-mapped packet rings, read in
+                             place (Linux; the default); pcap: one libpcap
+                             handle per interface (portable, slower)
 
 Protocol variables (RFC 3810 §9, RFC 3376 §8; DUR is 10s, 0.3s or 300ms):
       --robustness N                  Robustness Variable (default 2)

@@ -10,8 +10,8 @@ namespace {
 
 constexpr std::uint16_t kArphrdIp6Gre = 823; // ARPHRD_IP6GRE, missing from glibc's header
 
-// Links whose frames start with the IP header (libpcap DLT_RAW, or cooked mode): tun
-// and WireGuard (NONE), raw-IP modems, PPP, and the IP-in-IP, 6in4 and GRE tunnels.
+} // namespace
+
 bool has_no_link_header(std::uint16_t type) {
     switch (type) {
     case ARPHRD_NONE:
@@ -27,6 +27,8 @@ bool has_no_link_header(std::uint16_t type) {
         return false;
     }
 }
+
+namespace {
 
 // Ethernet (and everything that looks like it: veth, bridges, bonds, VLANs, gretap,
 // VXLAN, Wi-Fi in station mode), or no link header at all.

@@ -231,10 +231,10 @@ setup() {
     # inside the router's transmit on CPU 1 (charged to ecmh, uncounted for the kernel).
     if [ "$rps" -eq 1 ]; then
         in_ns "$ns_rtr" sh -c 'echo 2 > /sys/class/net/up0/queues/rx-0/rps_cpus'
-        for i in $(seq $listeners); do
-            in_ns "$prefix-l$i" sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
-        done
     fi
+    for i in $(seq $listeners); do
+        in_ns "$prefix-l$i" sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
+    done
 }
 
 # --- The router: ecmh or the kernel ------------------------------------------------------
@@ -666,8 +666,11 @@ if [ "$rps" -eq 1 ]; then
     echo "          interrupted (on CPU 1, mostly ecmh). Other load on the machine is not controlled."
 else
     echo "pinning:  generator and sinks on CPU 0, ecmh on CPU 1 (taskset -c 1, nice -15 by itself);"
-    echo "          --no-rps: what arrives on up0 is processed on the sending CPU 0, so the kernel"
-    echo "          baseline forwards inside the generator's sendmmsg. Other load is not controlled."
+    echo "          --no-rps: what arrives on up0 is processed on the sending CPU 0 (as a NIC's"
+    echo "          interrupt CPU would), so the kernel baseline forwards inside the generator's"
+    echo "          sendmmsg and ecmh's capture copy is made there too. Each listener's eth0 hands"
+    echo "          its receive work to CPU 0 by RPS (rps_cpus 1), as if the listeners were other"
+    echo "          machines, for both routers. Other load on the machine is not controlled."
 fi
 echo
 if wants throughput; then

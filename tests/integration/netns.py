@@ -591,7 +591,7 @@ class Ecmh:
 
 def start_ecmh(topo, args, ecmh_args, **kw):
     """ecmh with ecmh_args (e.g. ["-i", "up0"]) in ns rtr, waited for until ready."""
-    e = Ecmh(topo, args.ecmh, ecmh_args, **kw)
+    e = Ecmh(topo, args.ecmh, list(ecmh_args) + list(args.ecmh_arg or []), **kw)
     e.wait_ready()
     return e
 
@@ -1056,6 +1056,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--ecmh", required=True, help="the ecmh binary under test")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--ecmh-arg", action="append",
+                   help="one more argument for every ecmh started (repeatable)")
     return p.parse_args(argv)
 
 

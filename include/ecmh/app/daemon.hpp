@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The running daemon: one thread, one poll() over the signal fd, the netlink socket and
-// one capture fd per link; the timeout is the engine's next deadline − now on the
-// monotonic clock, so nothing runs periodically unless a protocol timer is due.
+// the frame source's fds (two packet rings for all links, or one libpcap fd per link); the timeout
+// is the engine's next deadline − now on the monotonic clock, so nothing runs periodically unless a
+// protocol timer is due.
 //
 //   signalfd  → USR1 dump, USR2 resend reports upstream, HUP rescan, TERM/INT stop
 //   netlink   → interface table → LinkManager::reconcile (links come and go live)
-//   capture   → up to kBatch frames per link per wakeup → Proxy::on_frame
+//   capture   → up to kBatch frames per ring (or link) per wakeup → Proxy::on_frame
 //   deadline  → Proxy::on_timer
 #pragma once
 
@@ -30,7 +31,7 @@ struct StartupError {
     std::string message;
 };
 
-class Daemon final : private io::FrameSink {
+class Daemon final : private io::LinkFrameSink {
 public:
     // Opens everything that needs privileges: signals, netlink (and its first dump),
     // the packet sockets and a capture per qualifying interface. Fails when the
@@ -43,19 +44,23 @@ public:
     int run();
 
     [[nodiscard]] io::DumpFile& dump_file() { return dump_; }
-    [[nodiscard]] std::size_t link_count() { return links_.links().size(); }
+    [[nodiscard]] std::size_t link_count() const { return links_.links().size(); }
+    [[nodiscard]] const char* capture_method() const { return source_->name(); }
 
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
     ~Daemon() override;
 
-    static constexpr int kBatch = 64; // frames per link per wakeup: fairness between links
+    static constexpr int kBatch = 64; // frames per fd per wakeup: fairness between them
 
 private:
     Daemon(const Options& options, engine::EventLog& log, io::SignalFd signals,
-           io::NetlinkMonitor netlink, io::PacketSender sender);
+           io::NetlinkMonitor netlink, io::PacketSender sender,
+           std::unique_ptr<io::FrameSource> source);
 
-    void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) override;
+    void on_link_frame(net::IfIndex index, std::span<const std::uint8_t> frame,
+                       std::size_t wire_length) override;
+    void on_capture_failed(net::IfIndex index, const std::string& why) override;
     void rebuild_poll_set();
     [[nodiscard]] int poll_timeout(proto::TimePoint now) const;
     void handle_signals(proto::TimePoint now);
@@ -71,18 +76,17 @@ private:
     io::NetlinkMonitor netlink_;
     io::InterfaceTable interfaces_;
     io::PacketSender sender_;
+    std::unique_ptr<io::FrameSource> source_;
     engine::Proxy proxy_;
     LinkManager links_;
     io::DumpFile dump_;
     proto::TimePoint started_;
     std::string started_text_;
-    std::vector<pollfd> poll_set_; // [signals, netlink, one per link in links_ order]
+    std::vector<pollfd> poll_set_; // [signals, netlink, source_->fds()…]
     bool stop_ = false;
     proto::TimePoint retry_at_ = proto::kNever;
-    // The link whose capture is being dispatched (FrameSink has no user data).
-    engine::LinkId capturing_{};
-    std::uint32_t capturing_mtu_ = 0;
     proto::TimePoint capture_now_{};
+    std::vector<std::pair<net::IfIndex, std::string>> failed_captures_;
     proto::TimePoint next_send_warning_{};
 };
 

@@ -37,13 +37,22 @@ struct Limits {
     std::uint32_t max_sources_per_group = 512;
 };
 
+// How frames are captured: the Linux packet rings (one shared ring for control and one
+// for data, read in place), or one libpcap handle per link (portable, slower).
+enum class CaptureMethod : std::uint8_t { Ring, Pcap };
+
 struct Options {
     bool foreground = false;
     std::optional<std::string> upstream;
     bool promiscuous = false; // default -P, as ecmh on Linux
     std::optional<std::string> user;
     bool tunnel_mode = false; // proto-41 decapsulation
-    int verbosity = 0;        // each -v adds one
+#ifdef __linux__
+    CaptureMethod capture = CaptureMethod::Ring;
+#else
+    CaptureMethod capture = CaptureMethod::Pcap;
+#endif
+    int verbosity = 0; // each -v adds one
     MldMode mld_mode = MldMode::Auto;
     // The IGMP version ecmh speaks as router and at most as host: RFC 3376 §7.3.1 wants a
     // configuration option for networks with IGMPv1/v2 routers.

@@ -35,6 +35,10 @@ struct LinkSelection {
 // type we cannot frame (Ethernet, or no link header: NONE, RAWIP, PPP, TUNNEL,
 // TUNNEL6, SIT, IPGRE, IP6GRE) → ignored, the upstream too; the upstream is used
 // whatever --interface says; not in a non-empty --interface list → ignored.
+// Hardware types whose frames start with the IP header (tun and WireGuard, raw-IP
+// modems, PPP, IP-in-IP, 6in4 and GRE tunnels).
+[[nodiscard]] bool has_no_link_header(std::uint16_t hardware_type);
+
 [[nodiscard]] LinkSelection select_link(const InterfaceInfo& info, const InterfaceTable& table,
                                         const LinkSelectionPolicy& policy);
 

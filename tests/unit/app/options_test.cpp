@@ -115,6 +115,16 @@ TEST(Options, IgmpVersion) {
               "invalid value '4' for --igmp-version: expected 1, 2 or 3");
 }
 
+TEST(Options, CaptureMethod) {
+#ifdef __linux__
+    EXPECT_EQ(run_options({}).capture, CaptureMethod::Ring);
+    EXPECT_EQ(run_options({"--capture", "ring"}).capture, CaptureMethod::Ring);
+    EXPECT_EQ(error_of({"--capture", "bpf"}),
+              "invalid value 'bpf' for --capture: expected ring or pcap");
+#endif
+    EXPECT_EQ(run_options({"--capture", "pcap"}).capture, CaptureMethod::Pcap);
+}
+
 TEST(Options, HelpAndVersionWinOverEverythingButErrors) {
     EXPECT_EQ(parse({"-i", "eth0", "-h"}).command_line->action, Action::ShowHelp);
     EXPECT_EQ(parse({"-V"}).command_line->action, Action::ShowVersion);

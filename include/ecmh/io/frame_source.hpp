@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Where captured frames come from, whatever captures them: on Linux a pair of shared
+// memory-mapped packet rings (RingFrameSource, the fast path: one poll entry and no
+// system call per frame for all links); elsewhere, or with --capture pcap, one libpcap
+// handle per link (PcapFrameSource). The daemon polls the fds a source names and hands
+// it the poll results; the source delivers each frame with the link it arrived on.
+#pragma once
+
+#include "ecmh/io/capture.hpp"
+#include "ecmh/io/sys_error.hpp"
+#include "ecmh/net/if_index.hpp"
+#include "ecmh/wire/link.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <poll.h>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ecmh::io {
+
+struct CaptureLink {
+    std::string name;
+    net::IfIndex index;
+    std::uint32_t mtu = 1500;
+    std::uint16_t hardware_type = 0; // ARPHRD_*
+};
+
+class LinkFrameSink {
+public:
+    virtual ~LinkFrameSink() = default;
+    // `wire_length` is the frame's length on the wire; a shorter frame was truncated.
+    virtual void on_link_frame(net::IfIndex index, std::span<const std::uint8_t> frame,
+                               std::size_t wire_length) = 0;
+    // A link's capture failed (the link went away under us): it gets nothing more.
+    virtual void on_capture_failed(net::IfIndex index, const std::string& why) = 0;
+};
+
+class FrameSource {
+public:
+    virtual ~FrameSource() = default;
+
+    // Starts capturing on a link; returns how its frames are framed.
+    [[nodiscard]] virtual SysResult<wire::LinkType> attach(const CaptureLink& link) = 0;
+    virtual void detach(net::IfIndex index) = 0;
+
+    // The fds to poll for input, in a fixed order; they change only on attach/detach.
+    [[nodiscard]] virtual std::vector<int> fds() const = 0;
+    // `ready`: the poll results for fds(), in that order. Delivers up to `max_frames`
+    // per fd; returns how many frames were delivered.
+    virtual std::size_t dispatch(std::span<const pollfd> ready, int max_frames,
+                                 LinkFrameSink& sink) = 0;
+    // Frames the kernel dropped because a capture buffer was full, since the start.
+    [[nodiscard]] virtual std::uint64_t kernel_drops() = 0;
+    // "packet ring" or "libpcap", for the log.
+    [[nodiscard]] virtual const char* name() const = 0;
+};
+
+// One libpcap handle per link; portable.
+[[nodiscard]] std::unique_ptr<FrameSource> make_pcap_source(const CaptureOptions& options);
+
+#ifdef __linux__
+// Two shared TPACKET_V2 rings (control, data); see ring_frame_source.cpp.
+[[nodiscard]] SysResult<std::unique_ptr<FrameSource>>
+make_ring_source(const CaptureOptions& options);
+#endif
+
+} // namespace ecmh::io

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// FrameSource over one libpcap Capture per link (capture.hpp).
+#include "ecmh/io/frame_source.hpp"
+
+#include <algorithm>
+
+namespace ecmh::io {
+namespace {
+
+class PcapFrameSource final : public FrameSource, private FrameSink {
+public:
+    explicit PcapFrameSource(const CaptureOptions& options) : options_(options) {}
+
+    SysResult<wire::LinkType> attach(const CaptureLink& link) override {
+        auto capture = Capture::open(link.name, link.index, link.mtu, options_);
+        if (!capture) {
+            return net::unexpected(capture.error());
+        }
+        const auto type = capture->link_type();
+        captures_.push_back(Entry{link.index, std::move(*capture)});
+        return type;
+    }
+
+    void detach(net::IfIndex index) override {
+        const auto it = std::find_if(captures_.begin(), captures_.end(),
+                                     [&](const Entry& e) { return e.index == index; });
+        if (it != captures_.end()) {
+            closed_drops_ += it->capture.kernel_drops();
+            captures_.erase(it);
+        }
+    }
+
+    std::vector<int> fds() const override {
+        std::vector<int> fds;
+        for (const auto& e : captures_) {
+            fds.push_back(e.capture.fd());
+        }
+        return fds;
+    }
+
+    std::size_t dispatch(std::span<const pollfd> ready, int max_frames,
+                         LinkFrameSink& sink) override {
+        std::size_t total = 0;
+        std::vector<net::IfIndex> failed;
+        for (std::size_t i = 0; i < captures_.size() && i < ready.size(); ++i) {
+            const auto revents = ready[i].revents;
+            if (revents == 0) {
+                continue;
+            }
+            sink_ = &sink;
+            current_ = captures_[i].index;
+            auto n = captures_[i].capture.dispatch(max_frames, *this);
+            if (!n) {
+                failed.push_back(current_);
+                failures_.push_back(n.error().message());
+            } else if ((revents & (POLLERR | POLLNVAL)) != 0) {
+                failed.push_back(current_);
+                failures_.emplace_back("capture error");
+            } else {
+                total += static_cast<std::size_t>(*n);
+            }
+        }
+        for (std::size_t i = 0; i < failed.size(); ++i) {
+            sink.on_capture_failed(failed[i], failures_[i]); // may detach: after the loop
+        }
+        failures_.clear();
+        return total;
+    }
+
+    std::uint64_t kernel_drops() override {
+        std::uint64_t total = closed_drops_;
+        for (const auto& e : captures_) {
+            total += e.capture.kernel_drops();
+        }
+        return total;
+    }
+
+    const char* name() const override { return "libpcap"; }
+
+private:
+    struct Entry {
+        net::IfIndex index;
+        Capture capture;
+    };
+    void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) override {
+        sink_->on_link_frame(current_, frame, wire_length);
+    }
+
+    CaptureOptions options_;
+    std::vector<Entry> captures_;
+    std::vector<std::string> failures_;
+    std::uint64_t closed_drops_ = 0;
+    LinkFrameSink* sink_ = nullptr;
+    net::IfIndex current_;
+};
+
+} // namespace
+
+std::unique_ptr<FrameSource> make_pcap_source(const CaptureOptions& options) {
+    return std::make_unique<PcapFrameSource>(options);
+}
+
+} // namespace ecmh::io
