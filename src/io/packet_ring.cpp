@@ -35,6 +35,13 @@ SysResult<Done> set_option(int fd, int level, int name, const void* value, sockl
     return Done{};
 }
 
+packet_mreq membership(net::IfIndex index, bool promiscuous) {
+    packet_mreq request{};
+    request.mr_ifindex = static_cast<int>(index.value());
+    request.mr_type = promiscuous ? PACKET_MR_PROMISC : PACKET_MR_ALLMULTI;
+    return request;
+}
+
 } // namespace
 
 std::size_t ring_frame_size_for(std::uint32_t mtu) {
@@ -101,18 +108,14 @@ SysResult<PacketRing> PacketRing::open(RingGeometry g, const std::vector<sock_fi
 }
 
 SysResult<Done> PacketRing::add_membership(net::IfIndex index, bool promiscuous) {
-    packet_mreq request{};
-    request.mr_ifindex = static_cast<int>(index.value());
-    request.mr_type = promiscuous ? PACKET_MR_PROMISC : PACKET_MR_ALLMULTI;
+    const auto request = membership(index, promiscuous);
     return set_option(fd_.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof request,
                       std::string(promiscuous ? "promiscuous mode" : "all-multicast") +
                           " on ifindex " + std::to_string(index.value()));
 }
 
 void PacketRing::drop_membership(net::IfIndex index, bool promiscuous) {
-    packet_mreq request{};
-    request.mr_ifindex = static_cast<int>(index.value());
-    request.mr_type = promiscuous ? PACKET_MR_PROMISC : PACKET_MR_ALLMULTI;
+    const auto request = membership(index, promiscuous);
     // Fails only when the link is already gone, which took the membership with it.
     (void)setsockopt(fd_.get(), SOL_PACKET, PACKET_DROP_MEMBERSHIP, &request, sizeof request);
 }

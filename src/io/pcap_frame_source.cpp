@@ -41,29 +41,26 @@ public:
     std::size_t dispatch(std::span<const pollfd> ready, int max_frames,
                          LinkFrameSink& sink) override {
         std::size_t total = 0;
-        std::vector<net::IfIndex> failed;
+        std::vector<std::pair<net::IfIndex, std::string>> failed; // allocates only on failure
+        sink_ = &sink;
         for (std::size_t i = 0; i < captures_.size() && i < ready.size(); ++i) {
             const auto revents = ready[i].revents;
             if (revents == 0) {
                 continue;
             }
-            sink_ = &sink;
             current_ = captures_[i].index;
             auto n = captures_[i].capture.dispatch(max_frames, *this);
             if (!n) {
-                failed.push_back(current_);
-                failures_.push_back(n.error().message());
+                failed.emplace_back(current_, n.error().message());
             } else if ((revents & (POLLERR | POLLNVAL)) != 0) {
-                failed.push_back(current_);
-                failures_.emplace_back("capture error");
+                failed.emplace_back(current_, "capture error");
             } else {
                 total += static_cast<std::size_t>(*n);
             }
         }
-        for (std::size_t i = 0; i < failed.size(); ++i) {
-            sink.on_capture_failed(failed[i], failures_[i]); // may detach: after the loop
+        for (const auto& [index, why] : failed) {
+            sink.on_capture_failed(index, why); // may detach: after the loop
         }
-        failures_.clear();
         return total;
     }
 
@@ -88,7 +85,6 @@ private:
 
     CaptureOptions options_;
     std::vector<Entry> captures_;
-    std::vector<std::string> failures_;
     std::uint64_t closed_drops_ = 0;
     LinkFrameSink* sink_ = nullptr;
     net::IfIndex current_;

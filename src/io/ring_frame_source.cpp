@@ -45,7 +45,7 @@ public:
             }
         }
         if (control_) {
-            closed_drops_ += control_->take_drops() + data_->take_drops();
+            drops_ += control_->take_drops() + data_->take_drops();
         }
         control_ = std::move(*control);
         data_ = std::move(*data);
@@ -101,8 +101,8 @@ public:
     }
 
     std::uint64_t kernel_drops() override {
-        closed_drops_ += control_->take_drops() + data_->take_drops();
-        return closed_drops_;
+        drops_ += control_->take_drops() + data_->take_drops();
+        return drops_;
     }
 
     const char* name() const override { return "packet ring"; }
@@ -137,7 +137,7 @@ private:
     std::optional<PacketRing> data_;
     std::size_t frame_size_ = 0;
     std::unordered_map<net::IfIndex, wire::LinkType> links_;
-    std::uint64_t closed_drops_ = 0;
+    std::uint64_t drops_ = 0; // taken from the kernel so far (reading resets its count)
 };
 
 } // namespace

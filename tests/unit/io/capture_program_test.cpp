@@ -3,6 +3,8 @@
 // the Linux extensions the programs use (SKF_AD_PROTOCOL, SKF_AD_VLAN_TAG_PRESENT and
 // loads relative to the network header), over a table of packets per traffic class.
 #include "ecmh/io/capture_program.hpp"
+#include "support/ipv4_packets.hpp"
+#include "support/scenario.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +17,11 @@
 
 namespace ecmh::io {
 namespace {
+
+using test::Bytes;
+using test::v4::Ipv4Fields;
+using test::v4::make_ipv4;
+namespace frames = test::frames;
 
 struct SkBuff {
     std::uint16_t protocol = ETH_P_IPV6; // skb->protocol
@@ -67,31 +74,22 @@ std::optional<std::uint32_t> run(const std::vector<sock_filter>& program, const 
     return std::nullopt; // fell off the end
 }
 
-std::vector<std::uint8_t> ipv6(std::uint8_t next_header, std::uint8_t destination_first) {
-    std::vector<std::uint8_t> p(48, 0);
-    p[0] = 0x60;
-    p[6] = next_header;
-    p[7] = 1;
-    p[8] = 0xfe; // fe80::1
-    p[9] = 0x80;
-    p[23] = 1;
-    p[24] = destination_first;
-    p[39] = 0x16;
-    return p;
+// A packet from the shared test builders with one header octet changed, for the cases
+// no host would send but the filter must still judge.
+Bytes patched(Bytes packet, std::size_t offset, std::uint8_t value) {
+    packet.at(offset) = value;
+    return packet;
 }
 
-std::vector<std::uint8_t> ipv4(std::uint8_t protocol, std::uint8_t destination_first) {
-    std::vector<std::uint8_t> p(28, 0);
-    p[0] = 0x45;
-    p[8] = 1;
-    p[9] = protocol;
-    p[12] = 198; // 198.51.100.10
-    p[13] = 51;
-    p[14] = 100;
-    p[15] = 10;
-    p[16] = destination_first;
-    p[19] = 1;
-    return p;
+constexpr std::size_t kIpv6Destination = 24;
+constexpr std::size_t kIpv4Destination = 16;
+
+Bytes sixin4() {
+    Ipv4Fields fields;
+    fields.destination = net::Ipv4Address{0xc0000201U}; // 192.0.2.1
+    fields.protocol = 41;
+    fields.options = {};
+    return make_ipv4(fields, frames::udp("2001:db8::1", "ff3e::1", 8));
 }
 
 struct Case {
@@ -102,20 +100,42 @@ struct Case {
 };
 
 const std::vector<Case>& cases() {
+    static const Bytes kUdp6 = frames::udp("2001:db8::1", "ff3e::1", 8);
+    static const Bytes kUdp4 = frames::udp("198.51.100.10", "239.1.1.1", 8);
+    static const Bytes kMld = frames::old_report("fe80::1", "ff3e::1");
+    static const Bytes kIgmp = frames::old_report("198.51.100.10", "239.1.1.1");
     static const std::vector<Case> all = {
-        {"IPv6 UDP to ff3e::", {ETH_P_IPV6, false, ipv6(17, 0xff)}, false, true},
-        {"MLD (Hop-by-Hop) to ff02::16", {ETH_P_IPV6, false, ipv6(0, 0xff)}, true, false},
-        {"MLD query to a unicast address", {ETH_P_IPV6, false, ipv6(0, 0xfe)}, true, false},
-        {"IPv6 UDP to 2001:db8::", {ETH_P_IPV6, false, ipv6(17, 0x20)}, false, false},
-        {"IPv4 UDP to 239.1.1.1", {ETH_P_IP, false, ipv4(17, 239)}, false, true},
-        {"IPv4 UDP to 224.0.0.251", {ETH_P_IP, false, ipv4(17, 224)}, false, true},
-        {"IGMP to 224.0.0.22", {ETH_P_IP, false, ipv4(2, 224)}, true, false},
-        {"IGMP query to a unicast address", {ETH_P_IP, false, ipv4(2, 192)}, true, false},
-        {"IPv4 UDP to 192.0.2.1", {ETH_P_IP, false, ipv4(17, 192)}, false, false},
-        {"IPv4 UDP to 240.0.0.1", {ETH_P_IP, false, ipv4(17, 240)}, false, false},
-        {"6in4 without tunnel mode", {ETH_P_IP, false, ipv4(41, 192)}, false, false},
-        {"802.1Q-tagged IPv6 multicast", {ETH_P_IPV6, true, ipv6(17, 0xff)}, false, false},
-        {"802.1Q-tagged MLD", {ETH_P_IPV6, true, ipv6(0, 0xff)}, false, false},
+        {"IPv6 UDP to ff3e::", {ETH_P_IPV6, false, kUdp6}, false, true},
+        {"MLD (Hop-by-Hop) to the group", {ETH_P_IPV6, false, kMld}, true, false},
+        {"MLD to a unicast address",
+         {ETH_P_IPV6, false, patched(kMld, kIpv6Destination, 0x20)},
+         true,
+         false},
+        {"IPv6 UDP to 2001:db8::",
+         {ETH_P_IPV6, false, frames::udp("2001:db8::1", "2001:db8::2", 8)},
+         false,
+         false},
+        {"IPv4 UDP to 239.1.1.1", {ETH_P_IP, false, kUdp4}, false, true},
+        {"IPv4 UDP to 224.0.0.251",
+         {ETH_P_IP, false, frames::udp("198.51.100.10", "224.0.0.251", 1)},
+         false,
+         true},
+        {"IGMP to the group", {ETH_P_IP, false, kIgmp}, true, false},
+        {"IGMP to a unicast address",
+         {ETH_P_IP, false, patched(kIgmp, kIpv4Destination, 192)},
+         true,
+         false},
+        {"IPv4 UDP to 192.0.2.1",
+         {ETH_P_IP, false, frames::udp("198.51.100.10", "192.0.2.1", 8)},
+         false,
+         false},
+        {"IPv4 UDP to 240.0.0.1",
+         {ETH_P_IP, false, patched(kUdp4, kIpv4Destination, 240)},
+         false,
+         false},
+        {"6in4 without tunnel mode", {ETH_P_IP, false, sixin4()}, false, false},
+        {"802.1Q-tagged IPv6 multicast", {ETH_P_IPV6, true, kUdp6}, false, false},
+        {"802.1Q-tagged MLD", {ETH_P_IPV6, true, kMld}, false, false},
         {"ARP", {ETH_P_ARP, false, std::vector<std::uint8_t>(28, 0xff)}, false, false},
         {"truncated IPv6 header", {ETH_P_IPV6, false, {0x60, 0, 0, 0}}, false, false},
     };
@@ -137,21 +157,23 @@ TEST(CaptureProgram, SplitsControlFromDataAndDropsTheRest) {
 }
 
 TEST(CaptureProgram, AcceptsTheWholeFrame) {
-    const auto verdict =
-        run(capture_program({}, TrafficClass::Data), {ETH_P_IPV6, false, ipv6(17, 0xff)});
+    const auto verdict = run(capture_program({}, TrafficClass::Data),
+                             {ETH_P_IPV6, false, frames::udp("2001:db8::1", "ff3e::1", 8)});
     EXPECT_EQ(verdict, 0xFFFF'FFFFU); // the ring slot, not the filter, limits the length
 }
 
 TEST(CaptureProgram, TunnelModeAddsProtocol41ToData) {
     CaptureOptions options;
     options.tunnel_mode = true;
-    const SkBuff sixin4{ETH_P_IP, false, ipv4(41, 192)};
-    EXPECT_TRUE(passes(options, TrafficClass::Data, sixin4));
-    EXPECT_FALSE(passes(options, TrafficClass::Control, sixin4));
+    const SkBuff tunnelled{ETH_P_IP, false, sixin4()};
+    EXPECT_TRUE(passes(options, TrafficClass::Data, tunnelled));
+    EXPECT_FALSE(passes(options, TrafficClass::Control, tunnelled));
     options.ipv4 = false; // 6in4 still passes; IPv4 multicast no longer does
-    EXPECT_TRUE(passes(options, TrafficClass::Data, sixin4));
-    EXPECT_FALSE(passes(options, TrafficClass::Data, {ETH_P_IP, false, ipv4(17, 239)}));
-    EXPECT_FALSE(passes(options, TrafficClass::Control, {ETH_P_IP, false, ipv4(2, 224)}));
+    EXPECT_TRUE(passes(options, TrafficClass::Data, tunnelled));
+    EXPECT_FALSE(passes(options, TrafficClass::Data,
+                        {ETH_P_IP, false, frames::udp("198.51.100.10", "239.1.1.1", 8)}));
+    EXPECT_FALSE(passes(options, TrafficClass::Control,
+                        {ETH_P_IP, false, frames::old_report("198.51.100.10", "239.1.1.1")}));
 }
 
 TEST(CaptureProgram, DisabledFamiliesPassNothing) {

@@ -5,7 +5,9 @@
 // multicast ones its filter passes, in order, in place, with the arrival link.
 #include "ecmh/io/capture_program.hpp"
 #include "ecmh/io/packet_ring.hpp"
+#include "support/engine_frames.hpp"
 #include "support/os_fixtures.hpp"
+#include "support/scenario.hpp"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -52,29 +54,12 @@ bool bring_up(const char* name) {
     return ok;
 }
 
-// An Ethernet frame with an IPv6 UDP packet to `destination_first`::…, marked by `tag`.
-std::vector<std::uint8_t> ipv6_frame(std::uint8_t destination_first, std::uint8_t tag) {
-    std::vector<std::uint8_t> f(14 + 40 + 8 + 4, 0);
-    f[0] = 0x33; // 33:33:00:00:00:01
-    f[1] = 0x33;
-    f[5] = 1;
-    f[12] = 0x86;
-    f[13] = 0xdd;
-    std::uint8_t* ip = f.data() + 14;
-    ip[0] = 0x60;
-    ip[5] = 12; // payload length
-    ip[6] = 17;
-    ip[7] = 8;
-    ip[8] = 0x20; // 2001:db8::1
-    ip[9] = 0x01;
-    ip[10] = 0x0d;
-    ip[11] = 0xb8;
-    ip[23] = 1;
-    ip[24] = destination_first; // ff3e::1 or 2001:…
-    ip[25] = destination_first == 0xff ? 0x3e : 0x01;
-    ip[39] = 1;
-    f.back() = tag;
-    return f;
+// An Ethernet frame with an IPv6 UDP packet to `destination`, its last octet `tag`.
+test::Bytes udp_frame(const char* destination, std::uint8_t tag) {
+    auto frame =
+        test::frames::ethernet(test::kHostMac, test::frames::udp("2001:db8::1", destination, 8, 4));
+    frame.back() = tag;
+    return frame;
 }
 
 int exercise_ring() {
@@ -102,7 +87,8 @@ int exercise_ring() {
     // have been handed back for the last ones to arrive.
     for (int round = 0; round < 100; ++round) {
         const auto tag = static_cast<std::uint8_t>(round);
-        for (const auto& frame : {ipv6_frame(0x20, tag), ipv6_frame(0xff, tag)}) {
+        const auto multicast = udp_frame("ff3e::1", tag);
+        for (const auto& frame : {udp_frame("2001:db8::2", tag), multicast}) {
             if (sendto(out, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
                        sizeof to) != static_cast<ssize_t>(frame.size())) {
                 return kSend;
@@ -116,8 +102,9 @@ int exercise_ring() {
         if (!ring->next(frame)) {
             return kNoFrame;
         }
-        if (frame.index != lo || frame.outgoing || frame.link.size() != 66 ||
-            frame.wire_length != 66 || frame.network.size() != 52 ||
+        if (frame.index != lo || frame.outgoing || frame.link.size() != multicast.size() ||
+            frame.wire_length != multicast.size() ||
+            frame.network.size() != multicast.size() - 14 ||
             frame.network.data() != frame.link.data() + 14) {
             return kWrongFrame;
         }
