@@ -113,4 +113,19 @@ std::size_t write_ethernet_header(net::ByteWriter& out, const net::MacAddress& d
     return out.size() - start;
 }
 
+net::MacAddress multicast_mac_of(std::span<const std::uint8_t> packet, NetworkProtocol protocol) {
+    if (protocol == NetworkProtocol::Ipv6) {
+        if (packet.size() < kIpv6HeaderSize) {
+            return net::MacAddress{};
+        }
+        const auto group = net::Ipv6Address::from_span(packet.subspan(kIpv6DestinationOffset, 16));
+        return group ? net::MacAddress::for_multicast(*group) : net::MacAddress{};
+    }
+    if (packet.size() < kIpv4MinHeaderSize) {
+        return net::MacAddress{};
+    }
+    const auto d = packet.subspan(kIpv4DestinationOffset, 4);
+    return net::MacAddress::for_multicast(net::Ipv4Address::from_bytes({d[0], d[1], d[2], d[3]}));
+}
+
 } // namespace ecmh::wire

@@ -36,6 +36,8 @@ inline constexpr std::uint8_t kProtoDestinationOptions = 60;
 
 // IPv6 (RFC 8200).
 inline constexpr std::size_t kIpv6HeaderSize = 40;
+inline constexpr std::size_t kIpv6HopLimitOffset = 7;
+inline constexpr std::size_t kIpv6DestinationOffset = 24;
 // ecmh walks at most this many extension headers; a longer chain is dropped
 // (conformance M10: bounded parse, no recursion).
 inline constexpr std::size_t kMaxExtensionHeaders = 8;
@@ -47,6 +49,9 @@ inline constexpr std::uint16_t kRouterAlertMld = 0;       // RFC 2711 §2.1
 
 // IPv4 (RFC 791).
 inline constexpr std::size_t kIpv4MinHeaderSize = 20;
+inline constexpr std::size_t kIpv4TtlOffset = 8;
+inline constexpr std::size_t kIpv4ChecksumOffset = 10;
+inline constexpr std::size_t kIpv4DestinationOffset = 16;
 inline constexpr std::uint8_t kIpv4OptionEnd = 0;
 inline constexpr std::uint8_t kIpv4OptionNop = 1;
 inline constexpr std::uint8_t kIpv4OptionRouterAlert = 148; // RFC 2113: 0x94

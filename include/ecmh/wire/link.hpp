@@ -37,6 +37,11 @@ struct LinkFrame {
 [[nodiscard]] net::Expected<LinkFrame, ParseError>
 parse_link_frame(LinkType type, std::span<const std::uint8_t> frame);
 
+// The multicast MAC (RFC 2464 §7, RFC 1112 §6.4) of the destination of an IP packet
+// ecmh built itself (a control message: at least a whole IPv6 / IPv4 header).
+[[nodiscard]] net::MacAddress multicast_mac_of(std::span<const std::uint8_t> packet,
+                                               NetworkProtocol protocol);
+
 // Writes a 14-byte Ethernet II header (18 with a VLAN tag).
 std::size_t write_ethernet_header(net::ByteWriter& out, const net::MacAddress& destination,
                                   const net::MacAddress& source, NetworkProtocol protocol,
