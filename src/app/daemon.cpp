@@ -256,41 +256,26 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
-    capture_now_ = now;
-    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2), kBatch, *this);
+    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2), kBatch, now, *this);
     if (failed_captures_.empty()) {
         return;
     }
-    for (const auto& [index, why] : failed_captures_) {
+    for (const auto& [link, why] : failed_captures_) {
         log_.log(LogLevel::Debug, why);
-        links_.drop(index, "capture failed (link down?)", now);
+        links_.drop(link, "capture failed (link down?)", now);
     }
     failed_captures_.clear();
     retry_at_ = now + std::chrono::seconds{5};
     rebuild_poll_set();
 }
 
-void Daemon::on_link_frame(net::IfIndex index, std::span<const std::uint8_t> frame,
-                           std::size_t wire_length) {
-    const ActiveLink* link = links_.find(index);
-    if (link == nullptr) {
-        return; // a link being dropped
-    }
-    if (frame.size() < wire_length) {
-        proxy_.count(engine::DropReason::TruncatedCapture);
-        return;
-    }
-    // Larger than the link could carry: a GRO super-frame or a driver bug. Never
-    // forwarded, so no receiver sees a packet its link could not have delivered.
-    if (frame.size() > std::size_t{link->config.mtu} + 18) {
-        proxy_.count(engine::DropReason::OversizedFrame);
-        return;
-    }
-    proxy_.on_frame(link->id, frame, capture_now_);
+void Daemon::on_link_frame(engine::LinkId link, std::span<const std::uint8_t> frame,
+                           std::size_t wire_length, proto::TimePoint now) {
+    proxy_.on_captured(link, frame, wire_length, now);
 }
 
-void Daemon::on_capture_failed(net::IfIndex index, const std::string& why) {
-    failed_captures_.emplace_back(index, why);
+void Daemon::on_capture_failed(engine::LinkId link, const std::string& why) {
+    failed_captures_.emplace_back(link, why);
 }
 
 void Daemon::on_send_failure(engine::LinkId link, int error) {

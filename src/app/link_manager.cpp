@@ -26,7 +26,7 @@ std::string describe(const engine::LinkConfig& c) {
 
 } // namespace
 
-LinkManager::LinkManager(engine::Proxy& proxy, io::PacketSender& sender, io::FrameSource& source,
+LinkManager::LinkManager(engine::Proxy& proxy, io::LinkTransmitter& sender, io::FrameSource& source,
                          engine::EventLog& log, io::LinkSelectionPolicy policy)
     : proxy_(proxy), sender_(sender), source_(source), log_(log), policy_(std::move(policy)) {}
 
@@ -108,46 +108,45 @@ bool LinkManager::reconcile(const io::InterfaceTable& table, proto::TimePoint no
 }
 
 void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now) {
-    const auto type = source_.attach(io::CaptureLink{
-        info.name, info.index, info.mtu != 0 ? info.mtu : 1500, info.hardware_type});
+    // The engine names the id; capture and transmit are set up under it before the
+    // engine's link exists, so its first message already has a route.
+    const auto id = proxy_.free_link();
+    if (!id) {
+        note(info, "no room for another link");
+        return;
+    }
+    const auto type =
+        source_.attach(*id, io::CaptureLink{info.name, info.index, info.mtu != 0 ? info.mtu : 1500,
+                                            info.hardware_type});
     if (!type) {
         note(info, "cannot capture: " + type.error().message());
         wants_retry_ = true;
         return;
     }
+    sender_.attach(*id, info.index, *type);
     const auto config = config_for(info, upstream, *type);
-    const auto id = proxy_.add_link(config, now);
-    if (!id) {
-        source_.detach(info.index);
+    if (!proxy_.add_link(*id, config, now)) {
+        sender_.detach(*id);
+        source_.detach(*id);
         note(info, "no room for another link");
         return;
     }
-    sender_.attach(*id, info.index, config.link_type == wire::LinkType::Ethernet);
     said_.erase(info.index);
     log_.log(engine::LogLevel::Info, "using " + describe(config));
     links_.push_back(ActiveLink{*id, info.index, config});
-    reindex();
-}
-
-void LinkManager::reindex() {
-    by_index_.clear();
-    for (std::size_t i = 0; i < links_.size(); ++i) {
-        by_index_[links_[i].index] = i;
-    }
 }
 
 void LinkManager::remove(std::size_t position, proto::TimePoint now) {
-    auto& link = links_[position];
-    source_.detach(link.index);
+    const auto& link = links_[position];
+    source_.detach(link.id);
     proxy_.remove_link(link.id, now);
     sender_.detach(link.id);
     links_.erase(links_.begin() + static_cast<std::ptrdiff_t>(position));
-    reindex();
 }
 
-void LinkManager::drop(net::IfIndex index, const std::string& why, proto::TimePoint now) {
+void LinkManager::drop(engine::LinkId id, const std::string& why, proto::TimePoint now) {
     for (std::size_t i = 0; i < links_.size(); ++i) {
-        if (links_[i].index == index) {
+        if (links_[i].id == id) {
             log_.log(engine::LogLevel::Warning, "dropping " + links_[i].config.name + ": " + why);
             said_[links_[i].index] = why;
             remove(i, now);
@@ -156,7 +155,6 @@ void LinkManager::drop(net::IfIndex index, const std::string& why, proto::TimePo
         }
     }
 }
-
 void LinkManager::close_all(proto::TimePoint now) {
     while (!links_.empty()) {
         remove(links_.size() - 1, now);

@@ -199,8 +199,9 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
         std::visit(
             Overloaded{
                 [&](const proto::SendQuery<Address>& q) {
-                    build_queries(sink_.packet_buffer(), d.own, d.mtu, q,
-                                  [&](std::size_t length) { sink_.send_control(link, length); });
+                    check(build_queries(
+                        sink_.packet_buffer(), d.own, d.mtu, q,
+                        [&](std::size_t length) { sink_.send_control(link, length, kProtocol); }));
                 },
                 [&](const proto::MembershipChanged<Address>& c) {
                     membership_changed(link, c.group, now);
@@ -253,18 +254,18 @@ void FamilyPlane<Family>::drain_host() {
         return;
     }
     auto& up = *upstream_;
-    const auto send = [&](std::size_t length) { sink_.send_control(up.link, length); };
+    const auto send = [&](std::size_t length) { sink_.send_control(up.link, length, kProtocol); };
     for (const auto& action : up.host.take_actions()) {
         std::visit(
             Overloaded{
                 [&](const proto::HostReport<Address>& r) {
-                    build_reports(sink_.packet_buffer(), up.own, up.mtu, r, send);
+                    check(build_reports(sink_.packet_buffer(), up.own, up.mtu, r, send));
                 },
                 [&](const proto::HostOldReport<Address>& r) {
-                    build_old_report(sink_.packet_buffer(), up.own, r, send);
+                    check(build_old_report(sink_.packet_buffer(), up.own, r, send));
                 },
                 [&](const proto::HostOldLeave<Address>& l) {
-                    build_old_leave(sink_.packet_buffer(), up.own, l, send);
+                    check(build_old_leave(sink_.packet_buffer(), up.own, l, send));
                 },
                 [&](const proto::HostModeChanged& m) {
                     const bool old = m.to < Family::kNewestVersion;
@@ -279,6 +280,13 @@ void FamilyPlane<Family>::drain_host() {
                 },
             },
             action);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::check(const Built& built) {
+    if (!built) {
+        sink_.count_build_failure();
     }
 }
 

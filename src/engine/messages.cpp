@@ -31,21 +31,21 @@ std::uint32_t seconds(milliseconds ms) {
 // Calls build(sources) for each slice of at most `per_packet` sources (once for an
 // empty list), emitting every packet built.
 template <class Address, class Build>
-std::size_t in_slices(const std::vector<Address>& sources, std::size_t per_packet, Build&& build,
-                      const Emit& emit) {
+Built in_slices(const std::vector<Address>& sources, std::size_t per_packet, Build&& build,
+                const Emit& emit) {
     // A source-specific query cut to no sources would be a group query: send nothing.
     if (per_packet == 0 && !sources.empty()) {
-        return 0;
+        return net::unexpected(wire::BuildError::MtuTooSmall);
     }
     std::size_t sent = 0;
     std::size_t at = 0;
     do {
         const auto n = std::min(per_packet, sources.size() - at);
         const auto length = build(std::span<const Address>(sources.data() + at, n));
-        if (length == 0) {
-            return sent;
+        if (!length) {
+            return net::unexpected(length.error());
         }
-        emit(length);
+        emit(*length);
         ++sent;
         at += n;
     } while (at < sources.size());
@@ -62,10 +62,9 @@ std::size_t max_query_sources(const net::Ipv4Address&, std::uint32_t mtu) {
     return mtu > kIgmpQueryOverhead ? (mtu - kIgmpQueryOverhead) / 4 : 0;
 }
 
-std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                          std::uint32_t mtu, const proto::SendQuery<net::Ipv6Address>& query,
-                          const Emit& emit) {
-    const auto build = [&](std::span<const net::Ipv6Address> sources) -> std::size_t {
+Built build_queries(std::span<std::uint8_t> out, const net::Ipv6Address& source, std::uint32_t mtu,
+                    const proto::SendQuery<net::Ipv6Address>& query, const Emit& emit) {
+    const auto build = [&](std::span<const net::Ipv6Address> sources) {
         wire::MldQuerySpec spec;
         spec.version = query.version == 1 ? wire::MldVersion::V1 : wire::MldVersion::V2;
         spec.source = source;
@@ -76,16 +75,14 @@ std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv6Address& s
         spec.robustness = query.robustness;
         spec.query_interval_s = seconds(query.query_interval);
         spec.sources = sources;
-        const auto r = wire::build_mld_query(out, spec);
-        return r ? *r : 0;
+        return wire::build_mld_query(out, spec);
     };
     return in_slices(query.sources.items(), max_query_sources(source, mtu), build, emit);
 }
 
-std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                          std::uint32_t mtu, const proto::SendQuery<net::Ipv4Address>& query,
-                          const Emit& emit) {
-    const auto build = [&](std::span<const net::Ipv4Address> sources) -> std::size_t {
+Built build_queries(std::span<std::uint8_t> out, const net::Ipv4Address& source, std::uint32_t mtu,
+                    const proto::SendQuery<net::Ipv4Address>& query, const Emit& emit) {
+    const auto build = [&](std::span<const net::Ipv4Address> sources) {
         wire::IgmpQuerySpec spec;
         spec.version =
             static_cast<wire::IgmpVersion>(std::clamp<std::uint8_t>(query.version, 1, 3));
@@ -96,8 +93,7 @@ std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv4Address& s
         spec.robustness = query.robustness;
         spec.query_interval_s = seconds(query.query_interval);
         spec.sources = sources;
-        const auto r = wire::build_igmp_query(out, spec);
-        return r ? *r : 0;
+        return wire::build_igmp_query(out, spec);
     };
     return in_slices(query.sources.items(), max_query_sources(source, mtu), build, emit);
 }
@@ -105,8 +101,8 @@ std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv4Address& s
 namespace {
 
 template <class Spec, class Address, class Pack>
-std::size_t pack_all(const std::vector<proto::GroupRecord<Address>>& records, Pack&& pack,
-                     const Emit& emit) {
+Built pack_all(const std::vector<proto::GroupRecord<Address>>& records, Pack&& pack,
+               const Emit& emit) {
     std::vector<Spec> specs;
     specs.reserve(records.size());
     for (const auto& r : records) {
@@ -116,8 +112,11 @@ std::size_t pack_all(const std::vector<proto::GroupRecord<Address>>& records, Pa
     std::size_t sent = 0;
     while (true) {
         const auto length = pack(std::span<const Spec>(specs), cursor);
-        if (!length || *length == 0) {
-            return sent;
+        if (!length) {
+            return net::unexpected(length.error());
+        }
+        if (*length == 0) {
+            return sent; // every record packed
         }
         emit(*length);
         ++sent;
@@ -126,9 +125,8 @@ std::size_t pack_all(const std::vector<proto::GroupRecord<Address>>& records, Pa
 
 } // namespace
 
-std::size_t build_reports(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                          std::uint32_t mtu, const proto::HostReport<net::Ipv6Address>& report,
-                          const Emit& emit) {
+Built build_reports(std::span<std::uint8_t> out, const net::Ipv6Address& source, std::uint32_t mtu,
+                    const proto::HostReport<net::Ipv6Address>& report, const Emit& emit) {
     return pack_all<wire::MldRecordSpec>(
         report.records,
         [&](std::span<const wire::MldRecordSpec> specs, wire::PackCursor& cursor) {
@@ -137,9 +135,8 @@ std::size_t build_reports(std::span<std::uint8_t> out, const net::Ipv6Address& s
         emit);
 }
 
-std::size_t build_reports(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                          std::uint32_t mtu, const proto::HostReport<net::Ipv4Address>& report,
-                          const Emit& emit) {
+Built build_reports(std::span<std::uint8_t> out, const net::Ipv4Address& source, std::uint32_t mtu,
+                    const proto::HostReport<net::Ipv4Address>& report, const Emit& emit) {
     return pack_all<wire::IgmpRecordSpec>(
         report.records,
         [&](std::span<const wire::IgmpRecordSpec> specs, wire::PackCursor& cursor) {
@@ -150,37 +147,35 @@ std::size_t build_reports(std::span<std::uint8_t> out, const net::Ipv4Address& s
 
 namespace {
 
-std::size_t emit_one(const net::Expected<std::size_t, wire::BuildError>& built, const Emit& emit) {
+Built emit_one(const net::Expected<std::size_t, wire::BuildError>& built, const Emit& emit) {
     if (!built) {
-        return 0;
+        return net::unexpected(built.error());
     }
     emit(*built);
-    return 1;
+    return std::size_t{1};
 }
 
 } // namespace
 
-std::size_t build_old_report(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                             const proto::HostOldReport<net::Ipv6Address>& report,
-                             const Emit& emit) {
+Built build_old_report(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                       const proto::HostOldReport<net::Ipv6Address>& report, const Emit& emit) {
     return emit_one(wire::build_mld_v1_report(out, source, report.group), emit);
 }
 
-std::size_t build_old_report(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                             const proto::HostOldReport<net::Ipv4Address>& report,
-                             const Emit& emit) {
+Built build_old_report(std::span<std::uint8_t> out, const net::Ipv4Address& source,
+                       const proto::HostOldReport<net::Ipv4Address>& report, const Emit& emit) {
     return emit_one(report.version == 1 ? wire::build_igmp_v1_report(out, source, report.group)
                                         : wire::build_igmp_v2_report(out, source, report.group),
                     emit);
 }
 
-std::size_t build_old_leave(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                            const proto::HostOldLeave<net::Ipv6Address>& leave, const Emit& emit) {
+Built build_old_leave(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                      const proto::HostOldLeave<net::Ipv6Address>& leave, const Emit& emit) {
     return emit_one(wire::build_mld_v1_done(out, source, leave.group), emit);
 }
 
-std::size_t build_old_leave(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                            const proto::HostOldLeave<net::Ipv4Address>& leave, const Emit& emit) {
+Built build_old_leave(std::span<std::uint8_t> out, const net::Ipv4Address& source,
+                      const proto::HostOldLeave<net::Ipv4Address>& leave, const Emit& emit) {
     return emit_one(wire::build_igmp_v2_leave(out, source, leave.group), emit);
 }
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/engine/proxy.hpp"
 
-#include "ecmh/net/checksum.hpp"
-#include "ecmh/wire/checksum_offload.hpp"
+#include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
@@ -84,6 +83,8 @@ std::string_view to_string(DropReason reason) {
         return "oversized-frame";
     case DropReason::SendFailed:
         return "send-failed";
+    case DropReason::BuildFailed:
+        return "build-failed";
     case DropReason::kCount:
         break;
     }
@@ -93,21 +94,34 @@ std::string_view to_string(DropReason reason) {
 Proxy::Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed)
     : config_(config), io_(io), log_(log), random_(random_seed),
       mld_(plane_config(config, config.mld_mode == MldMode::V1Only ? 1 : 0), *this, log, random_),
-      igmp_(plane_config(config, config.igmp_version), *this, log, random_),
-      buffer_(kHeadroom + kMaxIpPacket) {}
+      igmp_(plane_config(config, config.igmp_version), *this, log, random_), buffer_(kMaxIpPacket) {
+}
+
+std::optional<LinkId> Proxy::free_link() const {
+    for (std::size_t slot = 0; slot < links_.size(); ++slot) {
+        if (!links_[slot].present) {
+            return LinkId{static_cast<std::uint16_t>(slot)};
+        }
+    }
+    return std::nullopt;
+}
 
 std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint now) {
-    std::size_t slot = 0;
-    while (slot < links_.size() && links_[slot].present) {
-        ++slot;
-    }
-    if (slot == links_.size()) {
+    const auto id = free_link();
+    if (!id) {
         log_.log(LogLevel::Error, "no room for link " + config.name + ": " +
                                       std::to_string(table::kMaxLinks) + " links in use");
         return std::nullopt;
     }
-    const LinkId id{static_cast<std::uint16_t>(slot)};
-    links_[slot] = Link{config, {}, true};
+    (void)add_link(*id, config, now); // a free id is always accepted
+    return id;
+}
+
+bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) {
+    if (id.slot() >= links_.size() || links_[id.slot()].present) {
+        return false;
+    }
+    links_[id.slot()] = Link{config, {}, true};
     rebuild_own_macs();
     if (config_.ipv6) {
         if (config.upstream) {
@@ -129,7 +143,7 @@ std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint
             igmp_.add_downstream(id, own, config.mtu, now);
         }
     }
-    return id;
+    return true;
 }
 
 void Proxy::remove_link(LinkId link, proto::TimePoint now) {
@@ -146,13 +160,23 @@ const Link* Proxy::link(LinkId id) const {
     return id.slot() < links_.size() && links_[id.slot()].present ? &links_[id.slot()] : nullptr;
 }
 
-std::optional<LinkId> Proxy::find_link(net::IfIndex ifindex) const {
-    for (std::size_t i = 0; i < links_.size(); ++i) {
-        if (links_[i].present && links_[i].config.ifindex == ifindex) {
-            return LinkId{static_cast<std::uint16_t>(i)};
-        }
+void Proxy::on_captured(LinkId arrival, std::span<const std::uint8_t> frame,
+                        std::size_t wire_length, proto::TimePoint now) {
+    const Link* in = link(arrival);
+    if (in == nullptr) {
+        return; // a link being removed
     }
-    return std::nullopt;
+    if (frame.size() < wire_length) {
+        stats_.count(DropReason::TruncatedCapture);
+        return;
+    }
+    // Larger than the link could carry: a GRO super-frame or a driver bug. Never
+    // forwarded, so no receiver sees a packet its link could not have delivered.
+    if (frame.size() > std::size_t{in->config.mtu} + kMaxLinkHeader) {
+        stats_.count(DropReason::OversizedFrame);
+        return;
+    }
+    on_frame(arrival, frame, now);
 }
 
 void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now) {
@@ -363,47 +387,38 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t 
         ++decision.counters->packets;
         decision.counters->bytes += p.packet.size();
     }
-    // Once per packet, not per copy: the checksum does not cover the hop limit / TTL.
-    const auto completion = wire::offloaded_checksum(p);
-    if (completion) {
+    // Once per packet, not per copy: hop limit / TTL, checksums, the group's MAC.
+    const auto copy = wire::prepare_copy(p);
+    if (copy.transport_checksum) {
         ++stats_.checksums_completed;
     }
-    decision.links.for_each([&](LinkId out) { send_copy(out, p.packet, completion); });
+    decision.links.for_each([&](LinkId out) { send_copy(out, copy); });
 }
 
-void Proxy::send_copy(LinkId out, std::span<const std::uint8_t> packet,
-                      const std::optional<wire::ChecksumCompletion>& completion) {
-    const Link& o = links_[out.slot()];
+void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy) {
+    Link& o = links_[out.slot()];
     if (!o.present) {
         return;
     }
     // Never fragmented, never truncated: a copy that does not fit is dropped.
-    if (packet.size() > o.config.mtu || packet.size() > kMaxIpPacket) {
+    if (copy.size() > o.config.mtu || copy.size() > kMaxIpPacket) {
         stats_.count(DropReason::TooBigForLink);
         return;
     }
-    auto* ip = buffer_.data() + kHeadroom;
-    std::copy(packet.begin(), packet.end(), ip);
-    if (completion) {
-        ip[completion->offset] = static_cast<std::uint8_t>(completion->value >> 8);
-        ip[completion->offset + 1] = static_cast<std::uint8_t>(completion->value);
+    const std::size_t header = link_header_size(o);
+    const auto slot = io_.reserve(out, header + copy.size());
+    if (slot.size() < header + copy.size()) {
+        stats_.count(DropReason::SendFailed); // no route to the link: nothing was queued
+        return;
     }
-    if ((ip[0] >> 4) == 6) {
-        --ip[7]; // Hop Limit (decide() refused ≤ 1)
-    } else {
-        const auto before = static_cast<std::uint16_t>((ip[8] << 8) | ip[9]);
-        --ip[8]; // TTL, then the header checksum (RFC 1624)
-        const auto after = static_cast<std::uint16_t>((ip[8] << 8) | ip[9]);
-        const auto old_sum = static_cast<std::uint16_t>((ip[10] << 8) | ip[11]);
-        const auto sum = net::checksum_adjust(old_sum, before, after);
-        ip[10] = static_cast<std::uint8_t>(sum >> 8);
-        ip[11] = static_cast<std::uint8_t>(sum);
-    }
-    transmit(out, packet.size(), false);
+    write_link_header(o, slot, copy.group_mac, copy.protocol);
+    (void)copy.write(slot.subspan(header)); // fits: checked above
+    io_.commit(out, header + copy.size(), copy.protocol);
+    count_sent(o, header + copy.size(), false);
 }
 
 std::span<std::uint8_t> Proxy::packet_buffer() {
-    return {buffer_.data() + kHeadroom, kMaxIpPacket};
+    return buffer_;
 }
 
 std::string_view Proxy::link_name(LinkId link) const {
@@ -411,34 +426,40 @@ std::string_view Proxy::link_name(LinkId link) const {
     return l != nullptr ? std::string_view{l->config.name} : std::string_view{"(gone)"};
 }
 
-void Proxy::send_control(LinkId link, std::size_t length) {
-    transmit(link, length, true);
-}
-
-void Proxy::transmit(LinkId out, std::size_t ip_length, bool control) {
+void Proxy::send_control(LinkId out, std::size_t length, wire::NetworkProtocol protocol) {
     Link& o = links_[out.slot()];
-    if (!o.present) {
+    if (!o.present || length > buffer_.size()) {
         return;
     }
-    const auto* ip = buffer_.data() + kHeadroom;
-    std::size_t start = kHeadroom;
-    if (o.config.link_type == wire::LinkType::Ethernet) {
-        // The group's multicast MAC (RFC 2464 §7, RFC 1112 §6.4) from the link's own.
-        const bool v6 = (ip[0] >> 4) == 6;
-        const auto destination =
-            v6 ? net::MacAddress::for_multicast(*Ipv6Address::from_span({ip + 24, 16}))
-               : net::MacAddress::for_multicast(
-                     Ipv4Address::from_bytes({ip[16], ip[17], ip[18], ip[19]}));
-        net::ByteWriter w{std::span(buffer_.data(), kHeadroom)};
-        wire::write_ethernet_header(w, destination, o.config.mac,
-                                    v6 ? wire::NetworkProtocol::Ipv6 : wire::NetworkProtocol::Ipv4);
-        start = 0;
+    const std::span<const std::uint8_t> packet{buffer_.data(), length};
+    const std::size_t header = link_header_size(o);
+    const auto slot = io_.reserve(out, header + length);
+    if (slot.size() < header + length) {
+        stats_.count(DropReason::SendFailed);
+        return;
     }
-    const std::span<const std::uint8_t> frame{buffer_.data() + start,
-                                              kHeadroom - start + ip_length};
-    io_.send(out, frame);
-    add_traffic(o.counters, frame.size(), control);
-    add_traffic(stats_.total, frame.size(), control);
+    // Control goes to its IP destination's multicast MAC, like any multicast packet.
+    write_link_header(o, slot, wire::multicast_mac_of(packet, protocol), protocol);
+    std::copy(packet.begin(), packet.end(), slot.begin() + static_cast<std::ptrdiff_t>(header));
+    io_.commit(out, header + length, protocol);
+    count_sent(o, header + length, true);
+}
+
+std::size_t Proxy::link_header_size(const Link& link) {
+    return link.config.link_type == wire::LinkType::Ethernet ? wire::kEthernetHeaderSize : 0;
+}
+
+void Proxy::write_link_header(const Link& link, std::span<std::uint8_t> slot,
+                              const net::MacAddress& destination, wire::NetworkProtocol protocol) {
+    if (link.config.link_type == wire::LinkType::Ethernet) {
+        net::ByteWriter w{slot.first(wire::kEthernetHeaderSize)};
+        wire::write_ethernet_header(w, destination, link.config.mac, protocol);
+    }
+}
+
+void Proxy::count_sent(Link& link, std::size_t frame_size, bool control) {
+    add_traffic(link.counters, frame_size, control);
+    add_traffic(stats_.total, frame_size, control);
 }
 
 namespace {

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/io/packet_sender.hpp"
 
-#include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <utility>
 
 namespace ecmh::io {
 namespace {
@@ -26,7 +25,8 @@ SysResult<UniqueFd> packet_socket(int type, const char* what) {
 } // namespace
 
 PacketSender::PacketSender(UniqueFd raw, UniqueFd dgram)
-    : raw_(std::make_unique<Queue>()), dgram_(std::make_unique<Queue>()) {
+    : raw_(std::make_unique<Queue>()), dgram_(std::make_unique<Queue>()),
+      large_(std::make_unique<std::uint8_t[]>(kLargestFrame)) {
     raw_->fd = std::move(raw);
     dgram_->fd = std::move(dgram);
     for (auto* q : {raw_.get(), dgram_.get()}) {
@@ -46,9 +46,9 @@ SysResult<PacketSender> PacketSender::open() {
     return PacketSender{std::move(*raw), std::move(*dgram)};
 }
 
-void PacketSender::attach(engine::LinkId link, net::IfIndex index, bool has_link_header) {
+void PacketSender::attach(engine::LinkId link, net::IfIndex index, wire::LinkType type) {
     if (link.slot() < routes_.size()) {
-        routes_[link.slot()] = Route{index, has_link_header};
+        routes_[link.slot()] = Route{index, type != wire::LinkType::Raw};
     }
 }
 
@@ -58,38 +58,55 @@ void PacketSender::detach(engine::LinkId link) {
     }
 }
 
-void PacketSender::send(engine::LinkId link, std::span<const std::uint8_t> frame) {
-    if (link.slot() >= routes_.size() || !routes_[link.slot()].index.valid() || frame.empty()) {
+const PacketSender::Route* PacketSender::route(engine::LinkId link) const {
+    if (link.slot() >= routes_.size() || !routes_[link.slot()].index.valid()) {
+        return nullptr;
+    }
+    return &routes_[link.slot()];
+}
+
+PacketSender::Queue& PacketSender::queue_for(const Route& route) const {
+    return route.has_link_header ? *raw_ : *dgram_;
+}
+
+std::span<std::uint8_t> PacketSender::reserve(engine::LinkId link, std::size_t length) {
+    const Route* r = route(link);
+    if (r == nullptr || length == 0 || length > kLargestFrame) {
+        return {};
+    }
+    Queue& queue = queue_for(*r);
+    if (length > kSlotSize) {
+        large_reserved_ = true;
+        return {large_.get(), length};
+    }
+    if (queue.count == kQueueDepth) {
+        flush(queue);
+    }
+    return {queue.slab.get() + queue.count * kSlotSize, length};
+}
+
+void PacketSender::commit(engine::LinkId link, std::size_t length, wire::NetworkProtocol protocol) {
+    const Route* r = route(link);
+    const bool large = std::exchange(large_reserved_, false);
+    if (r == nullptr || length == 0 || length > (large ? kLargestFrame : kSlotSize)) {
         return;
     }
-    const Route& route = routes_[link.slot()];
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(route.index.value());
-    Queue* queue = raw_.get();
-    if (route.has_link_header) {
-        // The frame carries its own header; the address only names the interface.
-        if (frame.size() >= 14) {
-            std::memcpy(&to.sll_protocol, frame.data() + 12, 2); // already network order
-        }
-    } else {
-        queue = dgram_.get();
-        const bool v6 = (frame[0] >> 4) == 6;
-        to.sll_protocol = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
-    }
-    if (frame.size() > kSlotSize) {
-        flush(*queue); // keep the link's order
-        send_now(*queue, link, to, frame);
+    to.sll_ifindex = static_cast<int>(r->index.value());
+    // Names the interface and, on links without a link header, the protocol: it is
+    // what sit's transmit path checks and what tun's packet-information header carries.
+    to.sll_protocol = htons(protocol == wire::NetworkProtocol::Ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+    Queue& queue = queue_for(*r);
+    if (large) {
+        flush(queue); // keep the link's order
+        send_now(queue, link, to, {large_.get(), length});
         return;
     }
-    if (queue->count == kQueueDepth) {
-        flush(*queue);
-    }
-    const std::size_t i = queue->count++;
-    std::copy(frame.begin(), frame.end(), queue->slab.get() + i * kSlotSize);
-    queue->to[i] = to;
-    queue->length[i] = static_cast<std::uint16_t>(frame.size());
-    queue->link[i] = link;
+    const std::size_t i = queue.count++;
+    queue.to[i] = to;
+    queue.length[i] = static_cast<std::uint16_t>(length);
+    queue.link[i] = link;
 }
 
 void PacketSender::flush() {

@@ -7,23 +7,39 @@
 namespace ecmh::io {
 namespace {
 
-class PcapFrameSource final : public FrameSource, private FrameSink {
+// Hands one capture's frames to the sink under its link id and the wake-up's time;
+// made per dispatch, so nothing is relayed through members.
+class LinkDelivery final : public FrameSink {
+public:
+    LinkDelivery(engine::LinkId link, proto::TimePoint now, LinkFrameSink& sink)
+        : link_(link), now_(now), sink_(sink) {}
+    void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) override {
+        sink_.on_link_frame(link_, frame, wire_length, now_);
+    }
+
+private:
+    engine::LinkId link_;
+    proto::TimePoint now_;
+    LinkFrameSink& sink_;
+};
+
+class PcapFrameSource final : public FrameSource {
 public:
     explicit PcapFrameSource(const CaptureOptions& options) : options_(options) {}
 
-    SysResult<wire::LinkType> attach(const CaptureLink& link) override {
+    SysResult<wire::LinkType> attach(engine::LinkId id, const CaptureLink& link) override {
         auto capture = Capture::open(link.name, link.index, link.mtu, options_);
         if (!capture) {
             return net::unexpected(capture.error());
         }
         const auto type = capture->link_type();
-        captures_.push_back(Entry{link.index, std::move(*capture)});
+        captures_.push_back(Entry{id, std::move(*capture)});
         return type;
     }
 
-    void detach(net::IfIndex index) override {
+    void detach(engine::LinkId id) override {
         const auto it = std::find_if(captures_.begin(), captures_.end(),
-                                     [&](const Entry& e) { return e.index == index; });
+                                     [&](const Entry& e) { return e.link == id; });
         if (it != captures_.end()) {
             closed_drops_ += it->capture.kernel_drops();
             captures_.erase(it);
@@ -38,28 +54,28 @@ public:
         return fds;
     }
 
-    std::size_t dispatch(std::span<const pollfd> ready, int max_frames,
+    std::size_t dispatch(std::span<const pollfd> ready, int max_frames, proto::TimePoint now,
                          LinkFrameSink& sink) override {
         std::size_t total = 0;
-        std::vector<std::pair<net::IfIndex, std::string>> failed; // allocates only on failure
-        sink_ = &sink;
+        std::vector<std::pair<engine::LinkId, std::string>> failed; // allocates only on failure
         for (std::size_t i = 0; i < captures_.size() && i < ready.size(); ++i) {
             const auto revents = ready[i].revents;
             if (revents == 0) {
                 continue;
             }
-            current_ = captures_[i].index;
-            auto n = captures_[i].capture.dispatch(max_frames, *this);
+            const auto link = captures_[i].link;
+            LinkDelivery delivery{link, now, sink};
+            auto n = captures_[i].capture.dispatch(max_frames, delivery);
             if (!n) {
-                failed.emplace_back(current_, n.error().message());
+                failed.emplace_back(link, n.error().message());
             } else if ((revents & (POLLERR | POLLNVAL)) != 0) {
-                failed.emplace_back(current_, "capture error");
+                failed.emplace_back(link, "capture error");
             } else {
                 total += static_cast<std::size_t>(*n);
             }
         }
-        for (const auto& [index, why] : failed) {
-            sink.on_capture_failed(index, why); // may detach: after the loop
+        for (const auto& [link, why] : failed) {
+            sink.on_capture_failed(link, why); // may detach: after the loop
         }
         return total;
     }
@@ -76,18 +92,13 @@ public:
 
 private:
     struct Entry {
-        net::IfIndex index;
+        engine::LinkId link;
         Capture capture;
     };
-    void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) override {
-        sink_->on_link_frame(current_, frame, wire_length);
-    }
 
     CaptureOptions options_;
     std::vector<Entry> captures_;
     std::uint64_t closed_drops_ = 0;
-    LinkFrameSink* sink_ = nullptr;
-    net::IfIndex current_;
 };
 
 } // namespace

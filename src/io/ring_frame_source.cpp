@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The Linux fast path: two packet rings not bound to any link, one for control traffic
-// (MLD, IGMP) and one for data (capture_program.hpp), read in place. Frames from
-// links ecmh does not use are skipped by a hash lookup on the arrival ifindex; the
+// (MLD, IGMP) and one for data (capture_program.hpp), read in place. One hash lookup on
+// the arrival ifindex gives the engine's link id (frames from links ecmh does not use
+// are skipped there); the
 // rings' slots are sized for the largest MTU among the links in use, and the rings are
 // rebuilt (memberships and all) when a link with a larger MTU is attached.
 #include "ecmh/io/capture_program.hpp"
@@ -9,9 +10,11 @@
 #include "ecmh/io/link_selection.hpp"
 #include "ecmh/io/packet_ring.hpp"
 
+#include <array>
 #include <net/if_arp.h>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 namespace ecmh::io {
 namespace {
@@ -53,7 +56,10 @@ public:
         return Done{};
     }
 
-    SysResult<wire::LinkType> attach(const CaptureLink& link) override {
+    SysResult<wire::LinkType> attach(engine::LinkId id, const CaptureLink& link) override {
+        if (id.slot() >= index_of_.size()) {
+            return net::unexpected(SysError{"capture on " + link.name, 0, "link id out of range"});
+        }
         std::optional<wire::LinkType> type;
         if (link.hardware_type == ARPHRD_ETHER) {
             type = wire::LinkType::Ethernet;
@@ -72,11 +78,16 @@ public:
         if (auto joined = data_->add_membership(link.index, options_.promiscuous); !joined) {
             return net::unexpected(joined.error());
         }
-        links_[link.index] = *type;
+        links_[link.index] = Attached{id, *type};
+        index_of_[id.slot()] = link.index;
         return *type;
     }
 
-    void detach(net::IfIndex index) override {
+    void detach(engine::LinkId id) override {
+        if (id.slot() >= index_of_.size() || !index_of_[id.slot()].valid()) {
+            return;
+        }
+        const auto index = std::exchange(index_of_[id.slot()], net::IfIndex{});
         if (links_.erase(index) != 0) {
             data_->drop_membership(index, options_.promiscuous);
         }
@@ -84,7 +95,7 @@ public:
 
     std::vector<int> fds() const override { return {control_->fd(), data_->fd()}; }
 
-    std::size_t dispatch(std::span<const pollfd> ready, int max_frames,
+    std::size_t dispatch(std::span<const pollfd> ready, int max_frames, proto::TimePoint now,
                          LinkFrameSink& sink) override {
         std::size_t total = 0;
         PacketRing* rings[] = {&*control_, &*data_};
@@ -95,7 +106,7 @@ public:
             if ((ready[i].revents & POLLERR) != 0) {
                 (void)rings[i]->take_error(); // reported once; the ring itself keeps working
             }
-            total += drain(*rings[i], max_frames, sink);
+            total += drain(*rings[i], max_frames, now, sink);
         }
         return total;
     }
@@ -108,13 +119,19 @@ public:
     const char* name() const override { return "packet ring"; }
 
 private:
-    std::size_t drain(PacketRing& ring, int max_frames, LinkFrameSink& sink) {
+    struct Attached {
+        engine::LinkId id;
+        wire::LinkType type = wire::LinkType::Ethernet;
+    };
+
+    std::size_t drain(PacketRing& ring, int max_frames, proto::TimePoint now, LinkFrameSink& sink) {
         std::size_t delivered = 0;
         RingFrame frame;
         for (int n = 0; n < max_frames && ring.next(frame); ++n) {
+            // The one lookup per frame: arrival ifindex → the engine's link.
             const auto link = links_.find(frame.index);
             if (link != links_.end() && !frame.outgoing) {
-                deliver(link->second, frame, sink);
+                deliver(link->second, frame, now, sink);
                 ++delivered;
             }
             ring.release();
@@ -122,13 +139,14 @@ private:
         return delivered;
     }
 
-    static void deliver(wire::LinkType type, const RingFrame& frame, LinkFrameSink& sink) {
-        if (type == wire::LinkType::Raw) {
+    static void deliver(const Attached& link, const RingFrame& frame, proto::TimePoint now,
+                        LinkFrameSink& sink) {
+        if (link.type == wire::LinkType::Raw) {
             const std::size_t header = frame.link.size() - frame.network.size();
             const std::size_t wire = frame.wire_length > header ? frame.wire_length - header : 0;
-            sink.on_link_frame(frame.index, frame.network, wire);
+            sink.on_link_frame(link.id, frame.network, wire, now);
         } else {
-            sink.on_link_frame(frame.index, frame.link, frame.wire_length);
+            sink.on_link_frame(link.id, frame.link, frame.wire_length, now);
         }
     }
 
@@ -136,7 +154,8 @@ private:
     std::optional<PacketRing> control_;
     std::optional<PacketRing> data_;
     std::size_t frame_size_ = 0;
-    std::unordered_map<net::IfIndex, wire::LinkType> links_;
+    std::unordered_map<net::IfIndex, Attached> links_;
+    std::array<net::IfIndex, table::kMaxLinks> index_of_{}; // by LinkId slot
     std::uint64_t drops_ = 0; // taken from the kernel so far (reading resets its count)
 };
 

@@ -4,7 +4,10 @@
 
 #include "ecmh/engine/link.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,16 +17,33 @@ namespace ecmh::test {
 struct SentFrame {
     engine::LinkId link;
     std::vector<std::uint8_t> bytes;
+    wire::NetworkProtocol protocol = wire::NetworkProtocol::Ipv6;
 };
 
 class FakeLinkIo final : public engine::LinkIo {
 public:
-    void send(engine::LinkId link, std::span<const std::uint8_t> frame) override {
-        sent.push_back(SentFrame{link, {frame.begin(), frame.end()}});
+    std::span<std::uint8_t> reserve(engine::LinkId link, std::size_t length) override {
+        // Stale bytes, as a reused transmit slot has: the engine must write every byte.
+        slot_.assign(length, 0xa5);
+        slot_link_ = link;
+        return slot_;
+    }
+    void commit(engine::LinkId link, std::size_t length, wire::NetworkProtocol protocol) override {
+        EXPECT_EQ(link, slot_link_) << "commit for a link other than the reserved one";
+        EXPECT_LE(length, slot_.size()) << "commit longer than the reserved slot";
+        sent.push_back(
+            SentFrame{link,
+                      {slot_.begin(),
+                       slot_.begin() + static_cast<std::ptrdiff_t>(std::min(length, slot_.size()))},
+                      protocol});
     }
     // Everything sent since the last call.
     std::vector<SentFrame> take() { return std::exchange(sent, {}); }
     std::vector<SentFrame> sent;
+
+private:
+    std::vector<std::uint8_t> slot_;
+    engine::LinkId slot_link_;
 };
 
 class RecordingLog final : public engine::EventLog {

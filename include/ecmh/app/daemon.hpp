@@ -58,9 +58,9 @@ private:
            io::NetlinkMonitor netlink, io::PacketSender sender,
            std::unique_ptr<io::FrameSource> source);
 
-    void on_link_frame(net::IfIndex index, std::span<const std::uint8_t> frame,
-                       std::size_t wire_length) override;
-    void on_capture_failed(net::IfIndex index, const std::string& why) override;
+    void on_link_frame(engine::LinkId link, std::span<const std::uint8_t> frame,
+                       std::size_t wire_length, proto::TimePoint now) override;
+    void on_capture_failed(engine::LinkId link, const std::string& why) override;
     void rebuild_poll_set();
     [[nodiscard]] int poll_timeout(proto::TimePoint now) const;
     void handle_signals(proto::TimePoint now);
@@ -85,8 +85,7 @@ private:
     std::vector<pollfd> poll_set_; // [signals, netlink, source_->fds()…]
     bool stop_ = false;
     proto::TimePoint retry_at_ = proto::kNever;
-    proto::TimePoint capture_now_{};
-    std::vector<std::pair<net::IfIndex, std::string>> failed_captures_;
+    std::vector<std::pair<engine::LinkId, std::string>> failed_captures_;
     proto::TimePoint next_send_warning_{};
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ecmh/engine/link.hpp"
+#include "ecmh/engine/messages.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/proto/host_reporter.hpp"
 #include "ecmh/proto/random.hpp"
@@ -21,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace ecmh::engine {
 
@@ -31,7 +33,9 @@ public:
     // A buffer to build one IP packet in; a link header goes in front of it on send.
     virtual std::span<std::uint8_t> packet_buffer() = 0;
     // Sends the first `length` bytes of packet_buffer() on `link` as a control message.
-    virtual void send_control(LinkId link, std::size_t length) = 0;
+    virtual void send_control(LinkId link, std::size_t length, wire::NetworkProtocol protocol) = 0;
+    // A control message could not be built (counted as build-failed, never silent).
+    virtual void count_build_failure() = 0;
     // The link's interface name, for log lines.
     [[nodiscard]] virtual std::string_view link_name(LinkId link) const = 0;
 };
@@ -49,6 +53,9 @@ public:
     using Address = typename Family::Address;
     using Router = proto::RouterLink<Family>;
     using Host = proto::HostReporter<Family>;
+    static constexpr wire::NetworkProtocol kProtocol = std::is_same_v<Address, net::Ipv6Address>
+                                                           ? wire::NetworkProtocol::Ipv6
+                                                           : wire::NetworkProtocol::Ipv4;
 
     FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log, proto::Random& random);
 
@@ -109,6 +116,8 @@ private:
     void drain_host();
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
     void update_upstream(const Address& group, proto::TimePoint now);
+    // A builder that failed is counted (build-failed), never ignored.
+    void check(const Built& built);
     // At most one line per kLimitLogInterval about refused state (conformance M7).
     void log_limit(const Address& group, proto::LimitKind kind, proto::TimePoint now);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // What the engine knows of a link, and the two thin interfaces through which it acts:
-// LinkIo (send a frame) and EventLog (say something). The daemon implements them over
-// libpcap and syslog; tests implement them with vectors.
+// LinkIo (put a frame on a link) and EventLog (say something). The daemon implements
+// them over AF_PACKET sockets and syslog; tests implement them with vectors.
 #pragma once
 
 #include "ecmh/net/if_index.hpp"
@@ -11,6 +11,7 @@
 #include "ecmh/table/link_set.hpp"
 #include "ecmh/wire/link.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -38,11 +39,20 @@ struct LinkConfig {
     bool upstream = false;
 };
 
+// How the engine puts frames on links. A frame is written once, in place: reserve()
+// hands out room in the transmit queue's own memory (the sendmmsg slab on Linux), the
+// engine writes the frame there, and commit() queues it. So a forwarded copy is never
+// built in one buffer and copied to another.
 class LinkIo {
 public:
     virtual ~LinkIo() = default;
-    // A complete frame for the link's type (with its Ethernet header on Ethernet).
-    virtual void send(LinkId link, std::span<const std::uint8_t> frame) = 0;
+    // Room for one frame of `length` bytes toward `link` (a complete frame for the
+    // link's type: with its Ethernet header on Ethernet). Empty when the link has no
+    // route or the frame cannot be queued; nothing is sent until commit().
+    [[nodiscard]] virtual std::span<std::uint8_t> reserve(LinkId link, std::size_t length) = 0;
+    // Queues the first `length` bytes of the slot reserve() last handed out for `link`.
+    // `protocol` names the frame's network protocol to links without a link header.
+    virtual void commit(LinkId link, std::size_t length, wire::NetworkProtocol protocol) = 0;
 };
 
 enum class LogLevel : std::uint8_t { Error, Warning, Info, Debug };

@@ -6,10 +6,12 @@
 // `emit(length)`; none allocates per packet beyond the record list it is given.
 #pragma once
 
+#include "ecmh/net/expected.hpp"
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 #include "ecmh/proto/host_actions.hpp"
 #include "ecmh/proto/router_link.hpp"
+#include "ecmh/wire/build_error.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,38 +21,47 @@
 namespace ecmh::engine {
 
 using Emit = std::function<void(std::size_t length)>;
+// How many packets a builder emitted, or why it could not build one. A failure is a
+// bug or an impossible configuration (an MTU too small for one record), never input.
+using Built = net::Expected<std::size_t, wire::BuildError>;
 
 // How many sources one query may carry on a link of this MTU (89 for MLD, 366 for
 // IGMP at 1500; conformance item 11).
 [[nodiscard]] std::size_t max_query_sources(const net::Ipv6Address&, std::uint32_t mtu);
 [[nodiscard]] std::size_t max_query_sources(const net::Ipv4Address&, std::uint32_t mtu);
 
-// One query, or several when its sources do not fit one packet. Returns the number of
-// packets emitted (0 if the query could not be built, which the caller counts).
-std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                          std::uint32_t mtu, const proto::SendQuery<net::Ipv6Address>& query,
-                          const Emit& emit);
-std::size_t build_queries(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                          std::uint32_t mtu, const proto::SendQuery<net::Ipv4Address>& query,
-                          const Emit& emit);
+// One query, or several when its sources do not fit one packet. Packets already
+// emitted stay sent when a later one fails.
+[[nodiscard]] Built build_queries(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                                  std::uint32_t mtu,
+                                  const proto::SendQuery<net::Ipv6Address>& query,
+                                  const Emit& emit);
+[[nodiscard]] Built build_queries(std::span<std::uint8_t> out, const net::Ipv4Address& source,
+                                  std::uint32_t mtu,
+                                  const proto::SendQuery<net::Ipv4Address>& query,
+                                  const Emit& emit);
 
-std::size_t build_reports(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                          std::uint32_t mtu, const proto::HostReport<net::Ipv6Address>& report,
-                          const Emit& emit);
-std::size_t build_reports(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                          std::uint32_t mtu, const proto::HostReport<net::Ipv4Address>& report,
-                          const Emit& emit);
+[[nodiscard]] Built build_reports(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                                  std::uint32_t mtu,
+                                  const proto::HostReport<net::Ipv6Address>& report,
+                                  const Emit& emit);
+[[nodiscard]] Built build_reports(std::span<std::uint8_t> out, const net::Ipv4Address& source,
+                                  std::uint32_t mtu,
+                                  const proto::HostReport<net::Ipv4Address>& report,
+                                  const Emit& emit);
 
-std::size_t build_old_report(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                             const proto::HostOldReport<net::Ipv6Address>& report,
-                             const Emit& emit);
-std::size_t build_old_report(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                             const proto::HostOldReport<net::Ipv4Address>& report,
-                             const Emit& emit);
+[[nodiscard]] Built build_old_report(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                                     const proto::HostOldReport<net::Ipv6Address>& report,
+                                     const Emit& emit);
+[[nodiscard]] Built build_old_report(std::span<std::uint8_t> out, const net::Ipv4Address& source,
+                                     const proto::HostOldReport<net::Ipv4Address>& report,
+                                     const Emit& emit);
 
-std::size_t build_old_leave(std::span<std::uint8_t> out, const net::Ipv6Address& source,
-                            const proto::HostOldLeave<net::Ipv6Address>& leave, const Emit& emit);
-std::size_t build_old_leave(std::span<std::uint8_t> out, const net::Ipv4Address& source,
-                            const proto::HostOldLeave<net::Ipv4Address>& leave, const Emit& emit);
+[[nodiscard]] Built build_old_leave(std::span<std::uint8_t> out, const net::Ipv6Address& source,
+                                    const proto::HostOldLeave<net::Ipv6Address>& leave,
+                                    const Emit& emit);
+[[nodiscard]] Built build_old_leave(std::span<std::uint8_t> out, const net::Ipv4Address& source,
+                                    const proto::HostOldLeave<net::Ipv4Address>& leave,
+                                    const Emit& emit);
 
 } // namespace ecmh::engine

@@ -14,7 +14,7 @@
 #include "ecmh/engine/link.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/proto/random.hpp"
-#include "ecmh/wire/checksum_offload.hpp"
+#include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
 
@@ -50,12 +50,23 @@ class Proxy final : private PacketSink {
 public:
     Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed);
 
-    // A link appeared (or was there at start). Returns its id, or nullopt when all
-    // kMaxLinks slots are taken.
+    // The id the next add_link() would use, or nullopt when all kMaxLinks slots are
+    // taken: the daemon attaches capture and transmit under this id before the engine
+    // starts speaking on the link, so the id is the link's one identity everywhere.
+    [[nodiscard]] std::optional<LinkId> free_link() const;
+    // A link appeared (or was there at start), under a free id. Returns false (and
+    // changes nothing) when the id is taken or out of range.
+    bool add_link(LinkId id, const LinkConfig& config, proto::TimePoint now);
+    // The same under the lowest free id; nullopt when all slots are taken.
     std::optional<LinkId> add_link(const LinkConfig& config, proto::TimePoint now);
     // A link went away: its listeners stop counting, its slot is freed.
     void remove_link(LinkId link, proto::TimePoint now);
 
+    // A frame as captured: `wire_length` is its length on the wire. A frame captured
+    // shorter (the snap length cut it) or longer than its link can carry (a GRO
+    // super-frame) is counted and dropped; any other goes to on_frame().
+    void on_captured(LinkId arrival, std::span<const std::uint8_t> frame, std::size_t wire_length,
+                     proto::TimePoint now);
     void on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now);
     void on_timer(proto::TimePoint now);
     [[nodiscard]] proto::TimePoint next_deadline() const;
@@ -63,10 +74,9 @@ public:
     void shutdown(proto::TimePoint now);       // leaves upstream, as a host leaving
 
     [[nodiscard]] const Statistics& statistics() const { return stats_; }
-    // For the daemon's capture and transmit paths (TruncatedCapture, SendFailed, …).
+    // For the daemon's transmit path (SendFailed).
     void count(DropReason reason) { stats_.count(reason); }
     [[nodiscard]] const Link* link(LinkId id) const;
-    [[nodiscard]] std::optional<LinkId> find_link(net::IfIndex ifindex) const;
     [[nodiscard]] const FamilyPlane<proto::Ipv6Family>& mld() const { return mld_; }
     [[nodiscard]] const FamilyPlane<proto::Ipv4Family>& igmp() const { return igmp_; }
     [[nodiscard]] const ProxyConfig& config() const { return config_; }
@@ -80,9 +90,10 @@ public:
     }
 
 private:
-    // PacketSink: control messages are built right after the link-header headroom.
+    // PacketSink: control messages are built in buffer_, then copied into a slot.
     std::span<std::uint8_t> packet_buffer() override;
-    void send_control(LinkId link, std::size_t length) override;
+    void send_control(LinkId link, std::size_t length, wire::NetworkProtocol protocol) override;
+    void count_build_failure() override { stats_.count(DropReason::BuildFailed); }
     [[nodiscard]] std::string_view link_name(LinkId link) const override;
 
     void on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
@@ -91,15 +102,20 @@ private:
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
     template <class Plane, class Packet>
     void forward(Plane& plane, LinkId arrival, const Packet& packet, std::uint8_t hop);
-    void send_copy(LinkId out, std::span<const std::uint8_t> packet,
-                   const std::optional<wire::ChecksumCompletion>& completion);
-    // Writes the link header in front of buffer_[kHeadroom…] and hands the frame to io.
-    void transmit(LinkId out, std::size_t ip_length, bool control);
+    // Writes one copy straight into `out`'s transmit slot: link header, then the packet
+    // with the rewrite prepared once for all copies.
+    void send_copy(LinkId out, const wire::ForwardCopy& copy);
+    // The link header's length on `link` (0 where frames are bare IP packets).
+    [[nodiscard]] static std::size_t link_header_size(const Link& link);
+    void write_link_header(const Link& link, std::span<std::uint8_t> slot,
+                           const net::MacAddress& destination, wire::NetworkProtocol protocol);
+    void count_sent(Link& link, std::size_t frame_size, bool control);
     [[nodiscard]] bool is_own_mac(const net::MacAddress& mac) const;
 
-    // Room for the largest link header (Ethernet II, no tag on send).
-    static constexpr std::size_t kHeadroom = 14;
     static constexpr std::size_t kMaxIpPacket = 65'535;
+    // The largest link header a captured frame may add to its link's MTU (Ethernet with
+    // an 802.1Q tag).
+    static constexpr std::size_t kMaxLinkHeader = 18;
 
     ProxyConfig config_;
     LinkIo& io_;
@@ -109,7 +125,7 @@ private:
     std::array<Link, table::kMaxLinks> links_{};
     FamilyPlane<proto::Ipv6Family> mld_;
     FamilyPlane<proto::Ipv4Family> igmp_;
-    std::vector<std::uint8_t> buffer_; // one transmit buffer, reused for every packet
+    std::vector<std::uint8_t> buffer_; // control messages are built here
     // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2
     // loop check instead of a walk over every link.
     std::unordered_set<std::uint64_t> own_macs_;

@@ -24,10 +24,11 @@ enum class DropReason : std::uint8_t {
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
     Tunnel,            // proto-41 outside tunnel mode, or a tunnel packet we cannot place
     VlanTagged,        // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
-    // Counted by the daemon's capture and transmit code (io), not by the engine:
-    TruncatedCapture, // the capture delivered less than the frame (snap length)
-    OversizedFrame,   // a captured frame larger than any IP packet plus link header
-    SendFailed,       // the kernel refused a copy (queue full, link gone)
+    TruncatedCapture,  // the capture delivered less than the frame (snap length)
+    OversizedFrame,    // a captured frame larger than its link's MTU plus link header
+    // Counted by the daemon's transmit code (io) as well as the engine:
+    SendFailed,  // the kernel refused a copy (queue full, link gone), or the link had no route
+    BuildFailed, // a control message could not be built (no room for it: a bug, never silent)
     kCount,
 };
 

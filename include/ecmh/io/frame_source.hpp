@@ -3,12 +3,15 @@
 // memory-mapped packet rings (RingFrameSource, the fast path: one poll entry and no
 // system call per frame for all links); elsewhere, or with --capture pcap, one libpcap
 // handle per link (PcapFrameSource). The daemon polls the fds a source names and hands
-// it the poll results; the source delivers each frame with the link it arrived on.
+// it the poll results; the source delivers each frame under the engine's id of the link
+// it arrived on, so nothing above looks the link up again.
 #pragma once
 
+#include "ecmh/engine/link.hpp"
 #include "ecmh/io/capture.hpp"
 #include "ecmh/io/sys_error.hpp"
 #include "ecmh/net/if_index.hpp"
+#include "ecmh/proto/time.hpp"
 #include "ecmh/wire/link.hpp"
 
 #include <cstddef>
@@ -31,27 +34,30 @@ struct CaptureLink {
 class LinkFrameSink {
 public:
     virtual ~LinkFrameSink() = default;
+    // A frame from `link`, captured at `now` (the wake-up the dispatch belongs to).
     // `wire_length` is the frame's length on the wire; a shorter frame was truncated.
-    virtual void on_link_frame(net::IfIndex index, std::span<const std::uint8_t> frame,
-                               std::size_t wire_length) = 0;
+    virtual void on_link_frame(engine::LinkId link, std::span<const std::uint8_t> frame,
+                               std::size_t wire_length, proto::TimePoint now) = 0;
     // A link's capture failed (the link went away under us): it gets nothing more.
-    virtual void on_capture_failed(net::IfIndex index, const std::string& why) = 0;
+    virtual void on_capture_failed(engine::LinkId link, const std::string& why) = 0;
 };
 
 class FrameSource {
 public:
     virtual ~FrameSource() = default;
 
-    // Starts capturing on a link; returns how its frames are framed.
-    [[nodiscard]] virtual SysResult<wire::LinkType> attach(const CaptureLink& link) = 0;
-    virtual void detach(net::IfIndex index) = 0;
+    // Starts capturing on a link, whose frames are delivered under `id` (the engine's
+    // id for it); returns how its frames are framed.
+    [[nodiscard]] virtual SysResult<wire::LinkType> attach(engine::LinkId id,
+                                                           const CaptureLink& link) = 0;
+    virtual void detach(engine::LinkId id) = 0;
 
     // The fds to poll for input, in a fixed order; they change only on attach/detach.
     [[nodiscard]] virtual std::vector<int> fds() const = 0;
     // `ready`: the poll results for fds(), in that order. Delivers up to `max_frames`
-    // per fd; returns how many frames were delivered.
+    // per fd, each with `now`; returns how many frames were delivered.
     virtual std::size_t dispatch(std::span<const pollfd> ready, int max_frames,
-                                 LinkFrameSink& sink) = 0;
+                                 proto::TimePoint now, LinkFrameSink& sink) = 0;
     // Frames the kernel dropped because a capture buffer was full, since the start.
     [[nodiscard]] virtual std::uint64_t kernel_drops() = 0;
     // "packet ring" or "libpcap", for the log.

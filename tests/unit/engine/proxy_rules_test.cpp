@@ -200,3 +200,86 @@ TEST(ProxyRules, GroupLimitIsCountedAndLoggedRateLimited) {
     EXPECT_EQ(proxy.mld().router(d1)->counters().group_limit_hits, 3U);
     EXPECT_EQ(warnings(), 2);
 }
+
+// A report that cannot be built (an upstream MTU too small for even one record) is
+// counted as build-failed, never dropped silently; nothing half-built goes out.
+TEST(ProxyRules, AReportThatCannotBeBuiltIsCountedAsBuildFailed) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::Proxy proxy{engine::ProxyConfig{}, io, log, 3};
+    auto upstream = test::ethernet_link("u0", 2, "fe80::2", "192.0.2.2", true);
+    upstream.mtu = 60; // IPv6 + Router Alert + MLDv2 report header + one record: 76 bytes
+    const auto u0 = *proxy.add_link(upstream, at_ms(0));
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    io.take();
+    EXPECT_EQ(proxy.statistics().of(engine::DropReason::BuildFailed), 0U);
+    proxy.on_frame(d1, test::ethernet_frame(asm_join_v6("ff0e::1:1000")), at_ms(10));
+    EXPECT_EQ(proxy.mld().forwarding().group_count(), 1U); // the join itself was taken
+    EXPECT_GE(proxy.statistics().of(engine::DropReason::BuildFailed), 1U);
+    for (const auto& f : io.take()) {
+        EXPECT_NE(f.link, u0) << "nothing can be sent upstream at this MTU";
+    }
+}
+
+// Captured frames are checked against their link before the engine parses them.
+TEST(ProxyRules, TruncatedAndOversizedCapturesAreCountedNotParsed) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::Proxy proxy{engine::ProxyConfig{}, io, log, 3};
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    const auto join = test::ethernet_frame(asm_join_v6("ff0e::1:1000"));
+    proxy.on_captured(d1, join, join.size() + 1, at_ms(10)); // the snap length cut it
+    EXPECT_EQ(proxy.statistics().of(engine::DropReason::TruncatedCapture), 1U);
+    const std::vector<std::uint8_t> giant(1500 + 18 + 1, 0); // over MTU + tagged header
+    proxy.on_captured(d1, giant, giant.size(), at_ms(20));
+    EXPECT_EQ(proxy.statistics().of(engine::DropReason::OversizedFrame), 1U);
+    EXPECT_EQ(proxy.mld().forwarding().group_count(), 0U);
+    EXPECT_EQ(proxy.statistics().total.packets_received, 0U);
+    proxy.on_captured(d1, join, join.size(), at_ms(30)); // whole: taken
+    EXPECT_EQ(proxy.mld().forwarding().group_count(), 1U);
+    // A link id the engine does not know is ignored.
+    proxy.on_captured(engine::LinkId{200}, join, join.size(), at_ms(40));
+    EXPECT_EQ(proxy.statistics().total.packets_received, 1U);
+}
+
+// The daemon attaches capture and transmit under free_link() before the engine's link
+// exists; add_link(id, …) then uses exactly that id, and refuses a taken one.
+TEST(ProxyRules, LinksAreAddedUnderTheIdTheDaemonReserved) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::Proxy proxy{engine::ProxyConfig{}, io, log, 3};
+    const auto first = proxy.free_link();
+    ASSERT_TRUE(first);
+    const auto config = test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false);
+    EXPECT_TRUE(proxy.add_link(*first, config, at_ms(0)));
+    EXPECT_NE(proxy.link(*first), nullptr);
+    EXPECT_FALSE(proxy.add_link(*first, config, at_ms(0))); // taken
+    const auto second = proxy.free_link();
+    ASSERT_TRUE(second);
+    EXPECT_NE(*second, *first);
+    EXPECT_FALSE(proxy.add_link(engine::LinkId{table::kMaxLinks}, config, at_ms(0)));
+    proxy.remove_link(*first, at_ms(1));
+    EXPECT_EQ(proxy.free_link(), first); // the slot is free again
+}
+
+// A link whose transmitter hands out no slot (no route) loses the copy, counted.
+TEST(ProxyRules, ACopyWithNoTransmitSlotIsCountedAsSendFailed) {
+    class NoRouteIo final : public engine::LinkIo {
+    public:
+        std::span<std::uint8_t> reserve(engine::LinkId, std::size_t) override { return {}; }
+        void commit(engine::LinkId, std::size_t, wire::NetworkProtocol) override { ++commits; }
+        int commits = 0;
+    } io;
+    test::RecordingLog log;
+    engine::Proxy proxy{engine::ProxyConfig{}, io, log, 3};
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
+    for (auto t = proxy.next_deadline(); t <= at_ms(10); t = proxy.next_deadline()) {
+        proxy.on_timer(t); // the first General Queries: no slot for them either
+    }
+    EXPECT_EQ(io.commits, 0);
+    EXPECT_GE(proxy.statistics().of(engine::DropReason::SendFailed), 1U);
+    (void)d1;
+}
