@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // apply_netlink_messages against rtnetlink messages built byte by byte: links,
 // addresses, and every way a length can lie (these run under ASan in CI).
-#include "ecmh/io/netlink_monitor.hpp"
+#include "ecmh/io/netlink_messages.hpp"
 
 #include <cerrno>
 #include <cstring>
