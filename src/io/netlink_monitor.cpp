@@ -51,6 +51,58 @@ SysResult<std::uint32_t> bind_to_groups(int fd) {
     return local.nl_pid;
 }
 
+// A dump request: nlmsghdr, then the body its type takes (ifinfomsg for links, ifaddrmsg
+// for addresses). `length` is what is sent of `bytes`.
+struct DumpRequest {
+    std::array<std::uint8_t, sizeof(nlmsghdr) + sizeof(ifinfomsg)> bytes{};
+    std::size_t length = 0;
+};
+
+template <class Body>
+DumpRequest dump_request(std::uint16_t type, const Body& body, std::uint32_t sequence) {
+    static_assert(sizeof(nlmsghdr) + sizeof(Body) <= sizeof(DumpRequest::bytes));
+    nlmsghdr header{};
+    header.nlmsg_len = sizeof header + sizeof body;
+    header.nlmsg_type = type;
+    header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    header.nlmsg_seq = sequence;
+    DumpRequest request;
+    std::memcpy(request.bytes.data(), &header, sizeof header);
+    std::memcpy(request.bytes.data() + sizeof header, &body, sizeof body);
+    request.length = header.nlmsg_len;
+    return request;
+}
+
+// Sends `request` to the kernel (port 0). False with errno set when it cannot be sent.
+bool send_to_kernel(int fd, const DumpRequest& request) {
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    while (::sendto(fd, request.bytes.data(), request.length, 0,
+                    reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) < 0) {
+        if (errno != EINTR) {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct Received {
+    ssize_t length;   // the datagram's real length even when cut (MSG_TRUNC), or -1 and errno
+    bool from_kernel; // nl_pid 0
+};
+
+Received receive_datagram(int fd, std::span<std::uint8_t> buffer) {
+    sockaddr_nl source{};
+    iovec io{buffer.data(), buffer.size()};
+    msghdr header{};
+    header.msg_name = &source;
+    header.msg_namelen = sizeof source;
+    header.msg_iov = &io;
+    header.msg_iovlen = 1;
+    const ssize_t n = ::recvmsg(fd, &header, MSG_TRUNC | MSG_DONTWAIT);
+    return {n, header.msg_namelen >= sizeof source && source.nl_pid == 0};
+}
+
 } // namespace
 
 SysResult<NetlinkMonitor> NetlinkMonitor::open() {
@@ -82,31 +134,17 @@ SysResult<Done> NetlinkMonitor::resync() {
 }
 
 SysResult<Done> NetlinkMonitor::request(DumpStage stage) {
-    // nlmsghdr, then an all-zero ifinfomsg (links) or an ifaddrmsg with only the family.
-    const bool links = stage == DumpStage::Links;
-    std::array<std::uint8_t, sizeof(nlmsghdr) + sizeof(ifinfomsg)> message{};
-    nlmsghdr header{};
-    header.nlmsg_len =
-        static_cast<std::uint32_t>(sizeof header + (links ? sizeof(ifinfomsg) : sizeof(ifaddrmsg)));
-    header.nlmsg_type = links ? RTM_GETLINK : RTM_GETADDR;
-    header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    header.nlmsg_seq = ++sequence_;
-    std::memcpy(message.data(), &header, sizeof header);
-    if (!links) {
-        ifaddrmsg body{};
-        body.ifa_family = stage == DumpStage::Ipv4 ? AF_INET : AF_INET6;
-        std::memcpy(message.data() + sizeof header, &body, sizeof body);
-    }
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    while (::sendto(fd(), message.data(), header.nlmsg_len, 0,
-                    reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) < 0) {
-        if (errno != EINTR) {
-            // No dump runs now: a later resync() may try again.
-            auto error = last_error("sendto(AF_NETLINK) dump request");
-            dump_stage_ = DumpStage::Idle;
-            return net::unexpected(std::move(error));
-        }
+    ++sequence_;
+    ifaddrmsg addresses{};
+    addresses.ifa_family = stage == DumpStage::Ipv4 ? AF_INET : AF_INET6;
+    const DumpRequest message = stage == DumpStage::Links
+                                    ? dump_request(RTM_GETLINK, ifinfomsg{}, sequence_)
+                                    : dump_request(RTM_GETADDR, addresses, sequence_);
+    if (!send_to_kernel(fd(), message)) {
+        // No dump runs now: a later resync() may try again.
+        auto error = last_error("sendto(AF_NETLINK) dump request");
+        dump_stage_ = DumpStage::Idle;
+        return net::unexpected(std::move(error));
     }
     dump_stage_ = stage;
     stage_interrupted_ = false;
@@ -124,16 +162,8 @@ SysResult<bool> NetlinkMonitor::on_lost_events() {
 SysResult<bool> NetlinkMonitor::receive(InterfaceTable& table) {
     bool changed = false;
     for (int i = 0; i < kMaxDatagramsPerReceive; ++i) {
-        sockaddr_nl source{};
-        iovec io{buffer_.data(), buffer_.size()};
-        msghdr header{};
-        header.msg_name = &source;
-        header.msg_namelen = sizeof source;
-        header.msg_iov = &io;
-        header.msg_iovlen = 1;
-        // MSG_TRUNC: the result is the datagram's real length even when cut.
-        const ssize_t n = ::recvmsg(fd(), &header, MSG_TRUNC | MSG_DONTWAIT);
-        if (n < 0) {
+        const Received received = receive_datagram(fd(), buffer_);
+        if (received.length < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -150,7 +180,7 @@ SysResult<bool> NetlinkMonitor::receive(InterfaceTable& table) {
             changed = true;
             continue;
         }
-        const auto length = static_cast<std::size_t>(n);
+        const auto length = static_cast<std::size_t>(received.length);
         if (length > buffer_.size()) {
             buffer_.resize(std::min(netlink_align(length), kMaxBufferBytes));
             if (auto r = on_lost_events(); !r) {
@@ -160,7 +190,7 @@ SysResult<bool> NetlinkMonitor::receive(InterfaceTable& table) {
             continue;
         }
         // Only the kernel speaks for the kernel: a unicast from another process is noise.
-        if (header.msg_namelen < sizeof source || source.nl_pid != 0) {
+        if (!received.from_kernel) {
             continue;
         }
         auto applied = apply_datagram({buffer_.data(), length}, table);
