@@ -2,7 +2,8 @@
 // rtnetlink: one socket that dumps the current links and addresses at start (and on
 // demand: SIGHUP, or after the kernel reports an overrun) and then follows
 // RTM_NEWLINK/DELLINK/NEWADDR/DELADDR for IPv4 and IPv6. Nonblocking; the daemon polls
-// fd() and calls receive() when it is readable.
+// fd() and calls receive() when it is readable. What each message means is
+// netlink_messages.hpp's business; this is the socket and the dump around it.
 #pragma once
 
 #include "ecmh/io/interface_table.hpp"
@@ -14,16 +15,6 @@
 #include <vector>
 
 namespace ecmh::io {
-
-// Applies every rtnetlink message in `buffer` (one recv()'s worth) to `table`. Returns
-// true when the table changed. Malformed or foreign messages are skipped (never
-// trusted: lengths are checked before any attribute is read; a message whose length
-// does not fit ends the walk). Only AF_UNSPEC link messages count: the bridge's
-// AF_BRIDGE RTM_NEWLINK/RTM_DELLINK describe a port's bridging state, and its
-// RTM_DELLINK does not mean the device is gone. A link message without IFLA_MTU is a
-// partial one (wireless events carry only the header and the name): it keeps the
-// entry's MTU, MAC and master. Pure, for unit tests.
-bool apply_netlink_messages(std::span<const std::uint8_t> buffer, InterfaceTable& table);
 
 // Every dump builds a fresh table from its replies and the events that follow its
 // first reply, in order, and replaces the caller's table with it when the last stage

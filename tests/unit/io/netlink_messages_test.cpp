@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // apply_netlink_messages against rtnetlink messages built byte by byte: links,
-// addresses, and every way a length can lie (these run under ASan in CI).
-#include "ecmh/io/netlink_monitor.hpp"
+// addresses, every way a length can lie (these run under ASan in CI), and the
+// attribute reader on nested blocks.
+#include "ecmh/io/netlink_messages.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <net/if_arp.h>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -583,6 +585,61 @@ TEST(NetlinkMessages, WrongSizedIntegerAttributesAreIgnored) {
                            table);
     EXPECT_EQ(entry(table, 2).mtu, 0u);
     EXPECT_FALSE(entry(table, 2).master.valid());
+}
+
+// --- Attribute walking
+
+using ecmh::io::NetlinkAttribute;
+using ecmh::io::NetlinkAttributeReader;
+
+// Every attribute of `block`, as the reader gives them.
+std::vector<NetlinkAttribute> read_all(std::span<const std::uint8_t> block) {
+    std::vector<NetlinkAttribute> out;
+    NetlinkAttributeReader reader{block};
+    while (const auto a = reader.next()) {
+        out.push_back(*a);
+    }
+    return out;
+}
+
+std::uint16_t nested(int type) {
+    return static_cast<std::uint16_t>(type | NLA_F_NESTED);
+}
+
+// IFLA_IPTUN_LOCAL, from <linux/if_tunnel.h> (which clashes with <net/if.h>).
+constexpr std::uint16_t kTunnelLocal = 2;
+
+TEST(NetlinkMessages, NestedBlocksAreReadWithTheSameReader) {
+    // IFLA_LINKINFO { IFLA_INFO_KIND "sit", IFLA_INFO_DATA { IFLA_IPTUN_LOCAL } }, IFLA_MTU.
+    const Bytes data = encode({kTunnelLocal, v4("192.0.2.1")});
+    const Bytes info =
+        concat({encode({IFLA_INFO_KIND, text("sit")}), encode({nested(IFLA_INFO_DATA), data})});
+    const Bytes block =
+        concat({encode({nested(IFLA_LINKINFO), info}), encode({IFLA_MTU, u32(1480)})});
+    const auto outer = read_all(block);
+    ASSERT_EQ(outer.size(), 2u);
+    EXPECT_EQ(outer[0].type, IFLA_LINKINFO); // NLA_F_NESTED is not part of the type
+    EXPECT_EQ(outer[1].type, IFLA_MTU);
+    const auto middle = read_all(outer[0].value);
+    ASSERT_EQ(middle.size(), 2u);
+    EXPECT_EQ(middle[0].type, IFLA_INFO_KIND);
+    EXPECT_EQ(middle[1].type, IFLA_INFO_DATA);
+    const auto inner = read_all(middle[1].value);
+    ASSERT_EQ(inner.size(), 1u);
+    EXPECT_EQ(inner[0].type, kTunnelLocal);
+    EXPECT_EQ(Bytes(inner[0].value.begin(), inner[0].value.end()), v4("192.0.2.1"));
+}
+
+TEST(NetlinkMessages, LyingLengthInANestedBlockEndsOnlyThatBlock) {
+    Bytes info = concat({encode({IFLA_INFO_KIND, text("sit")}), encode({IFLA_INFO_DATA, {}})});
+    const std::uint16_t lie = 0xffff;
+    std::memcpy(info.data(), &lie, sizeof lie); // IFLA_INFO_KIND's rta_len
+    const Bytes block =
+        concat({encode({nested(IFLA_LINKINFO), info}), encode({IFLA_MTU, u32(1480)})});
+    const auto outer = read_all(block);
+    ASSERT_EQ(outer.size(), 2u);
+    EXPECT_TRUE(read_all(outer[0].value).empty());
+    EXPECT_EQ(outer[1].type, IFLA_MTU);
 }
 
 // Random bytes flipped in a valid buffer: whatever comes out, nothing is read out of
