@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The command line as data: one descriptor per option. The getopt_long tables and the
-// --help text are generated from it, so neither can list an option or an argument the
-// other does not.
+// The command line as data: one descriptor per option. The getopt_long tables, the
+// --help text and the OPTIONS section of doc/ecmh.8 are all generated from it, so none
+// of them can list an option, an argument or a text the others do not.
 #pragma once
 
 #include "ecmh/app/options.hpp"
@@ -36,7 +36,7 @@ struct OptionValue {
 using OptionError = std::optional<std::string>;
 using OptionHandler = OptionError (*)(ParseState&, const OptionValue&);
 
-// Sections of --help, in this order.
+// Sections of --help and of the man page, in this order.
 enum class OptionGroup : std::uint8_t {
     Original,
     Selection,
@@ -51,6 +51,7 @@ struct OptionDescriptor {
     char short_name = '\0';      // none: there is only the long form
     std::string_view argument{}; // the value's name in --help ("IF"); empty for a flag
     std::string_view help;       // one sentence for --help, wrapped by the generator
+    std::string_view manual;     // the man page's paragraph (roff), under the option's tag
     OptionGroup group;
     OptionHandler apply;
 };
@@ -58,11 +59,13 @@ struct OptionDescriptor {
 struct OptionGroupText {
     OptionGroup group;
     std::string_view help_heading; // a line of its own in --help
+    std::string_view man_heading;  // the .SS title
+    std::string_view man_intro;    // roff text before the group's first option, or empty
 };
 
 // Every option, grouped; within a group, in the order they are documented.
 [[nodiscard]] std::span<const OptionDescriptor> option_table();
-// Every group, in the order --help lists them.
+// Every group, in the order --help and the man page list them.
 [[nodiscard]] std::span<const OptionGroupText> option_groups();
 // The options of one group, in table order.
 [[nodiscard]] std::vector<OptionDescriptor> options_in(OptionGroup group);

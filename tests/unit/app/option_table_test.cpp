@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The option table is complete and consistent: names unique, every option documented in
-// --help, every group listed.
+// --help and in the man page's option list, every group listed.
+#include "ecmh/app/man_options.hpp"
 #include "ecmh/app/option_table.hpp"
 #include "ecmh/app/options.hpp"
 
@@ -36,13 +37,14 @@ TEST(OptionTable, NamesAreUniqueAndEveryOptionDoesSomething) {
         }
         EXPECT_NE(d.apply, nullptr) << d.long_name;
         EXPECT_FALSE(d.help.empty()) << d.long_name;
+        EXPECT_FALSE(d.manual.empty()) << d.long_name;
     }
 }
 
 TEST(OptionTable, EveryOptionIsInExactlyOneListedGroup) {
     std::size_t listed = 0;
     for (const auto& group : option_groups()) {
-        EXPECT_FALSE(options_in(group.group).empty()) << group.help_heading;
+        EXPECT_FALSE(options_in(group.group).empty()) << group.man_heading;
         listed += options_in(group.group).size();
     }
     EXPECT_EQ(listed, option_table().size());
@@ -73,5 +75,21 @@ TEST(UsageText, NoLineIsWiderThanATerminal) {
             return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
         });
         EXPECT_LE(width, 80) << line;
+    }
+}
+
+TEST(ManOptions, EveryDescriptorHasItsTagAndParagraph) {
+    const auto text = man_options_text();
+    for (const auto& d : option_table()) {
+        std::string name = std::string("\\-\\-") + d.long_name;
+        for (auto at = name.find('-', 4); at != std::string::npos; at = name.find('-', at + 2)) {
+            name.insert(at, "\\");
+        }
+        const auto tag = text.find(name);
+        ASSERT_NE(tag, std::string::npos) << d.long_name;
+        EXPECT_NE(text.find(std::string(d.manual), tag), std::string::npos) << d.long_name;
+    }
+    for (const auto& group : option_groups()) {
+        EXPECT_NE(text.find(".SS \"" + std::string(group.man_heading) + "\""), std::string::npos);
     }
 }
