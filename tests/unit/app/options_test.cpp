@@ -95,7 +95,7 @@ TEST(Options, LongFormsAndLastOneWins) {
 }
 
 TEST(Options, FastTimerProfile) {
-    // The conformance harness's fast profile (QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
+    // The fast timer profile of rfc-map §0.2 (QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
     const auto o = run_options({"--query-interval", "4s", "--query-response-interval", "1000ms",
                                 "--last-listener-query-interval", "0.3",
                                 "--unsolicited-report-interval", "500ms", "--robustness", "3"});
