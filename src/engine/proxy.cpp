@@ -195,7 +195,7 @@ void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto:
         return;
     }
     // A VLAN is its own interface (eth0.100) and arrives untagged there; a tagged frame
-    // on the parent belongs to a link ecmh does not serve (conformance M15).
+    // on the parent belongs to a link ecmh does not serve (rfc-map M15).
     if (lf->vlan_tci) {
         stats_.count(DropReason::VlanTagged);
         return;
@@ -233,7 +233,7 @@ void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimeP
     const bool first_fragment = !p.is_fragment || p.fragment_offset == 0;
     if (p.next_header == wire::kProtoIcmpv6 && first_fragment && !p.payload.empty() &&
         is_mld_type(p.payload[0])) {
-        on_mld(in, id, p, now); // control: never forwarded (conformance item 47)
+        on_mld(in, id, p, now); // control: never forwarded (rfc-map item 47)
         return;
     }
     if (!p.destination.is_multicast()) {
@@ -245,7 +245,7 @@ void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimeP
 
 void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
     if (p.protocol == wire::kProtoIgmp) {
-        on_igmp(in, id, p, now); // control: never forwarded (conformance item 47)
+        on_igmp(in, id, p, now); // control: never forwarded (rfc-map item 47)
         return;
     }
     if (p.protocol == wire::kProtoIpv6) {
@@ -328,7 +328,7 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
             // RFC 3376 §9.1: hosts SHOULD ignore v2/v3 queries without Router Alert, and
             // general queries sent anywhere but 224.0.0.1.
             const bool no_ra = q->version != wire::IgmpVersion::V1 && p.router_alert_count == 0;
-            // A query to our own unicast address is fine (§4.1.12, conformance item 37).
+            // A query to our own unicast address is fine (§4.1.12, rfc-map item 37).
             const bool misaddressed = q->is_general() && p.destination.is_multicast() &&
                                       p.destination != wire::kAllSystems;
             if (no_ra || misaddressed) {

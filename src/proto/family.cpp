@@ -12,7 +12,7 @@ GroupClass Ipv6Family::classify_group(const Address& group) {
     const auto scope = static_cast<std::uint8_t>(group.multicast_scope());
     // Reserved (0), interface-local, link-local: any flags. Realm-local (3, RFC 7346) too:
     // its boundary is "automatically determined by the network architecture", which a
-    // proxy cannot learn, so ecmh does not carry it across links (conformance item 46).
+    // proxy cannot learn, so ecmh does not carry it across links (rfc-map item 46).
     if (scope <= static_cast<std::uint8_t>(net::MulticastScope::RealmLocal)) {
         return GroupClass::LinkScope;
     }

@@ -96,13 +96,13 @@ template <class Family>
 void HostReporter<Family>::set_membership(const Address& group, const State& merged,
                                           TimePoint now) {
     advance(now);
-    // Link-scope and reserved groups never enter the upstream database (conformance 32).
+    // Link-scope and reserved groups never enter the upstream database (rfc-map item 32).
     if (Family::classify_group(group) != GroupClass::Trackable) {
         ++counters_.untrackable_refused;
         return;
     }
     // RFC 4604 §2.2.1: a host "SHOULD NOT send" IS_EX / TO_EX for an SSM address. The
-    // router side never merges such state (conformance 27); this is the second fence.
+    // router side never merges such state (rfc-map item 27); this is the second fence.
     if (merged.mode == FilterMode::Exclude && Family::is_ssm(group)) {
         ++counters_.ssm_exclude_refused;
         return;
@@ -197,7 +197,7 @@ void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
     // An IGMPv1 query's group field is "ignored when received" (RFC 1112 App. I).
     const bool general = query.is_general() || (kIsIgmp<Family> && query.version == 1);
     // OVQPT = RV·QI(last query) + QRI; old queries carry no QQIC, so this is our QI
-    // (conformance Appendix A item 4).
+    // (rfc-map note A.4).
     const auto until =
         now + config_.vars.older_version_querier_present_interval(query.query_interval);
     const auto before = compat_.version();

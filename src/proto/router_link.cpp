@@ -210,7 +210,7 @@ bool RouterLink<Family>::admit_group(const Address& group) {
 }
 
 // A source in a record must be a unicast address that could send (RFC 3810 §5.2.9,
-// conformance M8). Dropping the entry keeps the record's meaning: no packet can come
+// rfc-map M8). Dropping the entry keeps the record's meaning: no packet can come
 // from such a source, so including or excluding it forwards nothing different.
 template <class Family>
 SourceSet<typename Family::Address>

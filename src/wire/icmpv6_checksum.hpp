@@ -15,7 +15,7 @@
 namespace ecmh::wire::detail {
 
 // The upper-layer length of the pseudo-header is the payload after every extension
-// header, as Payload Length declared it: never the frame length (conformance 3, 12a).
+// header, as Payload Length declared it: never the frame length (rfc-map items 3, 12a).
 inline bool icmpv6_checksum_ok(const Ipv6Packet& packet) {
     auto sum =
         net::ipv6_pseudo_header(packet.source, packet.destination,

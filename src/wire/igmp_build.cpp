@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Sending IGMP: queries, v1/v2 reports and leaves, and MTU-sized IGMPv3 reports. Every
-// builder writes a whole IPv4 packet into the caller's buffer (conformance item 5).
+// builder writes a whole IPv4 packet into the caller's buffer (rfc-map item 5).
 #include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/float_code.hpp"

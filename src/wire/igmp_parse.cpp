@@ -17,7 +17,7 @@ constexpr std::uint8_t kSuppressFlag = 0x08;
 constexpr std::uint8_t kQrvMask = 0x07;
 
 // Size of a group record, 8 + 4·N + 4·Aux (RFC 3376 §4.2). In size_t: N = 65535 and Aux = 255 are
-// legal field values, and their sum must not wrap (conformance M6).
+// legal field values, and their sum must not wrap (rfc-map M6).
 std::size_t record_size(std::uint16_t sources, std::uint8_t aux_words) {
     return kIgmpV3RecordHeaderSize + std::size_t{sources} * kAddressSize +
            std::size_t{aux_words} * 4;
@@ -95,7 +95,7 @@ Result parse_query(std::span<const std::uint8_t> message) {
 }
 
 // Checks that all M records fit before anything is yielded, so a report is applied
-// whole or not at all (conformance M1, M6). Returns the bytes the records span;
+// whole or not at all (rfc-map M1, M6). Returns the bytes the records span;
 // anything after them is additional data.
 net::Expected<std::span<const std::uint8_t>, ParseError>
 validate_records(std::span<const std::uint8_t> records, std::uint16_t count) {
@@ -160,7 +160,7 @@ net::Expected<IgmpMessage, ParseError> parse_igmp(const Ipv4Packet& packet) {
     }
     // The message is the IP payload as Total Length bounds it, never the frame: the
     // padding of a minimum Ethernet frame would otherwise turn an 8-octet v2 query
-    // into a "v3" one with a failing checksum (conformance 12a).
+    // into a "v3" one with a failing checksum (rfc-map item 12a).
     const auto message = packet.payload;
     // Shorter than the smallest IGMP message (RFC 2236 §6: at least 8 octets).
     if (message.size() < kIgmpV12Size) {

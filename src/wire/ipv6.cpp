@@ -231,7 +231,7 @@ net::Expected<Ipv6Packet, ParseError> parse_ipv6(std::span<const std::uint8_t> b
     out.flow_label = first_word & 0xfffffU;
     if (payload_length == 0) {
         // Zero with a Hop-by-Hop header claims a jumbogram (RFC 2675 §2); without one it
-        // is a packet with nothing in it. Neither belongs on ecmh's links (conformance
+        // is a packet with nothing in it. Neither belongs on ecmh's links (rfc-map
         // M10), and the second would hide a length lie behind "no payload".
         return net::unexpected(next_header == kProtoHopByHop ? ParseError::JumboPayload
                                                              : ParseError::BadLength);
@@ -239,7 +239,7 @@ net::Expected<Ipv6Packet, ParseError> parse_ipv6(std::span<const std::uint8_t> b
     if (payload_length > r.remaining()) {
         return net::unexpected(ParseError::Truncated); // Payload Length claims bytes not here
     }
-    // Bytes past Payload Length are link padding (conformance 12a): never part of it.
+    // Bytes past Payload Length are link padding (rfc-map item 12a): never part of it.
     out.packet = bytes.first(kIpv6HeaderSize + payload_length);
     const auto walked = ExtensionWalk{out}.run(next_header);
     if (!walked) {

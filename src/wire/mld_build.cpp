@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Sending MLD: every packet is IPv6 + the 8-byte Hop-by-Hop Router Alert header + one
 // MLD message with its checksum, from a fe80::/64 source with Hop Limit 1 (RFC 3810 §5,
-// §7.6.2; RFC 2711 §2.1), to the destination conformance item 4 names, with Code,
+// §7.6.2; RFC 2711 §2.1), to the destination rfc-map item 4 names, with Code,
 // Reserved and Aux Data Len 0 and no trailing octets.
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/float_code.hpp"

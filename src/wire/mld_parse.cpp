@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Receiving MLD: the validity gate of RFC 3810 §5.1.14, §5.2.13, §6.2, §7.4, §7.6 (also
-// applied to MLDv1, conformance Appendix A.3), then the message layouts of RFC 2710 §3
+// applied to MLDv1, rfc-map note A.3), then the message layouts of RFC 2710 §3
 // and RFC 3810 §5. Every length is the IP-derived one (Payload Length minus the
 // extension headers), and every count is checked against it in size_t before any view
 // is handed out.
@@ -20,14 +20,14 @@ net::Ipv6Address read_address(net::ByteReader& r) {
 }
 
 // The bytes one Multicast Address Record takes: 20 + 16·N + 4·Aux Data Len. In size_t:
-// in 16 bits, N = 4096 alone wraps to 0 (conformance M6).
+// in 16 bits, N = 4096 alone wraps to 0 (rfc-map M6).
 std::size_t record_size(std::size_t sources, std::size_t aux_words) {
     return kMldV2RecordHeaderSize + sources * kAddressSize + aux_words * 4;
 }
 
 // Checks everything but the type: what makes a message an MLD message we may act on.
 net::Expected<bool, ParseError> check_validity(const Ipv6Packet& packet) {
-    // MLD messages fit one link MTU and are never reassembled (conformance M10); an
+    // MLD messages fit one link MTU and are never reassembled (rfc-map M10); an
     // atomic fragment is an unfragmented packet with an extra header (RFC 6946 §4).
     if (packet.is_fragment && !packet.is_atomic_fragment()) {
         return net::unexpected(ParseError::Fragmented);
@@ -123,7 +123,7 @@ net::Expected<MldMessage, ParseError> parse_v2_report(std::span<const std::uint8
     }
     const auto records = r.rest();
     // Walk every record before handing out any: a report whose last record does not fit
-    // is ignored whole, so state never changes by half a report (conformance M1, M6).
+    // is ignored whole, so state never changes by half a report (rfc-map M1, M6).
     for (std::uint16_t i = 0; i < count; ++i) {
         r.skip(1); // Record Type
         const std::size_t aux_words = r.u8();

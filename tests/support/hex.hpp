@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Test helpers: hex strings to bytes and back, and hand-made IPv6/ICMPv6 packets that a
 // test can corrupt byte by byte (set any length, fix or break any checksum, cut short
-// in the two ways conformance M1 asks for).
+// in the two ways rfc-map M1 asks for).
 //
 // Nothing here validates and nothing here calls the code under test: checksums are
 // summed by a plain loop of their own, so a bug in net/checksum.cpp cannot hide itself.
@@ -32,7 +32,7 @@ namespace v6 {
 [[nodiscard]] net::Ipv6Address addr(std::string_view text);
 
 // The Hop-by-Hop header every MLD packet carries: Next Header 58, one Router Alert with
-// value 0, PadN(0) (RFC 2711; conformance item 4).
+// value 0, PadN(0) (RFC 2711; rfc-map item 4).
 [[nodiscard]] Bytes router_alert_hbh(std::uint8_t next_header = 58);
 
 struct Ipv6Fields {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Test helpers for hand-made IPv4/IGMP packets: wrap an IGMP message in an IPv4 header
 // (with any options), recompute the lengths and both checksums after a test has edited
-// the bytes, and cut packets short in the two ways conformance M1 asks for.
+// the bytes, and cut packets short in the two ways rfc-map M1 asks for.
 //
 // Everything works on plain byte vectors so that a test can corrupt any byte it likes;
 // nothing here validates, and nothing here calls the code under test.

@@ -850,7 +850,7 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
     return e;
 }
 
-// Conformance items 4, 5, 30, 48: what every frame ecmh sends must look like.
+// What every frame ecmh sends must look like (rfc-map items 4, 5, 30, 48).
 void Scenario::check_event(const Event& e) {
     if (e.kind == Kind::Malformed) {
         violation("sent a malformed frame: " + e.str());
@@ -910,7 +910,7 @@ void Scenario::check_event(const Event& e) {
     }
 }
 
-// Conformance items 45, 47, 49: copies of one input packet.
+// Copies of one input packet (rfc-map items 45, 47, 49).
 void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, const Events& out) {
     const bool control = is_control(ip);
     const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;

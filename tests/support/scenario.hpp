@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// A scenario harness for the engine: the topology of conformance §0.1 (upstream u0,
+// A scenario harness for the engine: the topology of rfc-map §0.1 (upstream u0,
 // downstream d1 and d2, Ethernet, both families, fast_test_profile()), the frames hosts
 // and routers send, a manual clock, and a decoder that turns every frame the proxy sent
 // into a readable Event (link, time, kind, fields).
@@ -42,7 +42,7 @@ using Bytes = std::vector<std::uint8_t>;
 using engine::LinkId;
 using wire::RecordType;
 
-// ---- Topology (conformance §0.1) ---------------------------------------------------
+// ---- Topology (rfc-map §0.1) -------------------------------------------------------
 
 // The two families as test traits: every address a scenario needs, by its §0.1 role.
 struct MldFamily {

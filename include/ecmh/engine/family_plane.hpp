@@ -61,7 +61,7 @@ public:
 
     void add_downstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
     // Reports everything the downstream links want at once: an upstream that appears (or
-    // comes back) learns the whole database (RFC 3810 §5.2.13, conformance M19).
+    // comes back) learns the whole database (RFC 3810 §5.2.13, rfc-map M19).
     void add_upstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
     void remove_link(LinkId link, proto::TimePoint now);
 
@@ -118,7 +118,7 @@ private:
     void update_upstream(const Address& group, proto::TimePoint now);
     // A builder that failed is counted (build-failed), never ignored.
     void check(const Built& built);
-    // At most one line per kLimitLogInterval about refused state (conformance M7).
+    // At most one line per kLimitLogInterval about refused state (rfc-map M7).
     void log_limit(const Address& group, proto::LimitKind kind, proto::TimePoint now);
 
     PlaneConfig config_;

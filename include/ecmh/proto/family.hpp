@@ -12,7 +12,7 @@
 
 namespace ecmh::proto {
 
-// What a group address in a report is to ecmh (conformance items 26, 32, M8).
+// What a group address in a report is to ecmh (rfc-map items 26, 32, M8).
 enum class GroupClass : std::uint8_t {
     Trackable,    // ecmh keeps listener state, reports it upstream and forwards it
     LinkScope,    // scope 0–3 / 224.0.0.0/24: normal on every link, never tracked

@@ -56,7 +56,7 @@ struct ProtocolVariables {
     }
 };
 
-// The conformance harness's fast profile (RV 2, QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
+// The fast timer profile of rfc-map §0.2 (RV 2, QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
 [[nodiscard]] constexpr ProtocolVariables fast_test_profile() {
     ProtocolVariables v;
     v.query_interval = std::chrono::milliseconds{4'000};

@@ -65,7 +65,7 @@ public:
         return querier_ ? own_ : other_querier_;
     }
     [[nodiscard]] const Address& own_address() const { return own_; }
-    // The link's address changed (conformance M19): later elections use the new one.
+    // The link's address changed (rfc-map M19): later elections use the new one.
     void set_own_address(const Address& own) { own_ = own; }
     [[nodiscard]] std::uint32_t startup_queries_left() const { return startup_left_; }
 

@@ -50,7 +50,7 @@ struct GroupContext {
     ProtocolVariables vars{};
     // Only the Querier starts specific queries ("Send Q(...)", §7.6.3).
     bool querier = true;
-    // Source records (X and Y together) one group may hold (conformance M7).
+    // Source records (X and Y together) one group may hold (rfc-map M7).
     std::size_t max_sources = std::numeric_limits<std::size_t>::max();
     // Outputs.
     std::vector<GroupQuery<Address>> queries{};
@@ -97,7 +97,7 @@ public:
     // then the specific-query retransmission.
     void on_timer(Context& ctx);
 
-    // §7.3 / §6.3 forwarding suggestion (conformance items 21 and 41).
+    // §7.3 / §6.3 forwarding suggestion (rfc-map items 21 and 41).
     [[nodiscard]] bool forwards(const Address& source) const;
     // RFC 4605 §4.1 preprocessing: INCLUDE(A); EXCLUDE(X,Y) → EXCLUDE(Y); an
     // older-version membership → EXCLUDE({}).

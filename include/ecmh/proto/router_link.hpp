@@ -74,7 +74,7 @@ struct MembershipChanged {
 
 enum class LimitKind : std::uint8_t { Groups, SourcesPerGroup };
 
-// A cap refused new state (conformance M7): log it, rate-limited.
+// A cap refused new state (rfc-map M7): log it, rate-limited.
 template <class Address>
 struct LimitReached {
     LimitKind kind = LimitKind::Groups;

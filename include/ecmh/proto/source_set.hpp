@@ -15,7 +15,7 @@ template <class Address>
 class SourceSet {
 public:
     SourceSet() = default;
-    // Any range of addresses; duplicates collapse ("a set", conformance M8).
+    // Any range of addresses; duplicates collapse ("a set", rfc-map M8).
     template <class Range>
     static SourceSet from(const Range& range) {
         SourceSet s;

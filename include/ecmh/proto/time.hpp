@@ -2,7 +2,7 @@
 // Protocol time. The core never reads a clock: every event carries `now`, a point on
 // ecmh's monotonic timeline (CLOCK_MONOTONIC in the daemon, a manual clock in tests),
 // so a 260-second RFC timer is tested in microseconds and wall-clock jumps change
-// nothing (conformance M19).
+// nothing (rfc-map M19).
 #pragma once
 
 #include <chrono>

@@ -39,7 +39,7 @@ inline constexpr std::size_t kIpv6HeaderSize = 40;
 inline constexpr std::size_t kIpv6HopLimitOffset = 7;
 inline constexpr std::size_t kIpv6DestinationOffset = 24;
 // ecmh walks at most this many extension headers; a longer chain is dropped
-// (conformance M10: bounded parse, no recursion).
+// (rfc-map M10: bounded parse, no recursion).
 inline constexpr std::size_t kMaxExtensionHeaders = 8;
 inline constexpr std::uint8_t kOptionPad1 = 0x00;
 inline constexpr std::uint8_t kOptionPadN = 0x01;

@@ -58,7 +58,7 @@ using IgmpMessage = std::variant<IgmpQuery, IgmpV1Report, IgmpV2Report, IgmpV2Le
 [[nodiscard]] net::Expected<IgmpMessage, ParseError> parse_igmp(const Ipv4Packet& packet);
 
 // --- Builders. Each writes a complete IPv4 packet: TTL 1, TOS 0xc0, Router Alert
-// option (IHL 6), correct header and IGMP checksums (RFC 3376 §4, conformance item 5).
+// option (IHL 6), correct header and IGMP checksums (RFC 3376 §4, rfc-map item 5).
 
 struct IgmpQuerySpec {
     IgmpVersion version = IgmpVersion::V3;

@@ -2,7 +2,7 @@
 // MLD (RFC 2710 MLDv1, RFC 3810 MLDv2): parse views and builders.
 //
 // parse_mld() is the whole validity gate of RFC 3810 §5.1.14, §5.2.13, §6.2, §7.4,
-// §7.6 (applied to MLDv1 too, conformance Appendix A.3): the packet is not a fragment,
+// §7.6 (applied to MLDv1 too, rfc-map note A.3): the packet is not a fragment,
 // the source is fe80::/64, Hop Limit is 1, exactly one Hop-by-Hop Router Alert with
 // value 0, the checksum verifies over the IP-derived length with the pseudo-header, the
 // type is known, the query length is 24 or ≥ 28, every count fits the message. Only a
@@ -72,7 +72,7 @@ struct MldQuerySpec {
 
 [[nodiscard]] net::Expected<std::size_t, BuildError> build_mld_query(std::span<std::uint8_t> out,
                                                                      const MldQuerySpec& spec);
-// Sent to the group itself (RFC 2710 §3.6 / conformance item 4).
+// Sent to the group itself (RFC 2710 §3.6 / rfc-map item 4).
 [[nodiscard]] net::Expected<std::size_t, BuildError>
 build_mld_v1_report(std::span<std::uint8_t> out, const net::Ipv6Address& source,
                     const net::Ipv6Address& group);

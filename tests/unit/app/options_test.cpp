@@ -39,6 +39,18 @@ std::string error_of(std::initializer_list<const char*> args) {
     return r.error ? r.error->message : "";
 }
 
+// Arguments and the exact message they must produce.
+struct ErrorRow {
+    std::initializer_list<const char*> args;
+    const char* message;
+};
+
+void expect_errors(std::initializer_list<ErrorRow> rows) {
+    for (const auto& row : rows) {
+        EXPECT_EQ(error_of(row.args), row.message);
+    }
+}
+
 } // namespace
 
 TEST(Options, DefaultsAreTheRfcsAndEcmhs) {
@@ -83,7 +95,7 @@ TEST(Options, LongFormsAndLastOneWins) {
 }
 
 TEST(Options, FastTimerProfile) {
-    // The conformance harness's fast profile (QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
+    // The fast timer profile of rfc-map §0.2 (QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).
     const auto o = run_options({"--query-interval", "4s", "--query-response-interval", "1000ms",
                                 "--last-listener-query-interval", "0.3",
                                 "--unsolicited-report-interval", "500ms", "--robustness", "3"});
@@ -133,10 +145,7 @@ TEST(Options, HelpAndVersionWinOverEverythingButErrors) {
 }
 
 TEST(Options, ErrorsNameTheOffendingArgument) {
-    const struct {
-        std::initializer_list<const char*> args;
-        const char* message;
-    } rows[] = {
+    expect_errors({
         {{"--bogus"}, "unknown or ambiguous option '--bogus'"},
         {{"-x"}, "unknown or ambiguous option '-x'"},
         {{"-i"}, "option '-i' needs an argument"},
@@ -161,10 +170,30 @@ TEST(Options, ErrorsNameTheOffendingArgument) {
          "--query-response-interval must be less than --query-interval"},
         {{"-i", "eth0", "--exclude", "eth0"},
          "interface 'eth0' is both the upstream (-i) and excluded"},
-    };
-    for (const auto& row : rows) {
-        EXPECT_EQ(error_of(row.args), row.message);
-    }
+    });
+}
+
+TEST(Options, UnknownOptionsAndMissingArgumentsKeepTheirMessages) {
+    expect_errors({
+        {{"-Z"}, "unknown or ambiguous option '-Z'"},
+        {{"-f", "--nosuch=1"}, "unknown or ambiguous option '--nosuch=1'"},
+        {{"--no"}, "unknown or ambiguous option '--no'"}, // --no-ipv4, --nopromisc, ...
+        {{"--help=yes"}, "unknown or ambiguous option '-h'"},
+        // A long-only option given a value it does not take is named as typed.
+        {{"--no-ipv4=yes"}, "unknown or ambiguous option '--no-ipv4=yes'"},
+        {{"-u"}, "option '-u' needs an argument"},
+        {{"-f", "--pidfile"}, "option '--pidfile' needs an argument"},
+        {{"--query-interval"}, "option '--query-interval' needs an argument"},
+        {{"--capture"}, "option '--capture' needs an argument"},
+    });
+}
+
+TEST(Options, AbbreviatedLongOptionsAreNamedInFull) {
+    EXPECT_EQ(run_options({"--upst", "eth0"}).upstream, "eth0");
+    EXPECT_EQ(error_of({"--robust", "0"}),
+              "invalid value '0' for --robustness: expected a whole number from 1 to 255");
+    EXPECT_EQ(error_of({"-u", ""}), "invalid value '' for -u: expected a user name");
+    EXPECT_EQ(error_of({"--pidfile="}), "invalid value '' for --pidfile: expected a file path");
 }
 
 TEST(Options, ParserCanRunRepeatedly) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Engine rules found missing by the doc/rfc-map.md review: a unicast IGMP query upstream
-// is answered (conformance 37), 802.1Q-tagged frames are ignored (M15), an upstream that
+// is answered (rfc-map item 37), 802.1Q-tagged frames are ignored (M15), an upstream that
 // appears after the listeners learns the whole database (M19).
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/net/checksum.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Scenario: older protocol versions, for MLD and IGMP.
-//   Downstream (conformance item 25): an MLDv1 / IGMPv2 / IGMPv1 host puts its group in
+//   Downstream (rfc-map item 25): an MLDv1 / IGMPv2 / IGMPv1 host puts its group in
 //   compatibility mode — a newer host's BLOCK and TO_EX source lists are ignored, in
 //   IGMPv1 mode Leave and TO_IN too — until OVHPT (9 s) passes without another old
 //   report.

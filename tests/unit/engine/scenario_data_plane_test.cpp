@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Scenario: the data plane, for IPv6 and IPv4 (conformance items 40, 45, 46, 47, 48,
+// Scenario: the data plane, for IPv6 and IPv4 (rfc-map items 40, 45, 46, 47, 48,
 // 49), and the mode without an upstream link.
 //   Copies: one per eligible link, never back out of the arrival link, hop limit / TTL
 //   minus one (IPv4 checksum still valid), the group's multicast MAC and the out-link's

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Scenario: hostile and invalid control messages change nothing (conformance items 6,
+// Scenario: hostile and invalid control messages change nothing (rfc-map items 6,
 // 7, 15, 26, 30, Part 3). With h1a listening to G on d1, each input below tries to end
 // that membership or to join G2; each must leave forwarding, the upstream record, the
 // querier state and the compatibility mode as they were, send nothing, and increment

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Scenario: the life of one ASM group, for MLD and IGMP (conformance items 14, 22, 23,
+// Scenario: the life of one ASM group, for MLD and IGMP (rfc-map items 14, 22, 23,
 // 34, 40, 43): startup and periodic General Queries, a join reported upstream RV
 // times, a listener that stays while it answers, a leave with its last-listener
 // queries, expiry at LLQT, the removal reported upstream RV times, and data forwarded
@@ -190,7 +190,7 @@ TYPED_TEST(ScenarioLifecycle, SameSeedSameTranscript) {
     EXPECT_EQ(run(7), run(7));
 }
 
-// The default profile on the wire (conformance §0.2): MRC 10 s, QQIC 125, QRV 2, the
+// The default profile on the wire (rfc-map §0.2): MRC 10 s, QQIC 125, QRV 2, the
 // second startup query SQI = 31.25 s after the first, the third QI = 125 s later; a
 // leave's queries LLQI = 1 s apart with MRC 1 s.
 TYPED_TEST(ScenarioLifecycle, DefaultProfileOnTheWire) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Scenario: links going away and coming back, the configured MLD modes, L2 loops and
-// mixed reports (conformance items 23, 26, 37, 43, 49, M15).
+// mixed reports (rfc-map items 23, 26, 37, 43, 49, M15).
 //   A downstream link with the only listener goes away: the upstream hears TO_IN({})
 //   at once; it comes back: startup queries again, and its listeners count again.
 //   The upstream goes away and comes back: the whole database is reported anew.
@@ -107,7 +107,7 @@ TYPED_TEST(ScenarioLinks, OwnFramesLoopingBackAreDropped) {
     EXPECT_TRUE(s.take().empty());
 }
 
-// Conformance test 26: records for untrackable groups are skipped, the rest of the same
+// The test of rfc-map item 26: records for untrackable groups are skipped, the rest of the same
 // report processed. (The wire builders refuse a unicast group, so it is patched in.)
 TYPED_TEST(ScenarioLinks, MixedReportOnlyTrackableGroupCounts) {
     using F = TypeParam;

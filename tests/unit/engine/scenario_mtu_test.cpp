@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Scenario: sizes (conformance items 11, 48, RFC 3810 §5.1.10 / §5.2.15, RFC 3376
+// Scenario: sizes (rfc-map items 11, 48; RFC 3810 §5.1.10 / §5.2.15, RFC 3376
 // §4.1.8 / §4.2.16). Many groups reported upstream go in as many MTU-sized reports as
 // it takes, nothing lost; a Q(G,S) with more sources than fit one packet is split
 // (89 sources per MLDv2 query, 366 per IGMPv3 query at MTU 1500); a copy larger than

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Scenario: querier election on a downstream link, for MLD and IGMP (conformance items
+// Scenario: querier election on a downstream link, for MLD and IGMP (rfc-map items
 // 15, 16, 42). A lower-address router's query makes ecmh a Non-Querier on d1: it stops
 // querying there and, by the querier rule, stops forwarding there, while d2 and the
 // upstream are untouched; Done / Leave are ignored as Non-Querier. When the other

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Scenario: source-specific multicast, for MLD (ff3e::8000:1) and IGMP (232.1.1.1)
-// (conformance items 27, 34, 38, 44): ALLOW({S1}) reported upstream as ALLOW({S1});
+// (rfc-map items 27, 34, 38, 44): ALLOW({S1}) reported upstream as ALLOW({S1});
 // S1's data forwarded, S2's not; BLOCK({S1}) → Q(SG,{S1}) ×LLQC → expiry → upstream
 // BLOCK({S1}); IS_EX / TO_EX and old-version reports for an SSM group ignored while the
 // other records of the same report are processed.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Scenario: ecmh as a host on the upstream link, for MLD and IGMP (conformance items
+// Scenario: ecmh as a host on the upstream link, for MLD and IGMP (rfc-map items
 // 31, 34, 35, 36): the merged database answered to General Queries after a delay in
 // (0, MRD] with a current-state record per group; group- and group-and-source-specific
 // queries answered per RFC 3810 §6.2 / RFC 3376 §5.2; SIGUSR2 (resend_reports) and

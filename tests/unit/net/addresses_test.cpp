@@ -73,7 +73,7 @@ TEST(Ipv6Address, Classifies) {
     EXPECT_TRUE(v6("fe80::1").is_link_local_unicast());
     EXPECT_TRUE(v6("febf::1").is_link_local_unicast());
     EXPECT_TRUE(v6("fe80::1").is_link_local_fe80_64());
-    EXPECT_FALSE(v6("fe80:1::1").is_link_local_fe80_64()); // conformance M4
+    EXPECT_FALSE(v6("fe80:1::1").is_link_local_fe80_64()); // rfc-map M4
     EXPECT_FALSE(v6("2001:db8::1").is_link_local_unicast());
     EXPECT_TRUE(v6("::ffff:10.0.0.1").is_v4_mapped());
     EXPECT_TRUE(v6("ff3e::8000:1").is_ssm());

@@ -57,7 +57,7 @@ protected:
 using Families = ::testing::Types<Ipv6Family, Ipv4Family>;
 TYPED_TEST_SUITE(HostMergeTest, Families);
 
-// Conformance item 31, every row of the table (d1 state, d2 state → upstream record).
+// The table of rfc-map item 31, every row (d1 state, d2 state → upstream record).
 TYPED_TEST(HostMergeTest, Item31IncludePlusIncludeIsTheUnion) {
     EXPECT_EQ(this->merge({this->inc({this->s1}), this->inc({this->s2})}),
               this->inc({this->s1, this->s2}));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The upstream host (RFC 4605 §4.1) for both families: state-change reports (conformance
+// The upstream host (RFC 4605 §4.1) for both families: state-change reports (rfc-map
 // item 34), query responses (item 35), compatibility modes (item 36), SSM (item 38),
 // the resend and leave commands, and flood bounds (M9). A twin Random with the same seed
 // predicts every delay the reporter draws, so times are asserted exactly.
@@ -398,7 +398,7 @@ TYPED_TEST(HostReporterTest, NothingToReport) {
     r.set_membership(this->g, this->inc({}), this->t0); // no state → no state
     this->settle(this->g2, this->inc({this->s1}));
     r.set_membership(this->g2, this->inc({this->s1}), this->now_); // unchanged
-    // Link-scope groups never go upstream (conformance 32); SSM never with EXCLUDE
+    // Link-scope groups never go upstream (rfc-map item 32); SSM never with EXCLUDE
     // (RFC 4604 §2.2.1).
     r.set_membership(this->link, this->exc({}), this->now_);
     r.set_membership(this->sg, this->exc({}), this->now_);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Querier election and General Query schedule (conformance items 14, 15, 16; RFC 3810
+// Querier election and General Query schedule (rfc-map items 14, 15, 16; RFC 3810
 // §7.6.2, RFC 3376 §6.6.2). Fast profile: SQI 1 s, QI 4 s, OQPT 8.5 s.
 #include "ecmh/proto/querier.hpp"
 

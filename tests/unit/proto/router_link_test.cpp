@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// RouterLink: the conformance vectors CS1–CS4, SC1–SC9, SQ1, SQ2, TO1 and NULL (items
+// RouterLink: the vectors CS1–CS4, SC1–SC9, SQ1, SQ2, TO1 and NULL (rfc-map items
 // 17–22) as whole conversations against a manual clock, and the link's rules: scope
 // (26), SSM (27), older-version hosts (25), configured older versions (23, 24),
 // non-querier duties (16), election outputs (15), limits (M7).

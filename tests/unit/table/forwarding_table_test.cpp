@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The forwarding decision, against conformance items 40–46 (RFC 4605 §3, §4.2).
+// The forwarding decision, against rfc-map items 40–46 (RFC 4605 §3, §4.2).
 #include "ecmh/table/forwarding_table.hpp"
 
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@ using ecmh::proto::MembershipState;
 
 namespace {
 
-// The harness topology (conformance §0.1): upstream u0, downstream d1 and d2.
+// The harness topology (rfc-map §0.1): upstream u0, downstream d1 and d2.
 const LinkId u0{0};
 const LinkId d1{1};
 const LinkId d2{2};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Table tests for the floating-point codes, at every boundary (conformance §9, §4.2).
+// Table tests for the floating-point codes, at every boundary (rfc-map item 9, P4-8, P4-10, P4-11).
 #include "ecmh/wire/float_code.hpp"
 
 #include <gtest/gtest.h>

@@ -88,7 +88,7 @@ TEST(Icmpv6Echo, RoundTrips) {
             EXPECT_EQ(echo->sequence, 0xfffe);
             EXPECT_EQ(to_hex(echo->data), to_hex(data));
             EXPECT_EQ(echo->data.data(), out.data() + *n - data.size()); // a view, not a copy
-            // Not MLD, whatever the envelope (conformance item 1).
+            // Not MLD, whatever the envelope (rfc-map item 1).
             const auto mld = parse_mld(*ip);
             ASSERT_FALSE(mld);
             EXPECT_EQ(mld.error(),

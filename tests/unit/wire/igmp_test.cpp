@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // parse_igmp, the IGMPv3 record iterator, the builders and pack_igmp_v3_report
-// (conformance items 2, 3, 5, 7, 8, 9, 10, 11, 12a; Part 3 M1, M2, M6, M9, M11, M17,
+// (rfc-map items 2, 3, 5, 7, 8, 9, 10, 11, 12a; Part 3 M1, M2, M6, M9, M11, M17,
 // M18).
 #include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/constants.hpp"
@@ -127,7 +127,7 @@ ecmh::wire::Ipv4Packet check_sent_ip(std::span<const std::uint8_t> packet,
 
 } // namespace
 
-// --- Byte vectors from the RFCs / conformance document.
+// --- Byte vectors from the RFCs and the examples of rfc-map.
 
 TEST(IgmpParse, V1QueryFromBytes) {
     const auto q = expect_kind<IgmpQuery>(parse(wrap(kV1Query)));
@@ -289,7 +289,7 @@ TEST(IgmpParse, ReportCountEdgeCases) {
     EXPECT_EQ(to_vector(r[0].sources), std::vector<Ipv4Address>{kS1});
 }
 
-// --- Receive policy belongs to the caller (conformance item 7).
+// --- Receive policy belongs to the caller (rfc-map item 7).
 
 TEST(IgmpParse, DoesNotRequireRouterAlertOrTtlOne) {
     Ipv4Fields f;

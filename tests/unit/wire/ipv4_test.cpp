@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // parse_ipv4 and write_ipv4_header: RFC 791 header fields, lengths (Total Length wins
 // over the frame), the header checksum, and the option walk with its traps
-// (conformance item 5, M11).
+// (rfc-map item 5, M11).
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/ipv4.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // parse_ipv6 / write_ipv6_header: the fixed header, the bounded extension-header walk
-// and every way a chain can lie (conformance M5, M10, item 12a).
+// and every way a chain can lie (rfc-map M5, M10, item 12a).
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/ipv6.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// MLD parse and build: golden bytes (conformance items 1, 4, 9), build → parse round
+// MLD parse and build: golden bytes (rfc-map items 1, 4, 9), build → parse round
 // trips, one crafted packet per rejection reason (items 3, 6, 8, M2–M6, M10), every
 // truncation of every template (M1), the extensibility rules (item 10) and report
 // packing by MTU (item 11, RFC 3810 §5.2.15).
@@ -49,7 +49,7 @@ Bytes ab(std::string_view text) {
     return Bytes(a.bytes().begin(), a.bytes().end());
 }
 
-// The M1 templates (conformance Part 3), as ICMPv6 messages with a zero checksum.
+// The templates of rfc-map M1, as ICMPv6 messages with a zero checksum.
 const Bytes kV1Query = cat({from_hex("82 00 00 00 27 10 00 00"), ab("ff0e::1:1000")});
 const Bytes kV1Report = cat({from_hex("83 00 00 00 00 00 00 00"), ab("ff05::abcd:1234")});
 const Bytes kV1Done = cat({from_hex("84 00 00 00 00 00 00 00"), ab("ff05::abcd:1234")});
@@ -147,7 +147,7 @@ void expect_mld_envelope(const Ipv6Packet& ip, const Ipv6Address& source,
 
 } // namespace
 
-// --- Golden bytes, computed independently (RFC 3810 §5, RFC 2710 §3, conformance 4).
+// --- Golden bytes, computed independently (RFC 3810 §5, RFC 2710 §3, rfc-map item 4).
 
 TEST(MldBuild, GeneralQueryGoldenBytes) {
     Bytes out(200);
@@ -197,7 +197,7 @@ TEST(MldBuild, V2ReportGoldenBytes) {
 }
 
 TEST(MldBuild, WorkedFloatEncodingsInRealQueries) {
-    // Conformance item 9: the codes the wire must carry, read back at their offsets.
+    // The worked codes of rfc-map item 9, as the wire must carry them, read back at their offsets.
     const struct {
         std::uint32_t mrc_ms;
         std::uint16_t code;
@@ -445,7 +445,7 @@ TEST(MldParse, TemplatesAreAcceptedWithTheirFields) {
 }
 
 TEST(MldParse, UnknownRecordTypeIsYieldedAndTheRestStillComesOut) {
-    // Conformance test 10: type 7 for G1; IS_EX {} G2 with AuxLen 2; ALLOW {S1} G3;
+    // The test of rfc-map item 10: type 7 for G1; IS_EX {} G2 with AuxLen 2; ALLOW {S1} G3;
     // then 12 trailing octets (additional data, inside the checksum).
     const auto message =
         cat({from_hex("8f 00 00 00 00 00 00 03"), from_hex("07 00 00 00"), ab("ff0e::1"),

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Every option of ecmh, once: what getopt_long accepts, what --help and doc/ecmh.8 say
+// about it, and what it does to the Options. After a change here, regenerate the man
+// page's option list (cmake --build <dir> --target man_options); ctest check.man_options
+// fails until then.
+#include "ecmh/app/option_table.hpp"
+
+#include "option_values.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <iterator>
+
+namespace ecmh::app {
+namespace {
+
+using std::chrono::milliseconds;
+// Short names keep each handler of the table on one line.
+using S = ParseState;
+using V = OptionValue;
+
+// Lower bounds of the timer options: below them a typo would flood the links with queries
+// or reports.
+constexpr milliseconds kMinQueryInterval{1000};
+constexpr milliseconds kMinResponseInterval{100};
+constexpr milliseconds kMinReportInterval{10};
+constexpr std::uint32_t kMaxLimit = 1'000'000;
+
+// A flag that sets a field of the Options.
+template <bool Options::*Field, bool Value>
+OptionError set_option(ParseState& state, const OptionValue& /*value*/) {
+    state.options.*Field = Value;
+    return std::nullopt;
+}
+
+// A flag that only means something once every option is read (-1 with -2, -h, -V).
+template <bool ParseState::*Field>
+OptionError set_state(ParseState& state, const OptionValue& /*value*/) {
+    state.*Field = true;
+    return std::nullopt;
+}
+
+constexpr OptionDescriptor kTable[] = {
+    // --- Options of the original ecmh.
+    {
+        .long_name = "upstream",
+        .short_name = 'i',
+        .argument = "IF",
+        .help = "upstream interface (where the multicast router is)",
+        .manual = R"(The upstream interface, where the multicast router is.
+Given twice with different names, it is a usage error: there is one upstream.
+Without it, every link is downstream (see above).)",
+        .group = OptionGroup::Original,
+        .apply = [](S& s, const V& v) { return set_upstream(s.options.upstream, v); },
+    },
+    {
+        .long_name = "foreground",
+        .short_name = 'f',
+        .help = "don't daemonize; log to stderr",
+        .manual = "Do not daemonize; log to standard error, one timestamped line per event.",
+        .group = OptionGroup::Original,
+        .apply = set_option<&Options::foreground, true>,
+    },
+    {
+        .long_name = "user",
+        .short_name = 'u',
+        .argument = "USER",
+        .help = "drop root to USER once capture is set up",
+        .manual = R"(Run as
+.I user
+once the captures are open; see
+.BR PRIVILEGES .
+An unknown user is an error (exit status 78) before anything else is done.)",
+        .group = OptionGroup::Original,
+        .apply = [](S& s, const V& v) { return set_user(s.options.user, v); },
+    },
+    {
+        .long_name = "promisc",
+        .short_name = 'p',
+        .help = "put interfaces in promiscuous mode",
+        .manual = "Put the interfaces in promiscuous mode.",
+        .group = OptionGroup::Original,
+        .apply = set_option<&Options::promiscuous, true>,
+    },
+    {
+        .long_name = "nopromisc",
+        .short_name = 'P',
+        .help = "receive multicast via all-multicast mode (default)",
+        .manual = "Receive multicast in all-multicast mode instead (the default).",
+        .group = OptionGroup::Original,
+        .apply = set_option<&Options::promiscuous, false>,
+    },
+    {
+        .long_name = "tunnelmode",
+        .short_name = 't',
+        .help = "decapsulate proto-41 (6in4) instead of attaching to each tunnel interface",
+        .manual =
+            R"(Decapsulate proto-41 (6in4) packets instead of attaching to each tunnel interface.
+Accepted, but decapsulation is not implemented yet: in this version proto-41 packets are
+captured and counted as
+.B tunnel
+drops in the dump, and tunnel interfaces are served like any other link.)",
+        .group = OptionGroup::Original,
+        .apply = set_option<&Options::tunnel_mode, true>,
+    },
+    {
+        .long_name = "notunnelmode",
+        .short_name = 'T',
+        .help = "attach to tunnel interfaces separately (default)",
+        .manual = "Attach to tunnel interfaces separately (the default).",
+        .group = OptionGroup::Original,
+        .apply = set_option<&Options::tunnel_mode, false>,
+    },
+    {
+        .long_name = "mld1only",
+        .short_name = '1',
+        .help = "act as an MLDv1-only router and host",
+        .manual = "Act as an MLDv1-only router and host.",
+        .group = OptionGroup::Original,
+        .apply = set_state<&ParseState::mld1_only>,
+    },
+    {
+        .long_name = "mld2only",
+        .short_name = '2',
+        .help = "MLDv2 only: MLDv1 reports are ignored (*)",
+        .manual = R"(MLDv2 only: MLDv1 reports are ignored.
+This is not RFC-compliant; without
+.B \-1
+or
+.BR \-2 ,
+MLDv1 listeners are served in compatibility mode as RFC 3810 section 8 requires.)",
+        .group = OptionGroup::Original,
+        .apply = set_state<&ParseState::mld2_only>,
+    },
+    {
+        .long_name = "verbose",
+        .short_name = 'v',
+        .help = "debug logging: membership changes per link",
+        .manual = "Also log debug messages: every change of a group's listeners on a link.",
+        .group = OptionGroup::Original,
+        .apply = [](S& s, const V&) -> OptionError {
+            ++s.options.verbosity;
+            return std::nullopt;
+        },
+    },
+    {
+        .long_name = "version",
+        .short_name = 'V',
+        .help = "print the version and exit",
+        .manual = "Print the version and exit.",
+        .group = OptionGroup::Original,
+        .apply = set_state<&ParseState::version>,
+    },
+    {
+        .long_name = "help",
+        .short_name = 'h',
+        .help = "print this help and exit",
+        .manual = "Print the usage text and exit.",
+        .group = OptionGroup::Original,
+        .apply = set_state<&ParseState::help>,
+    },
+    // --- Interfaces and families.
+    {
+        .long_name = "interface",
+        .argument = "IF",
+        .help = "use only these downstream interfaces (repeatable)",
+        .manual = R"(Use only the listed downstream interfaces; repeat the option for each.
+The upstream interface is used whether listed or not.)",
+        .group = OptionGroup::Selection,
+        .apply = [](S& s, const V& v) { return add_interface(s.options.interfaces, v); },
+    },
+    {
+        .long_name = "exclude",
+        .argument = "IF",
+        .help = "never use IF (repeatable)",
+        .manual = R"(Never use
+.IR if ;
+repeatable.
+An interface cannot be both the upstream and excluded.)",
+        .group = OptionGroup::Selection,
+        .apply = [](S& s, const V& v) { return add_interface(s.options.excluded, v); },
+    },
+    {
+        .long_name = "no-ipv4",
+        .help = "IPv6 only (no IGMP, no IPv4 forwarding)",
+        .manual = "IPv6 only: no IGMP, no IPv4 forwarding.",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::ipv4, false>,
+    },
+    {
+        .long_name = "no-ipv6",
+        .help = "IPv4 only (no MLD, no IPv6 forwarding)",
+        .manual = R"(IPv4 only: no MLD, no IPv6 forwarding.
+Giving both is a usage error.)",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::ipv6, false>,
+    },
+    {
+        .long_name = "igmp-version",
+        .argument = "N",
+        .help = "speak IGMPv1, v2 or v3 (default 3; lower it for older IGMP routers on the "
+                "links, RFC 3376 §7.3.1)",
+        .manual = R"(Speak IGMP version 1, 2 or 3 (default 3).
+Lower it when older IGMP routers share the links (RFC 3376 section 7.3.1).)",
+        .group = OptionGroup::Selection,
+        .apply = [](S& s, const V& v) { return set_igmp_version(s.options.igmp_version, v); },
+    },
+    // --- Files.
+    {
+        .long_name = "pidfile",
+        .argument = "PATH",
+        .help = "pid file (default /var/run/ecmh.pid)",
+        .manual = R"(The pid file (default
+.IR /var/run/ecmh.pid ).)",
+        .group = OptionGroup::Files,
+        .apply = [](S& s, const V& v) { return set_path(s.options.pid_file, v); },
+    },
+    {
+        .long_name = "dumpfile",
+        .argument = "PATH",
+        .help = "SIGUSR1 dump file (default /var/run/ecmh.dump)",
+        .manual = R"(Where
+.B SIGUSR1
+writes the dump (default
+.IR /var/run/ecmh.dump ).)",
+        .group = OptionGroup::Files,
+        .apply = [](S& s, const V& v) { return set_path(s.options.dump_file, v); },
+    },
+    // --- Capture.
+    {
+        .long_name = "capture",
+        .argument = "METHOD",
+        .help = "ring: shared memory-mapped packet rings, read in place (Linux; the default); "
+                "pcap: one libpcap handle per interface (portable, slower)",
+        .manual = R"(.B ring
+(the default on Linux): two memory-mapped packet rings shared by all interfaces, one for
+MLD and IGMP and one for multicast data, read in place with one poll entry each and no
+system call per frame; the control ring is read first, so a flood of data cannot push
+membership reports out.
+.BR pcap :
+one libpcap capture per interface (portable, slower, 2 MiB of ring per interface).
+If the rings cannot be set up, ecmh logs why and uses libpcap.)",
+        .group = OptionGroup::Capture,
+        .apply = [](S& s, const V& v) { return set_capture(s.options.capture, v); },
+    },
+    // --- Protocol variables.
+    {
+        .long_name = "robustness",
+        .argument = "N",
+        .help = "Robustness Variable (default 2)",
+        .manual = "The Robustness Variable, 1 to 255 (default 2).",
+        .group = OptionGroup::ProtocolVariables,
+        // RFC 3810 §9.1: MUST NOT be 0, SHOULD NOT be 1; above 7 is sent as QRV 0.
+        .apply = [](S& s, const V& v) { return set_count(s.options.timers.robustness, v, 1, 255); },
+    },
+    {
+        .long_name = "query-interval",
+        .argument = "DUR",
+        .help = "Query Interval (default 125s)",
+        .manual = "The Query Interval (default 125s, at least 1s).",
+        .group = OptionGroup::ProtocolVariables,
+        .apply =
+            [](S& s, const V& v) {
+                return set_duration(s.options.timers.query_interval, v, kMinQueryInterval);
+            },
+    },
+    {
+        .long_name = "query-response-interval",
+        .argument = "DUR",
+        .help = "Query Response Interval (default 10s)",
+        .manual =
+            R"(The Query Response Interval (default 10s, at least 100ms); it must be less than the Query
+Interval.)",
+        .group = OptionGroup::ProtocolVariables,
+        .apply =
+            [](S& s, const V& v) {
+                return set_duration(s.options.timers.query_response_interval, v,
+                                    kMinResponseInterval);
+            },
+    },
+    {
+        .long_name = "last-listener-query-interval",
+        .argument = "DUR",
+        .help = "Last Listener Query Interval (default 1s)",
+        .manual = "The Last Listener Query Interval (default 1s, at least 100ms).",
+        .group = OptionGroup::ProtocolVariables,
+        .apply =
+            [](S& s, const V& v) {
+                return set_duration(s.options.timers.last_listener_query_interval, v,
+                                    kMinResponseInterval);
+            },
+    },
+    {
+        .long_name = "unsolicited-report-interval",
+        .argument = "DUR",
+        .help = "upstream report retransmission (default 1s; 10s while the upstream speaks "
+                "MLDv1/IGMPv2)",
+        .manual =
+            R"(How soon a state-change report upstream is retransmitted (default 1s, at least 10ms).
+While the upstream speaks MLDv1 or IGMPv1/v2 the default is 10s (RFC 2710, RFC 2236);
+giving this option sets both.)",
+        .group = OptionGroup::ProtocolVariables,
+        // One knob for both generations: an operator who shortens it (or a test) means
+        // every repetition of an unsolicited report upstream.
+        .apply =
+            [](S& s, const V& v) {
+                auto& timers = s.options.timers;
+                auto error =
+                    set_duration(timers.unsolicited_report_interval, v, kMinReportInterval);
+                timers.old_unsolicited_report_interval = timers.unsolicited_report_interval;
+                return error;
+            },
+    },
+    // --- Limits.
+    {
+        .long_name = "max-groups",
+        .argument = "N",
+        .help = "groups per link (default 4096)",
+        .manual = R"(At most
+.I n
+groups per link (default 4096); further groups are refused and a warning is logged.)",
+        .group = OptionGroup::Limits,
+        .apply =
+            [](S& s, const V& v) {
+                return set_count(s.options.limits.max_groups_per_link, v, 1, kMaxLimit);
+            },
+    },
+    {
+        .long_name = "max-sources",
+        .argument = "N",
+        .help = "sources per group (default 512)",
+        .manual = R"(At most
+.I n
+sources per group (default 512).)",
+        .group = OptionGroup::Limits,
+        .apply =
+            [](S& s, const V& v) {
+                return set_count(s.options.limits.max_sources_per_group, v, 1, kMaxLimit);
+            },
+    },
+};
+
+constexpr std::array kGroups{
+    OptionGroupText{OptionGroup::Original,
+                    "Options of the original ecmh:", "Options of the original ecmh", ""},
+    OptionGroupText{OptionGroup::Selection, "Interfaces and families:", "Interfaces and families",
+                    ""},
+    OptionGroupText{OptionGroup::Files, "Files:", "Files", ""},
+    OptionGroupText{OptionGroup::Capture, "Capture:", "Capture", ""},
+    OptionGroupText{OptionGroup::ProtocolVariables,
+                    "Protocol variables (RFC 3810 §9, RFC 3376 §8; DUR is 10s, 0.3s or 300ms):",
+                    "Protocol variables",
+                    R"(These are the variables of RFC 3810 section 9 and RFC 3376 section 8.
+A duration
+.I dur
+is a number of seconds, optionally with a fraction and an
+.B s
+suffix, or milliseconds with an
+.B ms
+suffix:
+.BR 10s ,
+.BR 0.3s ,
+.BR 300ms .)"},
+    OptionGroupText{OptionGroup::Limits, "Limits:", "Limits", ""},
+};
+
+} // namespace
+
+std::span<const OptionDescriptor> option_table() {
+    return kTable;
+}
+
+std::span<const OptionGroupText> option_groups() {
+    return kGroups;
+}
+
+std::vector<OptionDescriptor> options_in(OptionGroup group) {
+    std::vector<OptionDescriptor> options;
+    std::copy_if(std::begin(kTable), std::end(kTable), std::back_inserter(options),
+                 [group](const OptionDescriptor& d) { return d.group == group; });
+    return options;
+}
+
+} // namespace ecmh::app

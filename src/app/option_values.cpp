@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "option_values.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace ecmh::app {
+namespace {
+
+using std::chrono::milliseconds;
+
+#ifdef __linux__
+constexpr std::string_view kCaptureMethods = "ring or pcap";
+#else
+constexpr std::string_view kCaptureMethods = "pcap (the packet rings are Linux only)";
+#endif
+
+std::optional<std::uint32_t> parse_uint(std::string_view text, std::uint32_t min,
+                                        std::uint32_t max) {
+    std::uint32_t value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end || value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+// Linux interface names: 1..15 bytes (IFNAMSIZ − 1), no '/', ':' or whitespace.
+bool valid_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 15 || name == "." || name == "..") {
+        return false;
+    }
+    for (const char c : name) {
+        if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n') {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+std::string bad_value(const OptionValue& value, std::string_view expected) {
+    return "invalid value '" + std::string(value.text) + "' for " + std::string(value.spelling) +
+           ": expected " + std::string(expected);
+}
+
+OptionError set_upstream(std::optional<std::string>& upstream, const OptionValue& value) {
+    if (!valid_interface_name(value.text)) {
+        return bad_value(value, "an interface name");
+    }
+    if (upstream && *upstream != value.text) {
+        return "option '" + std::string(value.spelling) + "' given twice ('" + *upstream +
+               "' and '" + std::string(value.text) + "'): ecmh has one upstream interface";
+    }
+    upstream = std::string(value.text);
+    return std::nullopt;
+}
+
+OptionError add_interface(std::vector<std::string>& names, const OptionValue& value) {
+    if (!valid_interface_name(value.text)) {
+        return bad_value(value, "an interface name");
+    }
+    names.emplace_back(value.text);
+    return std::nullopt;
+}
+
+OptionError set_user(std::optional<std::string>& user, const OptionValue& value) {
+    if (value.text.empty()) {
+        return bad_value(value, "a user name");
+    }
+    user = std::string(value.text);
+    return std::nullopt;
+}
+
+OptionError set_path(std::string& path, const OptionValue& value) {
+    if (value.text.empty()) {
+        return bad_value(value, "a file path");
+    }
+    path = std::string(value.text);
+    return std::nullopt;
+}
+
+OptionError set_count(std::uint32_t& count, const OptionValue& value, std::uint32_t min,
+                      std::uint32_t max) {
+    const auto parsed = parse_uint(value.text, min, max);
+    if (!parsed) {
+        return bad_value(value, "a whole number from " + std::to_string(min) + " to " +
+                                    std::to_string(max));
+    }
+    count = *parsed;
+    return std::nullopt;
+}
+
+OptionError set_duration(milliseconds& duration, const OptionValue& value, milliseconds min) {
+    const auto parsed = parse_duration(value.text);
+    if (!parsed || *parsed < min) {
+        return bad_value(value, "a duration such as 10s, 0.3s or 300ms, at least " +
+                                    std::to_string(min.count()) + "ms");
+    }
+    duration = *parsed;
+    return std::nullopt;
+}
+
+OptionError set_igmp_version(std::uint8_t& version, const OptionValue& value) {
+    const auto parsed = parse_uint(value.text, 1, 3);
+    if (!parsed) {
+        return bad_value(value, "1, 2 or 3");
+    }
+    version = static_cast<std::uint8_t>(*parsed);
+    return std::nullopt;
+}
+
+OptionError set_capture(CaptureMethod& method, const OptionValue& value) {
+    if (value.text == "pcap") {
+        method = CaptureMethod::Pcap;
+        return std::nullopt;
+    }
+#ifdef __linux__
+    if (value.text == "ring") {
+        method = CaptureMethod::Ring;
+        return std::nullopt;
+    }
+#endif
+    return bad_value(value, kCaptureMethods);
+}
+
+std::optional<milliseconds> parse_duration(std::string_view text) {
+    double scale = 1000.0; // bare numbers are seconds
+    if (text.ends_with("ms")) {
+        scale = 1.0;
+        text.remove_suffix(2);
+    } else if (text.ends_with("s")) {
+        text.remove_suffix(1);
+    }
+    if (text.empty() || text.front() == '-' || text.front() == '+') {
+        return std::nullopt;
+    }
+    double value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    constexpr double kMaxMs = 24.0 * 3600.0 * 1000.0;
+    if (ec != std::errc{} || ptr != end || !(value * scale <= kMaxMs)) {
+        return std::nullopt;
+    }
+    return milliseconds{static_cast<std::int64_t>(value * scale + 0.5)};
+}
+
+} // namespace ecmh::app

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Checking and storing option values: each function stores a valid value into the field
+// it is given, or returns the message that names the option, the value and what was
+// expected. The option table (option_table.cpp) says which option uses which.
+#pragma once
+
+#include "ecmh/app/option_table.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ecmh::app {
+
+// "invalid value 'X' for -i: expected an interface name".
+[[nodiscard]] std::string bad_value(const OptionValue& value, std::string_view expected);
+
+// -i: one upstream; the same name twice is harmless, another one is an error.
+[[nodiscard]] OptionError set_upstream(std::optional<std::string>& upstream,
+                                       const OptionValue& value);
+[[nodiscard]] OptionError add_interface(std::vector<std::string>& names, const OptionValue& value);
+[[nodiscard]] OptionError set_user(std::optional<std::string>& user, const OptionValue& value);
+[[nodiscard]] OptionError set_path(std::string& path, const OptionValue& value);
+[[nodiscard]] OptionError set_count(std::uint32_t& count, const OptionValue& value,
+                                    std::uint32_t min, std::uint32_t max);
+[[nodiscard]] OptionError set_duration(std::chrono::milliseconds& duration,
+                                       const OptionValue& value, std::chrono::milliseconds min);
+[[nodiscard]] OptionError set_igmp_version(std::uint8_t& version, const OptionValue& value);
+[[nodiscard]] OptionError set_capture(CaptureMethod& method, const OptionValue& value);
+
+} // namespace ecmh::app
