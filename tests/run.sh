@@ -4,9 +4,12 @@
 #
 #   sudo tests/run.sh            # installs build dependencies with apt-get if missing
 #
-# Two builds:
-#   build/ci     gcc, -Werror, ASan+UBSan: unit tests, golden tests, fuzz seed corpora
-#   build/fuzz   clang, libFuzzer targets: builds them and runs each seed corpus once
+# Two builds and a linter:
+#   build/ci     gcc, -Werror, ASan+UBSan: every test (unit, golden, checks, netns, fuzz
+#                seed corpora through a plain driver)
+#   build/clang  clang, -Werror, ASan+UBSan, every target: the unit tests again, and the
+#                libFuzzer targets, each seed corpus run once
+#   clang-tidy   the committed .clang-tidy over every product source, findings are errors
 # ECMH_JOBS (default: the number of CPUs) sets build parallelism.
 set -euo pipefail
 
@@ -14,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=${ECMH_JOBS:-$(nproc)}
 
-packages=(cmake ninja-build g++ clang clang-format libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
+packages=(cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
           pkg-config iproute2 tcpdump python3-scapy)
 missing=()
 for p in "${packages[@]}"; do
@@ -35,15 +38,18 @@ echo "== build/ci: gcc, -Werror, ASan+UBSan"
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=Debug -DECMH_WERROR=ON -DECMH_SANITIZE=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 
-echo "== build/fuzz: clang libFuzzer targets"
-cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+echo "== build/clang: clang, -Werror, ASan+UBSan, every target (libFuzzer targets included)"
+cmake -S . -B build/clang -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
       -DECMH_WERROR=ON -DECMH_SANITIZE=ON -DECMH_FUZZ=ON -DECMH_BUILD_TESTS=ON >/dev/null
-fuzz_targets=$(cd tests/fuzz && ls -- *_fuzz.cpp 2>/dev/null | sed 's/\.cpp$//' || true)
-if [ -n "$fuzz_targets" ]; then
-    # shellcheck disable=SC2086 # one target per word
-    cmake --build build/fuzz -j "$jobs" --target $fuzz_targets
-    (cd build/fuzz && ctest -L fuzz-corpus --output-on-failure -j "$jobs")
-fi
+cmake --build build/clang -j "$jobs"
+(
+    cd build/clang
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ctest -L 'unit|fuzz-corpus' --output-on-failure -j "$jobs"
+)
+
+echo "== clang-tidy (.clang-tidy; every finding is an error)"
+tests/run_clang_tidy.sh build/clang "$jobs"
 
 echo "== tests (build/ci)"
 cd build/ci

@@ -87,9 +87,10 @@ bool LinkManager::reconcile(const io::InterfaceTable& table, proto::TimePoint no
             changed = true;
         }
     }
-    for (const auto& [index, info] : table.all()) {
+    for (const auto& entry : table.all()) {
+        const io::InterfaceInfo& info = entry.second;
         const bool active = std::any_of(links_.begin(), links_.end(),
-                                        [&](const ActiveLink& l) { return l.index == index; });
+                                        [&](const ActiveLink& l) { return l.index == info.index; });
         if (active) {
             continue;
         }

@@ -41,7 +41,7 @@ public:
 
     // Runs until SIGTERM/SIGINT; then leaves upstream, writes the final dump and closes
     // every link. Returns the exit code.
-    int run();
+    [[nodiscard]] int run();
 
     [[nodiscard]] io::DumpFile& dump_file() { return dump_; }
     [[nodiscard]] std::size_t link_count() const { return links_.links().size(); }

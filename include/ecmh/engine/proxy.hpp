@@ -56,9 +56,9 @@ public:
     [[nodiscard]] std::optional<LinkId> free_link() const;
     // A link appeared (or was there at start), under a free id. Returns false (and
     // changes nothing) when the id is taken or out of range.
-    bool add_link(LinkId id, const LinkConfig& config, proto::TimePoint now);
+    [[nodiscard]] bool add_link(LinkId id, const LinkConfig& config, proto::TimePoint now);
     // The same under the lowest free id; nullopt when all slots are taken.
-    std::optional<LinkId> add_link(const LinkConfig& config, proto::TimePoint now);
+    [[nodiscard]] std::optional<LinkId> add_link(const LinkConfig& config, proto::TimePoint now);
     // A link went away: its listeners stop counting, its slot is freed.
     void remove_link(LinkId link, proto::TimePoint now);
 

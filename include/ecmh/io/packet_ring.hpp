@@ -65,7 +65,7 @@ public:
     // Frames the kernel could not queue (ring full) since the last call.
     [[nodiscard]] std::uint64_t take_drops();
     // Clears a pending socket error (what POLLERR reports); returns it.
-    int take_error();
+    [[nodiscard]] int take_error();
 
 private:
     struct Unmap {

@@ -25,7 +25,7 @@ public:
     [[nodiscard]] int get() const { return fd_; }
     [[nodiscard]] bool valid() const { return fd_ >= 0; }
     explicit operator bool() const { return valid(); }
-    int release() { return std::exchange(fd_, -1); }
+    [[nodiscard]] int release() { return std::exchange(fd_, -1); }
     void reset(int fd = -1); // closes the current fd (EINTR is not retried: Linux closed it)
 
 private:

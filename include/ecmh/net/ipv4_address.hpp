@@ -24,7 +24,7 @@ public:
                            (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]}};
     }
     // Strict dotted quad: four decimal parts 0..255, no leading zeros beyond "0".
-    static std::optional<Ipv4Address> parse(std::string_view text);
+    [[nodiscard]] static std::optional<Ipv4Address> parse(std::string_view text);
 
     [[nodiscard]] constexpr std::uint32_t value() const { return value_; }
     [[nodiscard]] constexpr std::array<std::uint8_t, 4> bytes() const {

@@ -37,9 +37,9 @@ public:
     explicit constexpr Ipv6Address(const Bytes& bytes) : bytes_(bytes) {}
 
     // Exactly 16 bytes, or nullopt.
-    static std::optional<Ipv6Address> from_span(std::span<const std::uint8_t> bytes);
+    [[nodiscard]] static std::optional<Ipv6Address> from_span(std::span<const std::uint8_t> bytes);
     // Textual form (RFC 4291 §2.2, including "::" and a trailing dotted quad).
-    static std::optional<Ipv6Address> parse(std::string_view text);
+    [[nodiscard]] static std::optional<Ipv6Address> parse(std::string_view text);
 
     [[nodiscard]] constexpr const Bytes& bytes() const { return bytes_; }
     // RFC 5952 canonical text: lower case, the longest run of two or more zero groups

@@ -24,9 +24,9 @@ public:
     constexpr MacAddress() = default;
     explicit constexpr MacAddress(const Bytes& bytes) : bytes_(bytes) {}
 
-    static std::optional<MacAddress> from_span(std::span<const std::uint8_t> bytes);
+    [[nodiscard]] static std::optional<MacAddress> from_span(std::span<const std::uint8_t> bytes);
     // "aa:bb:cc:dd:ee:ff" (or with '-'), case-insensitive.
-    static std::optional<MacAddress> parse(std::string_view text);
+    [[nodiscard]] static std::optional<MacAddress> parse(std::string_view text);
 
     // 33:33 followed by the last four bytes of the IPv6 destination.
     static constexpr MacAddress for_multicast(const Ipv6Address& group) {

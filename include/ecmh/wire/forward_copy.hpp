@@ -40,7 +40,7 @@ struct ForwardCopy {
     [[nodiscard]] std::size_t size() const { return packet.size(); }
     // Writes the copy into `out`, which must hold size() bytes. Returns size(), or 0
     // (nothing written) when it does not fit.
-    std::size_t write(std::span<std::uint8_t> out) const;
+    [[nodiscard]] std::size_t write(std::span<std::uint8_t> out) const;
 };
 
 // For a packet the forwarding decision accepted (hop limit / TTL ≥ 2; a lower one is

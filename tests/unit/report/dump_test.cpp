@@ -48,7 +48,8 @@ TEST(Dump, MatchesTheGoldenLayout) {
         *proxy.add_link(test::ethernet_link("u0", 0x02, "fe80::2", "192.0.2.2", true, 2), at_ms(0));
     const auto d1 = *proxy.add_link(
         test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false, 3), at_ms(0));
-    proxy.add_link(test::ethernet_link("d2", 0x20, "fe80::200", "203.0.113.1", false, 4), at_ms(0));
+    ASSERT_TRUE(proxy.add_link(
+        test::ethernet_link("d2", 0x20, "fe80::200", "203.0.113.1", false, 4), at_ms(0)));
 
     std::array<std::uint8_t, 1500> buf{};
     // d1: an MLDv2 ASM join of ff0e::1:1000 at 1 s.
