@@ -35,7 +35,7 @@ void RouterLink<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint
     }
     if (querier_.on_query(query, now)) {
         ++counters_.querier_transitions;
-        outputs_.push_back(QuerierChanged<Address>{false, query.source});
+        outputs_.push(QuerierChanged<Address>{false, query.source});
     }
     if (!query.is_general()) {
         lower_on_query(query, now);
@@ -138,7 +138,7 @@ void RouterLink<Family>::on_timer(TimePoint now) {
     const auto due = querier_.on_timer(now);
     if (due.became_querier) {
         ++counters_.querier_transitions;
-        outputs_.push_back(QuerierChanged<Address>{true, config_.own_address});
+        outputs_.push(QuerierChanged<Address>{true, config_.own_address});
     }
     if (due.send_general_query) {
         send_general_query();
@@ -255,13 +255,13 @@ void RouterLink<Family>::update_group(const Address& group, TimePoint now, Op op
         }
         if (groups_.size() >= config_.max_groups) {
             ++counters_.group_limit_hits;
-            outputs_.push_back(LimitReached<Address>{LimitKind::Groups, group});
+            outputs_.push(LimitReached<Address>{LimitKind::Groups, group});
             return;
         }
         bump(outcome);
         it = groups_.emplace(group, Entry{std::move(fresh), kNever}).first;
         finish(group, ctx);
-        outputs_.push_back(MembershipChanged<Address>{group});
+        outputs_.push(MembershipChanged<Address>{group});
         reindex(it);
         return;
     }
@@ -269,7 +269,7 @@ void RouterLink<Family>::update_group(const Address& group, TimePoint now, Op op
     bump(op(it->second.group, ctx));
     finish(group, ctx);
     if (it->second.group.contribution() != before) {
-        outputs_.push_back(MembershipChanged<Address>{group});
+        outputs_.push(MembershipChanged<Address>{group});
     }
     if (it->second.group.is_deletable()) {
         erase(it);
@@ -296,11 +296,12 @@ void RouterLink<Family>::finish(const Address& group, Context& ctx) {
         send.query_interval = config_.vars.query_interval;
         ++(send.sources.empty() ? counters_.group_queries_sent
                                 : counters_.group_source_queries_sent);
-        outputs_.push_back(std::move(send));
+        outputs_.push(std::move(send));
     }
     if (ctx.sources_refused > 0) {
         counters_.source_limit_hits += ctx.sources_refused;
-        outputs_.push_back(LimitReached<Address>{LimitKind::SourcesPerGroup, group});
+        outputs_.push(
+            LimitReached<Address>{LimitKind::SourcesPerGroup, group, ctx.sources_refused});
     }
 }
 
@@ -313,7 +314,7 @@ void RouterLink<Family>::send_general_query() {
     send.robustness = config_.vars.robustness;
     send.query_interval = config_.vars.query_interval;
     ++counters_.general_queries_sent;
-    outputs_.push_back(std::move(send));
+    outputs_.push(std::move(send));
 }
 
 template <class Family>
