@@ -2,6 +2,7 @@
 #include "ecmh/proto/router_link.hpp"
 
 #include <algorithm>
+#include <variant>
 
 namespace ecmh::proto {
 namespace {
@@ -22,7 +23,7 @@ void bump(std::uint64_t* counter) {
 
 template <class Family>
 RouterLink<Family>::RouterLink(const Config& config, TimePoint now)
-    : config_(config), querier_(config.vars, config.own_address, now) {}
+    : config_(config), querier_(config.vars, config.own_address, config.version, now) {}
 
 // --- Inputs -----------------------------------------------------------------------
 
@@ -33,10 +34,9 @@ void RouterLink<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint
         ++counters_.ignored_own_queries; // our own query, looped back by the capture
         return;
     }
-    if (querier_.on_query(query, now)) {
-        ++counters_.querier_transitions;
-        outputs_.push(QuerierChanged<Address>{false, query.source});
-    }
+    const auto mark = outputs_.size();
+    querier_.on_query(query, now, outputs_);
+    tally(mark);
     if (!query.is_general()) {
         lower_on_query(query, now);
     }
@@ -135,14 +135,9 @@ void RouterLink<Family>::on_old_leave(const Address& group, TimePoint now) {
 
 template <class Family>
 void RouterLink<Family>::on_timer(TimePoint now) {
-    const auto due = querier_.on_timer(now);
-    if (due.became_querier) {
-        ++counters_.querier_transitions;
-        outputs_.push(QuerierChanged<Address>{true, config_.own_address});
-    }
-    if (due.send_general_query) {
-        send_general_query();
-    }
+    const auto mark = outputs_.size();
+    querier_.on_timer(now, outputs_);
+    tally(mark);
     // Collect first: each group runs once per call, whatever its timers say next.
     std::vector<Address> groups;
     for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
@@ -305,16 +300,23 @@ void RouterLink<Family>::finish(const Address& group, Context& ctx) {
     }
 }
 
+// The counters of what the link sent and refused count its outputs: each output
+// appended since `first` is counted here, once.
 template <class Family>
-void RouterLink<Family>::send_general_query() {
-    // Group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI (item 14).
-    SendQuery<Address> send;
-    send.version = config_.version;
-    send.max_response = Duration{config_.vars.query_response_interval};
-    send.robustness = config_.vars.robustness;
-    send.query_interval = config_.vars.query_interval;
-    ++counters_.general_queries_sent;
-    outputs_.push(std::move(send));
+void RouterLink<Family>::tally(std::size_t first) {
+    const auto& items = outputs_.items();
+    for (auto i = first; i < items.size(); ++i) {
+        if (const auto* q = std::get_if<SendQuery<Address>>(&items[i])) {
+            ++(q->is_general()      ? counters_.general_queries_sent
+               : q->sources.empty() ? counters_.group_queries_sent
+                                    : counters_.group_source_queries_sent);
+        } else if (const auto* l = std::get_if<LimitReached<Address>>(&items[i])) {
+            (l->kind == LimitKind::Groups ? counters_.group_limit_hits
+                                          : counters_.source_limit_hits) += l->refused;
+        } else if (std::holds_alternative<QuerierChanged<Address>>(items[i])) {
+            ++counters_.querier_transitions;
+        }
+    }
 }
 
 template <class Family>

@@ -137,7 +137,7 @@ private:
     void reindex(typename Groups::iterator it);
     void erase(typename Groups::iterator it);
     void lower_on_query(const ReceivedQuery<Address>& query, TimePoint now);
-    void send_general_query();
+    void tally(std::size_t first);
 
     Config config_;
     Querier<Family> querier_;
