@@ -126,14 +126,17 @@ private:
         TimePoint indexed = kNever; // its key in deadlines_
     };
     using Groups = std::unordered_map<Address, Entry>;
-    using Context = GroupContext<Address>;
+    using Context = GroupContext;
     template <class Op>
     void update_group(const Address& group, TimePoint now, Op op);
+    template <class Op>
+    void change_group(typename Groups::iterator it, const Context& ctx, Op op);
+    template <class Op>
+    void add_group(const Address& group, const Context& ctx, Op op, std::size_t mark);
 
     [[nodiscard]] bool admit_group(const Address& group);
     [[nodiscard]] SourceSet<Address> valid_sources(const SourceSet<Address>& sources);
     [[nodiscard]] Context make_context(TimePoint now) const;
-    void finish(const Address& group, Context& ctx);
     void reindex(typename Groups::iterator it);
     void erase(typename Groups::iterator it);
     void lower_on_query(const ReceivedQuery<Address>& query, TimePoint now);
