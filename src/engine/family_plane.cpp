@@ -280,7 +280,7 @@ void FamilyPlane<Family>::drain_host() {
     }
     auto& up = *upstream_;
     const auto send = [&](std::size_t length) { sink_.send_control(up.link, length); };
-    for (const auto& action : up.host.take_actions()) {
+    for (const auto& output : up.host.take_outputs()) {
         std::visit(
             Overloaded{
                 [&](const proto::HostReport<Address>& r) {
@@ -303,8 +303,11 @@ void FamilyPlane<Family>::drain_host() {
                                        " SSM groups cannot be reported in this version (RFC 4604)"
                                  : ""));
                 },
+                [&](const proto::Transition<Address>& t) {
+                    log_transition<Family>(log_, sink_.link_name(up.link), t);
+                },
             },
-            action);
+            output);
     }
 }
 
