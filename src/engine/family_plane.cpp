@@ -30,6 +30,29 @@ std::string describe(const proto::MembershipState<Address>& state) {
     return text + "}";
 }
 
+// "ff0e::1:1000 filter mode INCLUDE -> EXCLUDE on TO_EX [the RFC row]"; a per-link
+// machine (querier, host compatibility mode) names no group.
+template <class Address>
+std::string describe(const proto::Transition<Address>& t) {
+    std::string text = t.group == Address{} ? std::string{} : t.group.to_string() + " ";
+    text.append(proto::to_string(t.machine)).append(" ").append(t.from);
+    text.append(" -> ").append(t.to).append(" on ").append(t.event);
+    if (!t.rule.empty()) {
+        text.append(" [").append(t.rule).append("]");
+    }
+    return text;
+}
+
+// One debug line per state transition, its text built only if debug lines are written.
+template <class Family>
+void log_transition(EventLog& log, std::string_view link,
+                    const proto::Transition<typename Family::Address>& t) {
+    if (log.enabled(LogLevel::Debug)) {
+        log.log(LogLevel::Debug,
+                std::string(Family::kProtocolName) + " " + std::string(link) + ": " + describe(t));
+    }
+}
+
 constexpr auto kLimitLogInterval = std::chrono::seconds{10};
 
 template <class... F>
@@ -214,6 +237,9 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
                                  std::string(sink_.link_name(link)) + ": " +
                                  (q.querier ? std::string("ecmh") : q.querier_address.to_string()));
                 },
+                [&](const proto::Transition<Address>& t) {
+                    log_transition<Family>(log_, sink_.link_name(link), t);
+                },
             },
             output);
     }
@@ -255,7 +281,7 @@ void FamilyPlane<Family>::drain_host() {
     }
     auto& up = *upstream_;
     const auto send = [&](std::size_t length) { sink_.send_control(up.link, length, kProtocol); };
-    for (const auto& action : up.host.take_actions()) {
+    for (const auto& output : up.host.take_outputs()) {
         std::visit(
             Overloaded{
                 [&](const proto::HostReport<Address>& r) {
@@ -278,8 +304,11 @@ void FamilyPlane<Family>::drain_host() {
                                        " SSM groups cannot be reported in this version (RFC 4604)"
                                  : ""));
                 },
+                [&](const proto::Transition<Address>& t) {
+                    log_transition<Family>(log_, sink_.link_name(up.link), t);
+                },
             },
-            action);
+            output);
     }
 }
 

@@ -2,6 +2,7 @@
 #include "ecmh/proto/host_reporter.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <type_traits>
 
 namespace ecmh::proto {
@@ -14,16 +15,16 @@ constexpr bool kIsIgmp = std::is_same_v<Family, Ipv4Family>;
 // set to 0. This MUST be interpreted as a value of 100 (10 seconds)."
 constexpr Duration kIgmpV1MaxResponse = std::chrono::seconds{10};
 
+// Why a group's reported filter mode changes: a new merge of the downstream links'
+// state (RFC 4605 §4.1), or the proxy leaving every group as it stops.
+constexpr std::string_view kDatabaseChanged = "membership database changed";
+constexpr std::string_view kLeaveAll = "leave all";
+
 } // namespace
 
 template <class Family>
 HostReporter<Family>::HostReporter(const HostReporterConfig& config, Random& random)
     : config_(config), random_(&random), compat_(config.newest_version) {}
-
-template <class Family>
-std::vector<typename HostReporter<Family>::Action> HostReporter<Family>::take_actions() {
-    return std::exchange(actions_, {});
-}
 
 template <class Family>
 const typename HostReporter<Family>::State* HostReporter<Family>::find(const Address& group) const {
@@ -56,7 +57,14 @@ Duration HostReporter<Family>::max_response(const Query& query) const {
 template <class Family>
 void HostReporter<Family>::advance(TimePoint now) {
     const auto before = compat_.version();
-    if (compat_.expire(now)) {
+    compat_.expire(now, outputs_);
+    follow_mode(before);
+}
+
+// The compatibility helper reported its own transition; what a new mode cancels is ours.
+template <class Family>
+void HostReporter<Family>::follow_mode(std::uint8_t before) {
+    if (compat_.version() != before) {
         change_mode(before);
     }
 }
@@ -87,7 +95,16 @@ void HostReporter<Family>::change_mode(std::uint8_t from) {
         }
         ++it;
     }
-    actions_.push_back(HostModeChanged{from, compat_.version(), ssm_groups});
+    outputs_.push(HostModeChanged{from, compat_.version(), ssm_groups});
+}
+
+template <class Family>
+void HostReporter<Family>::report_filter_mode(const Address& group, FilterMode before,
+                                              FilterMode after, std::string_view event) {
+    if (before != after) {
+        outputs_.push(Transition<Address>{StateMachine::HostFilterMode, group, to_string(before),
+                                          event, to_string(after)});
+    }
 }
 
 // ---- Database changes ---------------------------------------------------------------
@@ -119,6 +136,7 @@ void HostReporter<Family>::set_membership(const Address& group, const State& mer
         return;
     }
     const State before = std::exchange(e.state, merged);
+    report_filter_mode(group, before.mode, merged.mode, kDatabaseChanged);
     if (before.is_empty() != merged.is_empty()) {
         listening_ = merged.is_empty() ? listening_ - 1 : listening_ + 1;
     }
@@ -183,7 +201,7 @@ void HostReporter<Family>::report_old_change(Iter it, const State& before, TimeP
     // The proxy never suppresses a Done/Leave for having been the last reporter: it is
     // the only host speaking for the whole downstream side.
     if (!(kIsIgmp<Family> && compat_.version() == 1)) {
-        actions_.push_back(HostOldLeave<Address>{it->first});
+        outputs_.push(HostOldLeave<Address>{it->first});
         ++counters_.old_leaves;
     }
 }
@@ -203,9 +221,8 @@ void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
     const auto before = compat_.version();
     // "it should switch compatibility modes immediately" (RFC 3376 §7.2.1), then answer
     // the query in the new mode.
-    if (compat_.on_query(query.version, general, until)) {
-        change_mode(before);
-    }
+    compat_.on_query(query.version, general, until, outputs_);
+    follow_mode(before);
     if (full_mode()) {
         schedule_full(query, general, now);
     } else {
@@ -424,6 +441,9 @@ void HostReporter<Family>::resend_all(TimePoint now) {
 template <class Family>
 void HostReporter<Family>::leave_all(TimePoint now) {
     advance(now);
+    for (const auto& [group, e] : groups_) {
+        report_filter_mode(group, e.state.mode, FilterMode::Include, kLeaveAll);
+    }
     if (full_mode()) {
         // Each group goes to "non-existent" = INCLUDE({}) by the §6.1 table:
         // EXCLUDE(A) → TO_IN({}); INCLUDE(A) → BLOCK(A). Sent once: we are going away.
@@ -442,7 +462,7 @@ void HostReporter<Family>::leave_all(TimePoint now) {
     } else if (!(kIsIgmp<Family> && compat_.version() == 1)) {
         for (const auto& [group, e] : groups_) {
             if (!e.state.is_empty() && !Family::is_ssm(group)) {
-                actions_.push_back(HostOldLeave<Address>{group});
+                outputs_.push(HostOldLeave<Address>{group});
                 ++counters_.old_leaves;
             }
         }
@@ -462,7 +482,7 @@ bool HostReporter<Family>::emit_old_report(const Address& group) {
         ++counters_.ssm_suppressed;
         return false;
     }
-    actions_.push_back(HostOldReport<Address>{compat_.version(), group});
+    outputs_.push(HostOldReport<Address>{compat_.version(), group});
     ++counters_.old_reports;
     return true;
 }
@@ -475,7 +495,7 @@ void HostReporter<Family>::emit_report(ReportKind kind, std::vector<GroupRecord<
     ++(kind == ReportKind::StateChange ? counters_.state_change_reports
                                        : counters_.current_state_reports);
     counters_.records += records.size();
-    actions_.push_back(HostReport<Address>{kind, std::move(records)});
+    outputs_.push(HostReport<Address>{kind, std::move(records)});
 }
 
 template <class Family>

@@ -2,8 +2,24 @@
 #include "ecmh/proto/querier.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <utility>
 
 namespace ecmh::proto {
+namespace {
+
+// The two transitions of the election, named as RFC 2236 §7's router state diagram
+// names its states and events.
+struct ElectionStep {
+    std::string_view from;
+    std::string_view event;
+    std::string_view to;
+};
+constexpr ElectionStep kLost{"Querier", "query received from a router with a lower IP address",
+                             "Non-Querier"};
+constexpr ElectionStep kRegained{"Non-Querier", "other querier present timer expired", "Querier"};
+
+} // namespace
 
 bool querier_precedes(const net::Ipv6Address& candidate, const net::Ipv6Address& own,
                       std::uint8_t query_version) {
@@ -22,20 +38,20 @@ bool querier_precedes(net::Ipv4Address candidate, net::Ipv4Address own,
 
 template <class Family>
 Querier<Family>::Querier(const ProtocolVariables& configured, const Address& own_address,
-                         TimePoint now)
-    : configured_(configured), vars_(configured), own_(own_address),
+                         std::uint8_t version, TimePoint now)
+    : configured_(configured), vars_(configured), own_(own_address), version_(version),
       // "SHOULD send [Startup Query Count] General Queries spaced closely together
       // [Startup Query Interval]" (RFC 2710 §4, RFC 2236 §3).
       startup_left_(configured.startup_query_count()), next_general_query_(now) {}
 
 template <class Family>
-bool Querier<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint now) {
+void Querier<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint now, Outputs& out) {
     if (query.source == own_ || query.source == Address{}) {
-        return false;
+        return;
     }
     // The S flag "does not suppress the querier election" (RFC 3810 §5.1.7): not looked at.
     if (!querier_precedes(query.source, own_, query.version)) {
-        return false; // a higher address: we stay (or it stays) what we were
+        return; // a higher address: we stay (or it stays) what we were
     }
     const bool was_querier = querier_;
     querier_ = false;
@@ -46,7 +62,9 @@ bool Querier<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint no
     // "it sets the Other Querier Present timer to Other Querier Present Timeout; if it
     // was previously in Querier state, it switches to Non-Querier state" (§7.6.2).
     other_querier_until_ = now + vars_.other_querier_present_interval();
-    return was_querier;
+    if (was_querier) {
+        change(false, query.source, out);
+    }
 }
 
 // "Routers adopt the QRV value from the most recently received Query as their own
@@ -60,8 +78,7 @@ void Querier<Family>::adopt(const ReceivedQuery<Address>& query) {
 }
 
 template <class Family>
-typename Querier<Family>::TimerResult Querier<Family>::on_timer(TimePoint now) {
-    TimerResult result;
+void Querier<Family>::on_timer(TimePoint now, Outputs& out) {
     if (!querier_ && other_querier_until_ <= now) {
         // "After the Other Querier Present timer expires, it should re-enter the Querier
         // state and begin sending General Queries" (§7.6.2): one now, then every QI.
@@ -69,17 +86,35 @@ typename Querier<Family>::TimerResult Querier<Family>::on_timer(TimePoint now) {
         vars_ = configured_;
         other_querier_until_ = kNever;
         next_general_query_ = now;
-        result.became_querier = true;
+        change(true, own_, out);
     }
     if (querier_ && next_general_query_ <= now) {
-        result.send_general_query = true;
+        send_general_query(out);
         if (startup_left_ > 0) {
             --startup_left_;
         }
         next_general_query_ = now + (startup_left_ > 0 ? vars_.startup_query_interval()
                                                        : Duration{vars_.query_interval});
     }
-    return result;
+}
+
+// A state change: the Transition for the log, then what the forwarding rule acts on.
+template <class Family>
+void Querier<Family>::change(bool querier, const Address& querier_address, Outputs& out) {
+    const ElectionStep& step = querier ? kRegained : kLost;
+    out.push(Transition<Address>{StateMachine::Querier, Address{}, step.from, step.event, step.to});
+    out.push(QuerierChanged<Address>{querier, querier_address});
+}
+
+// Group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI (item 14).
+template <class Family>
+void Querier<Family>::send_general_query(Outputs& out) const {
+    SendQuery<Address> send;
+    send.version = version_;
+    send.max_response = Duration{configured_.query_response_interval};
+    send.robustness = configured_.robustness;
+    send.query_interval = configured_.query_interval;
+    out.push(std::move(send));
 }
 
 template class Querier<Ipv6Family>;

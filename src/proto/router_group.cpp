@@ -93,7 +93,8 @@ std::string_view RouterGroup<Family>::transition(FilterMode mode, RecordType typ
 // --- Inputs -----------------------------------------------------------------------
 
 template <class Family>
-bool RouterGroup<Family>::on_record(RecordType type, const Sources& sources, Context& ctx) {
+bool RouterGroup<Family>::on_record(RecordType type, const Sources& sources, const Context& ctx,
+                                    Outputs& out) {
     const auto version = compatibility_version();
     if (version < Family::kNewestVersion) {
         // RFC 3810 §8.3.2 / RFC 3376 §7.3.2: "BLOCK messages are ignored, as are
@@ -105,45 +106,52 @@ bool RouterGroup<Family>::on_record(RecordType type, const Sources& sources, Con
             return false;
         }
         if (type == RecordType::ChangeToExcludeMode) {
-            apply(type, Sources{}, ctx);
+            apply(type, Sources{}, ctx, out);
             return true;
         }
     }
-    apply(type, sources, ctx);
+    apply(type, sources, ctx, out);
     return true;
 }
 
 template <class Family>
-void RouterGroup<Family>::on_old_report(std::uint8_t version, Context& ctx) {
+void RouterGroup<Family>::on_old_report(std::uint8_t version, const Context& ctx, Outputs& out) {
+    const auto before = compatibility_version();
     if (version >= 1 && version < Family::kNewestVersion) {
         older_host_until_[version - 1U] = ctx.now + ctx.vars.older_version_host_present_interval();
     }
+    report_compatibility(before, kOlderReport, out);
     // MLDv1 Report / IGMPv1, v2 Report → IS_EX( {} ) (§8.3.2, §7.3.2).
-    apply(RecordType::ModeIsExclude, Sources{}, ctx);
+    apply(RecordType::ModeIsExclude, Sources{}, ctx, out);
 }
 
 template <class Family>
-bool RouterGroup<Family>::on_old_leave(Context& ctx) {
+bool RouterGroup<Family>::on_old_leave(const Context& ctx, Outputs& out) {
     if (!has_leave_message<Family>(compatibility_version())) {
         return false; // IGMPv1 mode: "IGMPv2 Leave messages ... are also ignored"
     }
-    apply(RecordType::ChangeToIncludeMode, Sources{}, ctx); // Done / Leave → TO_IN( {} )
+    apply(RecordType::ChangeToIncludeMode, Sources{}, ctx, out); // Done / Leave → TO_IN( {} )
     return true;
 }
 
 template <class Family>
-void RouterGroup<Family>::apply(RecordType type, const Sources& sources, Context& ctx) {
+void RouterGroup<Family>::apply(RecordType type, const Sources& sources, const Context& ctx,
+                                Outputs& out) {
     const Row* row = find_row(mode_, type);
     if (row == nullptr) {
         return; // the wire layer passes only the six known types
     }
+    const FilterMode before = mode_;
     transmit_now_ = false;
+    refused_now_ = 0;
     (this->*row->apply)(sources, ctx);
+    report_mode(before, wire::to_string(type), row->rfc, out);
     if (transmit_now_) {
         // "The Querier must then immediately send": new and pending queries merged
         // into one transmission (§7.6.3).
-        transmit(ctx);
+        transmit(ctx, out);
     }
+    report_refusals(out);
     reschedule(ctx.now, ctx.vars);
 }
 
@@ -169,13 +177,13 @@ void RouterGroup<Family>::lower_timers(const Sources& queried, Duration lowered_
 
 // INCLUDE (A) IS_IN (B) / ALLOW (B) → INCLUDE (A+B); (B)=MALI
 template <class Family>
-void RouterGroup<Family>::include_allow(const Sources& b, Context& ctx) {
+void RouterGroup<Family>::include_allow(const Sources& b, const Context& ctx) {
     set_timers(b, ctx.now + mali(ctx.vars), ctx);
 }
 
 // INCLUDE (A) IS_EX (B) → EXCLUDE (A*B, B-A); (B-A)=0; Delete (A-B); Filter Timer=MALI
 template <class Family>
-void RouterGroup<Family>::include_is_ex(const Sources& b, Context& ctx) {
+void RouterGroup<Family>::include_is_ex(const Sources& b, const Context& ctx) {
     const auto a = requested();
     keep_only(b);
     add_excluded(b - a, ctx);
@@ -184,14 +192,14 @@ void RouterGroup<Family>::include_is_ex(const Sources& b, Context& ctx) {
 
 // INCLUDE (A) BLOCK (B) → INCLUDE (A); Send Q(MA,A*B)
 template <class Family>
-void RouterGroup<Family>::include_block(const Sources& b, Context& ctx) {
+void RouterGroup<Family>::include_block(const Sources& b, const Context& ctx) {
     send_source_query(requested() * b, ctx);
 }
 
 // INCLUDE (A) TO_EX (B) → EXCLUDE (A*B,B-A); (B-A)=0; Delete (A-B); Send Q(MA,A*B);
 // Filter Timer=MALI
 template <class Family>
-void RouterGroup<Family>::include_to_ex(const Sources& b, Context& ctx) {
+void RouterGroup<Family>::include_to_ex(const Sources& b, const Context& ctx) {
     const auto a = requested();
     keep_only(b);
     add_excluded(b - a, ctx);
@@ -201,7 +209,7 @@ void RouterGroup<Family>::include_to_ex(const Sources& b, Context& ctx) {
 
 // INCLUDE (A) TO_IN (B) → INCLUDE (A+B); (B)=MALI; Send Q(MA,A-B)
 template <class Family>
-void RouterGroup<Family>::include_to_in(const Sources& b, Context& ctx) {
+void RouterGroup<Family>::include_to_in(const Sources& b, const Context& ctx) {
     const auto a = requested();
     set_timers(b, ctx.now + mali(ctx.vars), ctx);
     send_source_query(a - b, ctx);
@@ -209,7 +217,7 @@ void RouterGroup<Family>::include_to_in(const Sources& b, Context& ctx) {
 
 // EXCLUDE (X,Y) IS_IN (A) / ALLOW (A) → EXCLUDE (X+A, Y-A); (A)=MALI
 template <class Family>
-void RouterGroup<Family>::exclude_allow(const Sources& a, Context& ctx) {
+void RouterGroup<Family>::exclude_allow(const Sources& a, const Context& ctx) {
     excluded_ = excluded_ - a; // first, so a source moving from Y to X needs no room
     set_timers(a, ctx.now + mali(ctx.vars), ctx);
 }
@@ -217,7 +225,7 @@ void RouterGroup<Family>::exclude_allow(const Sources& a, Context& ctx) {
 // EXCLUDE (X,Y) IS_EX (A) → EXCLUDE (A-Y, Y*A); (A-X-Y)=MALI; Delete (X-A); Delete (Y-A);
 // Filter Timer=MALI
 template <class Family>
-void RouterGroup<Family>::exclude_is_ex(const Sources& a, Context& ctx) {
+void RouterGroup<Family>::exclude_is_ex(const Sources& a, const Context& ctx) {
     const auto fresh = a - requested() - excluded_;
     keep_only(a);
     excluded_ = excluded_ * a;
@@ -227,7 +235,7 @@ void RouterGroup<Family>::exclude_is_ex(const Sources& a, Context& ctx) {
 
 // EXCLUDE (X,Y) BLOCK (A) → EXCLUDE (X+(A-Y),Y); (A-X-Y)=Filter Timer; Send Q(MA,A-Y)
 template <class Family>
-void RouterGroup<Family>::exclude_block(const Sources& a, Context& ctx) {
+void RouterGroup<Family>::exclude_block(const Sources& a, const Context& ctx) {
     set_timers(a - requested() - excluded_, filter_expires_, ctx);
     send_source_query(a - excluded_, ctx);
 }
@@ -235,7 +243,7 @@ void RouterGroup<Family>::exclude_block(const Sources& a, Context& ctx) {
 // EXCLUDE (X,Y) TO_EX (A) → EXCLUDE (A-Y,Y*A); (A-X-Y)=Filter Timer; Delete (X-A);
 // Delete (Y-A); Send Q(MA,A-Y); Filter Timer=MALI
 template <class Family>
-void RouterGroup<Family>::exclude_to_ex(const Sources& a, Context& ctx) {
+void RouterGroup<Family>::exclude_to_ex(const Sources& a, const Context& ctx) {
     // New sources take the Filter Timer's value from before "Filter Timer=MALI" below.
     const auto fresh = a - requested() - excluded_;
     keep_only(a);
@@ -247,7 +255,7 @@ void RouterGroup<Family>::exclude_to_ex(const Sources& a, Context& ctx) {
 
 // EXCLUDE (X,Y) TO_IN (A) → EXCLUDE (X+A,Y-A); (A)=MALI; Send Q(MA,X-A); Send Q(MA)
 template <class Family>
-void RouterGroup<Family>::exclude_to_in(const Sources& a, Context& ctx) {
+void RouterGroup<Family>::exclude_to_in(const Sources& a, const Context& ctx) {
     const auto x = requested();
     excluded_ = excluded_ - a;
     set_timers(a, ctx.now + mali(ctx.vars), ctx);
@@ -279,15 +287,10 @@ typename RouterGroup<Family>::Sources RouterGroup<Family>::requested() const {
     return set;
 }
 
-template <class Family>
-bool RouterGroup<Family>::has_room(const Context& ctx) const {
-    return sources_.size() + excluded_.size() < ctx.max_sources;
-}
-
 // (set)=T: refresh existing records, create the others while the cap allows. One
 // merge of two sorted lists, so a full-size record against a full group stays linear.
 template <class Family>
-void RouterGroup<Family>::set_timers(const Sources& set, TimePoint expires, Context& ctx) {
+void RouterGroup<Family>::set_timers(const Sources& set, TimePoint expires, const Context& ctx) {
     if (set.empty()) {
         return;
     }
@@ -308,7 +311,7 @@ void RouterGroup<Family>::set_timers(const Sources& set, TimePoint expires, Cont
         if (held < ctx.max_sources) {
             merged.push_back(SourceTimer<Address>{source, expires, 0});
         } else {
-            ++ctx.sources_refused;
+            ++refused_now_;
         }
     }
     merged.insert(merged.end(), it, sources_.end());
@@ -322,7 +325,7 @@ void RouterGroup<Family>::keep_only(const Sources& keep) {
 }
 
 template <class Family>
-void RouterGroup<Family>::add_excluded(const Sources& set, Context& ctx) {
+void RouterGroup<Family>::add_excluded(const Sources& set, const Context& ctx) {
     const auto fresh = set - excluded_;
     const auto held = sources_.size() + excluded_.size();
     const auto room = ctx.max_sources > held ? ctx.max_sources - held : 0;
@@ -332,11 +335,11 @@ void RouterGroup<Family>::add_excluded(const Sources& set, Context& ctx) {
     }
     // Refused sources stay forwarded: the safe side of a full table.
     excluded_ = excluded_ + Sources::from(std::span{fresh.items()}.first(room));
-    ctx.sources_refused += fresh.size() - room;
+    refused_now_ += fresh.size() - room;
 }
 
 template <class Family>
-void RouterGroup<Family>::enter_exclude(Context& ctx) {
+void RouterGroup<Family>::enter_exclude(const Context& ctx) {
     mode_ = FilterMode::Exclude;
     filter_expires_ = ctx.now + mali(ctx.vars);
 }
@@ -392,6 +395,38 @@ TimePoint RouterGroup<Family>::next_deadline() const {
         next = std::min(next, record.expires);
     }
     return next;
+}
+
+// --- State changes as outputs -----------------------------------------------------
+
+// A change of filter mode; after a record, `rule` is the table row that made it.
+template <class Family>
+void RouterGroup<Family>::report_mode(FilterMode before, std::string_view event,
+                                      std::string_view rule, Outputs& out) const {
+    if (mode_ != before) {
+        out.push(Transition<Address>{StateMachine::FilterMode, group_, to_string(before), event,
+                                     to_string(mode_), rule});
+    }
+}
+
+template <class Family>
+void RouterGroup<Family>::report_compatibility(std::uint8_t before, std::string_view event,
+                                               Outputs& out) const {
+    const auto after = compatibility_version();
+    if (after != before) {
+        out.push(Transition<Address>{StateMachine::GroupCompatibility, group_,
+                                     Family::version_name(before), event,
+                                     Family::version_name(after)});
+    }
+}
+
+// One LimitReached per operation, however many of its sources the cap kept out.
+template <class Family>
+void RouterGroup<Family>::report_refusals(Outputs& out) {
+    if (refused_now_ > 0) {
+        out.push(LimitReached<Address>{LimitKind::SourcesPerGroup, group_, refused_now_});
+        refused_now_ = 0;
+    }
 }
 
 template class RouterGroup<Ipv6Family>;

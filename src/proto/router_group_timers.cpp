@@ -23,7 +23,7 @@ Duration llqt(const ProtocolVariables& v) {
 // and set its retransmission counter to LLQC. Sources already at or below LLQT are
 // being queried or about to expire: nothing new to send for them.
 template <class Family>
-void RouterGroup<Family>::send_source_query(const Sources& set, Context& ctx) {
+void RouterGroup<Family>::send_source_query(const Sources& set, const Context& ctx) {
     if (!ctx.querier) {
         return; // a Non-Querier lowers its timers when the Querier's query arrives
     }
@@ -40,7 +40,7 @@ void RouterGroup<Family>::send_source_query(const Sources& set, Context& ctx) {
 
 // "Send Q(MA)": lower the Filter Timer to LLQT, then LLQC transmissions LLQI apart.
 template <class Family>
-void RouterGroup<Family>::send_group_query(Context& ctx) {
+void RouterGroup<Family>::send_group_query(const Context& ctx) {
     if (!ctx.querier) {
         return;
     }
@@ -56,30 +56,51 @@ void RouterGroup<Family>::send_group_query(Context& ctx) {
 // same moment, as §7.6.3.2's note allows: every listener answers the Q(MA) with its
 // whole state for the group anyway.
 template <class Family>
-void RouterGroup<Family>::transmit(Context& ctx) {
+void RouterGroup<Family>::transmit(const Context& ctx, Outputs& out) {
     const TimePoint lowered = ctx.now + llqt(ctx.vars);
     bool group_sent = false;
     if (group_queries_left_ > 0) {
         --group_queries_left_;
-        ctx.queries.push_back(GroupQuery<Address>{{}, filter_expires_ > lowered});
+        emit_query(Sources{}, filter_expires_ > lowered, ctx, out);
         group_sent = true;
     }
-    GroupQuery<Address> suppressed{{}, true};
-    GroupQuery<Address> lowering{{}, false};
+    Sources suppressed;
+    Sources lowering;
     for (auto& record : sources_) {
         if (record.retransmissions == 0) {
             continue;
         }
         --record.retransmissions;
-        (record.expires > lowered ? suppressed : lowering).sources.insert(record.source);
+        (record.expires > lowered ? suppressed : lowering).insert(record.source);
     }
-    if (!suppressed.sources.empty() && !group_sent) {
-        ctx.queries.push_back(std::move(suppressed));
+    if (!suppressed.empty() && !group_sent) {
+        emit_query(std::move(suppressed), true, ctx, out);
     }
-    if (!lowering.sources.empty()) {
-        ctx.queries.push_back(std::move(lowering));
+    if (!lowering.empty()) {
+        emit_query(std::move(lowering), false, ctx, out);
     }
     next_query_ = ctx.now + Duration{ctx.vars.last_listener_query_interval};
+}
+
+// One message to the group in the link's version, stating the configured LLQI, QRV and
+// QQIC. MLDv1 and IGMPv1, v2 have no source-specific query and no S flag: the
+// retransmission counters still run, the Q(MA,A) just never reaches the wire.
+template <class Family>
+void RouterGroup<Family>::emit_query(Sources sources, bool suppress, const Context& ctx,
+                                     Outputs& out) const {
+    const bool newest = configured_version_ == Family::kNewestVersion;
+    if (!newest && !sources.empty()) {
+        return;
+    }
+    SendQuery<Address> send;
+    send.version = configured_version_;
+    send.group = group_;
+    send.sources = std::move(sources);
+    send.suppress_router_side = newest && suppress;
+    send.max_response = Duration{ctx.configured.last_listener_query_interval};
+    send.robustness = ctx.configured.robustness;
+    send.query_interval = ctx.configured.query_interval;
+    out.push(std::move(send));
 }
 
 // Drop the retransmission deadline once nothing is owed any more.
@@ -99,28 +120,30 @@ void RouterGroup<Family>::reschedule(TimePoint now, const ProtocolVariables& var
 // --- Timers -----------------------------------------------------------------------
 
 template <class Family>
-void RouterGroup<Family>::on_timer(Context& ctx) {
-    expire_older_hosts(ctx.now);
+void RouterGroup<Family>::on_timer(const Context& ctx, Outputs& out) {
+    expire_older_hosts(ctx.now, out);
     // Source timers before the Filter Timer: a source whose timer ends with the Filter
     // Timer must not survive into INCLUDE (both orders give that result, this one in
     // a single pass).
     expire_sources(ctx.now);
-    expire_filter(ctx.now);
+    expire_filter(ctx.now, out);
     if (next_query_ <= ctx.now) {
-        transmit(ctx); // retransmissions run to their end even after a lost election
-    }                  // (RFC 2710 §4, RFC 2236 §3)
+        transmit(ctx, out); // retransmissions run to their end even after a lost election
+    }                       // (RFC 2710 §4, RFC 2236 §3)
     reschedule(ctx.now, ctx.vars);
 }
 
 // RFC 3376 §7.3.2: v1 timer expiry → v2 mode if the v2 timer runs, else v3; the mode
 // is derived from the timers, so clearing them is the whole transition.
 template <class Family>
-void RouterGroup<Family>::expire_older_hosts(TimePoint now) {
+void RouterGroup<Family>::expire_older_hosts(TimePoint now, Outputs& out) {
+    const auto before = compatibility_version();
     for (auto& until : older_host_until_) {
         if (until <= now) {
             until = kNever;
         }
     }
+    report_compatibility(before, kOlderHostExpired, out);
 }
 
 // §7.2.3 / §7.3: INCLUDE, timer 0 → "remove source record"; EXCLUDE, timer 0 → "Move
@@ -145,7 +168,7 @@ void RouterGroup<Family>::expire_sources(TimePoint now) {
 // §7.2.2 / §7.5: EXCLUDE, Filter Timer 0 → INCLUDE (X), the Exclude List deleted; an
 // empty X leaves INCLUDE ({}), which the link deletes.
 template <class Family>
-void RouterGroup<Family>::expire_filter(TimePoint now) {
+void RouterGroup<Family>::expire_filter(TimePoint now, Outputs& out) {
     if (mode_ != FilterMode::Exclude || filter_expires_ > now) {
         return;
     }
@@ -153,24 +176,27 @@ void RouterGroup<Family>::expire_filter(TimePoint now) {
     filter_expires_ = kNever;
     excluded_ = Sources{};
     group_queries_left_ = 0; // Q(MA) asked "any EXCLUDE listener left?": answered no
+    report_mode(FilterMode::Exclude, kFilterTimerExpired, {}, out);
 }
 
 // router_group.cpp instantiates the class; these members are defined only here.
-template void RouterGroup<Ipv6Family>::send_source_query(const Sources&, Context&);
-template void RouterGroup<Ipv6Family>::send_group_query(Context&);
-template void RouterGroup<Ipv6Family>::transmit(Context&);
+template void RouterGroup<Ipv6Family>::send_source_query(const Sources&, const Context&);
+template void RouterGroup<Ipv6Family>::send_group_query(const Context&);
+template void RouterGroup<Ipv6Family>::transmit(const Context&, Outputs&);
+template void RouterGroup<Ipv6Family>::emit_query(Sources, bool, const Context&, Outputs&) const;
 template void RouterGroup<Ipv6Family>::reschedule(TimePoint, const ProtocolVariables&);
-template void RouterGroup<Ipv6Family>::on_timer(Context&);
-template void RouterGroup<Ipv6Family>::expire_older_hosts(TimePoint);
+template void RouterGroup<Ipv6Family>::on_timer(const Context&, Outputs&);
+template void RouterGroup<Ipv6Family>::expire_older_hosts(TimePoint, Outputs&);
 template void RouterGroup<Ipv6Family>::expire_sources(TimePoint);
-template void RouterGroup<Ipv6Family>::expire_filter(TimePoint);
-template void RouterGroup<Ipv4Family>::send_source_query(const Sources&, Context&);
-template void RouterGroup<Ipv4Family>::send_group_query(Context&);
-template void RouterGroup<Ipv4Family>::transmit(Context&);
+template void RouterGroup<Ipv6Family>::expire_filter(TimePoint, Outputs&);
+template void RouterGroup<Ipv4Family>::send_source_query(const Sources&, const Context&);
+template void RouterGroup<Ipv4Family>::send_group_query(const Context&);
+template void RouterGroup<Ipv4Family>::transmit(const Context&, Outputs&);
+template void RouterGroup<Ipv4Family>::emit_query(Sources, bool, const Context&, Outputs&) const;
 template void RouterGroup<Ipv4Family>::reschedule(TimePoint, const ProtocolVariables&);
-template void RouterGroup<Ipv4Family>::on_timer(Context&);
-template void RouterGroup<Ipv4Family>::expire_older_hosts(TimePoint);
+template void RouterGroup<Ipv4Family>::on_timer(const Context&, Outputs&);
+template void RouterGroup<Ipv4Family>::expire_older_hosts(TimePoint, Outputs&);
 template void RouterGroup<Ipv4Family>::expire_sources(TimePoint);
-template void RouterGroup<Ipv4Family>::expire_filter(TimePoint);
+template void RouterGroup<Ipv4Family>::expire_filter(TimePoint, Outputs&);
 
 } // namespace ecmh::proto

@@ -2,6 +2,7 @@
 #include "ecmh/proto/router_link.hpp"
 
 #include <algorithm>
+#include <variant>
 
 namespace ecmh::proto {
 namespace {
@@ -22,7 +23,7 @@ void bump(std::uint64_t* counter) {
 
 template <class Family>
 RouterLink<Family>::RouterLink(const Config& config, TimePoint now)
-    : config_(config), querier_(config.vars, config.own_address, now) {}
+    : config_(config), querier_(config.vars, config.own_address, config.version, now) {}
 
 // --- Inputs -----------------------------------------------------------------------
 
@@ -33,10 +34,9 @@ void RouterLink<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint
         ++counters_.ignored_own_queries; // our own query, looped back by the capture
         return;
     }
-    if (querier_.on_query(query, now)) {
-        ++counters_.querier_transitions;
-        outputs_.push_back(QuerierChanged<Address>{false, query.source});
-    }
+    const auto mark = outputs_.size();
+    querier_.on_query(query, now, outputs_);
+    tally(mark);
     if (!query.is_general()) {
         lower_on_query(query, now);
     }
@@ -80,9 +80,9 @@ void RouterLink<Family>::on_record(const GroupRecord<Address>& record, TimePoint
         return;
     }
     const auto sources = valid_sources(record.sources);
-    update_group(record.group, now, [&](Group& group, Context& ctx) {
-        return group.on_record(record.type, sources, ctx) ? &counters_.records_processed
-                                                          : &counters_.ignored_compat;
+    update_group(record.group, now, [&](Group& group, const Context& ctx) {
+        return group.on_record(record.type, sources, ctx, outputs_) ? &counters_.records_processed
+                                                                    : &counters_.ignored_compat;
     });
 }
 
@@ -101,8 +101,8 @@ void RouterLink<Family>::on_old_report(const Address& group, std::uint8_t versio
         ++counters_.ignored_ssm;
         return;
     }
-    update_group(group, now, [&](Group& g, Context& ctx) {
-        g.on_old_report(version, ctx);
+    update_group(group, now, [&](Group& g, const Context& ctx) {
+        g.on_old_report(version, ctx, outputs_);
         return &counters_.old_reports_processed;
     });
 }
@@ -128,29 +128,25 @@ void RouterLink<Family>::on_old_leave(const Address& group, TimePoint now) {
         ++counters_.ignored_leave_absent;
         return;
     }
-    update_group(group, now, [&](Group& g, Context& ctx) {
-        return g.on_old_leave(ctx) ? &counters_.old_leaves_processed : &counters_.ignored_compat;
+    update_group(group, now, [&](Group& g, const Context& ctx) {
+        return g.on_old_leave(ctx, outputs_) ? &counters_.old_leaves_processed
+                                             : &counters_.ignored_compat;
     });
 }
 
 template <class Family>
 void RouterLink<Family>::on_timer(TimePoint now) {
-    const auto due = querier_.on_timer(now);
-    if (due.became_querier) {
-        ++counters_.querier_transitions;
-        outputs_.push_back(QuerierChanged<Address>{true, config_.own_address});
-    }
-    if (due.send_general_query) {
-        send_general_query();
-    }
+    const auto mark = outputs_.size();
+    querier_.on_timer(now, outputs_);
+    tally(mark);
     // Collect first: each group runs once per call, whatever its timers say next.
     std::vector<Address> groups;
     for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
         groups.push_back(it->second);
     }
     for (const auto& group : groups) {
-        update_group(group, now, [](Group& g, Context& ctx) -> std::uint64_t* {
-            g.on_timer(ctx);
+        update_group(group, now, [&](Group& g, const Context& ctx) -> std::uint64_t* {
+            g.on_timer(ctx, outputs_);
             return nullptr;
         });
     }
@@ -231,45 +227,36 @@ auto RouterLink<Family>::make_context(TimePoint now) const -> Context {
     Context ctx;
     ctx.now = now;
     ctx.vars = querier_.variables();
+    ctx.configured = config_.vars;
     ctx.querier = querier_.is_querier();
     ctx.max_sources = config_.max_sources_per_group;
     return ctx;
 }
 
-// Runs `op` on the group (a fresh INCLUDE({}) one if absent), then: keeps a fresh group
-// only if it now holds state and the cap allows, emits its queries and a
-// MembershipChanged when its answer changed, deletes it once it is INCLUDE({}).
-// `op` returns the counter its outcome bumps (or null); a refused group bumps none.
+// Runs `op` on the group (a fresh INCLUDE({}) one if absent); `op` appends the group's
+// own outputs to the queue and returns the counter its outcome bumps (or null). Then
+// the link adds a MembershipChanged if the group's answer changed, counts the outputs,
+// and keeps, refuses or deletes the group.
 template <class Family>
 template <class Op>
 void RouterLink<Family>::update_group(const Address& group, TimePoint now, Op op) {
-    auto ctx = make_context(now);
-    auto it = groups_.find(group);
-    if (it == groups_.end()) {
-        Group fresh{group, config_.version};
-        std::uint64_t* outcome = op(fresh, ctx);
-        if (fresh.is_deletable()) {
-            bump(outcome);
-            finish(group, ctx); // INCLUDE({}) in and out: no state, no query, maybe a refusal
-            return;
-        }
-        if (groups_.size() >= config_.max_groups) {
-            ++counters_.group_limit_hits;
-            outputs_.push_back(LimitReached<Address>{LimitKind::Groups, group});
-            return;
-        }
-        bump(outcome);
-        it = groups_.emplace(group, Entry{std::move(fresh), kNever}).first;
-        finish(group, ctx);
-        outputs_.push_back(MembershipChanged<Address>{group});
-        reindex(it);
-        return;
+    const auto mark = outputs_.size();
+    const auto ctx = make_context(now);
+    if (const auto it = groups_.find(group); it != groups_.end()) {
+        change_group(it, ctx, op);
+    } else {
+        add_group(group, ctx, op, mark);
     }
+    tally(mark);
+}
+
+template <class Family>
+template <class Op>
+void RouterLink<Family>::change_group(typename Groups::iterator it, const Context& ctx, Op op) {
     const auto before = it->second.group.contribution();
     bump(op(it->second.group, ctx));
-    finish(group, ctx);
     if (it->second.group.contribution() != before) {
-        outputs_.push_back(MembershipChanged<Address>{group});
+        outputs_.push(MembershipChanged<Address>{it->first});
     }
     if (it->second.group.is_deletable()) {
         erase(it);
@@ -278,42 +265,46 @@ void RouterLink<Family>::update_group(const Address& group, TimePoint now, Op op
     }
 }
 
-// Turns a group's queries and refusals into outputs.
+// A fresh group is kept only if it now holds state and the cap allows; a refused one
+// leaves no output but the refusal (and bumps no outcome counter).
 template <class Family>
-void RouterLink<Family>::finish(const Address& group, Context& ctx) {
-    const bool newest = config_.version == Family::kNewestVersion;
-    for (auto& q : ctx.queries) {
-        if (!newest && !q.sources.empty()) {
-            continue; // MLDv1 / IGMPv1, v2 have no source-specific query
-        }
-        SendQuery<Address> send;
-        send.version = config_.version;
-        send.group = group;
-        send.sources = std::move(q.sources);
-        send.suppress_router_side = newest && q.suppress_router_side;
-        send.max_response = Duration{config_.vars.last_listener_query_interval};
-        send.robustness = config_.vars.robustness;
-        send.query_interval = config_.vars.query_interval;
-        ++(send.sources.empty() ? counters_.group_queries_sent
-                                : counters_.group_source_queries_sent);
-        outputs_.push_back(std::move(send));
+template <class Op>
+void RouterLink<Family>::add_group(const Address& group, const Context& ctx, Op op,
+                                   std::size_t mark) {
+    Group fresh{group, config_.version};
+    std::uint64_t* outcome = op(fresh, ctx);
+    if (fresh.is_deletable()) {
+        bump(outcome); // INCLUDE({}) in and out: no state, no query, maybe a refusal
+        return;
     }
-    if (ctx.sources_refused > 0) {
-        counters_.source_limit_hits += ctx.sources_refused;
-        outputs_.push_back(LimitReached<Address>{LimitKind::SourcesPerGroup, group});
+    if (groups_.size() >= config_.max_groups) {
+        outputs_.truncate(mark);
+        outputs_.push(LimitReached<Address>{LimitKind::Groups, group});
+        return;
     }
+    bump(outcome);
+    const auto it = groups_.emplace(group, Entry{std::move(fresh), kNever}).first;
+    outputs_.push(MembershipChanged<Address>{group});
+    reindex(it);
 }
 
+// The counters of what the link sent and refused count its outputs: each output
+// appended since `first` is counted here, once.
 template <class Family>
-void RouterLink<Family>::send_general_query() {
-    // Group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI (item 14).
-    SendQuery<Address> send;
-    send.version = config_.version;
-    send.max_response = Duration{config_.vars.query_response_interval};
-    send.robustness = config_.vars.robustness;
-    send.query_interval = config_.vars.query_interval;
-    ++counters_.general_queries_sent;
-    outputs_.push_back(std::move(send));
+void RouterLink<Family>::tally(std::size_t first) {
+    const auto& items = outputs_.items();
+    for (auto i = first; i < items.size(); ++i) {
+        if (const auto* q = std::get_if<SendQuery<Address>>(&items[i])) {
+            ++(q->is_general()      ? counters_.general_queries_sent
+               : q->sources.empty() ? counters_.group_queries_sent
+                                    : counters_.group_source_queries_sent);
+        } else if (const auto* l = std::get_if<LimitReached<Address>>(&items[i])) {
+            (l->kind == LimitKind::Groups ? counters_.group_limit_hits
+                                          : counters_.source_limit_hits) += l->refused;
+        } else if (std::holds_alternative<QuerierChanged<Address>>(items[i])) {
+            ++counters_.querier_transitions;
+        }
+    }
 }
 
 template <class Family>

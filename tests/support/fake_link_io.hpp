@@ -51,7 +51,11 @@ public:
     void log(engine::LogLevel level, std::string_view message) override {
         lines.emplace_back(level, std::string(message));
     }
+    [[nodiscard]] bool enabled(engine::LogLevel level) const override {
+        return debug || level != engine::LogLevel::Debug;
+    }
     std::vector<std::pair<engine::LogLevel, std::string>> lines;
+    bool debug = true; // false: as a daemon without -v, debug lines are not wanted
 };
 
 } // namespace ecmh::test

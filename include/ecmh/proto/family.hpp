@@ -7,6 +7,7 @@
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -25,6 +26,11 @@ struct Ipv6Family {
     static constexpr std::string_view kProtocolName = "MLD";
     // Versions: 1 = MLDv1 (RFC 2710), 2 = MLDv2 (RFC 3810).
     static constexpr std::uint8_t kNewestVersion = 2;
+    // "MLDv1", "MLDv2": compatibility-mode names for Transitions and log lines.
+    [[nodiscard]] static constexpr std::string_view version_name(std::uint8_t version) {
+        constexpr std::array<std::string_view, 3> kNames{"MLD", "MLDv1", "MLDv2"};
+        return version < kNames.size() ? kNames[version] : kNames[0];
+    }
 
     [[nodiscard]] static GroupClass classify_group(const Address& group);
     // ff3x::/32 (RFC 4607 §1: "treat all of FF3x::/32 as SSM").
@@ -44,6 +50,10 @@ struct Ipv4Family {
     static constexpr std::string_view kProtocolName = "IGMP";
     // Versions: 1 (RFC 1112), 2 (RFC 2236), 3 (RFC 3376).
     static constexpr std::uint8_t kNewestVersion = 3;
+    [[nodiscard]] static constexpr std::string_view version_name(std::uint8_t version) {
+        constexpr std::array<std::string_view, 4> kNames{"IGMP", "IGMPv1", "IGMPv2", "IGMPv3"};
+        return version < kNames.size() ? kNames[version] : kNames[0];
+    }
 
     [[nodiscard]] static GroupClass classify_group(Address group);
     [[nodiscard]] static bool is_ssm(Address group) { return group.is_ssm(); } // 232/8

@@ -3,9 +3,13 @@
 // counters. The reporter decides *what* to say; the engine builds the packets (MLDv2 /
 // IGMPv3 reports split by MTU with the wire builders, sources and destinations per
 // RFC 3810 §5.2.13–14, RFC 3376 §4.2.13–14, RFC 2710 §3, RFC 2236 §3).
+//
+// HostOutput is the host side's one output variant: the reporter and its compatibility
+// helper append to one queue of it (outputs.hpp), which the engine drains.
 #pragma once
 
 #include "ecmh/proto/membership.hpp"
+#include "ecmh/proto/outputs.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 
 #include <array>
@@ -65,7 +69,8 @@ struct HostOldLeave {
 
 // The Host Compatibility Mode changed; all pending responses and retransmissions are
 // gone. `ssm_groups` counts SSM groups with state: when `to` is an old version they
-// go unreported, which RFC 4604 §2.2.1 wants logged as an error.
+// go unreported, which RFC 4604 §2.2.1 wants logged as an error. (It follows the
+// change's Transition, which is for the debug log; this is for the operator.)
 struct HostModeChanged {
     std::uint8_t from = 0;
     std::uint8_t to = 0;
@@ -74,8 +79,11 @@ struct HostModeChanged {
 };
 
 template <class Address>
-using HostAction = std::variant<HostReport<Address>, HostOldReport<Address>, HostOldLeave<Address>,
-                                HostModeChanged>;
+using HostOutput = std::variant<HostReport<Address>, HostOldReport<Address>, HostOldLeave<Address>,
+                                HostModeChanged, Transition<Address>>;
+
+template <class Address>
+using HostOutputs = OutputQueue<HostOutput<Address>>;
 
 struct HostCounters {
     std::uint64_t state_change_reports = 0;  // HostReport{StateChange} emitted

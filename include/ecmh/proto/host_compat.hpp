@@ -12,19 +12,26 @@
 //   v2 timer  (IGMP) set by IGMPv2 *General* Queries only (RFC 3376 §7.2.1)
 //   duration  OVQPT = RV·QI(last query) + QRI (RFC 3810 §9.12, RFC 3376 §8.12), given
 //             by the caller
+//
+// Each change of mode is appended to the reporter's queue as one Transition; what the
+// change cancels is the reporter's business (it compares version() before and after).
 #pragma once
 
+#include "ecmh/proto/host_actions.hpp"
 #include "ecmh/proto/time.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace ecmh::proto {
 
 template <class Family>
 class HostCompatibility {
 public:
+    using Address = typename Family::Address;
+    using Outputs = HostOutputs<Address>;
     static constexpr std::uint8_t kNewest = Family::kNewestVersion;
 
     // `newest_allowed` outside 1..kNewest means kNewest.
@@ -34,26 +41,25 @@ public:
         until_.fill(kNever);
     }
 
-    // A query of wire `version` arrived; `until` is now + OVQPT. Returns true if the
-    // mode changed.
-    bool on_query(std::uint8_t version, bool general, TimePoint until) {
+    // A query of wire `version` arrived; `until` is now + OVQPT.
+    void on_query(std::uint8_t version, bool general, TimePoint until, Outputs& out) {
         if (version < 1 || version >= kNewest || (version > 1 && !general)) {
-            return false;
+            return;
         }
         const auto before = version_now();
         until_[version] = until;
-        return version_now() != before;
+        report(before, "older-version query received", out);
     }
 
-    // Stops every timer that has run out by `now`. Returns true if the mode changed.
-    bool expire(TimePoint now) {
+    // Stops every timer that has run out by `now`.
+    void expire(TimePoint now, Outputs& out) {
         const auto before = version_now();
         for (auto& t : until_) {
             if (t <= now) {
                 t = kNever;
             }
         }
-        return version_now() != before;
+        report(before, "Older Version Querier Present timer expired", out);
     }
 
     // The mode as of the last event.
@@ -68,6 +74,15 @@ public:
     }
 
 private:
+    void report(std::uint8_t before, std::string_view event, Outputs& out) const {
+        const auto after = version_now();
+        if (after != before) {
+            out.push(Transition<Address>{StateMachine::HostCompatibility, Address{},
+                                         Family::version_name(before), event,
+                                         Family::version_name(after)});
+        }
+    }
+
     [[nodiscard]] std::uint8_t version_now() const {
         for (std::uint8_t v = 1; v < kNewest; ++v) {
             if (until_[v] != kNever) {

@@ -4,8 +4,11 @@
 // reports the merged membership database as though ecmh were a host: MLDv2 / IGMPv3
 // by default, MLDv1 / IGMPv2 / IGMPv1 while an older querier is present.
 //
-// Pure logic: every input carries `now`, outputs collect in actions() for the engine.
-// Deadlines are data — the engine polls until next_deadline() and calls on_timer().
+// Pure logic: every input carries `now`. Outputs (host_actions.hpp) are appended to one
+// queue in the order decided, a Transition for every change of Host Compatibility Mode
+// or of a group's reported filter mode among them; the engine drains it with
+// take_outputs(). Deadlines are data — the engine polls until next_deadline() and calls
+// on_timer().
 //
 // State, per group ("interface state" = the reported record):
 //   state          the merged membership last set (INCLUDE({}) = none; an entry with
@@ -35,6 +38,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,7 +59,8 @@ class HostReporter {
 public:
     using Address = typename Family::Address;
     using State = MembershipState<Address>;
-    using Action = HostAction<Address>;
+    using Output = HostOutput<Address>;
+    using Outputs = HostOutputs<Address>;
     using Query = ReceivedQuery<Address>;
 
     // `random` must outlive the reporter.
@@ -75,9 +80,9 @@ public:
     void on_timer(TimePoint now);
     [[nodiscard]] TimePoint next_deadline() const;
 
-    [[nodiscard]] const std::vector<Action>& actions() const { return actions_; }
-    // Hands the collected actions to the engine and starts a fresh list.
-    [[nodiscard]] std::vector<Action> take_actions();
+    [[nodiscard]] const std::vector<Output>& outputs() const { return outputs_.items(); }
+    // Hands the collected outputs to the engine and starts a fresh queue.
+    [[nodiscard]] std::vector<Output> take_outputs() { return outputs_.take(); }
 
     [[nodiscard]] std::uint8_t current_version() const { return compat_.version(); }
     [[nodiscard]] const HostCompatibility<Family>& compatibility() const { return compat_; }
@@ -117,7 +122,10 @@ private:
     [[nodiscard]] Duration max_response(const Query& query) const;
 
     void advance(TimePoint now);
+    void follow_mode(std::uint8_t before);
     void change_mode(std::uint8_t from);
+    void report_filter_mode(const Address& group, FilterMode before, FilterMode after,
+                            std::string_view event);
     void report_change(Iter it, const State& before, TimePoint now);
     void report_old_change(Iter it, const State& before, TimePoint now);
     void schedule_full(const Query& query, bool general, TimePoint now);
@@ -143,7 +151,7 @@ private:
     std::size_t listening_ = 0;
     std::size_t recorded_total_ = 0;
     HostCounters counters_;
-    std::vector<Action> actions_;
+    Outputs outputs_;
 };
 
 extern template class HostReporter<Ipv6Family>;

@@ -10,11 +10,16 @@
 //   As Non-Querier the querier's QRV and QQI are adopted (0 = not given: ours), so
 //   MALI, LLQT, OVHPT and OQPT use them (RFC 3376 §4.1.6/§4.1.7, RFC 3810 §5.1.8/§5.1.9).
 //   OQPT = RV·QI + QRI/2,  SQI = QI/4,  SQC = RV.
+//
+// Outputs go to the link's queue (router_outputs.hpp): a SendQuery per General Query
+// (group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI, the link's version), and
+// per state change a Transition followed by the QuerierChanged the forwarding rule needs.
 #pragma once
 
 #include "ecmh/proto/family.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 #include "ecmh/proto/query.hpp"
+#include "ecmh/proto/router_outputs.hpp"
 #include "ecmh/proto/time.hpp"
 
 #include <cstdint>
@@ -34,22 +39,20 @@ template <class Family>
 class Querier {
 public:
     using Address = typename Family::Address;
+    using Outputs = RouterOutputs<Address>;
 
-    // What a timer run decided.
-    struct TimerResult {
-        bool send_general_query = false;
-        bool became_querier = false; // Other Querier Present expired
-    };
+    // Starts as Querier with the first General Query due at `now`; `version` is the
+    // link's configured version, the one its General Queries speak.
+    Querier(const ProtocolVariables& configured, const Address& own_address, std::uint8_t version,
+            TimePoint now);
 
-    // Starts as Querier with the first General Query due at `now`.
-    Querier(const ProtocolVariables& configured, const Address& own_address, TimePoint now);
-
-    // A received, validated query. Returns true when it made this router Non-Querier.
+    // A received, validated query; losing the election is a state change.
     // Ignored for the election: our own looped-back query (source == own address)
     // and an unspecified source (an IGMP snooping switch's 0.0.0.0 proxy query: "must
     // not be included in the Querier election process", RFC 4541 §2.1.1 item 4).
-    bool on_query(const ReceivedQuery<Address>& query, TimePoint now);
-    TimerResult on_timer(TimePoint now);
+    void on_query(const ReceivedQuery<Address>& query, TimePoint now, Outputs& out);
+    // Everything due at `now`: the Other Querier Present expiry, then a General Query.
+    void on_timer(TimePoint now, Outputs& out);
 
     [[nodiscard]] bool is_querier() const { return querier_; }
     // The variables in force: configured as Querier, with the adopted QRV/QQI otherwise.
@@ -71,11 +74,14 @@ public:
 
 private:
     void adopt(const ReceivedQuery<Address>& query);
+    void change(bool querier, const Address& querier_address, Outputs& out);
+    void send_general_query(Outputs& out) const;
 
     ProtocolVariables configured_;
     ProtocolVariables vars_;
     Address own_;
     Address other_querier_{};
+    std::uint8_t version_;
     bool querier_ = true;
     std::uint32_t startup_left_;
     TimePoint next_general_query_;

@@ -4,7 +4,13 @@
 // §7.4 / RFC 3376 §6.4, the older-version translations of RFC 3810 §8.3.2 / RFC 3376
 // §7.3.2, the querier's specific-query retransmissions (§7.6.3 / §6.6.3) and the
 // timer expiries of §7.2.2, §7.2.3 and §7.5. No I/O and no clock: every call gets
-// `now`, every timer is a deadline, queries to send are appended to the context.
+// `now` in a GroupContext, every timer is a deadline.
+//
+// Outputs go to the link's queue (router_outputs.hpp), passed with each call: the
+// specific queries to send (SendQuery, complete with the link's version and values),
+// one LimitReached per operation the source cap cut short, and one Transition per
+// change of filter mode (named after the table row that made it) or of compatibility
+// mode. Forwarding changes are the link's to notice: it compares contribution().
 //
 // State and its invariants:
 //   mode INCLUDE: sources() is the Include List A, every timer running; excluded()
@@ -19,6 +25,7 @@
 #include "ecmh/proto/family.hpp"
 #include "ecmh/proto/membership.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
+#include "ecmh/proto/router_outputs.hpp"
 #include "ecmh/proto/source_set.hpp"
 #include "ecmh/proto/time.hpp"
 #include "ecmh/wire/group_record.hpp"
@@ -32,29 +39,19 @@
 
 namespace ecmh::proto {
 
-// One specific query a group wants on the wire now: Q(MA) when `sources` is empty,
-// Q(MA,A) otherwise. The link adds version, Maximum Response (LLQI), QRV and QQIC.
-template <class Address>
-struct GroupQuery {
-    SourceSet<Address> sources;
-    bool suppress_router_side = false;
-    friend bool operator==(const GroupQuery&, const GroupQuery&) = default;
-};
-
-// What one operation on a group needs and produces.
-template <class Address>
+// What one operation on a group needs from its link.
 struct GroupContext {
     TimePoint now{};
     // The variables in force: the configured ones, or as a Non-Querier those with the
     // querier's QRV and QQI adopted (RFC 3376 §4.1.6/§4.1.7, RFC 3810 §5.1.8/§5.1.9).
     ProtocolVariables vars{};
+    // The values a query states (Maximum Response = LLQI, QRV, QQIC): the configured
+    // ones, also while `vars` holds adopted ones.
+    ProtocolVariables configured{};
     // Only the Querier starts specific queries ("Send Q(...)", §7.6.3).
     bool querier = true;
     // Source records (X and Y together) one group may hold (rfc-map M7).
     std::size_t max_sources = std::numeric_limits<std::size_t>::max();
-    // Outputs.
-    std::vector<GroupQuery<Address>> queries{};
-    std::size_t sources_refused = 0; // new source records the cap kept out
 };
 
 // A source record with a running timer: a member of the Include List (INCLUDE) or of
@@ -73,7 +70,8 @@ class RouterGroup {
 public:
     using Address = typename Family::Address;
     using Sources = SourceSet<Address>;
-    using Context = GroupContext<Address>;
+    using Context = GroupContext;
+    using Outputs = RouterOutputs<Address>;
 
     // `configured_version` is the link's version (MLD 1|2, IGMP 1|2|3): the group never
     // acts newer than it.
@@ -82,20 +80,20 @@ public:
     // A Multicast Address / Group Record (current-state or state-change), after the
     // link's checks (scope, SSM, valid sources). Applies the compatibility-mode
     // translation first; returns false if that mode ignores the record.
-    bool on_record(wire::RecordType type, const Sources& sources, Context& ctx);
+    bool on_record(wire::RecordType type, const Sources& sources, const Context& ctx, Outputs& out);
     // An MLDv1 report (version 1) or IGMPv1/v2 report (1 or 2): starts or restarts the
     // Older Version Host Present timer, then applies IS_EX({}).
-    void on_old_report(std::uint8_t version, Context& ctx);
+    void on_old_report(std::uint8_t version, const Context& ctx, Outputs& out);
     // An MLDv1 Done / IGMPv2 Leave: TO_IN({}); returns false in IGMPv1 mode, which
     // ignores it (RFC 3376 §7.3.2).
-    bool on_old_leave(Context& ctx);
+    bool on_old_leave(const Context& ctx, Outputs& out);
     // §7.6.1 / §6.6.1, RFC 2710 §4, RFC 2236 §3: a received Q(MA) (`queried` empty) or
     // Q(MA,A) without the S flag lowers the Filter Timer or those source timers to
     // now + `lowered_to` (never raises them).
     void lower_timers(const Sources& queried, Duration lowered_to, TimePoint now);
     // Everything due at ctx.now: older-host timers, source timers, the Filter Timer,
     // then the specific-query retransmission.
-    void on_timer(Context& ctx);
+    void on_timer(const Context& ctx, Outputs& out);
 
     // §7.3 / §6.3 forwarding suggestion (rfc-map items 21 and 41).
     [[nodiscard]] bool forwards(const Address& source) const;
@@ -124,11 +122,17 @@ public:
     [[nodiscard]] std::uint32_t pending_group_queries() const { return group_queries_left_; }
     [[nodiscard]] TimePoint next_retransmission() const { return next_query_; }
 
-    // The RFC table row for a record in a mode, for debug lines.
+    // The RFC table row for a record in a mode, as Transitions quote it.
     [[nodiscard]] static std::string_view transition(FilterMode mode, wire::RecordType type);
 
 private:
-    using Handler = void (RouterGroup::*)(const Sources&, Context&);
+    // The events besides the tables' records that change a group's state (§8.3.2, §7.5).
+    static constexpr std::string_view kOlderReport = "older-version report received";
+    static constexpr std::string_view kOlderHostExpired =
+        "Older Version Host Present timer expired";
+    static constexpr std::string_view kFilterTimerExpired = "Filter Timer expired";
+
+    using Handler = void (RouterGroup::*)(const Sources&, const Context&);
     struct Row {
         FilterMode mode;
         wire::RecordType type;
@@ -138,37 +142,43 @@ private:
     static const Row* find_row(FilterMode mode, wire::RecordType type);
 
     // The twelve rows of §7.4.1 + §7.4.2 (ALLOW shares IS_IN's row in each mode).
-    void include_allow(const Sources& b, Context& ctx);
-    void include_is_ex(const Sources& b, Context& ctx);
-    void include_block(const Sources& b, Context& ctx);
-    void include_to_ex(const Sources& b, Context& ctx);
-    void include_to_in(const Sources& b, Context& ctx);
-    void exclude_allow(const Sources& a, Context& ctx);
-    void exclude_is_ex(const Sources& a, Context& ctx);
-    void exclude_block(const Sources& a, Context& ctx);
-    void exclude_to_ex(const Sources& a, Context& ctx);
-    void exclude_to_in(const Sources& a, Context& ctx);
-    void apply(wire::RecordType type, const Sources& sources, Context& ctx);
+    void include_allow(const Sources& b, const Context& ctx);
+    void include_is_ex(const Sources& b, const Context& ctx);
+    void include_block(const Sources& b, const Context& ctx);
+    void include_to_ex(const Sources& b, const Context& ctx);
+    void include_to_in(const Sources& b, const Context& ctx);
+    void exclude_allow(const Sources& a, const Context& ctx);
+    void exclude_is_ex(const Sources& a, const Context& ctx);
+    void exclude_block(const Sources& a, const Context& ctx);
+    void exclude_to_ex(const Sources& a, const Context& ctx);
+    void exclude_to_in(const Sources& a, const Context& ctx);
+    void apply(wire::RecordType type, const Sources& sources, const Context& ctx, Outputs& out);
 
     // Source-record primitives.
     SourceTimer<Address>* find(const Address& source);
     [[nodiscard]] const SourceTimer<Address>* find(const Address& source) const;
-    [[nodiscard]] bool has_room(const Context& ctx) const;
-    void set_timers(const Sources& set, TimePoint expires, Context& ctx); // (set)=T
-    void keep_only(const Sources& keep);                                  // Delete (X-keep)
-    void add_excluded(const Sources& set, Context& ctx);                  // (set)=0
-    void enter_exclude(Context& ctx);                                     // Filter Timer=MALI
+    void set_timers(const Sources& set, TimePoint expires, const Context& ctx); // (set)=T
+    void keep_only(const Sources& keep);                                        // Delete (X-keep)
+    void add_excluded(const Sources& set, const Context& ctx);                  // (set)=0
+    void enter_exclude(const Context& ctx);                                     // Filter Timer=MALI
 
     // Querier actions (§7.6.3) and the transmissions they schedule.
-    void send_source_query(const Sources& set, Context& ctx); // Send Q(MA,set)
-    void send_group_query(Context& ctx);                      // Send Q(MA)
-    void transmit(Context& ctx);
+    void send_source_query(const Sources& set, const Context& ctx); // Send Q(MA,set)
+    void send_group_query(const Context& ctx);                      // Send Q(MA)
+    void transmit(const Context& ctx, Outputs& out);
+    void emit_query(Sources sources, bool suppress, const Context& ctx, Outputs& out) const;
     void reschedule(TimePoint now, const ProtocolVariables& vars);
 
     // Expiries.
-    void expire_older_hosts(TimePoint now);
+    void expire_older_hosts(TimePoint now, Outputs& out);
     void expire_sources(TimePoint now);
-    void expire_filter(TimePoint now);
+    void expire_filter(TimePoint now, Outputs& out);
+
+    // Outputs of state changes.
+    void report_mode(FilterMode before, std::string_view event, std::string_view rule,
+                     Outputs& out) const;
+    void report_compatibility(std::uint8_t before, std::string_view event, Outputs& out) const;
+    void report_refusals(Outputs& out);
 
     Address group_;
     std::uint8_t configured_version_;
@@ -181,7 +191,8 @@ private:
     // Q(MA) transmissions still owed, and when the next (merged) transmission is due.
     std::uint32_t group_queries_left_ = 0;
     TimePoint next_query_ = kNever;
-    bool transmit_now_ = false; // a "Send Q" of the current record wants a transmission
+    bool transmit_now_ = false;     // a "Send Q" of the current record wants a transmission
+    std::uint64_t refused_now_ = 0; // new source records the cap kept out of this operation
 };
 
 extern template class RouterGroup<Ipv6Family>;

@@ -15,8 +15,9 @@
 //   Queries: started only by the Querier (General and specific); a specific-query
 //            retransmission already under way finishes (RFC 2710 §4, RFC 2236 §3).
 //
-// Inputs come one message or record at a time, in arrival order, each with `now`;
-// outputs collect in a vector the engine drains with take_outputs().
+// Inputs come one message or record at a time, in arrival order, each with `now`.
+// Outputs (router_outputs.hpp), the Querier's and every group's included, are appended
+// to one queue in the order decided; the engine drains it with take_outputs().
 #pragma once
 
 #include "ecmh/proto/family.hpp"
@@ -25,15 +26,14 @@
 #include "ecmh/proto/querier.hpp"
 #include "ecmh/proto/query.hpp"
 #include "ecmh/proto/router_group.hpp"
+#include "ecmh/proto/router_outputs.hpp"
 #include "ecmh/proto/time.hpp"
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <set>
 #include <unordered_map>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace ecmh::proto {
@@ -48,52 +48,6 @@ struct RouterLinkConfig {
     std::size_t max_groups = 4096;
     std::size_t max_sources_per_group = 1024;
 };
-
-// A query for the engine to build (wire::MldQuerySpec / IgmpQuerySpec) and send from
-// own_address: a General Query when `group` is unspecified, else to the group.
-template <class Address>
-struct SendQuery {
-    std::uint8_t version = 0; // the link's configured version
-    Address group{};
-    SourceSet<Address> sources; // empty but for Q(MA,A); only in MLDv2 / IGMPv3
-    bool suppress_router_side = false;
-    Duration max_response{};                    // QRI for General Queries, LLQI for specific ones
-    std::uint32_t robustness = 0;               // QRV
-    std::chrono::milliseconds query_interval{}; // QQIC
-    [[nodiscard]] bool is_general() const { return group == Address{}; }
-    friend bool operator==(const SendQuery&, const SendQuery&) = default;
-};
-
-// What forwards()/contribution() answer for `group` changed (including its deletion):
-// rebuild the forwarding cache and the upstream merge for it (RFC 4605 §4.2).
-template <class Address>
-struct MembershipChanged {
-    Address group;
-    friend bool operator==(const MembershipChanged&, const MembershipChanged&) = default;
-};
-
-enum class LimitKind : std::uint8_t { Groups, SourcesPerGroup };
-
-// A cap refused new state (rfc-map M7): log it, rate-limited.
-template <class Address>
-struct LimitReached {
-    LimitKind kind = LimitKind::Groups;
-    Address group;
-    friend bool operator==(const LimitReached&, const LimitReached&) = default;
-};
-
-// The link's querier status changed: the querier rule of RFC 4605 §3 (item 42) makes
-// this a forwarding change for every group on the link.
-template <class Address>
-struct QuerierChanged {
-    bool querier = true;
-    Address querier_address;
-    friend bool operator==(const QuerierChanged&, const QuerierChanged&) = default;
-};
-
-template <class Address>
-using RouterOutput = std::variant<SendQuery<Address>, MembershipChanged<Address>,
-                                  LimitReached<Address>, QuerierChanged<Address>>;
 
 struct RouterLinkCounters {
     std::uint64_t records_processed = 0;     // v2/v3 records applied
@@ -128,6 +82,7 @@ public:
     using Config = RouterLinkConfig<Family>;
     using Group = RouterGroup<Family>;
     using Output = RouterOutput<Address>;
+    using Outputs = RouterOutputs<Address>;
 
     // Starts as Querier; the first General Query is due at `now` (next_deadline()).
     RouterLink(const Config& config, TimePoint now);
@@ -143,8 +98,8 @@ public:
     void on_timer(TimePoint now);
     [[nodiscard]] TimePoint next_deadline() const;
 
-    [[nodiscard]] std::vector<Output> take_outputs() { return std::exchange(outputs_, {}); }
-    [[nodiscard]] const std::vector<Output>& outputs() const { return outputs_; }
+    [[nodiscard]] std::vector<Output> take_outputs() { return outputs_.take(); }
+    [[nodiscard]] const std::vector<Output>& outputs() const { return outputs_.items(); }
 
     // --- State.
     [[nodiscard]] bool is_querier() const { return querier_.is_querier(); }
@@ -171,25 +126,28 @@ private:
         TimePoint indexed = kNever; // its key in deadlines_
     };
     using Groups = std::unordered_map<Address, Entry>;
-    using Context = GroupContext<Address>;
+    using Context = GroupContext;
     template <class Op>
     void update_group(const Address& group, TimePoint now, Op op);
+    template <class Op>
+    void change_group(typename Groups::iterator it, const Context& ctx, Op op);
+    template <class Op>
+    void add_group(const Address& group, const Context& ctx, Op op, std::size_t mark);
 
     [[nodiscard]] bool admit_group(const Address& group);
     [[nodiscard]] SourceSet<Address> valid_sources(const SourceSet<Address>& sources);
     [[nodiscard]] Context make_context(TimePoint now) const;
-    void finish(const Address& group, Context& ctx);
     void reindex(typename Groups::iterator it);
     void erase(typename Groups::iterator it);
     void lower_on_query(const ReceivedQuery<Address>& query, TimePoint now);
-    void send_general_query();
+    void tally(std::size_t first);
 
     Config config_;
     Querier<Family> querier_;
     Groups groups_;
     // Every group's next deadline, earliest first (deadlines as data).
     std::set<std::pair<TimePoint, Address>> deadlines_;
-    std::vector<Output> outputs_;
+    Outputs outputs_;
     RouterLinkCounters counters_;
 };
 

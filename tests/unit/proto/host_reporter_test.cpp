@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The upstream host (RFC 4605 §4.1) for both families: state-change reports (rfc-map
 // item 34), query responses (item 35), compatibility modes (item 36), SSM (item 38),
-// the resend and leave commands, and flood bounds (M9). A twin Random with the same seed
-// predicts every delay the reporter draws, so times are asserted exactly.
+// the resend and leave commands, flood bounds (M9), and the Transitions of the reported
+// filter mode and of the compatibility mode. A twin Random with the same seed predicts
+// every delay the reporter draws, so times are asserted exactly.
 #include "ecmh/proto/host_reporter.hpp"
+#include "support/proto_printers.hpp"
 
 #include <gtest/gtest.h>
 #include <memory>
 #include <ostream>
+#include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 using namespace ecmh::proto;
@@ -100,11 +105,11 @@ protected:
     using N = Names<Family>;
     using State = MembershipState<A>;
     using Rec = GroupRecord<A>;
-    using Action = HostAction<A>;
+    using Output = HostOutput<A>;
     using Query = ReceivedQuery<A>;
     struct Timed {
         TimePoint at;
-        Action action;
+        Output output;
     };
     static constexpr std::uint8_t kNew = Family::kNewestVersion;
     static constexpr std::uint8_t kOld = N::kOld;
@@ -126,6 +131,7 @@ protected:
     Random rng{kSeed};
     Random twin{kSeed}; // draws what rng draws, in the same order
     std::unique_ptr<HostReporter<Family>> r;
+    std::vector<Transition<A>> transitions; // taken so far, in order
 
     HostReporter<Family>& make() {
         r = std::make_unique<HostReporter<Family>>(config, rng);
@@ -137,15 +143,15 @@ protected:
     static Rec rec(RecordType type, A group, std::initializer_list<A> s) {
         return {type, group, SourceSet<A>(s)};
     }
-    static Action sc(std::vector<Rec> records) {
+    static Output sc(std::vector<Rec> records) {
         return HostReport<A>{ReportKind::StateChange, std::move(records)};
     }
-    static Action cs(std::vector<Rec> records) {
+    static Output cs(std::vector<Rec> records) {
         return HostReport<A>{ReportKind::CurrentState, std::move(records)};
     }
-    static Action old(std::uint8_t version, A group) { return HostOldReport<A>{version, group}; }
-    static Action leave(A group) { return HostOldLeave<A>{group}; }
-    static Action mode(std::uint8_t from, std::uint8_t to, std::size_t ssm) {
+    static Output old(std::uint8_t version, A group) { return HostOldReport<A>{version, group}; }
+    static Output leave(A group) { return HostOldLeave<A>{group}; }
+    static Output mode(std::uint8_t from, std::uint8_t to, std::size_t ssm) {
         return HostModeChanged{from, to, ssm};
     }
 
@@ -163,7 +169,27 @@ protected:
         return q;
     }
 
-    std::vector<Action> take() { return r->take_actions(); }
+    // What the reporter appended since the last call, but its Transitions: those go to
+    // `transitions`, for the tests that look at them.
+    std::vector<Output> take() {
+        std::vector<Output> out;
+        for (auto& o : r->take_outputs()) {
+            if (const auto* t = std::get_if<Transition<A>>(&o)) {
+                transitions.push_back(*t);
+            } else {
+                out.push_back(std::move(o));
+            }
+        }
+        return out;
+    }
+    std::vector<Transition<A>> take_transitions() { return std::exchange(transitions, {}); }
+    static Transition<A> compat(std::uint8_t from, std::string_view event, std::uint8_t to) {
+        return {StateMachine::HostCompatibility, A{}, Family::version_name(from), event,
+                Family::version_name(to)};
+    }
+    static Transition<A> filter(A group, FilterMode from, std::string_view event, FilterMode to) {
+        return {StateMachine::HostFilterMode, group, to_string(from), event, to_string(to)};
+    }
 
     // Runs every deadline up to `end` as the engine's loop would.
     std::vector<Timed> run_until(TimePoint end) {
@@ -175,16 +201,16 @@ protected:
             }
             const auto at = r->next_deadline();
             r->on_timer(at);
-            for (auto& a : r->take_actions()) {
+            for (auto& a : take()) {
                 out.push_back({at, std::move(a)});
             }
         }
         return out;
     }
-    static std::vector<Action> actions_of(const std::vector<Timed>& timed) {
-        std::vector<Action> out;
+    static std::vector<Output> outputs_of(const std::vector<Timed>& timed) {
+        std::vector<Output> out;
         for (const auto& t : timed) {
-            out.push_back(t.action);
+            out.push_back(t.output);
         }
         return out;
     }
@@ -212,7 +238,7 @@ protected:
 
     // Item 34: `before` (if not empty) is settled, then the change to `after` must be
     // sent exactly RV times as `expected`: first at once, the rest (0, URI] apart.
-    void expect_rv_transmissions(const State& before, const State& after, const Action& expected,
+    void expect_rv_transmissions(const State& before, const State& after, const Output& expected,
                                  std::uint32_t rv) {
         config.vars.robustness = rv;
         make();
@@ -231,7 +257,7 @@ protected:
         ASSERT_EQ(sent.size(), rv);
         EXPECT_EQ(sent[0].at, t);
         for (std::size_t i = 0; i < sent.size(); ++i) {
-            EXPECT_EQ(sent[i].action, expected) << "transmission " << i;
+            EXPECT_EQ(sent[i].output, expected) << "transmission " << i;
             if (i > 0) {
                 EXPECT_GT(sent[i].at, sent[i - 1].at);
                 EXPECT_LE(sent[i].at - sent[i - 1].at, uri);
@@ -276,8 +302,16 @@ TYPED_TEST(HostReporterTest, StateChangeTableOfItem34) {
     for (const auto& row : rows) {
         this->make();
         this->settle(g, row.before);
+        (void)this->take_transitions();
         this->r->set_membership(g, row.after, this->now_);
         EXPECT_EQ(this->take(), std::vector{this->sc(row.expected)});
+        // A filter-mode change (and only that) is one Transition.
+        std::vector<Transition<typename TestFixture::A>> moved;
+        if (row.before.mode != row.after.mode) {
+            moved.push_back(
+                this->filter(g, row.before.mode, "membership database changed", row.after.mode));
+        }
+        EXPECT_EQ(this->take_transitions(), moved);
     }
 }
 
@@ -336,7 +370,7 @@ TYPED_TEST(HostReporterTest, SourceChangeDuringRetransmissionMerges) {
     r.set_membership(g, this->inc({s1, s2}), this->t0 + milliseconds{1});
     EXPECT_EQ(this->take(), (std::vector{this->sc({this->rec(RT::AllowNewSources, g, {s1})}),
                                          this->sc({this->rec(RT::AllowNewSources, g, {s1, s2})})}));
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{60})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{60})),
               std::vector{this->sc({this->rec(RT::AllowNewSources, g, {s2})})});
 
     // RV 3: the retransmission carries both, then S2 alone.
@@ -345,7 +379,7 @@ TYPED_TEST(HostReporterTest, SourceChangeDuringRetransmissionMerges) {
     r3.set_membership(g, this->inc({s1}), this->t0);
     r3.set_membership(g, this->inc({s1, s2}), this->t0 + milliseconds{1});
     (void)this->take();
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{60})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{60})),
               (std::vector{this->sc({this->rec(RT::AllowNewSources, g, {s1, s2})}),
                            this->sc({this->rec(RT::AllowNewSources, g, {s2})})}));
 }
@@ -359,7 +393,7 @@ TYPED_TEST(HostReporterTest, ReversedChangeDuringRetransmission) {
     EXPECT_EQ(this->take(),
               (std::vector{this->sc({this->rec(RT::AllowNewSources, g, {this->s1})}),
                            this->sc({this->rec(RT::BlockOldSources, g, {this->s1})})}));
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{60})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{60})),
               std::vector{this->sc({this->rec(RT::BlockOldSources, g, {this->s1})})});
     EXPECT_EQ(this->group_count(), 0U);
     EXPECT_EQ(r.find(g), nullptr);
@@ -374,7 +408,7 @@ TYPED_TEST(HostReporterTest, FilterModeChangeSupersedesPendingSourceRecords) {
     EXPECT_EQ(this->take(), (std::vector{this->sc({this->rec(RT::AllowNewSources, g, {this->s1})}),
                                          this->sc({this->rec(RT::ChangeToExcludeMode, g, {})})}));
     // No stale ALLOW{S1}: the TO_EX records carry the whole state.
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{60})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{60})),
               std::vector{this->sc({this->rec(RT::ChangeToExcludeMode, g, {})})});
 }
 
@@ -389,7 +423,7 @@ TYPED_TEST(HostReporterTest, SourceChangeWhileFilterModeCounterRuns) {
     EXPECT_EQ(this->take(),
               (std::vector{this->sc({this->rec(RT::ChangeToExcludeMode, g, {})}),
                            this->sc({this->rec(RT::ChangeToExcludeMode, g, {this->s1})})}));
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{60})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{60})),
               std::vector{this->sc({this->rec(RT::BlockOldSources, g, {this->s1})})});
 }
 
@@ -468,7 +502,7 @@ TYPED_TEST(HostQueryTest, GeneralQueryAnswersEveryGroupAfterTheDrawnDelay) {
     const auto sent = this->run_until(this->t + seconds{2});
     ASSERT_EQ(sent.size(), 1U);
     EXPECT_EQ(sent[0].at, expected_at);
-    EXPECT_EQ(sent[0].action, this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2}),
+    EXPECT_EQ(sent[0].output, this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2}),
                                         this->rec(RT::ModeIsInclude, this->g2, {this->s1})}));
     EXPECT_EQ(r.counters().current_state_reports, 1U);
     EXPECT_EQ(r.counters().queries_by_version[this->kNew], 1U);
@@ -494,11 +528,11 @@ TYPED_TEST(HostQueryTest, GroupAndSourceSpecificResponses) {
     auto& r = *this->r;
     const auto mrd = this->second;
     r.on_query(this->specific(this->kNew, this->g2, {this->s1, this->s3}, mrd), this->t);
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t + seconds{2})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t + seconds{2})),
               std::vector{this->cs({this->rec(RT::ModeIsInclude, this->g2, {this->s1})})});
     r.on_query(this->specific(this->kNew, this->g, {this->s2, this->s3}, mrd),
                this->t + seconds{10});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t + seconds{12})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t + seconds{12})),
               std::vector{this->cs({this->rec(RT::ModeIsInclude, this->g, {this->s3})})});
     // EXCLUDE{S2} asked only about S2: IS_IN({}) — "no response is sent".
     r.on_query(this->specific(this->kNew, this->g, {this->s2}, mrd), this->t + seconds{20});
@@ -509,7 +543,7 @@ TYPED_TEST(HostQueryTest, GroupAndSourceSpecificResponses) {
     EXPECT_EQ(r.next_deadline(), kNever);
     // Q(G): the whole record.
     r.on_query(this->specific(this->kNew, this->g, {}, mrd), this->t + seconds{40});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t + seconds{42})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t + seconds{42})),
               std::vector{this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2})})});
 }
 
@@ -527,9 +561,9 @@ TYPED_TEST(HostQueryTest, Rule3SpecificQueryBeforeAPendingGeneralResponse) {
     ASSERT_EQ(sent.size(), 2U);
     EXPECT_EQ(sent[0].at, q_at);
     EXPECT_LE(sent[0].at, this->t + milliseconds{600});
-    EXPECT_EQ(sent[0].action, this->cs({this->rec(RT::ModeIsInclude, this->g2, {this->s1})}));
+    EXPECT_EQ(sent[0].output, this->cs({this->rec(RT::ModeIsInclude, this->g2, {this->s1})}));
     EXPECT_EQ(sent[1].at, gq_at);
-    EXPECT_EQ(sent[1].action, this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2}),
+    EXPECT_EQ(sent[1].output, this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2}),
                                         this->rec(RT::ModeIsInclude, this->g2, {this->s1})}));
 }
 
@@ -570,12 +604,12 @@ TYPED_TEST(HostQueryTest, Rule4GroupQueryClearsRecordedSources) {
     const auto sent = this->run_until(this->t + seconds{2});
     ASSERT_EQ(sent.size(), 1U);
     EXPECT_EQ(sent[0].at, std::min(a, b));
-    EXPECT_EQ(sent[0].action, this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2})}));
+    EXPECT_EQ(sent[0].output, this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2})}));
 
     // A pending Q(G) stays a group answer when a Q(G,S) follows (empty recorded list).
     r.on_query(this->specific(this->kNew, this->g, {}, seconds{1}), this->t + seconds{5});
     r.on_query(this->specific(this->kNew, this->g, {this->s3}, seconds{1}), this->t + seconds{5});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t + seconds{7})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t + seconds{7})),
               std::vector{this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2})})});
 }
 
@@ -591,7 +625,7 @@ TYPED_TEST(HostQueryTest, Rule5SourceListsAccumulate) {
     ASSERT_EQ(sent.size(), 1U);
     EXPECT_EQ(sent[0].at, std::min(a, b));
     // EXCLUDE{S2}, B = {S1,S2,S3}: IS_IN(B − A).
-    EXPECT_EQ(sent[0].action,
+    EXPECT_EQ(sent[0].output,
               this->cs({this->rec(RT::ModeIsInclude, this->g, {this->s1, this->s3})}));
 }
 
@@ -603,12 +637,12 @@ TYPED_TEST(HostQueryTest, RecordedSourcesAreCapped) {
     r.on_query(this->specific(this->kNew, this->g, {this->s1, this->s3}, seconds{1}), this->t);
     r.on_query(this->specific(this->kNew, this->g, {this->s4}, seconds{1}), this->t);
     // Three sources would exceed the cap: the answer is the whole record instead.
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t + seconds{2})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t + seconds{2})),
               std::vector{this->cs({this->rec(RT::ModeIsExclude, this->g, {this->s2})})});
     EXPECT_EQ(r.counters().recorded_sources_capped, 1U);
     r.on_query(this->specific(this->kNew, this->g2, {this->s1, this->s3, this->s4}, seconds{1}),
                this->t + seconds{5});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t + seconds{7})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t + seconds{7})),
               std::vector{this->cs({this->rec(RT::ModeIsInclude, this->g2, {this->s1})})});
     EXPECT_EQ(r.counters().recorded_sources_capped, 2U);
 }
@@ -656,6 +690,33 @@ TYPED_TEST(HostQueryTest, ResendAllAndLeaveAll) {
     EXPECT_TRUE(this->take().empty());
 }
 
+// ---- Transitions of the reported filter mode ------------------------------------------
+
+// The merged state's filter mode is a state machine of its own (RFC 3810 §6.1: a mode
+// change is what sends TO_IN / TO_EX): each change is one Transition, a source change
+// none; leaving everything at shutdown ends every EXCLUDE.
+TYPED_TEST(HostReporterTest, FilterModeChangesAreTransitions) {
+    auto& r = this->make();
+    const auto& g = this->g;
+    r.set_membership(g, this->exc({}), this->t0);
+    r.set_membership(this->g2, this->inc({this->s1}), this->t0);
+    r.set_membership(g, this->exc({this->s1}), this->t0 + seconds{1});
+    r.set_membership(g, this->inc({this->s2}), this->t0 + seconds{2});
+    r.set_membership(g, this->exc({}), this->t0 + seconds{3});
+    (void)this->take();
+    EXPECT_EQ(this->take_transitions(),
+              (std::vector{this->filter(g, FilterMode::Include, "membership database changed",
+                                        FilterMode::Exclude),
+                           this->filter(g, FilterMode::Exclude, "membership database changed",
+                                        FilterMode::Include),
+                           this->filter(g, FilterMode::Include, "membership database changed",
+                                        FilterMode::Exclude)}));
+    r.leave_all(this->t0 + seconds{4});
+    (void)this->take();
+    EXPECT_EQ(this->take_transitions(),
+              std::vector{this->filter(g, FilterMode::Exclude, "leave all", FilterMode::Include)});
+}
+
 // ---- Compatibility modes (item 36) and SSM in them (item 38) --------------------------
 
 TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
@@ -670,8 +731,11 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
         (void)this->twin.delay_up_to(this->uri);
     }
     const auto t = this->now_ + seconds{100};
+    (void)this->take_transitions();
     r.on_query(this->general(kOld, seconds{10}), t);
     EXPECT_EQ(this->take(), std::vector{this->mode(kNew, kOld, 1)});
+    EXPECT_EQ(this->take_transitions(),
+              std::vector{this->compat(kNew, "older-version query received", kOld)});
     EXPECT_EQ(r.current_version(), kOld);
     // OVQPT = RV·QI + QRI = 2·125 s + 10 s.
     EXPECT_EQ(r.compatibility().older_querier_until(kOld), t + seconds{260});
@@ -682,8 +746,8 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     EXPECT_EQ(this->response_at(this->sg), kNever); // RFC 4607 §8: never reported
     const auto sent = this->run_until(t + seconds{10});
     ASSERT_EQ(sent.size(), 2U);
-    EXPECT_EQ(sent[0].action, this->old(kOld, g_at < g2_at ? this->g : this->g2));
-    EXPECT_EQ(sent[1].action, this->old(kOld, g_at < g2_at ? this->g2 : this->g));
+    EXPECT_EQ(sent[0].output, this->old(kOld, g_at < g2_at ? this->g : this->g2));
+    EXPECT_EQ(sent[1].output, this->old(kOld, g_at < g2_at ? this->g2 : this->g));
     EXPECT_GE(r.counters().ssm_suppressed, 1U);
 
     // A creation: report now, repeated RV − 1 = 1 time within the old URI (10 s).
@@ -692,7 +756,7 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     EXPECT_EQ(this->take(), std::vector{this->old(kOld, this->g3)});
     const auto repeat = this->run_until(t2 + seconds{30});
     ASSERT_EQ(repeat.size(), 1U);
-    EXPECT_EQ(repeat[0].action, this->old(kOld, this->g3));
+    EXPECT_EQ(repeat[0].output, this->old(kOld, this->g3));
     EXPECT_GT(repeat[0].at, t2);
     EXPECT_LE(repeat[0].at, t2 + seconds{10});
     // "All other changes are ignored"; SSM changes are never reported; deletion → Done/Leave.
@@ -701,12 +765,18 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     r.set_membership(this->g, this->inc({}), t2 + seconds{40});
     EXPECT_EQ(this->take(), std::vector{this->leave(this->g)});
     EXPECT_EQ(r.counters().old_leaves, 1U);
+    // The reported state still has a filter mode in the old version: g left EXCLUDE.
+    EXPECT_EQ(this->take_transitions(),
+              std::vector{this->filter(this->g, FilterMode::Exclude, "membership database changed",
+                                       FilterMode::Include)});
 
     // OVQPT after the last old query: back to the newest version; the state learned
     // meanwhile is the base of the next change.
     EXPECT_EQ(r.next_deadline(), t + seconds{260});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(t + seconds{260})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(t + seconds{260})),
               std::vector{this->mode(kOld, kNew, 0)});
+    EXPECT_EQ(this->take_transitions(),
+              std::vector{this->compat(kOld, "Older Version Querier Present timer expired", kNew)});
     EXPECT_EQ(r.current_version(), kNew);
     r.set_membership(this->g2, this->inc({this->s2}), t + seconds{261});
     EXPECT_EQ(this->take(),
@@ -735,17 +805,17 @@ TYPED_TEST(HostReporterTest, ModeSwitchCancelsPendingNewVersionWork) {
     EXPECT_EQ(r.general_response_at(), kNever);
     EXPECT_EQ(this->take(), std::vector{this->mode(this->kNew, this->kOld, 0)});
     // Only the old-version answer to the old query follows: no TO_EX, no IS_EX.
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{60})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{60})),
               std::vector{this->old(this->kOld, this->g)});
     // Back in the newest version, the cancelled TO_EX counter is gone: a source change
     // is a plain BLOCK, sent RV times.
     const auto back = this->t0 + milliseconds{1} + seconds{260};
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(back)),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(back)),
               std::vector{this->mode(this->kOld, this->kNew, 0)});
     r.set_membership(this->g, this->exc({this->s1}), back);
     const auto block = this->sc({this->rec(RecordType::BlockOldSources, this->g, {this->s1})});
     EXPECT_EQ(this->take(), std::vector{block});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(back + seconds{60})), std::vector{block});
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(back + seconds{60})), std::vector{block});
 }
 
 TYPED_TEST(HostReporterTest, ModeSwitchBackCancelsPendingOldResponse) {
@@ -763,7 +833,7 @@ TYPED_TEST(HostReporterTest, ModeSwitchBackCancelsPendingOldResponse) {
     const auto sent = this->run_until(t + seconds{60});
     ASSERT_EQ(sent.size(), 1U);
     EXPECT_EQ(sent[0].at, t + seconds{9});
-    EXPECT_EQ(sent[0].action, this->mode(this->kOld, this->kNew, 0));
+    EXPECT_EQ(sent[0].output, this->mode(this->kOld, this->kNew, 0));
 }
 
 TYPED_TEST(HostReporterTest, OldModeResponseTimerResetOnlyBySmallerDelay) {
@@ -782,7 +852,7 @@ TYPED_TEST(HostReporterTest, OldModeResponseTimerResetOnlyBySmallerDelay) {
     r.on_query(this->general(this->kOld, milliseconds{1}), t + milliseconds{1});
     const auto second = t + milliseconds{1} + this->twin.delay_up_to(milliseconds{1});
     EXPECT_EQ(this->response_at(this->g), second);
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(t + seconds{20})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(t + seconds{20})),
               std::vector{this->old(this->kOld, this->g)});
 }
 
@@ -795,7 +865,7 @@ TYPED_TEST(HostReporterTest, OldModeFloodLeavesOneResponsePerGroup) {
         r.on_query(this->general(this->kOld, Duration{0}), t);
     }
     (void)this->take();
-    const auto sent = TestFixture::actions_of(this->run_until(t + seconds{1}));
+    const auto sent = TestFixture::outputs_of(this->run_until(t + seconds{1}));
     EXPECT_EQ(sent.size(), 2U);
 }
 
@@ -821,12 +891,12 @@ TYPED_TEST(HostReporterTest, OldOnlyConfiguration) {
     EXPECT_EQ(r.current_version(), this->kOld);
     r.set_membership(this->g, this->exc({this->s1}), this->t0);
     EXPECT_EQ(this->take(), std::vector{this->old(this->kOld, this->g)});
-    EXPECT_EQ(TestFixture::actions_of(this->run_until(this->t0 + seconds{30})),
+    EXPECT_EQ(TestFixture::outputs_of(this->run_until(this->t0 + seconds{30})),
               std::vector{this->old(this->kOld, this->g)}); // the one repeat
     // A newest-version query is answered the old way, and does not change the mode.
     r.on_query(this->specific(this->kNew, this->g, {this->s2}, seconds{1}), this->t0 + seconds{60});
     EXPECT_TRUE(this->take().empty());
-    const auto sent = TestFixture::actions_of(this->run_until(this->t0 + seconds{62}));
+    const auto sent = TestFixture::outputs_of(this->run_until(this->t0 + seconds{62}));
     EXPECT_EQ(sent, std::vector{this->old(this->kOld, this->g)});
     EXPECT_EQ(r.counters().mode_changes, 0U);
 }
@@ -844,6 +914,7 @@ TEST_F(HostReporterIgmpTest, V1ThenV2ThenV3AsEachTimerExpires) {
     // An IGMPv1 query: MRC 0 read as 10 s (RFC 3376 §7.2.1), group field ignored.
     auto v1 = general(1, Duration{0});
     v1.group = g2;
+    (void)take_transitions();
     r->on_query(v1, t);
     EXPECT_EQ(take(), std::vector{mode(3, 1, 0)});
     EXPECT_NE(response_at(g), kNever);
@@ -853,7 +924,7 @@ TEST_F(HostReporterIgmpTest, V1ThenV2ThenV3AsEachTimerExpires) {
     EXPECT_EQ(r->current_version(), 1);
     EXPECT_EQ(r->compatibility().older_querier_until(2), t + seconds{270});
     // One answer each, at the first draws: IGMPv1 never resets a running timer.
-    const auto responses = actions_of(run_until(t + seconds{20}));
+    const auto responses = outputs_of(run_until(t + seconds{20}));
     ASSERT_EQ(responses.size(), 2U);
     EXPECT_TRUE(responses == (std::vector{old(1, g), old(1, g2)}) ||
                 responses == (std::vector{old(1, g2), old(1, g)}));
@@ -862,17 +933,27 @@ TEST_F(HostReporterIgmpTest, V1ThenV2ThenV3AsEachTimerExpires) {
     EXPECT_EQ(take(), std::vector{old(1, g3)});
     (void)run_until(t + seconds{100});
 
-    EXPECT_EQ(actions_of(run_until(t + seconds{260})), std::vector{mode(1, 2, 0)});
+    EXPECT_EQ(outputs_of(run_until(t + seconds{260})), std::vector{mode(1, 2, 0)});
     r->set_membership(g2, inc({}), t + seconds{261});
     r->set_membership(g, exc({}), t + seconds{261});
     EXPECT_EQ(take(), (std::vector{leave(g2), old(2, g)}));
     (void)run_until(t + seconds{269});
 
-    EXPECT_EQ(actions_of(run_until(t + seconds{270})), std::vector{mode(2, 3, 0)});
+    EXPECT_EQ(outputs_of(run_until(t + seconds{270})), std::vector{mode(2, 3, 0)});
     r->set_membership(g, inc({}), t + seconds{271});
     EXPECT_EQ(take(), std::vector{sc({rec(RecordType::ChangeToIncludeMode, g, {})})});
     EXPECT_EQ(r->counters().queries_by_version[1], 1U);
     EXPECT_EQ(r->counters().queries_by_version[2], 1U);
+    // One Transition per mode change; the v2 query under a running v1 timer is none.
+    std::vector<Transition<A>> modes;
+    for (const auto& change : take_transitions()) {
+        if (change.machine == StateMachine::HostCompatibility) {
+            modes.push_back(change);
+        }
+    }
+    EXPECT_EQ(modes, (std::vector{compat(3, "older-version query received", 1),
+                                  compat(1, "Older Version Querier Present timer expired", 2),
+                                  compat(2, "Older Version Querier Present timer expired", 3)}));
 }
 
 TEST_F(HostReporterIgmpTest, V2GroupSpecificQueryDoesNotSetTheV2Timer) {
@@ -881,7 +962,7 @@ TEST_F(HostReporterIgmpTest, V2GroupSpecificQueryDoesNotSetTheV2Timer) {
     r->on_query(specific(2, g, {}, seconds{1}), now_);
     EXPECT_EQ(r->current_version(), 3);
     EXPECT_EQ(r->compatibility().older_querier_until(2), kNever);
-    EXPECT_EQ(actions_of(run_until(now_ + seconds{2})),
+    EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})),
               std::vector{cs({rec(RecordType::ModeIsExclude, g, {})})});
 }
 
@@ -903,33 +984,59 @@ TEST_F(HostReporterMldTest, AnyV1QuerySetsTheV1Timer) {
     r->on_query(specific(1, g, {}, seconds{1}), now_);
     EXPECT_EQ(r->current_version(), 1);
     EXPECT_EQ(r->compatibility().older_querier_until(1), now_ + seconds{260});
-    EXPECT_EQ(actions_of(run_until(now_ + seconds{2})), (std::vector{mode(2, 1, 0), old(1, g)}));
+    EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})), (std::vector{mode(2, 1, 0), old(1, g)}));
+}
+
+// The helper appends one Transition per mode change, nothing otherwise.
+template <class Family>
+std::vector<std::pair<std::string_view, std::string_view>>
+mode_changes(HostOutputs<typename Family::Address>& out) {
+    std::vector<std::pair<std::string_view, std::string_view>> changes;
+    for (const auto& o : out.take()) {
+        const auto& t = std::get<Transition<typename Family::Address>>(o);
+        EXPECT_EQ(t.machine, StateMachine::HostCompatibility);
+        EXPECT_EQ(t.group, typename Family::Address{});
+        changes.emplace_back(t.from, t.to);
+    }
+    return changes;
 }
 
 TEST(HostCompatibility, ModeIsTheOldestRunningTimerCappedByConfiguration) {
+    using Changes = std::vector<std::pair<std::string_view, std::string_view>>;
+    HostOutputs<Ipv4Address> igmp_out;
+    const auto igmp_changes = [&igmp_out] { return mode_changes<Ipv4Family>(igmp_out); };
     HostCompatibility<Ipv4Family> igmp{0};
     EXPECT_EQ(igmp.version(), 3);
-    EXPECT_FALSE(igmp.on_query(3, true, at_ms(100)));
-    EXPECT_FALSE(igmp.on_query(2, false, at_ms(100))); // v2 group-specific
-    EXPECT_TRUE(igmp.on_query(2, true, at_ms(100)));
+    igmp.on_query(3, true, at_ms(100), igmp_out);
+    igmp.on_query(2, false, at_ms(100), igmp_out); // v2 group-specific
+    EXPECT_EQ(igmp_changes(), Changes{});
+    igmp.on_query(2, true, at_ms(100), igmp_out);
+    EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv3", "IGMPv2"}}));
     EXPECT_EQ(igmp.version(), 2);
-    EXPECT_TRUE(igmp.on_query(1, false, at_ms(50)));
+    igmp.on_query(1, false, at_ms(50), igmp_out);
+    EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv2", "IGMPv1"}}));
     EXPECT_EQ(igmp.version(), 1);
     EXPECT_EQ(igmp.next_deadline(), at_ms(50));
-    EXPECT_FALSE(igmp.expire(at_ms(49)));
-    EXPECT_TRUE(igmp.expire(at_ms(50)));
+    igmp.expire(at_ms(49), igmp_out);
+    EXPECT_EQ(igmp_changes(), Changes{});
+    igmp.expire(at_ms(50), igmp_out);
+    EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv1", "IGMPv2"}}));
     EXPECT_EQ(igmp.version(), 2);
-    EXPECT_TRUE(igmp.expire(at_ms(100)));
+    igmp.expire(at_ms(100), igmp_out);
+    EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv2", "IGMPv3"}}));
     EXPECT_EQ(igmp.version(), 3);
     EXPECT_EQ(igmp.next_deadline(), kNever);
 
+    HostOutputs<Ipv6Address> mld_out;
     HostCompatibility<Ipv6Family> mld_v1_only{1};
     EXPECT_EQ(mld_v1_only.version(), 1);
-    EXPECT_FALSE(mld_v1_only.on_query(1, true, at_ms(10)));
-    EXPECT_FALSE(mld_v1_only.expire(at_ms(10)));
+    mld_v1_only.on_query(1, true, at_ms(10), mld_out);
+    mld_v1_only.expire(at_ms(10), mld_out);
+    EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), Changes{});
     HostCompatibility<Ipv6Family> mld{7};
     EXPECT_EQ(mld.version(), 2);
-    EXPECT_TRUE(mld.on_query(1, false, at_ms(10)));
+    mld.on_query(1, false, at_ms(10), mld_out);
+    EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), (Changes{{"MLDv2", "MLDv1"}}));
 }
 
 } // namespace

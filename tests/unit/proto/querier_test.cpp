@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Querier election and General Query schedule (rfc-map items 14, 15, 16; RFC 3810
-// §7.6.2, RFC 3376 §6.6.2). Fast profile: SQI 1 s, QI 4 s, OQPT 8.5 s.
+// §7.6.2, RFC 3376 §6.6.2), and what the querier appends to the link's queue for each.
+// Fast profile: SQI 1 s, QI 4 s, OQPT 8.5 s.
 #include "ecmh/proto/querier.hpp"
+#include "support/proto_printers.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <string>
+#include <variant>
 #include <vector>
 
 using namespace ecmh::proto;
@@ -48,8 +51,10 @@ template <class F>
 class QuerierTest : public ::testing::Test {
 protected:
     using A = typename F::Address;
+    using Output = RouterOutput<A>;
     ProtocolVariables vars = fast_test_profile();
-    Querier<F> querier{vars, Net<F>::own(), at_ms(0)};
+    Querier<F> querier{vars, Net<F>::own(), F::kNewestVersion, at_ms(0)};
+    RouterOutputs<A> out;
 
     static ReceivedQuery<A> query(const A& source, std::uint8_t version = F::kNewestVersion) {
         ReceivedQuery<A> q;
@@ -58,16 +63,41 @@ protected:
         q.max_response = milliseconds{1000};
         return q;
     }
-    // Runs the querier's timers from `from` to `to` and returns the General Query times.
+    // Runs the querier's timers up to `to` and returns the General Query times.
     std::vector<std::int64_t> run(std::int64_t to) {
         std::vector<std::int64_t> sent;
         for (TimePoint t = querier.next_deadline(); t <= at_ms(to); t = querier.next_deadline()) {
-            if (querier.on_timer(t).send_general_query) {
-                sent.push_back(
-                    std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count());
+            querier.on_timer(t, out);
+            for (const auto& o : out.take()) {
+                const auto* q = std::get_if<SendQuery<A>>(&o);
+                if (q != nullptr && q->is_general()) {
+                    sent.push_back(
+                        std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count());
+                }
             }
         }
         return sent;
+    }
+    // What one input appended.
+    std::vector<Output> timer(std::int64_t ms) {
+        querier.on_timer(at_ms(ms), out);
+        return out.take();
+    }
+    std::vector<Output> receive(const ReceivedQuery<A>& q, std::int64_t ms) {
+        querier.on_query(q, at_ms(ms), out);
+        return out.take();
+    }
+    // Group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI (item 14).
+    static Output general_query(const ProtocolVariables& v) {
+        SendQuery<A> q;
+        q.version = F::kNewestVersion;
+        q.max_response = Duration{v.query_response_interval};
+        q.robustness = v.robustness;
+        q.query_interval = v.query_interval;
+        return q;
+    }
+    static Output transition(const char* from, const char* event, const char* to) {
+        return Transition<A>{StateMachine::Querier, A{}, from, event, to};
     }
 };
 
@@ -84,38 +114,52 @@ TYPED_TEST(QuerierTest, StartupQueriesSqiApartThenEveryQi) {
 }
 
 TYPED_TEST(QuerierTest, DefaultProfileStartupGapIs31250ms) {
-    Querier<TypeParam> q{ProtocolVariables{}, Net<TypeParam>::own(), at_ms(0)};
-    EXPECT_TRUE(q.on_timer(at_ms(0)).send_general_query);
+    using Output = typename TestFixture::Output;
+    Querier<TypeParam> q{ProtocolVariables{}, Net<TypeParam>::own(), TypeParam::kNewestVersion,
+                         at_ms(0)};
+    const std::vector<Output> general{this->general_query(ProtocolVariables{})};
+    q.on_timer(at_ms(0), this->out);
+    EXPECT_EQ(this->out.take(), general);
     EXPECT_EQ(q.next_deadline(), at_ms(31250));
-    EXPECT_TRUE(q.on_timer(at_ms(31250)).send_general_query);
+    q.on_timer(at_ms(31250), this->out);
+    EXPECT_EQ(this->out.take(), general);
     EXPECT_EQ(q.next_deadline(), at_ms(156250));
 }
 
 TYPED_TEST(QuerierTest, NothingBeforeItsDeadline) {
-    EXPECT_TRUE(this->querier.on_timer(at_ms(0)).send_general_query);
-    const auto early = this->querier.on_timer(at_ms(999));
-    EXPECT_FALSE(early.send_general_query);
-    EXPECT_FALSE(early.became_querier);
+    using Output = typename TestFixture::Output;
+    EXPECT_EQ(this->timer(0), std::vector<Output>{this->general_query(this->vars)});
+    EXPECT_TRUE(this->timer(999).empty());
 }
 
 // Item 15: lose to a lower address, stay silent for OQPT after its last query, then
-// resume with a General Query at once and every QI after.
+// resume with a General Query at once and every QI after. Each state change is one
+// Transition, named as RFC 2236 §7's state diagram names it, then a QuerierChanged.
 TYPED_TEST(QuerierTest, LosesToLowerAddressAndReturnsAfterOqpt) {
+    using A = typename TypeParam::Address;
+    using Output = typename TestFixture::Output;
     this->run(0);
     auto q = this->query(Net<TypeParam>::lower());
     q.suppress_router_side = true; // "does not suppress the querier election"
-    EXPECT_TRUE(this->querier.on_query(q, at_ms(500)));
+    EXPECT_EQ(
+        this->receive(q, 500),
+        (std::vector<Output>{
+            this->transition("Querier", "query received from a router with a lower IP address",
+                             "Non-Querier"),
+            QuerierChanged<A>{false, Net<TypeParam>::lower()}}));
     EXPECT_FALSE(this->querier.is_querier());
     EXPECT_EQ(this->querier.querier_address(), Net<TypeParam>::lower());
     EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(9000));
     EXPECT_EQ(this->querier.next_general_query(), kNever);
     // Its next query restarts Other Querier Present; not a new transition.
-    EXPECT_FALSE(this->querier.on_query(q, at_ms(4500)));
+    EXPECT_TRUE(this->receive(q, 4500).empty());
     EXPECT_EQ(this->querier.next_deadline(), at_ms(13000));
-    EXPECT_FALSE(this->querier.on_timer(at_ms(12999)).send_general_query);
-    const auto back = this->querier.on_timer(at_ms(13000));
-    EXPECT_TRUE(back.became_querier);
-    EXPECT_TRUE(back.send_general_query);
+    EXPECT_TRUE(this->timer(12999).empty());
+    EXPECT_EQ(
+        this->timer(13000),
+        (std::vector<Output>{
+            this->transition("Non-Querier", "other querier present timer expired", "Querier"),
+            QuerierChanged<A>{true, Net<TypeParam>::own()}, this->general_query(this->vars)}));
     EXPECT_TRUE(this->querier.is_querier());
     EXPECT_EQ(this->querier.querier_address(), Net<TypeParam>::own());
     EXPECT_EQ(this->querier.next_deadline(), at_ms(17000));
@@ -125,7 +169,7 @@ TYPED_TEST(QuerierTest, KeepsQueryingAgainstHigherAddressOwnAddressAndUnspecifie
     this->run(0);
     for (const auto& source :
          {Net<TypeParam>::higher(), Net<TypeParam>::own(), typename TypeParam::Address{}}) {
-        EXPECT_FALSE(this->querier.on_query(this->query(source), at_ms(500)));
+        EXPECT_TRUE(this->receive(this->query(source), 500).empty());
         EXPECT_TRUE(this->querier.is_querier());
     }
     EXPECT_EQ(this->run(5000), (std::vector<std::int64_t>{1000, 5000}));
@@ -137,7 +181,7 @@ TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     auto q = this->query(Net<TypeParam>::lower());
     q.robustness = 3;
     q.query_interval = milliseconds{6000};
-    this->querier.on_query(q, at_ms(1000));
+    this->querier.on_query(q, at_ms(1000), this->out);
     EXPECT_EQ(this->querier.variables().robustness, 3U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{6000});
     EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{19000});
@@ -146,16 +190,16 @@ TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
 
     q.robustness = 0;
     q.query_interval = milliseconds{0};
-    this->querier.on_query(q, at_ms(2000));
+    this->querier.on_query(q, at_ms(2000), this->out);
     EXPECT_EQ(this->querier.variables().robustness, 2U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
     EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(10500));
 
     q.robustness = 7;
     q.query_interval = milliseconds{1000}; // legal; as a Non-Querier it only shortens timers
-    this->querier.on_query(q, at_ms(3000));
+    this->querier.on_query(q, at_ms(3000), this->out);
     EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{8000});
-    this->querier.on_timer(at_ms(10500));
+    this->querier.on_timer(at_ms(10500), this->out);
     EXPECT_TRUE(this->querier.is_querier());
     EXPECT_EQ(this->querier.variables().robustness, 2U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
@@ -166,7 +210,7 @@ TYPED_TEST(QuerierTest, HigherAddressValuesNotAdopted) {
     auto q = this->query(Net<TypeParam>::higher());
     q.robustness = 5;
     q.query_interval = milliseconds{60000};
-    this->querier.on_query(q, at_ms(1000));
+    this->querier.on_query(q, at_ms(1000), this->out);
     EXPECT_EQ(this->querier.variables().robustness, 2U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
 }
@@ -174,7 +218,7 @@ TYPED_TEST(QuerierTest, HigherAddressValuesNotAdopted) {
 // The address changes (M19): later elections compare against the new one.
 TYPED_TEST(QuerierTest, OwnAddressChangeAppliesToLaterElections) {
     this->querier.set_own_address(Net<TypeParam>::lower());
-    EXPECT_FALSE(this->querier.on_query(this->query(Net<TypeParam>::own()), at_ms(10)));
+    EXPECT_TRUE(this->receive(this->query(Net<TypeParam>::own()), 10).empty());
     EXPECT_TRUE(this->querier.is_querier());
 }
 
@@ -200,13 +244,19 @@ TEST(QuerierElection, IgmpComparesNumerically) {
 }
 
 TEST(QuerierElection, MldV1QueryFromDifferentPrefixUsesWholeAddress) {
-    Querier<Ipv6Family> q{fast_test_profile(), *Ipv6Address::parse("fe80::100"), at_ms(0)};
+    Querier<Ipv6Family> q{fast_test_profile(), *Ipv6Address::parse("fe80::100"), 2, at_ms(0)};
+    RouterOutputs<Ipv6Address> out;
     ReceivedQuery<Ipv6Address> v1;
     v1.version = 1;
     v1.source = *Ipv6Address::parse("fe80:0:0:1::1");
-    EXPECT_FALSE(q.on_query(v1, at_ms(10)));
+    q.on_query(v1, at_ms(10), out);
+    EXPECT_TRUE(q.is_querier());
+    EXPECT_TRUE(out.items().empty());
     v1.version = 2;
-    EXPECT_TRUE(q.on_query(v1, at_ms(10)));
+    q.on_query(v1, at_ms(10), out);
+    EXPECT_FALSE(q.is_querier());
+    EXPECT_EQ(out.items().back(), (RouterOutput<Ipv6Address>{QuerierChanged<Ipv6Address>{
+                                      false, *Ipv6Address::parse("fe80:0:0:1::1")}}));
 }
 
 } // namespace

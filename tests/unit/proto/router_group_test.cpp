@@ -1,34 +1,26 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // RouterGroup against the tables of RFC 3810 §7.4.1/§7.4.2 and RFC 3376 §6.4.1/§6.4.2,
 // row by row, for both families; timer expiries (§7.2.2, §7.2.3, §7.5); specific-query
-// building (§7.6.3); §7.6.1 lowering; older-version compatibility (§8.3.2 / §7.3.2).
+// building (§7.6.3); §7.6.1 lowering; older-version compatibility (§8.3.2 / §7.3.2);
+// the outputs each appends to the link's queue, state transitions included.
 // Fast profile: MALI = OVHPT = 9 s, LLQI = 0.3 s, LLQT = 0.6 s.
 #include "ecmh/proto/router_group.hpp"
+#include "support/proto_printers.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 using namespace ecmh::proto;
 using ecmh::net::Ipv4Address;
 using ecmh::net::Ipv6Address;
 using ecmh::wire::RecordType;
-
-namespace ecmh::proto {
-// Readable failures for query lists.
-template <class Address>
-void PrintTo(const GroupQuery<Address>& q, std::ostream* os) {
-    *os << "Q(S=" << q.suppress_router_side << ";";
-    for (const auto& s : q.sources) {
-        *os << ' ' << s.to_string();
-    }
-    *os << ')';
-}
-} // namespace ecmh::proto
 
 namespace {
 
@@ -72,17 +64,48 @@ struct Src {
     std::int64_t ms;
 };
 
+// What one call appended to the queue, by kind. A group emits nothing else.
+template <class A>
+struct Appended {
+    std::vector<SendQuery<A>> sent;
+    std::vector<Transition<A>> transitions;
+    std::uint64_t refused = 0; // sources, over every LimitReached
+    std::size_t limits = 0;    // LimitReached outputs
+};
+
+template <class A>
+Appended<A> split(RouterOutputs<A>& out) {
+    Appended<A> got;
+    for (auto& o : out.take()) {
+        if (auto* q = std::get_if<SendQuery<A>>(&o)) {
+            got.sent.push_back(std::move(*q));
+        } else if (auto* t = std::get_if<Transition<A>>(&o)) {
+            got.transitions.push_back(*t);
+        } else if (auto* l = std::get_if<LimitReached<A>>(&o)) {
+            EXPECT_EQ(l->kind, LimitKind::SourcesPerGroup);
+            got.refused += l->refused;
+            ++got.limits;
+        } else {
+            ADD_FAILURE() << "a group emitted a link-level output";
+        }
+    }
+    return got;
+}
+
 template <class F>
 class RouterGroupTest : public ::testing::Test {
 protected:
     using A = typename F::Address;
-    using Ctx = GroupContext<A>;
+    using Ctx = GroupContext;
 
     ProtocolVariables vars = fast_test_profile();
     RouterGroup<F> group{Net<F>::group(), F::kNewestVersion};
-    std::vector<GroupQuery<A>> sent;
+    RouterOutputs<A> out;
+    // What the last call appended.
+    std::vector<SendQuery<A>> sent;
+    std::vector<Transition<A>> transitions;
     std::size_t max_sources = 1000;
-    std::size_t refused = 0;
+    std::uint64_t refused = 0;
 
     static A src(int i) { return Net<F>::source(i); }
     static SourceSet<A> set(const std::vector<int>& list) {
@@ -92,29 +115,60 @@ protected:
         }
         return s;
     }
-    Ctx ctx(std::int64_t ms, bool querier) {
+    Ctx ctx(std::int64_t ms, bool querier) const {
         Ctx c;
         c.now = at_ms(ms);
         c.vars = vars;
+        c.configured = vars;
         c.querier = querier;
         c.max_sources = max_sources;
         return c;
     }
+    void collect() {
+        auto got = split(out);
+        EXPECT_LE(got.limits, 1U) << "one LimitReached per operation";
+        sent = std::move(got.sent);
+        transitions = std::move(got.transitions);
+        refused = got.refused;
+    }
     bool record(RecordType type, const std::vector<int>& sources, std::int64_t ms,
                 bool querier = true) {
-        auto c = ctx(ms, querier);
-        const bool applied = group.on_record(type, set(sources), c);
-        sent = c.queries;
-        refused = c.sources_refused;
+        const bool applied = group.on_record(type, set(sources), ctx(ms, querier), out);
+        collect();
         return applied;
     }
     void tick(std::int64_t ms) {
-        auto c = ctx(ms, true);
-        group.on_timer(c);
-        sent = c.queries;
+        group.on_timer(ctx(ms, true), out);
+        collect();
     }
-    static GroupQuery<A> q(const std::vector<int>& sources, bool s_flag) {
-        return GroupQuery<A>{set(sources), s_flag};
+    void old_report(std::uint8_t version, std::int64_t ms) {
+        group.on_old_report(version, ctx(ms, true), out);
+        collect();
+    }
+    bool old_leave(std::int64_t ms) {
+        const bool applied = group.on_old_leave(ctx(ms, true), out);
+        collect();
+        return applied;
+    }
+    // Q(MA) or Q(MA,A) as the link sends it: its version, to the group, MRC = LLQI.
+    SendQuery<A> q(const std::vector<int>& sources, bool s_flag) const {
+        SendQuery<A> query;
+        query.version = F::kNewestVersion;
+        query.group = Net<F>::group();
+        query.sources = set(sources);
+        query.suppress_router_side = s_flag;
+        query.max_response = Duration{vars.last_listener_query_interval};
+        query.robustness = vars.robustness;
+        query.query_interval = vars.query_interval;
+        return query;
+    }
+    Transition<A> mode_change(std::string_view from, std::string_view event, std::string_view to,
+                              std::string_view rule = {}) const {
+        return {StateMachine::FilterMode, Net<F>::group(), from, event, to, rule};
+    }
+    Transition<A> compat_change(std::uint8_t from, std::string_view event, std::uint8_t to) const {
+        return {StateMachine::GroupCompatibility, Net<F>::group(), F::version_name(from), event,
+                F::version_name(to)};
     }
     // Compared as text and milliseconds, so a failure prints readably.
     void expect_sources(const std::vector<Src>& expected) {
@@ -334,14 +388,21 @@ TYPED_TEST(RouterGroupTest, EveryRowOfTheRecordTables) {
             const auto filter = querier ? row.filter_querier : row.filter_non_querier;
             EXPECT_EQ(this->group.filter_timer(), filter == kNever_ms ? kNever : at_ms(filter));
 
-            std::vector<GroupQuery<typename TypeParam::Address>> want;
+            // A row that changes the filter mode says so, quoting itself; no other does.
+            const auto before =
+                row.exclude_precondition ? FilterMode::Exclude : FilterMode::Include;
+            std::vector<Transition<typename TypeParam::Address>> moved;
+            if (before != row.mode) {
+                moved.push_back(this->mode_change(
+                    to_string(before), ecmh::wire::to_string(row.type), to_string(row.mode),
+                    RouterGroup<TypeParam>::transition(before, row.type)));
+            }
+            EXPECT_EQ(this->transitions, moved);
+
+            std::vector<SendQuery<typename TypeParam::Address>> want;
             if (querier) {
                 for (const auto& [sources, s_flag] : row.queries) {
-                    GroupQuery<typename TypeParam::Address> query{{}, s_flag};
-                    for (int i : sources) {
-                        query.sources.insert(this->src(i));
-                    }
-                    want.push_back(query);
+                    want.push_back(this->q(sources, s_flag));
                 }
             }
             EXPECT_EQ(this->sent, want);
@@ -363,6 +424,22 @@ TYPED_TEST(RouterGroupTest, TransitionNamesQuoteTheRow) {
     EXPECT_EQ(RouterGroup<TypeParam>::transition(FilterMode::Exclude, RecordType::BlockOldSources),
               "EXCLUDE (X,Y) BLOCK (A) -> EXCLUDE (X+(A-Y),Y): (A-X-Y)=Filter Timer; "
               "Send Q(MA,A-Y)");
+}
+
+// ---------------------------------------------------------------------------------
+// Transitions: one output per filter-mode change, with printable names.
+// ---------------------------------------------------------------------------------
+
+// §7.4.1 row "INCLUDE (A) IS_EX (B)": the first change of a group, from "no state".
+TYPED_TEST(RouterGroupTest, IsExInIncludeIsOneTransitionToExclude) {
+    this->record(RecordType::ModeIsExclude, {2}, 0);
+    EXPECT_EQ(this->transitions,
+              (std::vector{this->mode_change(
+                  "INCLUDE", "IS_EX", "EXCLUDE",
+                  "INCLUDE (A) IS_EX (B) -> EXCLUDE (A*B, B-A): (B-A)=0; Delete (A-B); "
+                  "Filter Timer=T")}));
+    this->record(RecordType::ModeIsExclude, {2}, 1000); // EXCLUDE stays EXCLUDE
+    EXPECT_TRUE(this->transitions.empty());
 }
 
 // ---------------------------------------------------------------------------------
@@ -407,14 +484,17 @@ TYPED_TEST(RouterGroupTest, ExcludeSourceExpiryMovesToYThenFilterExpiryDeletes) 
 }
 
 // TO1: IS_EX{S2} at 0, ALLOW{S1} at 3 s → at MALI INCLUDE{S1} (S1's timer still runs),
-// at MALI + 3 s the record is gone.
+// at MALI + 3 s the record is gone. The switch is one Transition; the deletion is none.
 TYPED_TEST(RouterGroupTest, To1FilterExpirySwitchesToIncludeOfRequestedList) {
     this->record(RecordType::ModeIsExclude, {2}, 0);
     this->record(RecordType::AllowNewSources, {1}, 3000);
     this->tick(8999);
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
+    EXPECT_TRUE(this->transitions.empty());
     this->tick(9000);
     EXPECT_EQ(this->group.mode(), FilterMode::Include);
+    EXPECT_EQ(this->transitions,
+              (std::vector{this->mode_change("EXCLUDE", "Filter Timer expired", "INCLUDE")}));
     EXPECT_EQ(this->group.filter_timer(), kNever);
     this->expect_sources({{1, 12000}});
     EXPECT_TRUE(this->group.excluded().empty());
@@ -422,6 +502,7 @@ TYPED_TEST(RouterGroupTest, To1FilterExpirySwitchesToIncludeOfRequestedList) {
     EXPECT_FALSE(this->group.forwards(this->src(2)));
     EXPECT_FALSE(this->group.forwards(this->src(4)));
     this->tick(12000);
+    EXPECT_TRUE(this->transitions.empty());
     EXPECT_TRUE(this->group.is_deletable());
 }
 
@@ -601,8 +682,15 @@ TYPED_TEST(RouterGroupTest, SourceCapRefusesNewRecordsKeepsOld) {
 TYPED_TEST(RouterGroupTest, V1ReportEntersCompatibilityModeAndTranslates) {
     using State = MembershipState<typename TypeParam::Address>;
     this->record(RecordType::AllowNewSources, {1}, 0);
-    auto c = this->ctx(1000, true);
-    this->group.on_old_report(1, c); // IS_EX({}): EXCLUDE({}, {}), A deleted
+    this->old_report(1, 1000); // IS_EX({}): EXCLUDE({}, {}), A deleted
+    // Two state changes, in the order they happen: the mode, then the translated record.
+    EXPECT_EQ(
+        this->transitions,
+        (std::vector{
+            this->compat_change(TypeParam::kNewestVersion, "older-version report received", 1),
+            this->mode_change("INCLUDE", "IS_EX", "EXCLUDE",
+                              RouterGroup<TypeParam>::transition(FilterMode::Include,
+                                                                 RecordType::ModeIsExclude))}));
     EXPECT_EQ(this->group.compatibility_version(), 1);
     EXPECT_EQ(this->group.older_host_present(1), at_ms(10000));
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
@@ -625,6 +713,9 @@ TYPED_TEST(RouterGroupTest, V1ReportEntersCompatibilityModeAndTranslates) {
     // OVHPT after the v1 report: back to the newest version; Y counts again.
     EXPECT_EQ(this->group.next_deadline(), at_ms(10000));
     this->tick(10000);
+    EXPECT_EQ(this->transitions,
+              (std::vector{this->compat_change(1, "Older Version Host Present timer expired",
+                                               TypeParam::kNewestVersion)}));
     EXPECT_EQ(this->group.compatibility_version(), TypeParam::kNewestVersion);
     EXPECT_EQ(this->group.older_host_present(1), kNever);
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
@@ -635,19 +726,20 @@ TYPED_TEST(RouterGroupTest, V1ReportEntersCompatibilityModeAndTranslates) {
 }
 
 TYPED_TEST(RouterGroupTest, LeaveInCompatibilityModeQueriesTheGroup) {
-    auto c = this->ctx(0, true);
-    this->group.on_old_report(1, c);
-    auto leave = this->ctx(1000, true);
-    EXPECT_EQ(this->group.on_old_leave(leave), (!std::is_same_v<TypeParam, Ipv4Family>));
+    this->old_report(1, 0);
+    EXPECT_EQ(this->old_leave(1000), (!std::is_same_v<TypeParam, Ipv4Family>));
+    EXPECT_TRUE(this->transitions.empty()); // TO_IN keeps EXCLUDE
     if constexpr (std::is_same_v<TypeParam, Ipv6Family>) {
         // MLDv1 Done → TO_IN({}): Q(MA) and the Filter Timer at LLQT.
-        EXPECT_EQ(leave.queries, (std::vector{this->q({}, false)}));
+        EXPECT_EQ(this->sent, (std::vector{this->q({}, false)}));
         EXPECT_EQ(this->group.filter_timer(), at_ms(1600));
         this->tick(1600);
+        EXPECT_EQ(this->transitions,
+                  (std::vector{this->mode_change("EXCLUDE", "Filter Timer expired", "INCLUDE")}));
         EXPECT_TRUE(this->group.is_deletable());
     } else {
         // An IGMPv1 report means IGMPv1 mode: the Leave is ignored.
-        EXPECT_TRUE(leave.queries.empty());
+        EXPECT_TRUE(this->sent.empty());
         EXPECT_EQ(this->group.filter_timer(), at_ms(9000));
     }
 }
@@ -655,8 +747,27 @@ TYPED_TEST(RouterGroupTest, LeaveInCompatibilityModeQueriesTheGroup) {
 TYPED_TEST(RouterGroupTest, ConfiguredOlderVersionCapsTheMode) {
     RouterGroup<TypeParam> old{Net<TypeParam>::group(), 1};
     EXPECT_EQ(old.compatibility_version(), 1);
-    auto c = this->ctx(0, true);
-    EXPECT_FALSE(old.on_record(RecordType::BlockOldSources, this->set({1}), c));
+    EXPECT_FALSE(
+        old.on_record(RecordType::BlockOldSources, this->set({1}), this->ctx(0, true), this->out));
+    // An older-version report finds the mode already capped: no compatibility change.
+    old.on_old_report(1, this->ctx(0, true), this->out);
+    const auto got = split(this->out);
+    ASSERT_EQ(got.transitions.size(), 1U);
+    EXPECT_EQ(got.transitions[0].machine, StateMachine::FilterMode);
+}
+
+// A configured MLDv1 / IGMPv1 link has no source-specific query: Q(MA,A) never leaves
+// the group, Q(MA) does, in the link's version and without an S flag.
+TYPED_TEST(RouterGroupTest, ConfiguredOlderVersionSendsOnlyGroupQueries) {
+    constexpr std::uint8_t kOld = TypeParam::kNewestVersion - 1; // MLDv1, IGMPv2
+    RouterGroup<TypeParam> old{Net<TypeParam>::group(), kOld};
+    old.on_old_report(kOld, this->ctx(0, true), this->out);
+    old.on_record(RecordType::AllowNewSources, this->set({1}), this->ctx(0, true), this->out);
+    (void)this->out.take();
+    EXPECT_TRUE(old.on_old_leave(this->ctx(1000, true), this->out)); // Q(MA,{1}) and Q(MA)
+    auto want = this->q({}, false);
+    want.version = kOld;
+    EXPECT_EQ(split(this->out).sent, (std::vector{want}));
 }
 
 } // namespace
@@ -669,55 +780,63 @@ protected:
     using A = Ipv4Address;
     ProtocolVariables vars = fast_test_profile();
     RouterGroup<Ipv4Family> group{Net<Ipv4Family>::group(), 3};
-    GroupContext<A> ctx(std::int64_t ms) {
-        GroupContext<A> c;
+    RouterOutputs<A> out;
+    GroupContext ctx(std::int64_t ms) const {
+        GroupContext c;
         c.now = at_ms(ms);
         c.vars = vars;
+        c.configured = vars;
         return c;
     }
+    // The compatibility-mode changes among what was appended since the last call.
+    std::vector<std::pair<std::string_view, std::string_view>> mode_changes() {
+        std::vector<std::pair<std::string_view, std::string_view>> changes;
+        for (const auto& t : split(out).transitions) {
+            if (t.machine == StateMachine::GroupCompatibility) {
+                changes.emplace_back(t.from, t.to);
+            }
+        }
+        return changes;
+    }
+    using Changes = std::vector<std::pair<std::string_view, std::string_view>>;
 };
 
 TEST_F(RouterGroupIgmpCompat, V1ModeIgnoresLeaveAndToInV2ModeDoesNot) {
-    auto c = ctx(0);
-    group.on_old_report(2, c); // v2 timer 9000
+    group.on_old_report(2, ctx(0), out); // v2 timer 9000
     EXPECT_EQ(group.compatibility_version(), 2);
-    c = ctx(2000);
-    group.on_old_report(1, c); // v1 timer 11000, v2 still 9000
+    EXPECT_EQ(mode_changes(), (Changes{{"IGMPv3", "IGMPv2"}}));
+    group.on_old_report(1, ctx(2000), out); // v1 timer 11000, v2 still 9000
     EXPECT_EQ(group.compatibility_version(), 1);
+    EXPECT_EQ(mode_changes(), (Changes{{"IGMPv2", "IGMPv1"}}));
     EXPECT_EQ(group.older_host_present(2), at_ms(9000));
     EXPECT_EQ(group.older_host_present(1), at_ms(11000));
-    c = ctx(3000);
-    EXPECT_FALSE(group.on_record(RecordType::ChangeToIncludeMode, {}, c));
-    EXPECT_FALSE(group.on_old_leave(c));
-    EXPECT_TRUE(c.queries.empty());
+    EXPECT_FALSE(group.on_record(RecordType::ChangeToIncludeMode, {}, ctx(3000), out));
+    EXPECT_FALSE(group.on_old_leave(ctx(3000), out));
+    EXPECT_TRUE(out.items().empty());
     EXPECT_EQ(group.filter_timer(), at_ms(11000));
     // v2 report at 8000: v2 timer 17000. The v1 timer ends at 11000 → IGMPv2 mode.
-    c = ctx(8000);
-    group.on_old_report(2, c);
-    c = ctx(9000);
-    group.on_timer(c);
+    group.on_old_report(2, ctx(8000), out);
+    group.on_timer(ctx(9000), out);
     EXPECT_EQ(group.compatibility_version(), 1);
-    c = ctx(11000);
-    group.on_timer(c);
+    EXPECT_TRUE(mode_changes().empty());
+    group.on_timer(ctx(11000), out);
     EXPECT_EQ(group.compatibility_version(), 2);
-    c = ctx(12000);
-    EXPECT_TRUE(group.on_old_leave(c));
-    EXPECT_EQ(c.queries.size(), 1U);
+    EXPECT_EQ(mode_changes(), (Changes{{"IGMPv1", "IGMPv2"}}));
+    EXPECT_TRUE(group.on_old_leave(ctx(12000), out));
+    EXPECT_EQ(split(out).sent.size(), 1U);
     EXPECT_EQ(group.filter_timer(), at_ms(12600));
     // The v2 timer ends at 17000 → IGMPv3 mode (if the group were still there).
-    c = ctx(12600);
-    group.on_timer(c);
+    group.on_timer(ctx(12600), out);
     EXPECT_TRUE(group.is_deletable());
 }
 
 TEST_F(RouterGroupIgmpCompat, V1TimerExpiryWithoutV2GoesStraightToV3) {
-    auto c = ctx(0);
-    group.on_old_report(1, c);
-    c = ctx(1000);
-    group.on_record(RecordType::ModeIsExclude, {}, c); // a v3 host keeps FT past 9000
-    c = ctx(9000);
-    group.on_timer(c);
+    group.on_old_report(1, ctx(0), out);
+    group.on_record(RecordType::ModeIsExclude, {}, ctx(1000), out); // FT past 9000
+    (void)out.take();
+    group.on_timer(ctx(9000), out);
     EXPECT_EQ(group.compatibility_version(), 3);
+    EXPECT_EQ(mode_changes(), (Changes{{"IGMPv1", "IGMPv3"}}));
     EXPECT_EQ(group.mode(), FilterMode::Exclude);
 }
 

@@ -5,6 +5,7 @@
 // non-querier duties (16), election outputs (15), limits (M7).
 // Fast profile: MALI = OVHPT = 9 s, OQPT 8.5 s, SQI 1 s, QI 4 s, LLQI 0.3 s, LLQT 0.6 s.
 #include "ecmh/proto/router_link.hpp"
+#include "support/proto_printers.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -470,6 +471,14 @@ TYPED_TEST(RouterLinkTest, ElectionLostAndRegainedEmitsQuerierChanged) {
               (std::vector<QuerierChanged<A>>{{false, Net<TypeParam>::lower()},
                                               {true, Net<TypeParam>::own()}}));
     EXPECT_EQ(this->template times_of<QuerierChanged<A>>(), (std::vector<std::int64_t>{700, 9200}));
+    // Each change is also one Transition, for the debug log.
+    EXPECT_EQ(this->template all_of<Transition<A>>(),
+              (std::vector<Transition<A>>{{StateMachine::Querier, A{}, "Querier",
+                                           "query received from a router with a lower IP address",
+                                           "Non-Querier"},
+                                          {StateMachine::Querier, A{}, "Non-Querier",
+                                           "other querier present timer expired", "Querier"}}));
+    EXPECT_EQ(this->template times_of<Transition<A>>(), (std::vector<std::int64_t>{700, 9200}));
     EXPECT_EQ(this->link->counters().querier_transitions, 2U);
     EXPECT_EQ(this->link->next_deadline(), at_ms(13200));
 }
@@ -729,6 +738,12 @@ TYPED_TEST(RouterLinkTest, GroupCapRefusesNewGroupsKeepsExisting) {
     EXPECT_EQ(this->link->counters().records_processed, 3U); // the refused one is not
     EXPECT_EQ(this->template all_of<LimitReached<A>>(),
               (std::vector<LimitReached<A>>{{LimitKind::Groups, Net<TypeParam>::group(3)}}));
+    // The refused group's own outputs are gone with it: no INCLUDE -> EXCLUDE for it.
+    std::vector<A> moved;
+    for (const auto& t : this->template all_of<Transition<A>>()) {
+        moved.push_back(t.group);
+    }
+    EXPECT_EQ(moved, (std::vector<A>{Net<TypeParam>::group(1), Net<TypeParam>::group(2)}));
     this->record(RecordType::ModeIsExclude, {}, 1000, Net<TypeParam>::group(1)); // refresh
     EXPECT_EQ(this->link->find(Net<TypeParam>::group(1))->filter_timer(), at_ms(10000));
 }
@@ -737,11 +752,11 @@ TYPED_TEST(RouterLinkTest, SourceCapRefusesNewSources) {
     using A = typename TypeParam::Address;
     this->config.max_sources_per_group = 3;
     this->start();
-    this->record(RecordType::AllowNewSources, {1, 2, 3, 4}, 0);
+    this->record(RecordType::AllowNewSources, {1, 2, 3, 4, 5}, 0);
     EXPECT_EQ(this->link->find(this->g())->requested(), this->set({1, 2, 3}));
-    EXPECT_EQ(this->link->counters().source_limit_hits, 1U);
+    EXPECT_EQ(this->link->counters().source_limit_hits, 2U); // source records, not messages
     EXPECT_EQ(this->template all_of<LimitReached<A>>(),
-              (std::vector<LimitReached<A>>{{LimitKind::SourcesPerGroup, this->g()}}));
+              (std::vector<LimitReached<A>>{{LimitKind::SourcesPerGroup, this->g(), 2}}));
 }
 
 TYPED_TEST(RouterLinkTest, ForEachGroupVisitsEveryGroup) {
