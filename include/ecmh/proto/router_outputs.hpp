@@ -40,7 +40,7 @@ struct MembershipChanged {
 
 enum class LimitKind : std::uint8_t { Groups, SourcesPerGroup };
 
-// A cap refused new state (conformance M7): log it, rate-limited. One per operation.
+// A cap refused new state (rfc-map M7): log it, rate-limited. One per operation.
 template <class Address>
 struct LimitReached {
     LimitKind kind = LimitKind::Groups;
