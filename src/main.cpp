@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,9 +115,9 @@ int run_daemon(const app::Options& options) {
     return code;
 }
 
-} // namespace
-
-int main(int argc, char* argv[]) {
+// Everything main does; main itself only stops an exception (memory exhausted while
+// starting) from ending the process without a word.
+int run_main(int argc, char* argv[]) {
     using namespace ecmh::app;
     const auto program = base_name(argc > 0 ? argv[0] : nullptr);
     const auto parsed = parse_command_line(argc, argv);
@@ -136,4 +137,17 @@ int main(int argc, char* argv[]) {
         break;
     }
     return run_daemon(parsed.command_line->options);
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    try {
+        return run_main(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ecmh: fatal: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "ecmh: fatal: unknown exception\n");
+    }
+    return ecmh::app::kExitSoftware;
 }

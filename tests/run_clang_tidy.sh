@@ -25,7 +25,8 @@ trap 'rm -f "$log"' EXIT
 status=0
 printf '%s\n' "${sources[@]}" |
     xargs -P "$jobs" -I{} "$tidy" -p "$build" --quiet {} >"$log" 2>&1 || status=$?
-findings=$(grep -cE '(warning|error): .*\[[a-z0-9.,-]+\]$' "$log" || true)
+# A finding starts "path:line:col: error: " (a message may run over several lines).
+findings=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error): ' "$log" || true)
 if [ "$status" -ne 0 ] || [ "$findings" -gt 0 ]; then
     grep -vE '^[0-9]+ (warnings?|errors?) (generated|treated)' "$log" | grep -v '^Suppressed' || true
     echo "clang-tidy: $findings findings in ${#sources[@]} files (exit $status)" >&2

@@ -31,7 +31,7 @@ LinkManager::LinkManager(engine::Proxy& proxy, io::LinkTransmitter& sender, io::
     : proxy_(proxy), sender_(sender), source_(source), log_(log), policy_(std::move(policy)) {}
 
 engine::LinkConfig LinkManager::config_for(const io::InterfaceInfo& info, bool upstream,
-                                           wire::LinkType type) const {
+                                           wire::LinkType type) {
     engine::LinkConfig c;
     c.name = info.name;
     c.ifindex = info.index;

@@ -2,6 +2,7 @@
 #include "option_values.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <string_view>
 
 namespace ecmh::app {
@@ -144,7 +145,7 @@ std::optional<milliseconds> parse_duration(std::string_view text) {
     if (ec != std::errc{} || ptr != end || !(value * scale <= kMaxMs)) {
         return std::nullopt;
     }
-    return milliseconds{static_cast<std::int64_t>(value * scale + 0.5)};
+    return milliseconds{std::llround(value * scale)}; // value ≥ 0: rounds half up
 }
 
 } // namespace ecmh::app

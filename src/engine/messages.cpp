@@ -54,11 +54,11 @@ Built in_slices(const std::vector<Address>& sources, std::size_t per_packet, Bui
 
 } // namespace
 
-std::size_t max_query_sources(const net::Ipv6Address&, std::uint32_t mtu) {
+std::size_t max_query_sources(const net::Ipv6Address& /*family*/, std::uint32_t mtu) {
     return mtu > kMldQueryOverhead ? (mtu - kMldQueryOverhead) / net::Ipv6Address::kSize : 0;
 }
 
-std::size_t max_query_sources(const net::Ipv4Address&, std::uint32_t mtu) {
+std::size_t max_query_sources(const net::Ipv4Address& /*family*/, std::uint32_t mtu) {
     return mtu > kIgmpQueryOverhead ? (mtu - kIgmpQueryOverhead) / 4 : 0;
 }
 

@@ -405,16 +405,23 @@ void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy) {
         stats_.count(DropReason::TooBigForLink);
         return;
     }
+    transmit(o, out, copy.size(), copy.group_mac, copy.protocol, false,
+             [&](std::span<std::uint8_t> ip) { (void)copy.write(ip); }); // fits: sized so
+}
+
+template <class WriteIp>
+void Proxy::transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacAddress& destination,
+                     wire::NetworkProtocol protocol, bool control, WriteIp&& write_ip) {
     const std::size_t header = link_header_size(o);
-    const auto slot = io_.reserve(out, header + copy.size());
-    if (slot.size() < header + copy.size()) {
+    const auto slot = io_.reserve(out, header + ip_length);
+    if (slot.size() < header + ip_length) {
         stats_.count(DropReason::SendFailed); // no route to the link: nothing was queued
         return;
     }
-    write_link_header(o, slot, copy.group_mac, copy.protocol);
-    (void)copy.write(slot.subspan(header)); // fits: checked above
-    io_.commit(out, header + copy.size(), copy.protocol);
-    count_sent(o, header + copy.size(), false);
+    write_link_header(o, slot, destination, protocol);
+    write_ip(slot.subspan(header, ip_length));
+    io_.commit(out, header + ip_length, protocol);
+    count_sent(o, header + ip_length, control);
 }
 
 std::span<std::uint8_t> Proxy::packet_buffer() {
@@ -426,23 +433,16 @@ std::string_view Proxy::link_name(LinkId link) const {
     return l != nullptr ? std::string_view{l->config.name} : std::string_view{"(gone)"};
 }
 
-void Proxy::send_control(LinkId out, std::size_t length, wire::NetworkProtocol protocol) {
-    Link& o = links_[out.slot()];
+void Proxy::send_control(LinkId link, std::size_t length, wire::NetworkProtocol protocol) {
+    Link& o = links_[link.slot()];
     if (!o.present || length > buffer_.size()) {
         return;
     }
     const std::span<const std::uint8_t> packet{buffer_.data(), length};
-    const std::size_t header = link_header_size(o);
-    const auto slot = io_.reserve(out, header + length);
-    if (slot.size() < header + length) {
-        stats_.count(DropReason::SendFailed);
-        return;
-    }
     // Control goes to its IP destination's multicast MAC, like any multicast packet.
-    write_link_header(o, slot, wire::multicast_mac_of(packet, protocol), protocol);
-    std::copy(packet.begin(), packet.end(), slot.begin() + static_cast<std::ptrdiff_t>(header));
-    io_.commit(out, header + length, protocol);
-    count_sent(o, header + length, true);
+    transmit(
+        o, link, length, wire::multicast_mac_of(packet, protocol), protocol, true,
+        [&](std::span<std::uint8_t> ip) { std::copy(packet.begin(), packet.end(), ip.begin()); });
 }
 
 std::size_t Proxy::link_header_size(const Link& link) {

@@ -18,8 +18,8 @@ namespace {
 constexpr int kReceiveBufferBytes = 1 << 20;
 // recv() buffer: the kernel fills dump datagrams up to about 32 KiB; a bigger notification grows
 // it (and costs a resync, as that one was cut).
-constexpr std::size_t kInitialBufferBytes = 64 * 1024;
-constexpr std::size_t kMaxBufferBytes = 4 * 1024 * 1024;
+constexpr std::size_t kInitialBufferBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxBufferBytes = std::size_t{4} * 1024 * 1024;
 // Datagrams per receive(): the poll loop keeps forwarding under an event storm; poll
 // reports the rest.
 constexpr int kMaxDatagramsPerReceive = 256;

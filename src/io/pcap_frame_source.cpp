@@ -46,7 +46,7 @@ public:
         }
     }
 
-    std::vector<int> fds() const override {
+    [[nodiscard]] std::vector<int> fds() const override {
         std::vector<int> fds;
         for (const auto& e : captures_) {
             fds.push_back(e.capture.fd());
@@ -88,7 +88,7 @@ public:
         return total;
     }
 
-    const char* name() const override { return "libpcap"; }
+    [[nodiscard]] const char* name() const override { return "libpcap"; }
 
 private:
     struct Entry {

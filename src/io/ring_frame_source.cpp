@@ -93,7 +93,7 @@ public:
         }
     }
 
-    std::vector<int> fds() const override { return {control_->fd(), data_->fd()}; }
+    [[nodiscard]] std::vector<int> fds() const override { return {control_->fd(), data_->fd()}; }
 
     std::size_t dispatch(std::span<const pollfd> ready, int max_frames, proto::TimePoint now,
                          LinkFrameSink& sink) override {
@@ -116,7 +116,7 @@ public:
         return drops_;
     }
 
-    const char* name() const override { return "packet ring"; }
+    [[nodiscard]] const char* name() const override { return "packet ring"; }
 
 private:
     struct Attached {

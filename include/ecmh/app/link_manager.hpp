@@ -36,7 +36,7 @@ public:
     bool reconcile(const io::InterfaceTable& table, proto::TimePoint now);
     // A capture failed (the link went down under us): drop the link until netlink says
     // it is back.
-    void drop(engine::LinkId link, const std::string& why, proto::TimePoint now);
+    void drop(engine::LinkId id, const std::string& why, proto::TimePoint now);
     // Removes every link (at exit, after the engine sent its leaves).
     void close_all(proto::TimePoint now);
 
@@ -48,8 +48,8 @@ public:
 private:
     void add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now);
     void remove(std::size_t position, proto::TimePoint now);
-    [[nodiscard]] engine::LinkConfig config_for(const io::InterfaceInfo& info, bool upstream,
-                                                wire::LinkType type) const;
+    [[nodiscard]] static engine::LinkConfig config_for(const io::InterfaceInfo& info, bool upstream,
+                                                       wire::LinkType type);
     void note(const io::InterfaceInfo& info, const std::string& reason);
 
     engine::Proxy& proxy_;

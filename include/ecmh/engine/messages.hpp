@@ -26,9 +26,9 @@ using Emit = std::function<void(std::size_t length)>;
 using Built = net::Expected<std::size_t, wire::BuildError>;
 
 // How many sources one query may carry on a link of this MTU (89 for MLD, 366 for
-// IGMP at 1500; rfc-map item 11).
-[[nodiscard]] std::size_t max_query_sources(const net::Ipv6Address&, std::uint32_t mtu);
-[[nodiscard]] std::size_t max_query_sources(const net::Ipv4Address&, std::uint32_t mtu);
+// IGMP at 1500; rfc-map item 11). The address only picks the family.
+[[nodiscard]] std::size_t max_query_sources(const net::Ipv6Address& family, std::uint32_t mtu);
+[[nodiscard]] std::size_t max_query_sources(const net::Ipv4Address& family, std::uint32_t mtu);
 
 // One query, or several when its sources do not fit one packet. Packets already
 // emitted stay sent when a later one fails.

@@ -107,8 +107,15 @@ private:
     void send_copy(LinkId out, const wire::ForwardCopy& copy);
     // The link header's length on `link` (0 where frames are bare IP packets).
     [[nodiscard]] static std::size_t link_header_size(const Link& link);
-    void write_link_header(const Link& link, std::span<std::uint8_t> slot,
-                           const net::MacAddress& destination, wire::NetworkProtocol protocol);
+    static void write_link_header(const Link& link, std::span<std::uint8_t> slot,
+                                  const net::MacAddress& destination,
+                                  wire::NetworkProtocol protocol);
+    // Reserves a slot on `out`, writes the link header, then the IP packet through
+    // `write_ip` (given exactly `ip_length` bytes), and queues it; counts the frame, or
+    // send-failed when the link had no slot for it.
+    template <class WriteIp>
+    void transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacAddress& destination,
+                  wire::NetworkProtocol protocol, bool control, WriteIp&& write_ip);
     void count_sent(Link& link, std::size_t frame_size, bool control);
     [[nodiscard]] bool is_own_mac(const net::MacAddress& mac) const;
 

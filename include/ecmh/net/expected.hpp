@@ -34,7 +34,7 @@ public:
         assert(has_value());
         return std::get<0>(state_);
     }
-    constexpr const T& value() const& {
+    [[nodiscard]] constexpr const T& value() const& {
         assert(has_value());
         return std::get<0>(state_);
     }
