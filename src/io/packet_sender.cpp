@@ -70,6 +70,7 @@ PacketSender::Queue& PacketSender::queue_for(const Route& route) const {
 }
 
 std::span<std::uint8_t> PacketSender::reserve(engine::LinkId link, std::size_t length) {
+    large_reserved_ = false; // one reservation at a time: a new one replaces an unused one
     const Route* r = route(link);
     if (r == nullptr || length == 0 || length > kLargestFrame) {
         return {};
