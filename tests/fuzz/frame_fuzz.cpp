@@ -1,21 +1,37 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The whole receive chain on one captured frame, as the daemon will run it: link layer
 // (the first input byte picks Ethernet, raw or Linux cooked) → IPv6/IPv4 → 6in4 inner
-// packet → MLD / IGMP / ICMPv6 echo, touching every field of every view.
+// packet → MLD / IGMP / ICMPv6 echo, touching every field of every view, and the
+// forwarding rewrite (wire/forward_copy) of every packet that parsed.
+#include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/icmpv6_echo.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <span>
 #include <variant>
 
 namespace {
 
 volatile std::uint64_t g_sink; // keeps the reads from being optimised away
+
+// The forwarding rewrite of any packet that parsed: it must always fit a buffer of the
+// largest IP packet and touch only bytes inside the packet (ASan watches the rest).
+template <class Packet>
+void forward_once(const Packet& p) {
+    static std::array<std::uint8_t, 65'535> out;
+    const auto copy = ecmh::wire::prepare_copy(p);
+    if (copy.write(out) != copy.size()) {
+        std::abort();
+    }
+    g_sink = g_sink + out[copy.hop_offset];
+}
 
 template <class Sources>
 void touch_sources(const Sources& sources) {
@@ -75,9 +91,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (frame->protocol == NetworkProtocol::Ipv6) {
         if (const auto p = parse_ipv6(frame->payload)) {
             visit_ipv6(*p);
+            forward_once(*p);
         }
     } else if (const auto p = parse_ipv4(frame->payload)) {
         visit_ipv4(*p);
+        forward_once(*p);
     }
     return 0;
 }

@@ -2,9 +2,13 @@
 #include "support/os_fixtures.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <grp.h>
+#include <net/if.h>
 #include <sstream>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
@@ -68,6 +72,19 @@ bool drop_to_nobody() {
     const gid_t groups[] = {kNogroupGid};
     return ::setgroups(1, groups) == 0 && ::setresgid(kNogroupGid, kNogroupGid, kNogroupGid) == 0 &&
            ::setresuid(kNobodyUid, kNobodyUid, kNobodyUid) == 0;
+}
+
+bool bring_up(const char* name) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq request{};
+    std::strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    bool ok = fd >= 0 && ::ioctl(fd, SIOCGIFFLAGS, &request) == 0;
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+    ok = ok && ::ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    return ok;
 }
 
 } // namespace ecmh::test

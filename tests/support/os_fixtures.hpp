@@ -46,6 +46,10 @@ int wait_exit_code(pid_t pid);
 // code (or pipes and files): a gtest assertion there would not reach the parent.
 int in_child(const std::function<int()>& body);
 
+// Sets IFF_UP on the interface `name` (in the caller's network namespace); false when
+// the kernel refuses.
+[[nodiscard]] bool bring_up(const char* name);
+
 // Switches groups, gid and uid to nogroup/nobody for good. For a forked child of a
 // test running as root; false when the switch is refused.
 [[nodiscard]] bool drop_to_nobody();

@@ -41,19 +41,6 @@ enum Step : int {
     kSkip = 77,
 };
 
-bool bring_up(const char* name) {
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ifreq request{};
-    std::strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-    bool ok = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &request) == 0;
-    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
-    ok = ok && ioctl(fd, SIOCSIFFLAGS, &request) == 0;
-    if (fd >= 0) {
-        close(fd);
-    }
-    return ok;
-}
-
 // An Ethernet frame with an IPv6 UDP packet to `destination`, its last octet `tag`.
 test::Bytes udp_frame(const char* destination, std::uint8_t tag) {
     auto frame =
@@ -66,7 +53,7 @@ int exercise_ring() {
     if (unshare(CLONE_NEWNET) != 0) {
         return kUnshare;
     }
-    if (!bring_up("lo")) {
+    if (!test::bring_up("lo")) {
         return kLoopbackUp;
     }
     const net::IfIndex lo{if_nametoindex("lo")};

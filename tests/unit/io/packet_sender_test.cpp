@@ -36,19 +36,6 @@ enum Step : int {
     kFailureNotReported,
 };
 
-bool bring_up_loopback() {
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ifreq request{};
-    std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
-    bool ok = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &request) == 0;
-    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
-    ok = ok && ioctl(fd, SIOCSIFFLAGS, &request) == 0;
-    if (fd >= 0) {
-        close(fd);
-    }
-    return ok;
-}
-
 // An Ethernet II frame of `size` bytes to 33:33:00:00:00:01, IPv6 EtherType, every
 // payload byte `tag`.
 std::vector<std::uint8_t> frame_of(std::size_t size, std::uint8_t tag) {
@@ -92,7 +79,7 @@ int exercise_sender() {
     if (unshare(CLONE_NEWNET) != 0) {
         return kUnshare;
     }
-    if (!bring_up_loopback()) {
+    if (!test::bring_up("lo")) {
         return kLoopbackUp;
     }
     auto sender = PacketSender::open();
