@@ -6,6 +6,7 @@
 #include <fstream>
 #include <grp.h>
 #include <net/if.h>
+#include <sched.h>
 #include <sstream>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -85,6 +86,15 @@ bool bring_up(const char* name) {
         ::close(fd);
     }
     return ok;
+}
+
+int in_private_netns(const std::function<int()>& body) {
+    return in_child([&] {
+        if (::unshare(CLONE_NEWNET) != 0) {
+            return kNoNetns;
+        }
+        return bring_up("lo") ? body() : kLoopbackDown;
+    });
 }
 
 } // namespace ecmh::test

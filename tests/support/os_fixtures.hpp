@@ -46,6 +46,15 @@ int wait_exit_code(pid_t pid);
 // code (or pipes and files): a gtest assertion there would not reach the parent.
 int in_child(const std::function<int()>& body);
 
+// Exit codes of in_private_netns when the namespace itself fails; a body's own codes
+// must differ from them.
+inline constexpr int kNoNetns = 10;      // unshare(CLONE_NEWNET) refused: skip the test
+inline constexpr int kLoopbackDown = 11; // the namespace's lo could not be brought up
+
+// in_child(), with the child first in a network namespace of its own whose loopback is
+// up: whatever the body sends stays there and vanishes with the child.
+int in_private_netns(const std::function<int()>& body);
+
 // Sets IFF_UP on the interface `name` (in the caller's network namespace); false when
 // the kernel refuses.
 [[nodiscard]] bool bring_up(const char* name);

@@ -11,14 +11,11 @@
 
 #include <arpa/inet.h>
 #include <chrono>
-#include <cstring>
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
@@ -29,8 +26,8 @@ namespace {
 // Exit codes of the child, one per step that can fail.
 enum Step : int {
     kOk = 0,
-    kUnshare = 10,
-    kLoopbackUp,
+    kUnshare = test::kNoNetns,
+    kLoopbackUp = test::kLoopbackDown,
     kOpen,
     kMembership,
     kSend,
@@ -50,12 +47,6 @@ test::Bytes udp_frame(const char* destination, std::uint8_t tag) {
 }
 
 int exercise_ring() {
-    if (unshare(CLONE_NEWNET) != 0) {
-        return kUnshare;
-    }
-    if (!test::bring_up("lo")) {
-        return kLoopbackUp;
-    }
     const net::IfIndex lo{if_nametoindex("lo")};
     auto ring = PacketRing::open(RingGeometry{2048, 64}, capture_program({}, TrafficClass::Data));
     if (!ring) {
@@ -114,8 +105,8 @@ TEST(PacketRing, HandsOverWhatTheFilterPassesInOrderAndInPlace) {
     if (geteuid() != 0) {
         GTEST_SKIP() << "packet sockets and network namespaces need root";
     }
-    const int code = test::in_child([] { return exercise_ring(); });
-    if (code == kUnshare) {
+    const int code = test::in_private_netns([] { return exercise_ring(); });
+    if (code == test::kNoNetns) {
         GTEST_SKIP() << "cannot create a network namespace here";
     }
     EXPECT_EQ(code, kOk) << "failed at step " << code << " (see enum Step)";

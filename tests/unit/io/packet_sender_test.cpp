@@ -9,13 +9,10 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <cstring>
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <vector>
 
@@ -25,8 +22,8 @@ namespace {
 // Exit codes of the child, one per step that can fail.
 enum Step : int {
     kOk = 0,
-    kUnshare = 10,
-    kLoopbackUp,
+    kUnshare = test::kNoNetns,
+    kLoopbackUp = test::kLoopbackDown,
     kOpen,
     kListen,
     kSlot,
@@ -76,12 +73,6 @@ std::vector<std::uint8_t> next_inbound(int listener) {
 }
 
 int exercise_sender() {
-    if (unshare(CLONE_NEWNET) != 0) {
-        return kUnshare;
-    }
-    if (!test::bring_up("lo")) {
-        return kLoopbackUp;
-    }
     auto sender = PacketSender::open();
     if (!sender) {
         return kOpen;
@@ -143,8 +134,8 @@ TEST(PacketSender, FramesLeaveWholeInCommitOrderOnTheirLink) {
     if (geteuid() != 0) {
         GTEST_SKIP() << "packet sockets and network namespaces need root";
     }
-    const int code = test::in_child([] { return exercise_sender(); });
-    if (code == kUnshare) {
+    const int code = test::in_private_netns([] { return exercise_sender(); });
+    if (code == test::kNoNetns) {
         GTEST_SKIP() << "cannot create a network namespace here";
     }
     EXPECT_EQ(code, kOk) << "failed at step " << code << " (see enum Step)";
