@@ -14,6 +14,7 @@
 #include "ecmh/engine/link.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/proto/random.hpp"
+#include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
@@ -122,7 +123,7 @@ private:
     static constexpr std::size_t kMaxIpPacket = 65'535;
     // The largest link header a captured frame may add to its link's MTU (Ethernet with
     // an 802.1Q tag).
-    static constexpr std::size_t kMaxLinkHeader = 18;
+    static constexpr std::size_t kMaxLinkHeader = wire::kEthernetHeaderSize + wire::kVlanTagSize;
 
     ProxyConfig config_;
     LinkIo& io_;
