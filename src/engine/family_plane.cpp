@@ -71,7 +71,8 @@ FamilyPlane<Family>::FamilyPlane(const PlaneConfig& config, PacketSink& sink, Ev
 
 template <class Family>
 void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
-                                         proto::TimePoint now) {
+                                         proto::TimePoint now,
+                                         std::optional<proto::TimePoint> first_query) {
     proto::RouterLinkConfig<Family> rc;
     rc.vars = config_.vars;
     rc.own_address = own;
@@ -80,8 +81,11 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
     }
     rc.max_groups = config_.max_groups_per_link;
     rc.max_sources_per_group = config_.max_sources_per_group;
+    if (const auto old = downstream_.find(link.slot()); old != downstream_.end()) {
+        deadlines_.erase({old->second.indexed, link.slot()});
+    }
     auto& d = downstream_[link.slot()];
-    d = Downstream{own, mtu, std::make_unique<Router>(rc, now)};
+    d = Downstream{own, mtu, std::make_unique<Router>(rc, first_query.value_or(now))};
     // A new router starts as the querier (RFC 3810 §7.6.2).
     table_.set_querier(link, true);
     drain(link, d, now);
@@ -120,6 +124,7 @@ void FamilyPlane<Family>::remove_link(LinkId link, proto::TimePoint now) {
     }
     std::vector<Address> groups;
     it->second.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
+    deadlines_.erase({it->second.indexed, link.slot()});
     downstream_.erase(it);
     table_.remove_link(link);
     for (const auto& g : groups) {
@@ -174,10 +179,15 @@ void FamilyPlane<Family>::on_old_leave(LinkId link, const Address& group, proto:
 
 template <class Family>
 void FamilyPlane<Family>::on_timer(proto::TimePoint now) {
-    for (auto& [slot, d] : downstream_) {
-        if (d.router->next_deadline() <= now) {
-            d.router->on_timer(now);
-            drain(LinkId{slot}, d, now);
+    // The due routers first, then each once: a router's work cannot make another due.
+    std::vector<std::uint16_t> due;
+    for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
+        due.push_back(it->second);
+    }
+    for (const auto slot : due) {
+        if (const auto it = downstream_.find(slot); it != downstream_.end()) {
+            it->second.router->on_timer(now);
+            drain(LinkId{slot}, it->second, now);
         }
     }
     if (upstream_ && upstream_->host.next_deadline() <= now) {
@@ -188,10 +198,7 @@ void FamilyPlane<Family>::on_timer(proto::TimePoint now) {
 
 template <class Family>
 proto::TimePoint FamilyPlane<Family>::next_deadline() const {
-    auto next = proto::kNever;
-    for (const auto& [slot, d] : downstream_) {
-        next = std::min(next, d.router->next_deadline());
-    }
+    auto next = deadlines_.empty() ? proto::kNever : deadlines_.begin()->first;
     if (upstream_) {
         next = std::min(next, upstream_->host.next_deadline());
     }
@@ -243,6 +250,20 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
             },
             output);
     }
+    reindex(link, d);
+}
+
+template <class Family>
+void FamilyPlane<Family>::reindex(LinkId link, Downstream& d) {
+    const auto next = d.router->next_deadline();
+    if (next == d.indexed) {
+        return;
+    }
+    deadlines_.erase({d.indexed, link.slot()});
+    d.indexed = next;
+    if (next != proto::kNever) {
+        deadlines_.emplace(next, link.slot());
+    }
 }
 
 template <class Family>
@@ -265,10 +286,12 @@ void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint
     if (!upstream_) {
         return;
     }
-    // RFC 4605 §4.1: the merge over every downstream link's subscription for the group.
+    // RFC 4605 §4.1: the merge over every downstream link's subscription for the group —
+    // the table's members of the group are exactly the links with one (each holds its
+    // router's contribution), so this costs the group's listeners, not every link.
     proto::MembershipMerge<Address> merge;
-    for (const auto& [slot, d] : downstream_) {
-        merge.add(d.router->contribution(group));
+    for (const auto& member : table_.members(group)) {
+        merge.add(member.state);
     }
     upstream_->host.set_membership(group, merge.result(), now);
     drain_host();

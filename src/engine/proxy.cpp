@@ -5,6 +5,7 @@
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
+#include "ecmh/wire/tunnel_6in4.hpp"
 
 #include <variant>
 
@@ -45,6 +46,20 @@ bool on_subnet(const LinkConfig& link, Ipv4Address source) {
     return (source.value() & mask) == (link.ipv4->value() & mask);
 }
 
+// RFC 4213 §3.7: a tunnel's link-local address has the 32-bit IPv4 address as its
+// interface identifier: fe80::a.b.c.d.
+Ipv6Address tunnel_link_local(Ipv4Address ipv4) {
+    std::array<std::uint8_t, 16> b{0xfe, 0x80};
+    const auto v = ipv4.value();
+    b[12] = static_cast<std::uint8_t>(v >> 24);
+    b[13] = static_cast<std::uint8_t>(v >> 16);
+    b[14] = static_cast<std::uint8_t>(v >> 8);
+    b[15] = static_cast<std::uint8_t>(v);
+    return Ipv6Address{b};
+}
+
+constexpr auto kUnknownPeerLogInterval = std::chrono::seconds{10};
+
 void add_traffic(TrafficCounters& c, std::size_t bytes, bool control) {
     ++c.packets_sent;
     c.bytes_sent += bytes;
@@ -75,6 +90,10 @@ std::string_view to_string(DropReason reason) {
         return "own-frame";
     case DropReason::Tunnel:
         return "tunnel";
+    case DropReason::UnknownTunnelPeer:
+        return "unknown-tunnel-peer";
+    case DropReason::TunnelNotForUs:
+        return "tunnel-not-for-us";
     case DropReason::VlanTagged:
         return "vlan-tagged";
     case DropReason::TruncatedCapture:
@@ -92,13 +111,13 @@ std::string_view to_string(DropReason reason) {
 }
 
 Proxy::Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed)
-    : config_(config), io_(io), log_(log), random_(random_seed),
+    : config_(config), io_(io), log_(log), random_(random_seed), links_(table::kMaxLinks),
       mld_(plane_config(config, config.mld_mode == MldMode::V1Only ? 1 : 0), *this, log, random_),
       igmp_(plane_config(config, config.igmp_version), *this, log, random_), buffer_(kMaxIpPacket) {
 }
 
 std::optional<LinkId> Proxy::free_link() const {
-    for (std::size_t slot = 0; slot < links_.size(); ++slot) {
+    for (std::size_t slot = 0; slot < table::kMaxLinks; ++slot) {
         if (!links_[slot].present) {
             return LinkId{static_cast<std::uint16_t>(slot)};
         }
@@ -118,11 +137,11 @@ std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint
 }
 
 bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) {
-    if (id.slot() >= links_.size() || links_[id.slot()].present) {
+    if (id.slot() >= table::kMaxLinks || links_[id.slot()].present || config.tunnel) {
         return false;
     }
     links_[id.slot()] = Link{config, {}, true};
-    rebuild_own_macs();
+    rebuild_own_addresses();
     if (config_.ipv6) {
         if (config.upstream) {
             // Without a link-local address the upstream still carries data; MLD reports
@@ -136,11 +155,18 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
         }
     }
     if (config_.ipv4) {
-        const auto own = config.ipv4.value_or(Ipv4Address{});
         if (config.upstream) {
-            igmp_.add_upstream(id, own, config.mtu, now);
+            // A host may report from 0.0.0.0 (RFC 3376 §4.2.13).
+            igmp_.add_upstream(id, config.ipv4.value_or(Ipv4Address{}), config.mtu, now);
+        } else if (config.ipv4) {
+            igmp_.add_downstream(id, *config.ipv4, config.mtu, now);
         } else {
-            igmp_.add_downstream(id, own, config.mtu, now);
+            // A querier from 0.0.0.0 would win every election on the link (RFC 3376
+            // §6.6.2: the lowest address) and silence the real querier; and on a 6in4
+            // link an IPv4 query cannot even be carried. The link gets IGMP when it gets
+            // an address (the daemon re-adds a link whose addresses change).
+            log_.log(LogLevel::Warning,
+                     "link " + config.name + " has no IPv4 address: no IGMP there");
         }
     }
     return true;
@@ -152,8 +178,66 @@ void Proxy::remove_link(LinkId link, proto::TimePoint now) {
     }
     mld_.remove_link(link, now);
     igmp_.remove_link(link, now);
-    links_[link.slot()] = Link{};
-    rebuild_own_macs();
+    auto& l = links_[link.slot()];
+    if (l.config.tunnel) {
+        const auto& t = *l.config.tunnel;
+        peers_.remove({t.remote, t.local_configured ? t.local : Ipv4Address{}});
+        free_peer_slots_.push_back(link.slot());
+        l = Link{};
+        return;
+    }
+    l = Link{};
+    rebuild_own_addresses();
+}
+
+std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto::TimePoint now) {
+    const table::TunnelEndpoints endpoints{peer.remote, peer.local};
+    if (peers_.find(endpoints)) {
+        log_.log(LogLevel::Warning,
+                 "tunnel peer " + peer.name + " (" + peer.remote.to_string() + "): already served");
+        return std::nullopt;
+    }
+    std::uint16_t slot = 0;
+    if (!free_peer_slots_.empty()) {
+        slot = free_peer_slots_.back();
+        free_peer_slots_.pop_back();
+    } else if (links_.size() < table::kMaxLinks + table::kMaxTunnelPeers) {
+        slot = static_cast<std::uint16_t>(links_.size());
+        links_.emplace_back();
+    } else {
+        log_.log(LogLevel::Error, "no room for tunnel peer " + peer.name + ": " +
+                                      std::to_string(table::kMaxTunnelPeers) + " peers in use");
+        return std::nullopt;
+    }
+    const LinkId id{slot};
+    (void)peers_.add(endpoints, id); // not taken: checked above
+    LinkConfig c;
+    c.name = peer.name;
+    c.link_type = wire::LinkType::Raw;
+    c.mtu = peer.mtu;
+    // Our link-local address on the tunnel, the querier's source (RFC 4213 §3.7): from
+    // our end's IPv4 address, or, for a peer that may use any of ours, our first one.
+    auto local = peer.local;
+    if (local.is_unspecified() && !own_ipv4_.empty()) {
+        local =
+            *std::min_element(own_ipv4_.begin(), own_ipv4_.end(),
+                              [](Ipv4Address a, Ipv4Address b) { return a.value() < b.value(); });
+    }
+    c.link_local = tunnel_link_local(local.is_unspecified() ? Ipv4Address{1} : local);
+    c.tunnel = TunnelEndpoint{peer.remote, peer.local, !peer.local.is_unspecified(), peer.ttl,
+                              peer.master};
+    links_[slot] = Link{c, {}, true};
+    // The first General Queries of many peers are spread, kPeerQuerySpacing apart.
+    const auto first_query = std::max(now, next_peer_query_);
+    next_peer_query_ = first_query + kPeerQuerySpacing;
+    if (config_.ipv6) {
+        mld_.add_downstream(id, *c.link_local, c.mtu, now, first_query);
+    }
+    return id;
+}
+
+std::optional<LinkId> Proxy::find_tunnel_peer(Ipv4Address remote, Ipv4Address local) const {
+    return peers_.find({remote, local});
 }
 
 const Link* Proxy::link(LinkId id) const {
@@ -216,13 +300,18 @@ void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto:
         }
         on_ipv6(in, arrival, *p, now);
     } else {
-        if (!config_.ipv4) {
+        // Tunnel mode reads protocol 41 off IPv4 links even where IGMP is off (--no-ipv4).
+        if (!config_.ipv4 && !config_.tunnel_mode) {
             stats_.count(DropReason::DisabledFamily);
             return;
         }
         const auto p = wire::parse_ipv4(lf->payload);
         if (!p) {
             stats_.count(p.error());
+            return;
+        }
+        if (!config_.ipv4 && p->protocol != wire::kProtoIpv6) {
+            stats_.count(DropReason::DisabledFamily);
             return;
         }
         on_ipv4(in, arrival, *p, now);
@@ -249,7 +338,11 @@ void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         return;
     }
     if (p.protocol == wire::kProtoIpv6) {
-        stats_.count(DropReason::Tunnel); // 6in4 is decapsulated only in tunnel mode
+        if (!config_.tunnel_mode || table::is_tunnel_peer(id)) {
+            stats_.count(DropReason::Tunnel); // decapsulated only in tunnel mode, and once
+            return;
+        }
+        on_tunnel(p, now);
         return;
     }
     if (!p.destination.is_multicast()) {
@@ -263,6 +356,50 @@ void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         return;
     }
     forward(igmp_, id, p, p.ttl);
+}
+
+void Proxy::on_tunnel(const wire::Ipv4Packet& outer, proto::TimePoint now) {
+    const auto inner = wire::parse_6in4(outer);
+    if (!inner) {
+        stats_.count(inner.error());
+        return;
+    }
+    // RFC 4213 §3.6: only a configured endpoint's packets, and only to us. Nothing from
+    // anyone else changes state or gets an answer: tunnel mode is never an amplifier.
+    const bool ours = own_ipv4_.contains(outer.destination);
+    const auto peer = peers_.match(outer.source, outer.destination, ours);
+    if (!peer) {
+        const bool known_source = peers_.find({outer.source, Ipv4Address{}}).has_value();
+        stats_.count(known_source ? DropReason::TunnelNotForUs : DropReason::UnknownTunnelPeer);
+        if (!known_source) {
+            log_unknown_peer(outer.source, now);
+        }
+        return;
+    }
+    Link& in = links_[peer->slot()];
+    auto& tunnel = *in.config.tunnel;
+    // A peer that may use any of our addresses gets its answers from the one it used.
+    if (!tunnel.local_configured) {
+        tunnel.local = outer.destination;
+    }
+    ++in.counters.packets_received;
+    in.counters.bytes_received += inner->packet.size();
+    if (!config_.ipv6) {
+        stats_.count(DropReason::DisabledFamily);
+        return;
+    }
+    on_ipv6(in, *peer, *inner, now);
+}
+
+void Proxy::log_unknown_peer(Ipv4Address source, proto::TimePoint now) {
+    if (last_unknown_peer_log_ != proto::TimePoint::min() &&
+        now - last_unknown_peer_log_ < kUnknownPeerLogInterval) {
+        return;
+    }
+    last_unknown_peer_log_ = now;
+    log_.log(LogLevel::Warning, "protocol 41 from " + source.to_string() +
+                                    ", which is no tunnel peer: dropped (further such "
+                                    "messages suppressed for 10 s)");
 }
 
 void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
@@ -393,6 +530,7 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t 
         ++stats_.checksums_completed;
     }
     decision.links.for_each([&](LinkId out) { send_copy(out, copy); });
+    decision.peers.for_each([&](LinkId out) { send_copy(out, copy); });
 }
 
 void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy) {
@@ -418,9 +556,10 @@ void Proxy::transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacA
         stats_.count(DropReason::SendFailed); // no route to the link: nothing was queued
         return;
     }
-    write_link_header(o, slot, destination, protocol);
+    write_link_header(o, slot, destination, protocol, ip_length);
     write_ip(slot.subspan(header, ip_length));
-    io_.commit(out, header + ip_length, protocol);
+    // A tunnel peer's frame is an IPv4 packet (the outer header and the IPv6 inside).
+    io_.commit(out, header + ip_length, o.config.tunnel ? wire::NetworkProtocol::Ipv4 : protocol);
     count_sent(o, header + ip_length, control);
 }
 
@@ -446,12 +585,19 @@ void Proxy::send_control(LinkId link, std::size_t length, wire::NetworkProtocol 
 }
 
 std::size_t Proxy::link_header_size(const Link& link) {
+    if (link.config.tunnel) {
+        return wire::kTunnelHeaderSize;
+    }
     return link.config.link_type == wire::LinkType::Ethernet ? wire::kEthernetHeaderSize : 0;
 }
 
 void Proxy::write_link_header(const Link& link, std::span<std::uint8_t> slot,
-                              const net::MacAddress& destination, wire::NetworkProtocol protocol) {
-    if (link.config.link_type == wire::LinkType::Ethernet) {
+                              const net::MacAddress& destination, wire::NetworkProtocol protocol,
+                              std::size_t ip_length) {
+    if (const auto& t = link.config.tunnel) {
+        net::ByteWriter w{slot.first(wire::kTunnelHeaderSize)};
+        (void)wire::write_6in4_header(w, {t->local, t->remote, t->ttl}, ip_length); // sized so
+    } else if (link.config.link_type == wire::LinkType::Ethernet) {
         net::ByteWriter w{slot.first(wire::kEthernetHeaderSize)};
         wire::write_ethernet_header(w, destination, link.config.mac, protocol);
     }
@@ -478,11 +624,19 @@ bool Proxy::is_own_mac(const net::MacAddress& mac) const {
     return own_macs_.contains(mac_key(mac));
 }
 
-void Proxy::rebuild_own_macs() {
+void Proxy::rebuild_own_addresses() {
     own_macs_.clear();
-    for (const auto& l : links_) {
-        if (l.present && l.config.mac != net::MacAddress{}) {
+    own_ipv4_.clear();
+    for (std::size_t slot = 0; slot < table::kMaxLinks; ++slot) {
+        const auto& l = links_[slot];
+        if (!l.present) {
+            continue;
+        }
+        if (l.config.mac != net::MacAddress{}) {
             own_macs_.insert(mac_key(l.config.mac));
+        }
+        if (l.config.ipv4) {
+            own_ipv4_.insert(*l.config.ipv4);
         }
     }
 }

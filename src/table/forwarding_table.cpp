@@ -22,6 +22,21 @@ std::string_view to_string(Verdict v) {
 }
 
 template <class Family>
+void ForwardingTable<Family>::set_querier(LinkId link, bool querier) {
+    if (is_tunnel_peer(link)) {
+        const std::size_t i = link.slot() - kMaxLinks;
+        if (i >= querier_peers_.size()) {
+            querier_peers_.resize(i + 1, false);
+        }
+        querier_peers_[i] = querier;
+    } else if (querier) {
+        querier_links_.insert(link);
+    } else {
+        querier_links_.erase(link);
+    }
+}
+
+template <class Family>
 void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, const State& state,
                                              proto::TimePoint now) {
     auto it = groups_.find(group);
@@ -33,16 +48,18 @@ void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, 
     }
     clear_sources(group, it->second);
     auto& members = it->second.members;
-    const auto m = std::find_if(members.begin(), members.end(),
-                                [&](const Member& x) { return x.link == link; });
+    // Members stay sorted by link, so rebuild() writes the peer lists in order.
+    const auto m = std::lower_bound(members.begin(), members.end(), link,
+                                    [](const Member& x, LinkId l) { return x.link < l; });
+    const bool found = m != members.end() && m->link == link;
     if (state.is_empty()) {
-        if (m != members.end()) {
+        if (found) {
             members.erase(m);
         }
-    } else if (m != members.end()) {
+    } else if (found) {
         m->state = state;
     } else {
-        members.push_back(Member{link, state, now});
+        members.insert(m, Member{link, state, now});
     }
     rebuild(group, it->second);
     if (it->second.members.empty()) {
@@ -52,7 +69,7 @@ void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, 
 
 template <class Family>
 void ForwardingTable<Family>::remove_link(LinkId link) {
-    querier_links_.erase(link);
+    set_querier(link, false);
     if (upstream_ == link) {
         upstream_.reset();
     }
@@ -82,15 +99,25 @@ void ForwardingTable<Family>::clear_sources(const Address& group, const GroupEnt
 template <class Family>
 void ForwardingTable<Family>::rebuild(const Address& group, GroupEntry& entry) {
     // Write the group's entries anew from its members (clear_sources ran first).
+    // Members are sorted by link, so every peer list comes out sorted.
     entry.exclude_links = LinkSet{};
+    entry.exclude_peers.clear();
     entry.has_sources = false;
     for (const auto& member : entry.members) {
-        if (member.state.mode == proto::FilterMode::Exclude) {
-            entry.exclude_links.insert(member.link);
+        const bool peer = is_tunnel_peer(member.link);
+        const bool include = member.state.mode == proto::FilterMode::Include;
+        if (!include) {
+            if (peer) {
+                entry.exclude_peers.push_back(member.link);
+            } else {
+                entry.exclude_links.insert(member.link);
+            }
         }
         for (const auto& source : member.state.sources) {
             auto& s = sources_[SourceKey{group, source}];
-            if (member.state.mode == proto::FilterMode::Include) {
+            if (peer) {
+                (include ? s.include_peers : s.blocked_peers).push_back(member.link);
+            } else if (include) {
                 s.include_links.insert(member.link);
             } else {
                 s.blocked_links.insert(member.link);
@@ -106,15 +133,18 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     // "discarded if Hop Limit was zero when received or is decremented to zero"
     // (RFC 8200 §3); no Time Exceeded for multicast (RFC 1812 §5.3.1, RFC 4443 §2.4).
     if (hop_limit <= 1) {
-        return Decision{Verdict::HopLimitExceeded, {}};
+        return Decision{Verdict::HopLimitExceeded, {}, {}, nullptr};
     }
     if (Family::classify_group(group) != proto::GroupClass::Trackable) {
-        return Decision{Verdict::ScopeNotForwarded, {}};
+        return Decision{Verdict::ScopeNotForwarded, {}, {}, nullptr};
     }
     if (!Family::is_forwardable_source(source)) {
-        return Decision{Verdict::InvalidSource, {}};
+        return Decision{Verdict::InvalidSource, {}, {}, nullptr};
     }
     LinkSet out;
+    std::span<const LinkId> exclude_peers;
+    std::span<const LinkId> blocked_peers;
+    std::span<const LinkId> include_peers;
     GroupCounters* counters = nullptr;
     if (const auto g = groups_.find(group); g != groups_.end()) {
         counters = &g->second.counters;
@@ -122,14 +152,18 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
         // EXCLUDE state for SSM groups, but the table does not rely on it.
         if (!Family::is_ssm(group)) {
             out = g->second.exclude_links;
+            exclude_peers = g->second.exclude_peers;
         }
         if (g->second.has_sources) {
             if (const auto s = sources_.find(SourceKey{group, source}); s != sources_.end()) {
                 out.subtract(s->second.blocked_links);
                 out |= s->second.include_links;
+                blocked_peers = s->second.blocked_peers;
+                include_peers = s->second.include_peers;
             }
         }
-        // Downstream copies only where ecmh is the querier (RFC 4605 §3 querier rule).
+        // Downstream copies only where ecmh is the querier (RFC 4605 §3 querier rule);
+        // PeerCopies applies it per peer.
         out &= querier_links_;
     }
     // From a downstream link, always toward the upstream too (RFC 4605 §4.2); never
@@ -137,11 +171,14 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (upstream_) {
         out.insert(*upstream_);
     }
-    out.erase(arrival);
-    if (out.empty()) {
-        return Decision{Verdict::NoListeners, {}, nullptr};
+    if (!is_tunnel_peer(arrival)) {
+        out.erase(arrival);
     }
-    return Decision{Verdict::Forward, out, counters};
+    const PeerCopies peers{exclude_peers, blocked_peers, include_peers, &querier_peers_, arrival};
+    if (out.empty() && peers.empty()) {
+        return Decision{Verdict::NoListeners, {}, {}, nullptr};
+    }
+    return Decision{Verdict::Forward, out, peers, counters};
 }
 
 template class ForwardingTable<proto::Ipv6Family>;

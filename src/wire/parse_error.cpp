@@ -59,6 +59,8 @@ std::string_view to_string(ParseError error) {
         return "not-tunnel";
     case ParseError::NestedTunnel:
         return "nested-tunnel";
+    case ParseError::SixToFourAnycast:
+        return "6to4-anycast";
     }
     return "unknown";
 }

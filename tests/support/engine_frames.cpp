@@ -4,7 +4,25 @@
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/link.hpp"
 
+#include <cstdlib>
+
 namespace ecmh::test {
+
+net::Ipv6Address ipv6(const char* text) {
+    const auto a = net::Ipv6Address::parse(text);
+    if (!a) {
+        std::abort();
+    }
+    return *a;
+}
+
+net::Ipv4Address ipv4(const char* text) {
+    const auto a = net::Ipv4Address::parse(text);
+    if (!a) {
+        std::abort();
+    }
+    return *a;
+}
 
 engine::LinkConfig ethernet_link(const char* name, std::uint8_t mac, const char* link_local,
                                  const char* ipv4, bool upstream, std::uint32_t ifindex) {

@@ -13,6 +13,10 @@
 
 namespace ecmh::test {
 
+// Literal addresses, or abort (a test's own typo).
+[[nodiscard]] net::Ipv6Address ipv6(const char* text);
+[[nodiscard]] net::Ipv4Address ipv4(const char* text);
+
 // The MAC the tests' hosts and routers send from unless they say otherwise.
 inline constexpr net::MacAddress kHostMac{{0x02, 0, 0, 0, 1, 1}};
 

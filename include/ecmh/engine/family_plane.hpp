@@ -19,10 +19,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace ecmh::engine {
 
@@ -59,7 +61,10 @@ public:
 
     FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log, proto::Random& random);
 
-    void add_downstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
+    // A new downstream link; its router's first General Query is due at `first_query`
+    // (now, or later where many links start at once and their queries are spread).
+    void add_downstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now,
+                        std::optional<proto::TimePoint> first_query = std::nullopt);
     // Reports everything the downstream links want at once: an upstream that appears (or
     // comes back) learns the whole database (RFC 3810 §5.2.13, rfc-map M19).
     void add_upstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
@@ -98,6 +103,7 @@ private:
         Address own;
         std::uint32_t mtu = 1500;
         std::unique_ptr<Router> router;
+        proto::TimePoint indexed = proto::kNever; // its key in deadlines_
     };
     struct Upstream {
         Upstream(LinkId l, const Address& a, std::uint32_t m, const proto::HostReporterConfig& c,
@@ -112,7 +118,9 @@ private:
     // Hands `link`'s router to f, then sends what it produced.
     template <class F>
     void on_router(LinkId link, proto::TimePoint now, F&& f);
+    // Sends what the router produced, then files its next deadline.
     void drain(LinkId link, Downstream& d, proto::TimePoint now);
+    void reindex(LinkId link, Downstream& d);
     void drain_host();
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
     void update_upstream(const Address& group, proto::TimePoint now);
@@ -126,6 +134,10 @@ private:
     EventLog& log_;
     proto::Random& random_;
     std::map<std::uint16_t, Downstream> downstream_; // by LinkId slot: ordered for the dump
+    // Every router's next deadline, earliest first: a timer tick touches only the routers
+    // that are due, and next_deadline() is one look, however many links (tunnel peers by
+    // the thousand) there are.
+    std::set<std::pair<proto::TimePoint, std::uint16_t>> deadlines_;
     std::optional<Upstream> upstream_;
     table::ForwardingTable<Family> table_;
     proto::TimePoint last_limit_log_ = proto::TimePoint::min();

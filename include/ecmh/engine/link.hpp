@@ -22,6 +22,20 @@ namespace ecmh::engine {
 
 using table::LinkId;
 
+// What makes a link a tunnel peer (tunnel mode, -t): ecmh reaches it by encapsulating
+// toward its IPv4 address (RFC 4213), and hears it through the protocol-41 packets it
+// sends to one of ours.
+struct TunnelEndpoint {
+    net::Ipv4Address remote;
+    // Our end, the outer source; 0.0.0.0 until the peer's first packet says which of our
+    // addresses it uses (the kernel fills in its route's source meanwhile).
+    net::Ipv4Address local;
+    bool local_configured = false; // local given, so packets must be addressed to it
+    std::uint8_t ttl = 64;         // the outer TTL (RFC 4213 §3.3)
+    // The interface the peer's packets last arrived on (the dump's "master"), if any.
+    std::string master;
+};
+
 struct LinkConfig {
     std::string name;
     net::IfIndex ifindex;
@@ -37,6 +51,8 @@ struct LinkConfig {
     std::optional<net::Ipv4Address> ipv4;
     std::uint8_t ipv4_prefix_length = 0;
     bool upstream = false;
+    // Set on tunnel peers only (slots at and above kMaxLinks; link_type Raw).
+    std::optional<TunnelEndpoint> tunnel;
 };
 
 // How the engine puts frames on links. A frame is written once, in place: reserve()

@@ -6,6 +6,8 @@
 //   frame → link header → IPv6 / IPv4
 //     MLD / IGMP → validated (wire) → router side (downstream) or host side (upstream)
 //     multicast data → forwarding decision → one rewritten copy per out-link
+//     6in4 (tunnel mode) → outer gate → peer by (outer src, outer dst) → the inner
+//       IPv6 packet as if it had arrived on the peer's own link
 //   timer → every router link and the host side process their due deadlines
 //   commands → resend reports upstream (SIGUSR2), leave upstream (shutdown)
 #pragma once
@@ -14,16 +16,19 @@
 #include "ecmh/engine/link.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/proto/random.hpp"
+#include "ecmh/table/tunnel_peer_table.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -39,6 +44,21 @@ struct ProxyConfig {
     bool ipv6 = true;
     std::size_t max_groups_per_link = 4096;
     std::size_t max_sources_per_group = 512;
+    // -t: protocol-41 packets from configured tunnel peers are decapsulated and the peers
+    // served as links of their own; without it protocol 41 is dropped (`tunnel`).
+    bool tunnel_mode = false;
+};
+
+// A tunnel peer to serve (tunnel mode): from --tunnel-peer, a peers file, or a kernel
+// 6in4 tunnel with a fixed remote.
+struct TunnelPeerConfig {
+    std::string name; // for logs and the dump ("tunnel-192.0.2.7", or the sit device's)
+    net::Ipv4Address remote;
+    net::Ipv4Address local; // 0.0.0.0: any of our addresses
+    std::uint8_t ttl = 64;  // outer TTL; the kernel tunnel's where it has one
+    // The inner MTU: the tunnel's, or the outer link's MTU − 20 (RFC 4213 §3.2).
+    std::uint32_t mtu = 1480;
+    std::string master; // the underlying interface, where known
 };
 
 struct Link {
@@ -60,8 +80,20 @@ public:
     [[nodiscard]] bool add_link(LinkId id, const LinkConfig& config, proto::TimePoint now);
     // The same under the lowest free id; nullopt when all slots are taken.
     [[nodiscard]] std::optional<LinkId> add_link(const LinkConfig& config, proto::TimePoint now);
-    // A link went away: its listeners stop counting, its slot is freed.
+    // A link (or tunnel peer) went away: its listeners stop counting, its slot is freed.
     void remove_link(LinkId link, proto::TimePoint now);
+
+    // Tunnel mode: a peer becomes a downstream link (MLD router, forwarding) under a slot
+    // of its own above the interface links. Its first General Query is spread from the
+    // other peers' (kPeerQuerySpacing apart), so thousands of peers added at once are
+    // not queried in one burst. nullopt (and a log line) when its endpoints are taken or
+    // every peer slot is.
+    [[nodiscard]] std::optional<LinkId> add_tunnel_peer(const TunnelPeerConfig& peer,
+                                                        proto::TimePoint now);
+    [[nodiscard]] std::optional<LinkId> find_tunnel_peer(net::Ipv4Address remote,
+                                                         net::Ipv4Address local) const;
+    [[nodiscard]] std::size_t tunnel_peer_count() const { return peers_.size(); }
+    static constexpr auto kPeerQuerySpacing = std::chrono::milliseconds{1};
 
     // A frame as captured: `wire_length` is its length on the wire. A frame captured
     // shorter (the snap length cut it) or longer than its link can carry (a GRO
@@ -81,6 +113,7 @@ public:
     [[nodiscard]] const FamilyPlane<proto::Ipv6Family>& mld() const { return mld_; }
     [[nodiscard]] const FamilyPlane<proto::Ipv4Family>& igmp() const { return igmp_; }
     [[nodiscard]] const ProxyConfig& config() const { return config_; }
+    // Interface links, then tunnel peers, in slot order.
     template <class F>
     void for_each_link(F&& f) const {
         for (std::size_t i = 0; i < links_.size(); ++i) {
@@ -99,6 +132,10 @@ private:
 
     void on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
+    // A protocol-41 packet: to its peer's link, or counted and dropped (tunnel safety:
+    // nothing from an unknown source changes state or is answered).
+    void on_tunnel(const wire::Ipv4Packet& outer, proto::TimePoint now);
+    void log_unknown_peer(net::Ipv4Address source, proto::TimePoint now);
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
     template <class Plane, class Packet>
@@ -108,9 +145,11 @@ private:
     void send_copy(LinkId out, const wire::ForwardCopy& copy);
     // The link header's length on `link` (0 where frames are bare IP packets).
     [[nodiscard]] static std::size_t link_header_size(const Link& link);
+    // The link header in front of an IP packet of `ip_length` bytes: Ethernet's, a
+    // tunnel peer's outer IPv4 header, or none.
     static void write_link_header(const Link& link, std::span<std::uint8_t> slot,
                                   const net::MacAddress& destination,
-                                  wire::NetworkProtocol protocol);
+                                  wire::NetworkProtocol protocol, std::size_t ip_length);
     // Reserves a slot on `out`, writes the link header, then the IP packet through
     // `write_ip` (given exactly `ip_length` bytes), and queues it; counts the frame, or
     // send-failed when the link had no slot for it.
@@ -130,14 +169,22 @@ private:
     EventLog& log_;
     proto::Random random_;
     Statistics stats_;
-    std::array<Link, table::kMaxLinks> links_{};
+    // By slot: the interface links (kMaxLinks of them), then the tunnel peers, grown as
+    // peers come (freed peer slots are reused first).
+    std::vector<Link> links_;
+    std::vector<std::uint16_t> free_peer_slots_;
+    table::TunnelPeerTable peers_;
+    proto::TimePoint next_peer_query_{};
+    proto::TimePoint last_unknown_peer_log_ = proto::TimePoint::min();
     FamilyPlane<proto::Ipv6Family> mld_;
     FamilyPlane<proto::Ipv4Family> igmp_;
     std::vector<std::uint8_t> buffer_; // control messages are built here
     // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2
     // loop check instead of a walk over every link.
     std::unordered_set<std::uint64_t> own_macs_;
-    void rebuild_own_macs();
+    // Our IPv4 addresses (the links'), for the tunnel gate's "addressed to us".
+    std::unordered_set<net::Ipv4Address> own_ipv4_;
+    void rebuild_own_addresses();
 };
 
 } // namespace ecmh::engine

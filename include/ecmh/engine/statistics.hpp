@@ -22,7 +22,9 @@ enum class DropReason : std::uint8_t {
     DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
     IgnoredVersion,    // MLDv1 while -2 (mld2only)
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
-    Tunnel,            // proto-41 outside tunnel mode, or a tunnel packet we cannot place
+    Tunnel,            // proto-41 outside tunnel mode (-t)
+    UnknownTunnelPeer, // proto-41 from an outer source that is no configured peer (RFC 4213 §3.6)
+    TunnelNotForUs,    // proto-41 from a peer to an address that is not ours
     VlanTagged,        // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
     TruncatedCapture,  // the capture delivered less than the frame (snap length)
     OversizedFrame,    // a captured frame larger than its link's MTU plus link header
@@ -35,7 +37,7 @@ enum class DropReason : std::uint8_t {
 [[nodiscard]] std::string_view to_string(DropReason reason);
 
 inline constexpr std::size_t kParseErrorCount =
-    static_cast<std::size_t>(wire::ParseError::NestedTunnel) + 1;
+    static_cast<std::size_t>(wire::ParseError::SixToFourAnycast) + 1;
 inline constexpr std::size_t kVerdictCount =
     static_cast<std::size_t>(table::Verdict::NoListeners) + 1;
 

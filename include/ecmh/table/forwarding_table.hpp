@@ -13,7 +13,10 @@
 //
 // Per packet: one hash lookup of the group and, only when the group has
 // source-specific state, one of (group, source); a few bitset operations; no
-// allocation. Membership updates (control plane) rebuild one group's entries.
+// allocation. Tunnel peers (link_set.hpp) are kept apart, in sorted lists per group and
+// per (group, source), so a packet costs a walk over the peers that listen to its group
+// and nothing for the thousands that do not. Membership updates (control plane) rebuild
+// one group's entries.
 #pragma once
 
 #include "ecmh/proto/family.hpp"
@@ -51,9 +54,68 @@ struct GroupCounters {
     std::uint64_t bytes = 0;
 };
 
+// The tunnel peers that get a copy of one packet: the EXCLUDE-mode peers of its group
+// but those whose list blocks its source, plus the INCLUDE-mode peers whose list has the
+// source (the two are disjoint: a peer has one filter mode per group) — each only where
+// ecmh is the peer's querier, never the arrival peer. A view into the table, valid until
+// the table next changes; walked in slot order without allocating.
+class PeerCopies {
+public:
+    PeerCopies() = default;
+    PeerCopies(std::span<const LinkId> exclude, std::span<const LinkId> blocked,
+               std::span<const LinkId> include, const std::vector<bool>* querier, LinkId arrival)
+        : exclude_(exclude), blocked_(blocked), include_(include), querier_(querier),
+          arrival_(arrival) {}
+
+    // Calls f(LinkId) for each peer that gets a copy.
+    template <class F>
+    void for_each(F&& f) const {
+        (void)walk([&](LinkId p) {
+            f(p);
+            return true;
+        });
+    }
+    [[nodiscard]] bool empty() const {
+        return !walk([](LinkId) { return false; });
+    }
+
+private:
+    // Calls f for each peer until it returns false; returns whether it stopped early.
+    template <class F>
+    bool walk(F&& f) const {
+        std::size_t b = 0;
+        for (const LinkId p : exclude_) {
+            while (b < blocked_.size() && blocked_[b] < p) {
+                ++b; // both lists are sorted: one merge walk
+            }
+            const bool blocked = b < blocked_.size() && blocked_[b] == p;
+            if (!blocked && eligible(p) && !f(p)) {
+                return true;
+            }
+        }
+        for (const LinkId p : include_) {
+            if (eligible(p) && !f(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    [[nodiscard]] bool eligible(LinkId p) const {
+        const std::size_t i = p.slot() - kMaxLinks;
+        return p != arrival_ && querier_ != nullptr && i < querier_->size() && (*querier_)[i];
+    }
+
+    std::span<const LinkId> exclude_;
+    std::span<const LinkId> blocked_;
+    std::span<const LinkId> include_;
+    const std::vector<bool>* querier_ = nullptr;
+    LinkId arrival_;
+};
+
 struct Decision {
     Verdict verdict = Verdict::NoListeners;
-    LinkSet links; // the out-links; empty unless verdict == Forward
+    LinkSet links;    // the interface out-links; empty unless verdict == Forward
+    PeerCopies peers; // the tunnel peers that get a copy
     // The group's counters when it has an entry, for the caller to count what it sent
     // without a second lookup.
     GroupCounters* counters = nullptr;
@@ -71,16 +133,15 @@ public:
         proto::TimePoint since; // when the link first had state for the group
     };
 
-    // The upstream link, or none (ecmh without -i: every link is downstream).
-    void set_upstream(std::optional<LinkId> upstream) { upstream_ = upstream; }
-    // The querier rule: downstream copies only where ecmh is the querier (RFC 4605 §3).
-    void set_querier(LinkId link, bool querier) {
-        if (querier) {
-            querier_links_.insert(link);
-        } else {
-            querier_links_.erase(link);
+    // The upstream link, or none (ecmh without -i: every link is downstream). Always an
+    // interface link: a tunnel peer is never the upstream.
+    void set_upstream(std::optional<LinkId> upstream) {
+        if (!upstream || !is_tunnel_peer(*upstream)) {
+            upstream_ = upstream;
         }
     }
+    // The querier rule: downstream copies only where ecmh is the querier (RFC 4605 §3).
+    void set_querier(LinkId link, bool querier);
     // What the router side says of (link, group): INCLUDE(A) forwards A, EXCLUDE(Y)
     // forwards all but Y (RFC 3810 §7.3). INCLUDE({}) removes the link from the group.
     void set_membership(LinkId link, const Address& group, const State& state,
@@ -92,6 +153,11 @@ public:
                                   std::uint8_t hop_limit) const;
 
     [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
+    // The links with state for `group` (sorted by link), empty when none.
+    [[nodiscard]] std::span<const Member> members(const Address& group) const {
+        const auto it = groups_.find(group);
+        return it == groups_.end() ? std::span<const Member>{} : it->second.members;
+    }
 
     // For the dump: f(group, members, counters) for every group with listeners.
     template <class F>
@@ -103,14 +169,17 @@ public:
 
 private:
     struct GroupEntry {
-        LinkSet exclude_links;       // links in EXCLUDE mode: all sources but their blocked ones
-        bool has_sources = false;    // any (group, source) entries to consult
-        std::vector<Member> members; // the inputs, to rebuild from
+        LinkSet exclude_links; // links in EXCLUDE mode: all sources but their blocked ones
+        std::vector<LinkId> exclude_peers; // the same for tunnel peers, sorted
+        bool has_sources = false;          // any (group, source) entries to consult
+        std::vector<Member> members;       // the inputs, to rebuild from; sorted by link
         mutable GroupCounters counters;
     };
     struct SourceEntry {
-        LinkSet include_links; // links whose INCLUDE list has the source
-        LinkSet blocked_links; // EXCLUDE links whose list has it
+        LinkSet include_links;             // links whose INCLUDE list has the source
+        LinkSet blocked_links;             // EXCLUDE links whose list has it
+        std::vector<LinkId> include_peers; // the same for tunnel peers, sorted
+        std::vector<LinkId> blocked_peers;
     };
     struct SourceKey {
         Address group;
@@ -130,6 +199,7 @@ private:
 
     std::optional<LinkId> upstream_;
     LinkSet querier_links_;
+    std::vector<bool> querier_peers_; // by slot − kMaxLinks
     std::unordered_map<Address, GroupEntry> groups_;
     std::unordered_map<SourceKey, SourceEntry, SourceKeyHash> sources_;
 };

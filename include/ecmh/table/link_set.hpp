@@ -12,9 +12,15 @@
 
 namespace ecmh::table {
 
-// At most this many links at once (downstream links plus the upstream). Tunnel PoPs
-// with more tunnels use tunnel mode (-t), where all 6in4 tunnels share one link.
+// At most this many interface links at once (downstream links plus the upstream):
+// slots 0 … kMaxLinks−1, members of a LinkSet.
 inline constexpr std::size_t kMaxLinks = 256;
+// Tunnel peers (tunnel mode, -t) are links too, with slots of their own above the
+// interface links: kMaxLinks … kMaxLinks+kMaxTunnelPeers−1. A tunnel PoP has thousands
+// of them, so they are never LinkSet members (a set of every peer would cost every
+// group kilobytes and every packet a walk over them): the forwarding table keeps the
+// peers that listen to a group in sorted lists of their own (forwarding_table.hpp).
+inline constexpr std::size_t kMaxTunnelPeers = 16'384;
 
 class LinkId {
 public:
@@ -28,6 +34,12 @@ private:
     std::uint16_t slot_ = 0;
 };
 
+// Whether `link` is a tunnel peer's slot (not an interface link's).
+[[nodiscard]] constexpr bool is_tunnel_peer(LinkId link) {
+    return link.slot() >= kMaxLinks;
+}
+
+// A set of interface links (slots below kMaxLinks; tunnel peers are never members).
 class LinkSet {
 public:
     constexpr LinkSet() = default;

@@ -44,6 +44,9 @@ enum class ParseError : std::uint8_t {
     // 6in4 (RFC 4213 §3.6).
     NotTunnel,    // outer protocol is not 41
     NestedTunnel, // 41 inside 41
+    // 6to4 relay anycast (192.88.99.0/24) as outer source or destination: 6to4, which
+    // ecmh does not serve, never a configured tunnel (RFC 7526 deprecates it).
+    SixToFourAnycast,
 };
 
 // A stable, lower-case, dash-separated name for counters and logs ("bad-checksum").

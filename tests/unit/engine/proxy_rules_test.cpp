@@ -23,18 +23,12 @@ using proto::at_ms;
 
 namespace {
 
-Ipv6Address v6(const char* s) {
-    return *Ipv6Address::parse(s);
-}
-Ipv4Address v4(const char* s) {
-    return *Ipv4Address::parse(s);
-}
-
 std::vector<std::uint8_t> asm_join_v6(const char* group) {
     std::array<std::uint8_t, 1500> buf{};
-    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v6(group), {}};
+    const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, test::ipv6(group), {}};
     wire::PackCursor cursor;
-    const auto n = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&rec, 1), cursor);
+    const auto n =
+        wire::pack_mld_v2_report(buf, test::ipv6("fe80::a"), 1500, std::span(&rec, 1), cursor);
     return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)};
 }
 
@@ -67,9 +61,11 @@ TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
     const auto d1 = *proxy.add_link(
         test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false), at_ms(0));
     std::array<std::uint8_t, 1500> buf{};
-    const wire::IgmpRecordSpec rec{wire::RecordType::ChangeToExcludeMode, v4("239.1.1.1"), {}};
+    const wire::IgmpRecordSpec rec{
+        wire::RecordType::ChangeToExcludeMode, test::ipv4("239.1.1.1"), {}};
     wire::PackCursor cursor;
-    auto n = wire::pack_igmp_v3_report(buf, v4("198.51.100.10"), 1500, std::span(&rec, 1), cursor);
+    auto n = wire::pack_igmp_v3_report(buf, test::ipv4("198.51.100.10"), 1500, std::span(&rec, 1),
+                                       cursor);
     proxy.on_frame(d1, test::ethernet_frame(std::span(buf.data(), *n)), at_ms(10));
     for (auto t = proxy.next_deadline(); t <= at_ms(3000); t = proxy.next_deadline()) {
         proxy.on_timer(t); // let the state-change retransmissions finish
@@ -78,7 +74,7 @@ TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
 
     // An IGMPv3 General Query from the upstream router to ecmh's own 192.0.2.2.
     wire::IgmpQuerySpec q;
-    q.source = v4("192.0.2.1");
+    q.source = test::ipv4("192.0.2.1");
     q.max_response_tenths = 10; // 1 s
     n = wire::build_igmp_query(buf, q);
     ASSERT_TRUE(n.has_value());
@@ -103,7 +99,7 @@ TEST(ProxyRules, UnicastIgmpGeneralQueryUpstreamIsAnswered) {
     ASSERT_EQ(answers.size(), 1U); // one current-state report within the 1 s max response
     const auto& report = std::get<wire::IgmpV3Report>(answers[0]);
     EXPECT_EQ((*report.begin()).record_type(), wire::RecordType::ModeIsExclude);
-    EXPECT_EQ((*report.begin()).group, v4("239.1.1.1"));
+    EXPECT_EQ((*report.begin()).group, test::ipv4("239.1.1.1"));
 }
 
 TEST(ProxyRules, TaggedFramesAreIgnored) {
@@ -149,7 +145,8 @@ TEST(ProxyRules, UpstreamAddedLaterLearnsEveryGroup) {
             reported.insert(r.group);
         }
     }
-    EXPECT_EQ(reported, (std::set<Ipv6Address>{v6("ff0e::1:1000"), v6("ff0e::1:2000")}));
+    EXPECT_EQ(reported,
+              (std::set<Ipv6Address>{test::ipv6("ff0e::1:1000"), test::ipv6("ff0e::1:2000")}));
 }
 
 TEST(ProxyRules, ConfiguredIgmpVersionShapesTheQueries) {
@@ -282,4 +279,24 @@ TEST(ProxyRules, ACopyWithNoTransmitSlotIsCountedAsSendFailed) {
     EXPECT_EQ(io.commits, 0);
     EXPECT_GE(proxy.statistics().of(engine::DropReason::SendFailed), 1U);
     (void)d1;
+}
+
+TEST(ProxyRules, ADownstreamLinkWithoutIpv4HasNoIgmpQuerier) {
+    // A 0.0.0.0 querier would win every IGMP election (RFC 3376 §6.6.2) and silence the
+    // link's real querier; a 6in4 link cannot carry IPv4 at all.
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::Proxy proxy{engine::ProxyConfig{}, io, log, 1};
+    auto config = test::ethernet_link("tnl1", 2, "fe80::2", "192.0.2.1", false);
+    config.ipv4.reset();
+    const auto id = *proxy.add_link(config, at_ms(0));
+    proxy.on_timer(at_ms(0));
+    EXPECT_TRUE(igmp_on(io.sent, id).empty());
+    EXPECT_EQ(proxy.igmp().router(id), nullptr);
+    EXPECT_NE(proxy.mld().router(id), nullptr) << "MLD still runs there";
+    bool said = false;
+    for (const auto& [level, line] : log.lines) {
+        said = said || line.find("tnl1 has no IPv4 address: no IGMP there") != std::string::npos;
+    }
+    EXPECT_TRUE(said);
 }

@@ -22,13 +22,6 @@ using proto::at_ms;
 
 namespace {
 
-Ipv6Address v6(const char* s) {
-    return *Ipv6Address::parse(s);
-}
-Ipv4Address v4(const char* s) {
-    return *Ipv4Address::parse(s);
-}
-
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
     std::stringstream ss;
@@ -54,19 +47,21 @@ TEST(Dump, MatchesTheGoldenLayout) {
     std::array<std::uint8_t, 1500> buf{};
     // d1: an MLDv2 ASM join of ff0e::1:1000 at 1 s.
     const wire::MldRecordSpec asm_join{
-        wire::RecordType::ChangeToExcludeMode, v6("ff0e::1:1000"), {}};
+        wire::RecordType::ChangeToExcludeMode, test::ipv6("ff0e::1:1000"), {}};
     wire::PackCursor c1;
-    auto n = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&asm_join, 1), c1);
+    auto n =
+        wire::pack_mld_v2_report(buf, test::ipv6("fe80::a"), 1500, std::span(&asm_join, 1), c1);
     ASSERT_TRUE(n.has_value());
     proxy.on_frame(
         d1,
         test::ethernet_frame(std::span(buf.data(), *n), net::MacAddress{{0x02, 0, 0, 0, 1, 0x0a}}),
         at_ms(1000));
     // d1: an IGMPv3 SSM join of (192.0.2.101, 232.1.1.1) at 2 s.
-    const std::array<Ipv4Address, 1> sources{v4("192.0.2.101")};
-    const wire::IgmpRecordSpec ssm{wire::RecordType::AllowNewSources, v4("232.1.1.1"), sources};
+    const std::array<Ipv4Address, 1> sources{test::ipv4("192.0.2.101")};
+    const wire::IgmpRecordSpec ssm{wire::RecordType::AllowNewSources, test::ipv4("232.1.1.1"),
+                                   sources};
     wire::PackCursor c2;
-    n = wire::pack_igmp_v3_report(buf, v4("198.51.100.10"), 1500, std::span(&ssm, 1), c2);
+    n = wire::pack_igmp_v3_report(buf, test::ipv4("198.51.100.10"), 1500, std::span(&ssm, 1), c2);
     ASSERT_TRUE(n.has_value());
     proxy.on_frame(
         d1,
@@ -75,16 +70,19 @@ TEST(Dump, MatchesTheGoldenLayout) {
     // Three data packets from upstream to ff0e::1:1000, one with hop limit 1.
     for (const std::uint8_t hop : {8, 8, 1}) {
         net::ByteWriter w{buf};
-        wire::write_ipv6_header(
-            w, wire::Ipv6HeaderSpec{v6("2001:db8:1::1"), v6("ff0e::1:1000"), hop, wire::kProtoUdp},
-            20);
+        wire::write_ipv6_header(w,
+                                wire::Ipv6HeaderSpec{test::ipv6("2001:db8:1::1"),
+                                                     test::ipv6("ff0e::1:1000"), hop,
+                                                     wire::kProtoUdp},
+                                20);
         w.zeros(20);
         proxy.on_frame(u0,
                        test::ethernet_frame(w.written(), net::MacAddress{{0x02, 0, 0, 0, 1, 0x01}}),
                        at_ms(3000));
     }
     // A report with a bad checksum, dropped and counted.
-    n = wire::pack_mld_v2_report(buf, v6("fe80::a"), 1500, std::span(&asm_join, 1), c1 = {});
+    n = wire::pack_mld_v2_report(buf, test::ipv6("fe80::a"), 1500, std::span(&asm_join, 1),
+                                 c1 = {});
     buf[48 + 2] ^= 0xff;
     proxy.on_frame(
         d1,

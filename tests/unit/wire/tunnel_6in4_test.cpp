@@ -123,3 +123,104 @@ TEST(Tunnel6in4, InnerVersionAndTruncationAreChecked) {
         EXPECT_FALSE(parse_6in4(*outer).has_value()) << cut;
     }
 }
+
+namespace {
+
+// The whole gate a captured protocol-41 packet passes: the outer IPv4 header, then 6in4.
+ParseError gate_error(const std::vector<std::uint8_t>& bytes) {
+    const auto outer = parse_ipv4(bytes);
+    if (!outer) {
+        return outer.error();
+    }
+    const auto inner = parse_6in4(*outer);
+    return inner ? ParseError::NotTunnel : inner.error(); // NotTunnel: accepted (never here)
+}
+
+void set_address(std::vector<std::uint8_t>& b, std::size_t offset, const char* address) {
+    const auto a = Ipv4Address::parse(address)->value();
+    for (std::size_t i = 0; i < 4; ++i) {
+        b[offset + i] = static_cast<std::uint8_t>(a >> (24 - 8 * i));
+    }
+    fix_outer_header(b);
+}
+
+} // namespace
+
+TEST(Tunnel6in4, TruncationAtEveryOffsetIsRefusedWithoutAFixedHeader) {
+    // Cut at every length with the outer Total Length left as it was: the outer gate
+    // refuses it (nothing read past the bytes: ASan watches).
+    const auto full = tunnel_packet();
+    for (std::size_t cut = 0; cut < full.size(); ++cut) {
+        const std::vector<std::uint8_t> b(full.begin(),
+                                          full.begin() + static_cast<std::ptrdiff_t>(cut));
+        EXPECT_NE(gate_error(b), ParseError::NotTunnel) << "accepted at " << cut;
+    }
+}
+
+TEST(Tunnel6in4, BadOuterHeaderLengthsAreRefused) {
+    auto b = tunnel_packet();
+    b[0] = 0x44; // IHL 4: shorter than a header
+    fix_outer_header(b);
+    EXPECT_EQ(gate_error(b), ParseError::BadLength);
+    b = tunnel_packet();
+    b[0] = 0x4f; // IHL 15: 60 bytes of "options", cutting into the inner packet
+    fix_outer_header(b);
+    EXPECT_NE(gate_error(b), ParseError::NotTunnel);
+    b = tunnel_packet();
+    b[3] = static_cast<std::uint8_t>(b[3] + 1); // Total Length one past the bytes
+    b[10] = b[11] = 0;
+    const auto sum = ecmh::net::internet_checksum(std::span(b.data(), 20));
+    b[10] = static_cast<std::uint8_t>(sum >> 8);
+    b[11] = static_cast<std::uint8_t>(sum);
+    EXPECT_EQ(gate_error(b), ParseError::Truncated);
+}
+
+TEST(Tunnel6in4, InnerPacketMustFitTheOuterOneAndHoldAHeader) {
+    auto b = tunnel_packet();
+    b[20 + 5] = 13; // inner Payload Length 13 of 12 bytes: longer than the outer payload
+    EXPECT_EQ(gate_error(b), ParseError::Truncated);
+    b = tunnel_packet();
+    b.resize(20 + 39); // an outer payload too short for an IPv6 header
+    fix_outer_header(b);
+    EXPECT_EQ(gate_error(b), ParseError::Truncated);
+}
+
+TEST(Tunnel6in4, SixToFourRelayAnycastIsNotATunnel) {
+    for (const std::size_t offset : {std::size_t{12}, std::size_t{16}}) {
+        auto b = tunnel_packet();
+        set_address(b, offset, "192.88.99.1");
+        EXPECT_EQ(gate_error(b), ParseError::SixToFourAnycast) << offset;
+        set_address(b, offset, "192.88.98.255"); // just outside 192.88.99.0/24
+        EXPECT_NE(gate_error(b), ParseError::SixToFourAnycast) << offset;
+    }
+    EXPECT_TRUE(is_6to4_relay_anycast(*Ipv4Address::parse("192.88.99.255")));
+    EXPECT_FALSE(is_6to4_relay_anycast(*Ipv4Address::parse("192.88.100.0")));
+}
+
+TEST(Tunnel6in4, EncapsulationHeaderBytes) {
+    // RFC 4213 §3.5: version 4, IHL 5, TOS 0, Total Length 20 + inner, ID 0 (the kernel
+    // fills it in), no DF, TTL, protocol 41, checksum, source, destination.
+    std::array<std::uint8_t, 20> buf{};
+    ByteWriter w{buf};
+    const TunnelHeaderSpec spec{*Ipv4Address::parse("198.51.100.1"),
+                                *Ipv4Address::parse("203.0.113.7"), 64};
+    ASSERT_EQ(write_6in4_header(w, spec, 1280), kTunnelHeaderSize);
+    const std::array<std::uint8_t, 20> golden{
+        0x45, 0x00, 0x05, 0x14, // version 4, IHL 5, TOS 0, Total Length 1300
+        0x00, 0x00, 0x00, 0x00, // ID 0, no flags, offset 0
+        0x40, 0x29, 0x00, 0x00, // TTL 64, protocol 41, checksum (set below)
+        198,  51,   100,  1,    // source
+        203,  0,    113,  7,    // destination
+    };
+    auto expected = golden;
+    const auto sum = ecmh::net::internet_checksum(std::span(expected.data(), 20));
+    expected[10] = static_cast<std::uint8_t>(sum >> 8);
+    expected[11] = static_cast<std::uint8_t>(sum);
+    EXPECT_EQ(buf, expected);
+    EXPECT_EQ(ecmh::net::internet_checksum(buf), 0) << "a valid header sums to zero";
+
+    std::array<std::uint8_t, 19> small{};
+    ByteWriter too_small{small};
+    EXPECT_EQ(write_6in4_header(too_small, spec, 1280), 0U);
+    EXPECT_FALSE(too_small.ok());
+}
