@@ -31,6 +31,16 @@ The standard topology (standard_topology()):
      | listeners, sources  |   | listeners           |
      +---------------------+   +---------------------+
 
+A tunnel host (add_tunnel_host(), on top of the standard topology; it takes h2's IPv4
+prefix, so a topology with t1 has no h2): a Linux host behind a 6in4 tunnel. This
+kernel may have no sit, so both ends are tools/tun6in4.py, a userspace 6in4 endpoint on
+a TUN device (a link without a link header, as sit is); class Tun6in4 runs it.
+
+     ns "rtr": o1 203.0.113.1/25 —veth— ns "t1": eth0 203.0.113.10/25 (IPv4 only)
+     tnl1 (TUN) 2001:db8:5::1/64   <== 6in4 ==>   tnl0 (TUN) 2001:db8:5::10/64
+     203.0.113.1 -> 203.0.113.10                  203.0.113.10 -> 203.0.113.1
+                                                  default via 2001:db8:5::1 dev tnl0
+
 Addresses come from the documentation prefixes only (2001:db8::/32, 192.0.2.0/24,
 198.51.100.0/24, 203.0.113.0/24); groups from ff0e::/16 (ASM), ff3e::8000:0/97 (SSM),
 239.0.0.0/8 (ASM) and 232.0.0.0/8 (SSM). ecmh treats all of ff3x::/32 as SSM and
@@ -68,6 +78,14 @@ HOSTS = {
     "h2": ("dn2", "2001:db8:3::1", "203.0.113.1/25", "2001:db8:3::10", "203.0.113.10/25"),
     "h3": ("dn3", "2001:db8:4::1", "203.0.113.129/25", "2001:db8:4::10", "203.0.113.138/25"),
 }
+TUNNEL_HOSTS = {
+    # role: (router's outer link, router v4/len, host v4/len,
+    #        router TUN, router v6/len, host TUN, host v6/len)
+    "t1": ("o1", "203.0.113.1/25", "203.0.113.10/25",
+           "tnl1", "2001:db8:5::1/64", "tnl0", "2001:db8:5::10/64"),
+}
+T1_OUTER_RTR4, T1_OUTER4 = "203.0.113.1", "203.0.113.10"
+T1_RTR_6, T1_6 = "2001:db8:5::1", "2001:db8:5::10"
 H1_6, H1_4 = "2001:db8:2::10", "192.0.2.10"
 H2_6, H2_4 = "2001:db8:3::10", "203.0.113.10"
 H3_6, H3_4 = "2001:db8:4::10", "203.0.113.138"
@@ -460,6 +478,32 @@ def connect_host(topo, role, wait=True):
         topo.wait_link_ready(role, "eth0")
 
 
+def add_tunnel_host(topo, role="t1", router_endpoint=True):
+    """Namespace `role` (t1) behind a 6in4 tunnel (see the module docstring): an IPv4-only
+    veth to rtr, a tools/tun6in4.py endpoint with TUN tnl0 in `role` and, if
+    router_endpoint, the other end with TUN tnl1 in rtr (a raw-IP link, as sit is).
+    Without router_endpoint nothing in rtr ends the tunnel (for ecmh's tunnel mode, -t,
+    which decapsulates protocol 41 on o1 itself). Returns (host endpoint, router endpoint
+    or None), both ready: up, with their addresses and a link-local address."""
+    check("h2" not in topo.namespaces, "a tunnel host takes h2's IPv4 prefix: no h2 with it")
+    rlink, r4, h4, rtun, r6, htun, h6 = TUNNEL_HOSTS[role]
+    topo.add_namespace(role)
+    topo.veth("rtr", rlink, role, "eth0")
+    topo.addr("rtr", rlink, r4)
+    topo.addr(role, "eth0", h4)
+    topo.link_up(role, "eth0")
+    topo.link_up("rtr", rlink)
+    topo.route(role, "-4", "route", "add", "default", "via", r4.split("/")[0], "dev", "eth0")
+    host_end = Tun6in4(topo, role, [(htun, h4.split("/")[0], r4.split("/")[0], h6)])
+    topo.route(role, "-6", "route", "add", "default", "via", r6.split("/")[0], "dev", htun)
+    router_end = None
+    if router_endpoint:
+        router_end = Tun6in4(topo, "rtr", [(rtun, r4.split("/")[0], h4.split("/")[0], r6)])
+    topo.wait_link_ready("rtr", rlink)
+    topo.wait_link_ready(role, "eth0")
+    return host_end, router_end
+
+
 def set_host_versions(topo, role, mld=None, igmp=None):
     """force_mld_version / force_igmp_version on the host's eth0 (0 = automatic)."""
     settings = {}
@@ -792,13 +836,15 @@ class Listener:
 
 class Sniffer:
     """tools/sniff.py: every test datagram seen arriving on a link (what ecmh put on
-    the wire, whether or not the host listens)."""
+    the wire, whether or not the host listens). decap_6in4: only those carried in 6in4
+    packets on the link (what crossed a tunnel), decoded inside."""
 
-    def __init__(self, topo, role, ifname="eth0", name=None):
+    def __init__(self, topo, role, ifname="eth0", name=None, decap_6in4=False):
         self.name = name or f"sniffer-{role}"
         self.out = topo.path(topo.unique(self.name) + ".txt")
         self.proc = topo.spawn(role, [PYTHON, _tool("sniff.py"), "--ifname", ifname,
-                                      "--out", self.out], self.name)
+                                      "--out", self.out] + (["--6in4"] if decap_6in4 else []),
+                               self.name)
         wait_until(lambda: any(l.startswith("# ready") for l in _read_lines(self.out))
                    or self._dead(), SOON, f"{self.name} to start")
 
@@ -848,14 +894,60 @@ class Sender:
         return self.proc.stop()
 
 
-class Capture:
-    """tcpdump -U -w on a link; frames() reads the complete records so far."""
+class Tun6in4:
+    """tools/tun6in4.py in a namespace: a userspace 6in4 endpoint serving `tunnels`
+    [(TUN name, local IPv4, remote IPv4, IPv6/len or "-"[, MTU])]; ready (the tool said
+    so, and every TUN is up with a link-local address) when this returns."""
 
-    def __init__(self, topo, role, ifname="eth0", name=None):
+    def __init__(self, topo, role, tunnels, name=None):
+        self.topo, self.role = topo, role
+        self.name = name or f"tun6in4-{role}"
+        argv = [PYTHON, _tool("tun6in4.py")]
+        specs = [",".join(str(field) for field in t) for t in tunnels]
+        if len(specs) <= 8:
+            for spec in specs:
+                argv += ["--tunnel", spec]
+        else:  # many tunnels: a file rather than a huge command line
+            path = topo.path(topo.unique(self.name) + ".tunnels")
+            with open(path, "w") as f:
+                f.write("\n".join(specs) + "\n")
+            argv += ["--tunnels-file", path]
+        self.proc = topo.spawn(role, argv, self.name)
+        wait_until(lambda: "ready" in _read_lines(self.proc.logpath) or self._dead(), SOON,
+                   f"{self.name} to set up {len(tunnels)} tunnel(s)")
+        for t in tunnels:
+            topo.wait_link_ready(role, t[0])
+
+    def _dead(self):
+        if not self.proc.alive():
+            raise Failure(f"{self.name} exited ({self.proc.returncode()}): {self.proc.output()}")
+        return False
+
+    def counters(self):
+        """{TUN name: (packets in, packets out, drops)} from the lines the tool prints at
+        exit (empty while it runs)."""
+        out = {}
+        for line in _read_lines(self.proc.logpath):
+            f = line.split()
+            if len(f) == 7 and f[1:6:2] == ["in", "out", "drop"]:
+                out[f[0]] = (int(f[2]), int(f[4]), int(f[6]))
+        return out
+
+    def stop(self):
+        return self.proc.stop()
+
+
+class Capture:
+    """tcpdump -U -w on an Ethernet link (`expression`: a tcpdump filter, e.g. "ip proto
+    41" for the 6in4 packets of a tunnel, whose inner MLD messages messages() decodes);
+    frames() reads the complete records so far."""
+
+    def __init__(self, topo, role, ifname="eth0", name=None, expression=None):
         self.name = name or f"tcpdump-{role}"
         self.file = topo.path(topo.unique(self.name) + ".pcap")
         self.proc = topo.spawn(role, ["tcpdump", "-i", ifname, "-U", "-n", "-s", "0",
-                                      "-Z", "root", "-w", self.file], self.name)
+                                      "-Z", "root", "-w", self.file]
+                               + ([expression] if expression else []), self.name)
         wait_until(lambda: "listening on" in self.proc.output() or self._dead(), SOON,
                    f"{self.name} to start")
 
@@ -938,7 +1030,8 @@ class Msg:
 
 
 def decode_control(frames):
-    """MLD and IGMP messages in [(time, bytes)] Ethernet frames, decoded with scapy."""
+    """MLD and IGMP messages in [(time, bytes)] Ethernet frames, decoded with scapy (in
+    a 6in4 packet: the inner MLD message)."""
     from scapy.layers.l2 import Ether
     from scapy.layers.inet import IP
     from scapy.layers.inet6 import (IPv6, IPv6ExtHdrHopByHop, ICMPv6MLReport2, ICMPv6MLReport,

@@ -3,11 +3,14 @@
 """Logs every test datagram (payload "ECMHT SEQ ...", from sender.py) that arrives on
 a link, whether or not the host listens to its group: what ecmh put on the wire.
 
-usage: sniff.py --ifname IF --out FILE
+usage: sniff.py --ifname IF --out FILE [--6in4]
 
-An AF_PACKET socket on IF (incoming frames only). FILE gets "# ready TIME", then one
-line per datagram, flushed at once:  TIME SEQ SOURCE GROUP HOPLIMIT  (TIME: the kernel's
-receive time, as CLOCK_MONOTONIC seconds).
+An AF_PACKET socket on IF (incoming frames only; Ethernet, or a link without a link
+header such as a TUN or sit device). FILE gets "# ready TIME", then one line per
+datagram, flushed at once:  TIME SEQ SOURCE GROUP HOPLIMIT  (TIME: the kernel's receive
+time, as CLOCK_MONOTONIC seconds).
+--6in4: only the datagrams carried in 6in4 (IPv4 protocol 41) packets on IF, decoded
+from the inner IPv6 packet: what crossed a tunnel whose outer packets use IF.
 Runs until SIGTERM.
 """
 
@@ -18,22 +21,19 @@ import struct
 import time
 
 ETH_P_ALL = 0x0003
+ARPHRD_ETHER = 1
 PACKET_OUTGOING = 4
 SO_TIMESTAMPNS = 35  # = SCM_TIMESTAMPNS
 
 
-def parse(frame):
-    """(source, group, hop limit, udp payload) of a UDP multicast frame, or None."""
-    if len(frame) < 14:
-        return None
-    ethertype = struct.unpack_from("!H", frame, 12)[0]
-    ip = frame[14:]
-    if ethertype == 0x86DD and len(ip) >= 48 and ip[6] == 17:
+def parse_ip(ip):
+    """(source, group, hop limit, udp payload) of a UDP multicast IP packet, or None."""
+    if len(ip) >= 48 and ip[0] >> 4 == 6 and ip[6] == 17:
         if ip[24] != 0xFF:
             return None
         return (socket.inet_ntop(socket.AF_INET6, ip[8:24]),
                 socket.inet_ntop(socket.AF_INET6, ip[24:40]), ip[7], ip[48:])
-    if ethertype == 0x0800 and len(ip) >= 20 and ip[9] == 17:
+    if len(ip) >= 20 and ip[0] >> 4 == 4 and ip[9] == 17:
         ihl = (ip[0] & 0x0F) * 4
         if len(ip) < ihl + 8 or not 224 <= ip[16] <= 239:
             return None
@@ -42,10 +42,29 @@ def parse(frame):
     return None
 
 
+def network_packet(frame, hatype):
+    """The IP packet in a frame: after the Ethernet header on Ethernet links (IPv4 and
+    IPv6 only), the whole frame on links without a link header."""
+    if hatype != ARPHRD_ETHER:
+        return frame
+    if len(frame) < 14 or struct.unpack_from("!H", frame, 12)[0] not in (0x0800, 0x86DD):
+        return None
+    return frame[14:]
+
+
+def inner_6in4(ip):
+    """The IPv6 packet inside a 6in4 (IPv4 protocol 41) packet, or None."""
+    if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 41:
+        return None
+    return ip[(ip[0] & 0x0F) * 4:]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ifname", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--6in4", dest="decap", action="store_true",
+                   help="only datagrams carried in 6in4 packets (decoded inside)")
     args = p.parse_args()
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -74,7 +93,10 @@ def main():
                 now = sec + nsec / 1e9 - (time.time() - time.monotonic())
         if addr[2] == PACKET_OUTGOING:
             continue
-        parsed = parse(frame)
+        ip = network_packet(frame, addr[3])
+        if ip is not None and args.decap:
+            ip = inner_6in4(ip)
+        parsed = parse_ip(ip) if ip is not None else None
         if parsed is None:
             continue
         src, group, hops, payload = parsed
