@@ -2,6 +2,7 @@
 #include "ecmh/app/daemon.hpp"
 
 #include "ecmh/io/clock.hpp"
+#include "ecmh/io/text_file.hpp"
 #include "ecmh/report/dump.hpp"
 
 #include <cerrno>
@@ -27,11 +28,12 @@ engine::ProxyConfig proxy_config(const Options& o) {
     c.ipv6 = o.ipv6;
     c.max_groups_per_link = o.limits.max_groups_per_link;
     c.max_sources_per_group = o.limits.max_sources_per_group;
+    c.tunnel_mode = o.tunnel_mode;
     return c;
 }
 
 io::LinkSelectionPolicy selection_policy(const Options& o) {
-    return io::LinkSelectionPolicy{o.upstream, o.interfaces, o.excluded};
+    return io::LinkSelectionPolicy{o.upstream, o.interfaces, o.excluded, o.tunnel_mode};
 }
 
 io::CaptureOptions capture_options(const Options& o) {
@@ -110,7 +112,7 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
     if (!netlink) {
         return net::unexpected(startup_error(kExitOsError, netlink.error().message()));
     }
-    auto sender = io::PacketSender::open();
+    auto sender = io::PacketSender::open(options.tunnel_mode);
     if (!sender) {
         const int code = sender.error().code == EPERM ? kExitNoPermission : kExitOsError;
         return net::unexpected(startup_error(
@@ -131,8 +133,17 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
         return net::unexpected(startup_error(
             kExitConfig, "upstream interface " + *options.upstream + " does not exist"));
     }
+    if (options.tunnel_peers_file) {
+        std::string error;
+        auto peers = daemon->read_peers_file(error);
+        if (!peers) {
+            return net::unexpected(startup_error(kExitConfig, error));
+        }
+        daemon->file_peers_ = std::move(*peers);
+    }
     const auto now = io::monotonic_now();
     daemon->links_.reconcile(daemon->interfaces_, now);
+    daemon->reconcile_peers(now);
     if (daemon->links_.links().empty()) {
         log.log(LogLevel::Warning, "no usable interface yet: waiting for one to appear");
     }
@@ -146,8 +157,9 @@ Daemon::Daemon(const Options& options, engine::EventLog& log, io::SignalFd signa
     : options_(options), log_(log), signals_(std::move(signals)), netlink_(std::move(netlink)),
       sender_(std::move(sender)), source_(std::move(source)),
       proxy_(proxy_config(options), sender_, log, random_seed()),
-      links_(proxy_, sender_, *source_, log, selection_policy(options)), dump_(options.dump_file),
-      started_(io::monotonic_now()), started_text_(io::wall_clock_text()) {
+      links_(proxy_, sender_, *source_, log, selection_policy(options)), peers_(proxy_, log),
+      dump_(options.dump_file), started_(io::monotonic_now()),
+      started_text_(io::wall_clock_text()) {
     sender_.on_failure([this](engine::LinkId link, int error) { on_send_failure(link, error); });
 }
 
@@ -207,6 +219,7 @@ int Daemon::run() {
     proxy_.shutdown(now);
     sender_.flush();
     write_dump(now); // the final dump, as the original ecmh wrote one at exit
+    peers_.close_all(now);
     links_.close_all(now);
     return kExitOk;
 }
@@ -227,6 +240,15 @@ void Daemon::handle_signals(proto::TimePoint now) {
             log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
             if (auto r = netlink_.resync(); !r) {
                 log_.log(LogLevel::Error, r.error().message());
+            }
+            if (options_.tunnel_peers_file) {
+                std::string error;
+                if (auto peers = read_peers_file(error)) {
+                    file_peers_ = std::move(*peers);
+                    reconcile_peers(now);
+                } else {
+                    log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
+                }
             }
             break;
         case io::Signal::Stop:
@@ -250,6 +272,7 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     if (links_.reconcile(interfaces_, now)) {
         rebuild_poll_set();
     }
+    reconcile_peers(now); // our addresses, or the kernel's tunnels, may have changed
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
     }
@@ -287,6 +310,40 @@ void Daemon::on_send_failure(engine::LinkId link, int error) {
         log_.log(LogLevel::Warning, "send on " + (l != nullptr ? l->config.name : "?") +
                                         " failed: " + std::strerror(error) +
                                         " (counted as send-failed; next warning in 10 s)");
+    }
+}
+
+std::optional<std::vector<TunnelPeerSpec>> Daemon::read_peers_file(std::string& error) {
+    const auto& path = *options_.tunnel_peers_file;
+    const auto text = io::read_text_file(path);
+    if (!text) {
+        error = "tunnel peers file: " + text.error().message();
+        return std::nullopt;
+    }
+    auto peers = parse_tunnel_peers(*text);
+    if (!peers) {
+        error = path + ":" + std::to_string(peers.error().line) + ": " + peers.error().what;
+        return std::nullopt;
+    }
+    return std::move(*peers);
+}
+
+std::vector<engine::TunnelPeerConfig> Daemon::desired_peers() const {
+    std::vector<engine::TunnelPeerConfig> desired;
+    if (!options_.tunnel_mode) {
+        return desired;
+    }
+    for (const auto* list : {&options_.tunnel_peers, &file_peers_}) {
+        for (const auto& p : *list) {
+            desired.push_back(configured_peer(p.remote, p.local));
+        }
+    }
+    return desired;
+}
+
+void Daemon::reconcile_peers(proto::TimePoint now) {
+    if (options_.tunnel_mode) {
+        peers_.reconcile(desired_peers(), now);
     }
 }
 

@@ -96,12 +96,21 @@ An unknown user is an error (exit status 78) before anything else is done.)",
         .long_name = "tunnelmode",
         .short_name = 't',
         .help = "decapsulate proto-41 (6in4) instead of attaching to each tunnel interface",
-        .manual =
-            R"(Decapsulate proto-41 (6in4) packets instead of attaching to each tunnel interface.
-Accepted, but decapsulation is not implemented yet: in this version proto-41 packets are
-captured and counted as
-.B tunnel
-drops in the dump, and tunnel interfaces are served like any other link.)",
+        .manual = R"(Tunnel mode: serve 6in4 (RFC 4213, IPv4 protocol 41) tunnel peers directly.
+Protocol-41 packets arriving on ecmh's IPv4 links are matched to a tunnel peer by their
+outer source and destination, decapsulated, and handled as if they had arrived on a link
+of the peer's own (MLD querier, listener state, forwarding); ecmh sends to a peer by
+encapsulating toward its IPv4 address.
+Peers are the kernel's 6in4
+.RB ( sit )
+tunnels with a fixed remote, followed through netlink (the
+.B sit
+interfaces themselves are then not served as links), and those given by
+.B \-\-tunnel\-peer
+and
+.BR \-\-tunnel\-peers .
+Protocol 41 from any other address changes nothing and is never answered; see
+.BR "TUNNEL MODE" .)",
         .group = OptionGroup::Original,
         .apply = set_option<&Options::tunnel_mode, true>,
     },
@@ -112,6 +121,41 @@ drops in the dump, and tunnel interfaces are served like any other link.)",
         .manual = "Attach to tunnel interfaces separately (the default).",
         .group = OptionGroup::Original,
         .apply = set_option<&Options::tunnel_mode, false>,
+    },
+    {
+        .long_name = "tunnel-peer",
+        .argument = "IPV4[,LOCAL]",
+        .help = "serve the 6in4 tunnel peer at IPV4 (repeatable; needs -t)",
+        .manual = R"(Serve the 6in4 tunnel peer whose IPv4 address is
+.IR ipv4 ,
+which has no kernel tunnel interface; repeatable.
+With
+.IR local ,
+only its packets to that address of ours are accepted, and ours to it come from there;
+without, it may use any of our addresses.
+Needs
+.BR \-t .)",
+        .group = OptionGroup::Original,
+        .apply = [](S& s, const V& v) { return add_tunnel_peer(s.options.tunnel_peers, v); },
+    },
+    {
+        .long_name = "tunnel-peers",
+        .argument = "FILE",
+        .help = "serve the 6in4 tunnel peers listed in FILE (re-read on SIGHUP; needs -t)",
+        .manual = R"(Serve the 6in4 tunnel peers listed in
+.IR file :
+one per line, its IPv4 address, optionally followed by our local address (with or
+without the word
+.BR local );
+.B #
+starts a comment.
+A bad line stops ecmh from starting (exit 78), naming the file and line.
+SIGHUP re-reads the file: new peers are added, removed ones dropped, unchanged ones keep
+their listeners; a file that no longer reads keeps the running peers.
+Needs
+.BR \-t .)",
+        .group = OptionGroup::Original,
+        .apply = [](S& s, const V& v) { return set_optional_path(s.options.tunnel_peers_file, v); },
     },
     {
         .long_name = "mld1only",

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "option_values.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
+#include <utility>
 
 namespace ecmh::app {
 namespace {
@@ -80,6 +82,29 @@ OptionError set_path(std::string& path, const OptionValue& value) {
         return bad_value(value, "a file path");
     }
     path = std::string(value.text);
+    return std::nullopt;
+}
+
+OptionError set_optional_path(std::optional<std::string>& path, const OptionValue& value) {
+    std::string p;
+    if (auto error = set_path(p, value)) {
+        return error;
+    }
+    path = std::move(p);
+    return std::nullopt;
+}
+
+OptionError add_tunnel_peer(std::vector<TunnelPeerSpec>& peers, const OptionValue& value) {
+    std::string why;
+    const auto peer = parse_tunnel_peer(value.text, why);
+    if (!peer) {
+        return bad_value(value,
+                         "a tunnel peer's IPv4 address, optionally ',' and ours (" + why + ")");
+    }
+    if (std::find(peers.begin(), peers.end(), *peer) != peers.end()) {
+        return "tunnel peer '" + std::string(value.text) + "' is given twice";
+    }
+    peers.push_back(*peer);
     return std::nullopt;
 }
 

@@ -23,6 +23,11 @@ namespace ecmh::app {
 [[nodiscard]] OptionError add_interface(std::vector<std::string>& names, const OptionValue& value);
 [[nodiscard]] OptionError set_user(std::optional<std::string>& user, const OptionValue& value);
 [[nodiscard]] OptionError set_path(std::string& path, const OptionValue& value);
+[[nodiscard]] OptionError set_optional_path(std::optional<std::string>& path,
+                                            const OptionValue& value);
+// --tunnel-peer IPV4[,LOCAL]: a usable unicast address (tunnel_peers.hpp), once.
+[[nodiscard]] OptionError add_tunnel_peer(std::vector<TunnelPeerSpec>& peers,
+                                          const OptionValue& value);
 [[nodiscard]] OptionError set_count(std::uint32_t& count, const OptionValue& value,
                                     std::uint32_t min, std::uint32_t max);
 [[nodiscard]] OptionError set_duration(std::chrono::milliseconds& duration,

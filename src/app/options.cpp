@@ -48,6 +48,12 @@ OptionError validate(const ParseState& state) {
         // query interval, or reports of one round run into the next.
         return "--query-response-interval must be less than --query-interval";
     }
+    if (!o.tunnel_mode && (!o.tunnel_peers.empty() || o.tunnel_peers_file)) {
+        return "tunnel peers (--tunnel-peer, --tunnel-peers) need tunnel mode (-t)";
+    }
+    if (o.tunnel_mode && !o.ipv6) {
+        return "tunnel mode (-t) carries IPv6: it cannot be used with --no-ipv6";
+    }
     for (const auto& name : o.excluded) {
         if (o.upstream && *o.upstream == name) {
             return "interface '" + name + "' is both the upstream (-i) and excluded";

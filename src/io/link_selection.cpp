@@ -95,6 +95,10 @@ LinkSelection select_link(const InterfaceInfo& info, const InterfaceTable& table
     if (policy.upstream && *policy.upstream == info.name) {
         return LinkSelection{LinkRole::Upstream, {}};
     }
+    if (policy.tunnel_mode && info.hardware_type == ARPHRD_SIT) {
+        return ignored("a 6in4 (sit) tunnel: in tunnel mode (-t) its peer is served by "
+                       "decapsulation, not as a link of its own");
+    }
     if (!policy.only.empty() && !listed(policy.only, info.name)) {
         return ignored("not listed by --interface");
     }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/io/packet_sender.hpp"
 
+#include "ecmh/wire/constants.hpp"
+
 #include <cerrno>
+#include <cstring>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <utility>
@@ -22,19 +26,46 @@ SysResult<UniqueFd> packet_socket(int type, const char* what) {
     return fd;
 }
 
+// Tunnel peers' packets: IPv4 with our own header (IP_HDRINCL), routed by the kernel.
+SysResult<UniqueFd> tunnel_socket() {
+    UniqueFd fd{::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, wire::kProtoIpv6)};
+    if (!fd) {
+        return net::unexpected(last_error("socket(AF_INET, SOCK_RAW, 41)"));
+    }
+    const int one = 1;
+    if (::setsockopt(fd.get(), IPPROTO_IP, IP_HDRINCL, &one, sizeof one) != 0) {
+        return net::unexpected(last_error("setsockopt(IP_HDRINCL)"));
+    }
+    // Never read: every protocol-41 packet the kernel hands this socket is dropped by
+    // the filter before it is queued (the captures see them anyway).
+    sock_filter drop_all{BPF_RET | BPF_K, 0, 0, 0};
+    const sock_fprog program{1, &drop_all};
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) != 0) {
+        return net::unexpected(last_error("setsockopt(SO_ATTACH_FILTER)"));
+    }
+    return fd;
+}
+
 } // namespace
 
-PacketSender::PacketSender(UniqueFd raw, UniqueFd dgram)
+PacketSender::PacketSender(UniqueFd raw, UniqueFd dgram, UniqueFd tunnel)
     : raw_(std::make_unique<Queue>()), dgram_(std::make_unique<Queue>()),
       large_(std::make_unique<std::uint8_t[]>(kLargestFrame)) {
     raw_->fd = std::move(raw);
     dgram_->fd = std::move(dgram);
-    for (auto* q : {raw_.get(), dgram_.get()}) {
-        q->slab = std::make_unique<std::uint8_t[]>(kQueueDepth * kSlotSize);
+    if (tunnel) {
+        tunnel_ = std::make_unique<Queue>();
+        tunnel_->fd = std::move(tunnel);
+        tunnel_->to_length = sizeof(sockaddr_in);
+    }
+    for (auto* q : {raw_.get(), dgram_.get(), tunnel_.get()}) {
+        if (q != nullptr) {
+            q->slab = std::make_unique<std::uint8_t[]>(kQueueDepth * kSlotSize);
+        }
     }
 }
 
-SysResult<PacketSender> PacketSender::open() {
+SysResult<PacketSender> PacketSender::open(bool tunnel_peers) {
     auto raw = packet_socket(SOCK_RAW, "socket(AF_PACKET, SOCK_RAW)");
     if (!raw) {
         return net::unexpected(raw.error());
@@ -43,7 +74,15 @@ SysResult<PacketSender> PacketSender::open() {
     if (!dgram) {
         return net::unexpected(dgram.error());
     }
-    return PacketSender{std::move(*raw), std::move(*dgram)};
+    UniqueFd tunnel;
+    if (tunnel_peers) {
+        auto t = tunnel_socket();
+        if (!t) {
+            return net::unexpected(t.error());
+        }
+        tunnel = std::move(*t);
+    }
+    return PacketSender{std::move(*raw), std::move(*dgram), std::move(tunnel)};
 }
 
 void PacketSender::attach(engine::LinkId link, net::IfIndex index, wire::LinkType type) {
@@ -59,6 +98,9 @@ void PacketSender::detach(engine::LinkId link) {
 }
 
 const PacketSender::Route* PacketSender::route(engine::LinkId link) const {
+    if (table::is_tunnel_peer(link)) {
+        return tunnel_ ? &kTunnelRoute : nullptr; // routed by the kernel, not by interface
+    }
     if (link.slot() >= routes_.size() || !routes_[link.slot()].index.valid()) {
         return nullptr;
     }
@@ -66,7 +108,30 @@ const PacketSender::Route* PacketSender::route(engine::LinkId link) const {
 }
 
 PacketSender::Queue& PacketSender::queue_for(const Route& route) const {
+    if (&route == &kTunnelRoute) {
+        return *tunnel_;
+    }
     return route.has_link_header ? *raw_ : *dgram_;
+}
+
+PacketSender::Destination PacketSender::destination(const Route& route, engine::LinkId link,
+                                                    std::span<const std::uint8_t> frame,
+                                                    wire::NetworkProtocol protocol) {
+    Destination to{};
+    if (table::is_tunnel_peer(link)) {
+        to.ipv4.sin_family = AF_INET;
+        // The outer header's destination, already in network order.
+        if (frame.size() >= wire::kIpv4DestinationOffset + 4) {
+            std::memcpy(&to.ipv4.sin_addr, frame.data() + wire::kIpv4DestinationOffset, 4);
+        }
+        return to;
+    }
+    to.link.sll_family = AF_PACKET;
+    to.link.sll_ifindex = static_cast<int>(route.index.value());
+    // Names the interface and, on links without a link header, the protocol: it is
+    // what sit's transmit path checks and what tun's packet-information header carries.
+    to.link.sll_protocol = htons(protocol == wire::NetworkProtocol::Ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+    return to;
 }
 
 std::span<std::uint8_t> PacketSender::reserve(engine::LinkId link, std::size_t length) {
@@ -92,20 +157,15 @@ void PacketSender::commit(engine::LinkId link, std::size_t length, wire::Network
     if (r == nullptr || length == 0 || length > (large ? kLargestFrame : kSlotSize)) {
         return;
     }
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(r->index.value());
-    // Names the interface and, on links without a link header, the protocol: it is
-    // what sit's transmit path checks and what tun's packet-information header carries.
-    to.sll_protocol = htons(protocol == wire::NetworkProtocol::Ipv6 ? ETH_P_IPV6 : ETH_P_IP);
     Queue& queue = queue_for(*r);
     if (large) {
+        const std::span<const std::uint8_t> frame{large_.get(), length};
         flush(queue); // keep the link's order
-        send_now(queue, link, to, {large_.get(), length});
+        send_now(queue, link, destination(*r, link, frame, protocol), frame);
         return;
     }
     const std::size_t i = queue.count++;
-    queue.to[i] = to;
+    queue.to[i] = destination(*r, link, {queue.slab.get() + i * kSlotSize, length}, protocol);
     queue.length[i] = static_cast<std::uint16_t>(length);
     queue.link[i] = link;
 }
@@ -113,6 +173,9 @@ void PacketSender::commit(engine::LinkId link, std::size_t length, wire::Network
 void PacketSender::flush() {
     flush(*raw_);
     flush(*dgram_);
+    if (tunnel_) {
+        flush(*tunnel_);
+    }
 }
 
 void PacketSender::flush(Queue& q) {
@@ -120,7 +183,7 @@ void PacketSender::flush(Queue& q) {
         q.iov[i] = iovec{q.slab.get() + i * kSlotSize, q.length[i]};
         q.message[i] = mmsghdr{};
         q.message[i].msg_hdr.msg_name = &q.to[i];
-        q.message[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
+        q.message[i].msg_hdr.msg_namelen = q.to_length;
         q.message[i].msg_hdr.msg_iov = &q.iov[i];
         q.message[i].msg_hdr.msg_iovlen = 1;
     }
@@ -143,11 +206,11 @@ void PacketSender::flush(Queue& q) {
     q.count = 0;
 }
 
-void PacketSender::send_now(Queue& q, engine::LinkId link, const sockaddr_ll& to,
+void PacketSender::send_now(Queue& q, engine::LinkId link, const Destination& to,
                             std::span<const std::uint8_t> frame) {
     const auto sent = ::sendto(q.fd.get(), frame.data(), frame.size(), 0,
                                reinterpret_cast<const sockaddr*>(&to), // NOLINT: sockaddr API
-                               sizeof to);
+                               q.to_length);
     if (sent < 0 && on_failure_) {
         on_failure_(link, errno);
     }

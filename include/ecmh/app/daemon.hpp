@@ -4,14 +4,17 @@
 // is the engine's next deadline − now on the monotonic clock, so nothing runs periodically unless a
 // protocol timer is due.
 //
-//   signalfd  → USR1 dump, USR2 resend reports upstream, HUP rescan, TERM/INT stop
-//   netlink   → interface table → LinkManager::reconcile (links come and go live)
+//   signalfd  → USR1 dump, USR2 resend reports upstream, HUP rescan (and re-read the
+//               tunnel peers file), TERM/INT stop
+//   netlink   → interface table → LinkManager::reconcile (links come and go live), and
+//               in tunnel mode TunnelPeerManager::reconcile (kernel 6in4 tunnels)
 //   capture   → up to kBatch frames per ring (or link) per wakeup → Proxy::on_frame
 //   deadline  → Proxy::on_timer
 #pragma once
 
 #include "ecmh/app/link_manager.hpp"
 #include "ecmh/app/options.hpp"
+#include "ecmh/app/tunnel_peer_manager.hpp"
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/io/dump_file.hpp"
 #include "ecmh/io/netlink_monitor.hpp"
@@ -69,6 +72,11 @@ private:
     void handle_captures(proto::TimePoint now);
     void write_dump(proto::TimePoint now);
     void on_send_failure(engine::LinkId link, int error);
+    // Tunnel mode: the peers file's peers (nullopt with `error` set when it does not
+    // read or parse), and the engine's peers brought in line with every source.
+    [[nodiscard]] std::optional<std::vector<TunnelPeerSpec>> read_peers_file(std::string& error);
+    [[nodiscard]] std::vector<engine::TunnelPeerConfig> desired_peers() const;
+    void reconcile_peers(proto::TimePoint now);
 
     Options options_;
     engine::EventLog& log_;
@@ -79,6 +87,8 @@ private:
     std::unique_ptr<io::FrameSource> source_;
     engine::Proxy proxy_;
     LinkManager links_;
+    TunnelPeerManager peers_;
+    std::vector<TunnelPeerSpec> file_peers_; // the peers file as last read successfully
     io::DumpFile dump_;
     proto::TimePoint started_;
     std::string started_text_;

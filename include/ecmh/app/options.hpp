@@ -5,6 +5,7 @@
 // daemon sees only validated values.
 #pragma once
 
+#include "ecmh/app/tunnel_peers.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 
 #include <chrono>
@@ -47,6 +48,10 @@ struct Options {
     bool promiscuous = false; // default -P, as ecmh on Linux
     std::optional<std::string> user;
     bool tunnel_mode = false; // proto-41 decapsulation
+    // Tunnel mode's peers without a kernel tunnel: --tunnel-peer, and the file of
+    // --tunnel-peers (re-read on SIGHUP).
+    std::vector<TunnelPeerSpec> tunnel_peers;
+    std::optional<std::string> tunnel_peers_file;
 #ifdef __linux__
     CaptureMethod capture = CaptureMethod::Ring;
 #else

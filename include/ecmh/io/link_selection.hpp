@@ -15,6 +15,9 @@ struct LinkSelectionPolicy {
     std::optional<std::string> upstream; // -i
     std::vector<std::string> only;       // --interface (empty: every interface)
     std::vector<std::string> excluded;   // --exclude
+    // -t: 6in4 (sit) interfaces other than the upstream are not links: their peers are
+    // served by decapsulation, and serving both would handle every packet twice.
+    bool tunnel_mode = false;
 };
 
 enum class LinkRole : std::uint8_t { Ignored, Downstream, Upstream };

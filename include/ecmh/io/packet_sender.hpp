@@ -7,6 +7,13 @@
 // outbound on their link, and captures take inbound frames only, so nothing we send
 // is captured and forwarded again.
 //
+// Tunnel peers (tunnel mode) have no interface of their own: their frames are IPv4
+// packets (the engine wrote the 6in4 outer header) that the kernel routes, through one
+// raw IPv4 socket with IP_HDRINCL, addressed to the outer destination. That socket is
+// for protocol 41, so the kernel also hands it the peers' packets: a filter drops them
+// all (ecmh reads them through its captures), and the kernel, seeing a socket for the
+// protocol, no longer answers every 6in4 packet with ICMP Protocol Unreachable.
+//
 // The engine writes each frame straight into a slot of a queue (reserve/commit), and
 // queues are handed to the kernel in batches (one sendmmsg for up to kQueueDepth
 // frames), bypassing the qdisc layer: the daemon flushes after each batch of captured
@@ -26,6 +33,7 @@
 #include <functional>
 #include <linux/if_packet.h>
 #include <memory>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 namespace ecmh::io {
@@ -35,7 +43,8 @@ public:
     // Called for every copy the kernel refused (ENOBUFS, ENETDOWN, ENXIO…), with errno.
     using FailureHandler = std::function<void(engine::LinkId, int)>;
 
-    [[nodiscard]] static SysResult<PacketSender> open();
+    // With `tunnel_peers`, also the raw socket for tunnel peers (tunnel mode).
+    [[nodiscard]] static SysResult<PacketSender> open(bool tunnel_peers = false);
 
     // Where a link's frames go; the engine only knows LinkIds.
     void attach(engine::LinkId link, net::IfIndex index, wire::LinkType type) override;
@@ -59,30 +68,43 @@ private:
         net::IfIndex index;
         bool has_link_header = true;
     };
+    // Where a frame goes: an interface (packet sockets) or an IPv4 address (tunnel peers).
+    union Destination {
+        sockaddr_ll link;
+        sockaddr_in ipv4;
+    };
     // One socket and its pending frames. The message headers are filled at flush time,
     // so the object can move freely (nothing points into it between calls).
     struct Queue {
         UniqueFd fd;
         std::unique_ptr<std::uint8_t[]> slab; // kQueueDepth slots of kSlotSize
-        std::array<sockaddr_ll, kQueueDepth> to{};
+        std::array<Destination, kQueueDepth> to{};
+        socklen_t to_length = sizeof(sockaddr_ll);
         std::array<std::uint16_t, kQueueDepth> length{};
         std::array<engine::LinkId, kQueueDepth> link{};
         std::array<iovec, kQueueDepth> iov{};
         std::array<mmsghdr, kQueueDepth> message{};
         std::size_t count = 0;
     };
-    PacketSender(UniqueFd raw, UniqueFd dgram);
+    PacketSender(UniqueFd raw, UniqueFd dgram, UniqueFd tunnel);
     [[nodiscard]] const Route* route(engine::LinkId link) const;
     [[nodiscard]] Queue& queue_for(const Route& route) const;
     void flush(Queue& queue);
-    void send_now(Queue& queue, engine::LinkId link, const sockaddr_ll& to,
+    void send_now(Queue& queue, engine::LinkId link, const Destination& to,
                   std::span<const std::uint8_t> frame);
+    // The destination of a frame toward `link`: its route's interface, or for a tunnel
+    // peer the outer IPv4 destination in the frame itself.
+    [[nodiscard]] static Destination destination(const Route& route, engine::LinkId link,
+                                                 std::span<const std::uint8_t> frame,
+                                                 wire::NetworkProtocol protocol);
 
     std::unique_ptr<Queue> raw_;            // SOCK_RAW: Ethernet frames as built
     std::unique_ptr<Queue> dgram_;          // SOCK_DGRAM: IP packets on links without a link header
+    std::unique_ptr<Queue> tunnel_;         // raw IPv4: tunnel peers' 6in4 packets (tunnel mode)
     std::unique_ptr<std::uint8_t[]> large_; // kLargestFrame bytes: a frame beyond a slot
     bool large_reserved_ = false;
     std::array<Route, table::kMaxLinks> routes_{};
+    static constexpr Route kTunnelRoute{net::IfIndex{}, false}; // every tunnel peer's
     FailureHandler on_failure_;
 };
 

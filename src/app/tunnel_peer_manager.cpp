@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/app/tunnel_peer_manager.hpp"
+
+#include <set>
+
+namespace ecmh::app {
+namespace {
+
+bool same_settings(const engine::TunnelPeerConfig& a, const engine::TunnelPeerConfig& b) {
+    return a.name == b.name && a.ttl == b.ttl && a.mtu == b.mtu && a.master == b.master;
+}
+
+std::string describe(const engine::TunnelPeerConfig& c) {
+    return c.name + " (remote " + c.remote.to_string() + ", local " +
+           (c.local.is_unspecified() ? std::string("any") : c.local.to_string()) + ", MTU " +
+           std::to_string(c.mtu) + ")";
+}
+
+} // namespace
+
+TunnelPeerManager::TunnelPeerManager(engine::Proxy& proxy, engine::EventLog& log)
+    : proxy_(proxy), log_(log) {}
+
+void TunnelPeerManager::reconcile(const std::vector<engine::TunnelPeerConfig>& desired,
+                                  proto::TimePoint now) {
+    std::map<Key, const engine::TunnelPeerConfig*> wanted;
+    for (const auto& c : desired) {
+        wanted.emplace(key_of(c), &c); // the first source of a peer wins
+    }
+    std::size_t removed = 0;
+    for (auto it = active_.begin(); it != active_.end();) {
+        const auto w = wanted.find(it->first);
+        if (w != wanted.end() && same_settings(*w->second, it->second.config)) {
+            ++it;
+            continue;
+        }
+        if (w == wanted.end()) {
+            log_.log(engine::LogLevel::Info,
+                     "tunnel peer " + describe(it->second.config) + " removed");
+            ++removed;
+        }
+        proxy_.remove_link(it->second.id, now);
+        it = active_.erase(it);
+    }
+    std::size_t added = 0;
+    for (const auto& [key, config] : wanted) {
+        if (!active_.contains(key)) {
+            add(*config, now);
+            ++added;
+        }
+    }
+    if (added + removed > 0) {
+        log_.log(engine::LogLevel::Info, "tunnel peers: " + std::to_string(active_.size()) +
+                                             " served (" + std::to_string(added) + " added, " +
+                                             std::to_string(removed) + " removed)");
+    }
+}
+
+void TunnelPeerManager::add(const engine::TunnelPeerConfig& config, proto::TimePoint now) {
+    const auto id = proxy_.add_tunnel_peer(config, now);
+    if (!id) {
+        return; // the engine said why
+    }
+    active_.emplace(key_of(config), Active{*id, config});
+    if (log_.enabled(engine::LogLevel::Debug)) {
+        log_.log(engine::LogLevel::Debug, "tunnel peer " + describe(config) + " served");
+    }
+}
+
+void TunnelPeerManager::close_all(proto::TimePoint now) {
+    for (const auto& [key, active] : active_) {
+        proxy_.remove_link(active.id, now);
+    }
+    active_.clear();
+}
+
+engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote, net::Ipv4Address local) {
+    engine::TunnelPeerConfig c;
+    c.name = "tunnel-" + remote.to_string();
+    c.remote = remote;
+    c.local = local;
+    return c;
+}
+
+} // namespace ecmh::app
