@@ -70,6 +70,10 @@ std::optional<InterfaceIpv4Address> InterfaceInfo::primary_ipv4() const {
     return it == ipv4.end() ? ipv4.front() : *it;
 }
 
+bool InterfaceInfo::is_6in4_with_fixed_remote() const {
+    return tunnel && tunnel->kind == "sit" && !tunnel->remote.is_unspecified();
+}
+
 void InterfaceTable::upsert_link(InterfaceInfo link) {
     auto given6 = std::exchange(link.ipv6, {});
     auto given4 = std::exchange(link.ipv4, {});

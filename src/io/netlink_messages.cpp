@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <linux/if_tunnel.h> // IFLA_IPTUN_*; it clashes with <net/if.h>, keep that out
 #include <linux/rtnetlink.h>
 #include <string>
 #include <sys/socket.h> // AF_UNSPEC, AF_INET, AF_INET6 only: no socket is opened here
@@ -79,10 +80,89 @@ std::optional<std::uint32_t> u32_value(std::span<const std::uint8_t> value) {
     return v;
 }
 
+std::optional<std::uint8_t> u8_value(std::span<const std::uint8_t> value) {
+    if (value.size() != 1) {
+        return std::nullopt;
+    }
+    return value[0];
+}
+
+// An IPv4 address in network order (nla_put_in_addr).
+std::optional<net::Ipv4Address> ipv4_value(std::span<const std::uint8_t> value) {
+    if (value.size() != 4) {
+        return std::nullopt;
+    }
+    return net::Ipv4Address::from_bytes({value[0], value[1], value[2], value[3]});
+}
+
 // IFLA_IFNAME is NUL-terminated; a missing NUL still ends at the attribute.
 std::string string_value(std::span<const std::uint8_t> value) {
     const auto end = std::find(value.begin(), value.end(), std::uint8_t{0});
     return {value.begin(), end};
+}
+
+// --- Tunnels: IFLA_LINKINFO { IFLA_INFO_KIND "sit", IFLA_INFO_DATA { IFLA_IPTUN_* } }
+
+// The IFLA_IPTUN_* attributes ecmh keeps; each stays empty when its attribute is
+// missing or not the size its type promises.
+struct SitData {
+    std::optional<std::uint32_t> link;
+    std::optional<net::Ipv4Address> local;
+    std::optional<net::Ipv4Address> remote;
+    std::optional<std::uint8_t> ttl;
+};
+
+void read_sit_attribute(const NetlinkAttribute& attribute, SitData& sit) {
+    switch (attribute.type) {
+    case IFLA_IPTUN_LINK:
+        sit.link = u32_value(attribute.value);
+        break;
+    case IFLA_IPTUN_LOCAL:
+        sit.local = ipv4_value(attribute.value);
+        break;
+    case IFLA_IPTUN_REMOTE:
+        sit.remote = ipv4_value(attribute.value);
+        break;
+    case IFLA_IPTUN_TTL:
+        sit.ttl = u8_value(attribute.value);
+        break;
+    default: // TOS, PMTUDISC, PROTO, FLAGS, FWMARK, 6RD_*, ENCAP_*, anything newer
+        break;
+    }
+}
+
+std::optional<InterfaceTunnel> parse_sit_data(std::span<const std::uint8_t> data) {
+    SitData sit;
+    NetlinkAttributeReader attributes{data};
+    while (const auto attribute = attributes.next()) {
+        read_sit_attribute(*attribute, sit);
+    }
+    // ipip6_fill_info sends all four for every sit device: one missing means the block
+    // was cut short or lied, and a guessed field (an "any" remote where there is one)
+    // would be worse than no description.
+    if (!sit.link || !sit.local || !sit.remote || !sit.ttl) {
+        return std::nullopt;
+    }
+    return InterfaceTunnel{"sit", *sit.local, *sit.remote, *sit.ttl, net::IfIndex{*sit.link}};
+}
+
+// IFLA_LINKINFO's value: the device's kind, and for a sit device its ends. Both are
+// read before either is used, so the order of the two does not matter.
+std::optional<InterfaceTunnel> parse_link_info(std::span<const std::uint8_t> info) {
+    std::string kind;
+    std::span<const std::uint8_t> data;
+    NetlinkAttributeReader attributes{info};
+    while (const auto attribute = attributes.next()) {
+        if (attribute->type == IFLA_INFO_KIND) {
+            kind = string_value(attribute->value);
+        } else if (attribute->type == IFLA_INFO_DATA) {
+            data = attribute->value;
+        }
+    }
+    if (kind != "sit") { // ipip, gre, vxlan, veth…: not a 6in4 tunnel
+        return std::nullopt;
+    }
+    return parse_sit_data(data);
 }
 
 // --- Link messages
@@ -96,6 +176,7 @@ struct LinkMessage {
     std::optional<std::uint32_t> mtu;
     std::optional<net::MacAddress> mac;
     net::IfIndex master;
+    std::optional<InterfaceTunnel> tunnel;
 };
 
 void read_link_attribute(const NetlinkAttribute& attribute, LinkMessage& link) {
@@ -111,6 +192,9 @@ void read_link_attribute(const NetlinkAttribute& attribute, LinkMessage& link) {
         break;
     case IFLA_MASTER:
         link.master = net::IfIndex{u32_value(attribute.value).value_or(0)};
+        break;
+    case IFLA_LINKINFO:
+        link.tunnel = parse_link_info(attribute.value);
         break;
     default:
         break;
@@ -134,8 +218,8 @@ std::optional<LinkMessage> parse_link(std::span<const std::uint8_t> payload) {
 }
 
 // A full link message (rtnl_fill_ifinfo always sends IFLA_MTU) replaces the entry's
-// MTU, MAC and master: a missing IFLA_MASTER means the port was released. A partial
-// one (wireless events: header and name only) leaves them as they were.
+// MTU, MAC, master and tunnel: a missing IFLA_MASTER means the port was released. A
+// partial one (wireless events: header and name only) leaves them as they were.
 InterfaceInfo merge_link(const LinkMessage& link, const InterfaceInfo* existing) {
     InterfaceInfo info;
     if (existing != nullptr) {
@@ -153,6 +237,7 @@ InterfaceInfo merge_link(const LinkMessage& link, const InterfaceInfo* existing)
         info.mtu = *link.mtu;
         info.mac = link.mac;
         info.master = link.master;
+        info.tunnel = link.tunnel;
     }
     return info;
 }

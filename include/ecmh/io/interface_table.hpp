@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // What the kernel says about the host's interfaces, kept current from rtnetlink: the
-// link (name, type, flags, MTU, MAC, bridge/bond master) and its addresses. The daemon
-// reconciles its links against this table after every change (netlink_monitor.hpp).
+// link (name, type, flags, MTU, MAC, bridge/bond master, the ends of a 6in4 tunnel) and
+// its addresses. The daemon reconciles its links against this table after every change
+// (netlink_monitor.hpp).
 #pragma once
 
 #include "ecmh/net/if_index.hpp"
@@ -32,14 +33,28 @@ struct InterfaceIpv4Address {
     friend bool operator==(const InterfaceIpv4Address&, const InterfaceIpv4Address&) = default;
 };
 
+// The ends of a tunnel device, from IFLA_LINKINFO's IFLA_INFO_DATA (IFLA_IPTUN_*,
+// <linux/if_tunnel.h>). Only 6in4 ("sit") devices have one; it is set only when every
+// field below came from the kernel with its right size (it sends all of them for a sit
+// device), never with a field guessed.
+struct InterfaceTunnel {
+    std::string kind;        // IFLA_INFO_KIND: "sit"
+    net::Ipv4Address local;  // IFLA_IPTUN_LOCAL; 0.0.0.0: any
+    net::Ipv4Address remote; // IFLA_IPTUN_REMOTE; 0.0.0.0: any (sit0, ISATAP, 6to4)
+    std::uint8_t ttl = 0;    // IFLA_IPTUN_TTL; 0: inherit the inner packet's hop limit
+    net::IfIndex link;       // IFLA_IPTUN_LINK: the underlying device; invalid: any
+    friend bool operator==(const InterfaceTunnel&, const InterfaceTunnel&) = default;
+};
+
 struct InterfaceInfo {
     net::IfIndex index;
     std::string name;
     std::uint16_t hardware_type = 0; // ARPHRD_* (1 = Ethernet, 772 = loopback, 776 = sit…)
     std::uint32_t flags = 0;         // IFF_* (IFF_UP, IFF_RUNNING, IFF_LOOPBACK, IFF_MULTICAST…)
     std::uint32_t mtu = 0;
-    std::optional<net::MacAddress> mac; // IFLA_ADDRESS when it is 6 bytes
-    net::IfIndex master;                // IFLA_MASTER: bridge/bond port when valid()
+    std::optional<net::MacAddress> mac;    // IFLA_ADDRESS when it is 6 bytes
+    net::IfIndex master;                   // IFLA_MASTER: bridge/bond port when valid()
+    std::optional<InterfaceTunnel> tunnel; // a 6in4 (sit) device's ends
     std::vector<InterfaceIpv6Address> ipv6;
     std::vector<InterfaceIpv4Address> ipv4;
 
@@ -53,6 +68,8 @@ struct InterfaceInfo {
     // The first address without IFA_F_SECONDARY (the one the kernel sources from),
     // else the first address.
     [[nodiscard]] std::optional<InterfaceIpv4Address> primary_ipv4() const;
+    // A 6in4 tunnel to one fixed remote (a point-to-point sit device, not sit0's any).
+    [[nodiscard]] bool is_6in4_with_fixed_remote() const;
 
     friend bool operator==(const InterfaceInfo&, const InterfaceInfo&) = default;
 };

@@ -65,9 +65,10 @@ using NetlinkAttributeReader = NetlinkReader<NetlinkAttribute>;
 // Applies one RTM_NEWLINK/DELLINK/NEWADDR/DELADDR to `table`; any other message changes
 // nothing. Returns true when the table changed. Only AF_UNSPEC link messages count: the
 // bridge's AF_BRIDGE RTM_NEWLINK/RTM_DELLINK describe a port's bridging state, and its
-// RTM_DELLINK does not mean the device is gone. A link message without IFLA_MTU is a
-// partial one (wireless events carry only the header and the name): it keeps the
-// entry's MTU, MAC and master. Malformed messages are skipped.
+// RTM_DELLINK does not mean the device is gone. A sit device's IFLA_LINKINFO gives
+// its tunnel's ends (InterfaceTunnel). A link message without IFLA_MTU is a partial one
+// (wireless events carry only the header and the name): it keeps the entry's MTU, MAC,
+// master and tunnel. Malformed messages are skipped.
 bool apply_netlink_message(const NetlinkMessage& message, InterfaceTable& table);
 
 // Applies every message in `buffer` (one recv()'s worth) to `table`, as above. Returns

@@ -10,6 +10,7 @@ using ecmh::io::InterfaceInfo;
 using ecmh::io::InterfaceIpv4Address;
 using ecmh::io::InterfaceIpv6Address;
 using ecmh::io::InterfaceTable;
+using ecmh::io::InterfaceTunnel;
 using ecmh::net::IfIndex;
 using ecmh::net::Ipv4Address;
 using ecmh::net::Ipv6Address;
@@ -200,6 +201,51 @@ TEST(InterfaceTable, PrimaryIpv4IsTheFirstNotSecondary) {
     EXPECT_EQ(info.primary_ipv4()->address, ip4("192.0.2.1"));
     info.ipv4 = {{ip4("192.0.2.9"), 24, true}};
     EXPECT_EQ(info.primary_ipv4()->address, ip4("192.0.2.9"));
+}
+
+InterfaceTunnel sit(const char* local, const char* remote) {
+    return {
+        .kind = "sit", .local = ip4(local), .remote = ip4(remote), .ttl = 64, .link = IfIndex{2}};
+}
+
+TEST(InterfaceTable, Is6in4WithFixedRemoteNeedsASitAndARemote) {
+    struct Case {
+        const char* name;
+        std::optional<InterfaceTunnel> tunnel;
+        bool fixed;
+    };
+    auto ipip = sit("192.0.2.1", "198.51.100.7");
+    ipip.kind = "ipip"; // IPv4 in IPv4: the same ends, but no IPv6 inside
+    const Case cases[] = {
+        {"no tunnel", std::nullopt, false},
+        {"sit to one remote", sit("192.0.2.1", "198.51.100.7"), true},
+        {"any local, one remote", sit("0.0.0.0", "198.51.100.7"), true},
+        {"sit0: any remote", sit("0.0.0.0", "0.0.0.0"), false},
+        {"6to4: a local, any remote", sit("192.0.2.1", "0.0.0.0"), false},
+        {"not sit", ipip, false},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        InterfaceInfo info = link(9, "tun0");
+        info.tunnel = c.tunnel;
+        EXPECT_EQ(info.is_6in4_with_fixed_remote(), c.fixed);
+    }
+}
+
+TEST(InterfaceTable, UpsertReplacesTheTunnelAndKeepsAddresses) {
+    InterfaceTable table;
+    auto tun = link(9, "tun0");
+    tun.tunnel = sit("192.0.2.1", "198.51.100.7");
+    table.upsert_link(tun);
+    table.add_ipv6(IfIndex{9}, {ip6("fe80::c000:201"), 64});
+    tun.tunnel = sit("192.0.2.1", "198.51.100.8"); // ip tunnel change … remote
+    table.upsert_link(tun);
+    const auto* e = table.find(IfIndex{9});
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->tunnel, sit("192.0.2.1", "198.51.100.8"));
+    EXPECT_EQ(e->ipv6.size(), 1u);
+    table.remove_link(IfIndex{9});
+    EXPECT_EQ(table.find(IfIndex{9}), nullptr);
 }
 
 } // namespace

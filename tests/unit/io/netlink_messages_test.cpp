@@ -3,6 +3,7 @@
 // addresses, every way a length can lie (these run under ASan in CI), and the
 // attribute reader on nested blocks.
 #include "ecmh/io/netlink_messages.hpp"
+#include "support/netlink_builder.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -24,69 +25,17 @@ using ecmh::net::IfIndex;
 using ecmh::net::Ipv4Address;
 using ecmh::net::Ipv6Address;
 using ecmh::net::MacAddress;
+using ecmh::test::nl::Attr;
+using ecmh::test::nl::Bytes;
+using ecmh::test::nl::concat;
+using ecmh::test::nl::encode;
+using ecmh::test::nl::message;
+using ecmh::test::nl::nested;
+using ecmh::test::nl::raw;
+using ecmh::test::nl::text;
+using ecmh::test::nl::u32;
 
 namespace {
-
-using Bytes = std::vector<std::uint8_t>;
-
-template <class T>
-Bytes raw(const T& value) {
-    Bytes b(sizeof value);
-    std::memcpy(b.data(), &value, sizeof value);
-    return b;
-}
-
-void pad4(Bytes& b) {
-    while (b.size() % 4 != 0) {
-        b.push_back(0);
-    }
-}
-
-void append(Bytes& to, const Bytes& from) {
-    to.insert(to.end(), from.begin(), from.end());
-}
-
-struct Attr {
-    std::uint16_t type;
-    Bytes value;
-};
-
-Bytes u32(std::uint32_t v) {
-    return raw(v);
-}
-
-Bytes text(const std::string& s) {
-    Bytes b(s.begin(), s.end());
-    b.push_back(0);
-    return b;
-}
-
-Bytes encode(const Attr& a) {
-    rtattr header{};
-    header.rta_len = static_cast<unsigned short>(sizeof header + a.value.size());
-    header.rta_type = a.type;
-    Bytes b = raw(header);
-    append(b, a.value);
-    pad4(b);
-    return b;
-}
-
-// One netlink message: header, fixed part (padded), attributes.
-Bytes message(std::uint16_t type, const Bytes& fixed, const std::vector<Attr>& attrs = {},
-              std::uint16_t flags = 0) {
-    Bytes body = fixed;
-    pad4(body);
-    for (const auto& a : attrs) {
-        append(body, encode(a));
-    }
-    nlmsghdr header{};
-    header.nlmsg_len = static_cast<std::uint32_t>(sizeof header + body.size());
-    header.nlmsg_type = type;
-    header.nlmsg_flags = flags;
-    Bytes b = raw(header);
-    append(b, body);
-    return b;
-}
 
 struct Link {
     int index = 2;
@@ -158,14 +107,6 @@ Bytes address_message(const Addr& a, std::uint16_t type = RTM_NEWADDR) {
         attrs.push_back({IFA_FLAGS, u32(*a.flags_attr)});
     }
     return message(type, raw(ifa), attrs);
-}
-
-Bytes concat(std::initializer_list<Bytes> parts) {
-    Bytes b;
-    for (const auto& p : parts) {
-        append(b, p);
-    }
-    return b;
 }
 
 Ipv6Address ip6(const char* s) {
@@ -600,10 +541,6 @@ std::vector<NetlinkAttribute> read_all(std::span<const std::uint8_t> block) {
         out.push_back(*a);
     }
     return out;
-}
-
-std::uint16_t nested(int type) {
-    return static_cast<std::uint16_t>(type | NLA_F_NESTED);
 }
 
 // IFLA_IPTUN_LOCAL, from <linux/if_tunnel.h> (which clashes with <net/if.h>).
