@@ -338,6 +338,8 @@ std::vector<engine::TunnelPeerConfig> Daemon::desired_peers() const {
             desired.push_back(configured_peer(p.remote, p.local));
         }
     }
+    auto kernel = kernel_tunnel_peers(interfaces_, options_.upstream);
+    desired.insert(desired.end(), kernel.begin(), kernel.end());
     return desired;
 }
 

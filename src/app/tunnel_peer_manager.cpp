@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/tunnel_peer_manager.hpp"
 
-#include <set>
+#include <utility>
 
 namespace ecmh::app {
 namespace {
@@ -80,6 +80,31 @@ engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote, net::Ipv4Addre
     c.remote = remote;
     c.local = local;
     return c;
+}
+
+std::vector<engine::TunnelPeerConfig>
+kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::string>& upstream) {
+    std::vector<engine::TunnelPeerConfig> out;
+    for (const auto& [index, info] : table.all()) {
+        if (!info.is_6in4_with_fixed_remote() || !info.is_up() ||
+            (upstream && *upstream == info.name)) {
+            continue;
+        }
+        const auto& t = *info.tunnel;
+        engine::TunnelPeerConfig c;
+        c.name = info.name;
+        c.remote = t.remote;
+        c.local = t.local;
+        c.ttl = t.ttl != 0 ? t.ttl : 64;
+        if (info.mtu >= 1280) { // IPv6's minimum link MTU (RFC 8200 §5)
+            c.mtu = info.mtu;
+        }
+        if (const auto* master = t.link.valid() ? table.find(t.link) : nullptr) {
+            c.master = master->name;
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 } // namespace ecmh::app

@@ -133,6 +133,14 @@ void FamilyPlane<Family>::remove_link(LinkId link, proto::TimePoint now) {
 }
 
 template <class Family>
+void FamilyPlane<Family>::set_own_address(LinkId link, const Address& own) {
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        it->second.own = own;
+        it->second.router->set_own_address(own);
+    }
+}
+
+template <class Family>
 const typename FamilyPlane<Family>::Router* FamilyPlane<Family>::router(LinkId link) const {
     const auto it = downstream_.find(link.slot());
     return it == downstream_.end() ? nullptr : it->second.router.get();

@@ -378,9 +378,12 @@ void Proxy::on_tunnel(const wire::Ipv4Packet& outer, proto::TimePoint now) {
     }
     Link& in = links_[peer->slot()];
     auto& tunnel = *in.config.tunnel;
-    // A peer that may use any of our addresses gets its answers from the one it used.
-    if (!tunnel.local_configured) {
+    // A peer that may use any of our addresses gets its answers from the one it used,
+    // and our queries from the link-local address that goes with it (RFC 4213 §3.7).
+    if (!tunnel.local_configured && tunnel.local != outer.destination) {
         tunnel.local = outer.destination;
+        in.config.link_local = tunnel_link_local(outer.destination);
+        mld_.set_own_address(*peer, *in.config.link_local);
     }
     ++in.counters.packets_received;
     in.counters.bytes_received += inner->packet.size();

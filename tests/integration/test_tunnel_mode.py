@@ -8,8 +8,10 @@ itself (add_tunnel_host(router_endpoint=False): t1 runs tools/tun6in4.py with TU
 203.0.113.10 → 203.0.113.1 over the IPv4 veth o1; nothing in rtr ends the tunnel).
 ecmh runs with -i up0 -t --tunnel-peer 203.0.113.10.
 
-1. The peer is queried over the tunnel: MLDv2 General Queries inside 6in4 packets from
-   203.0.113.1, from fe80::cb00:7101 (RFC 4213 §3.7: fe80::203.0.113.1).
+1. The peer is queried over the tunnel: MLDv2 General Queries inside 6in4 packets to
+   203.0.113.10, from fe80::c000:201 (RFC 4213 §3.7: fe80:: and our lowest IPv4 address,
+   as the peer may use any of ours) until the peer's first packet, to 203.0.113.1;
+   from then on from fe80::cb00:7101.
 2. t1 joins ff0e::6:1 on tnl0: its report reaches ecmh through the tunnel, S1's stream
    reaches t1 (inside 6in4 packets on t1's eth0, hop limit 16 − 1, each datagram once),
    and ecmh reports the group upstream. The dump shows the peer.
@@ -36,7 +38,10 @@ GROUP, PORT = "ff0e::6:1", 5061
 GROUP_H1, PORT_H1 = "ff0e::6:2", 5062
 GROUP_STRANGER = "ff0e::6:3"
 STRANGER4 = "203.0.113.66"
-ECMH_TUNNEL_LL = "fe80::cb00:7101"  # fe80::203.0.113.1
+# RFC 4213 §3.7: fe80::IPV4. Before the peer's first packet ecmh queries from its lowest
+# IPv4 address's (192.0.2.1 on dn1); then from the one the peer sends to (203.0.113.1).
+ECMH_TUNNEL_LL_FIRST = "fe80::c000:201"
+ECMH_TUNNEL_LL = "fe80::cb00:7101"
 
 
 def stranger_report(topo):
@@ -55,7 +60,7 @@ def stranger_report(topo):
         "for _ in range(3):\n"
         "    send(pkt, iface='eth0', verbose=False)\n"
     )
-    topo.run("t1", [netns.PYTHON, "-c", script])
+    topo.run("t1", netns.PYTHON, "-c", script)
 
 
 def body(args):
@@ -65,9 +70,9 @@ def body(args):
     up_cap = netns.Capture(topo, "up", "eth0", name="tcpdump-up")
     ecmh = netns.start_ecmh(topo, args, ["-i", "up0", "-t", "--tunnel-peer", T1_OUTER4])
 
-    log(f"ecmh queries t1 over the tunnel, from {ECMH_TUNNEL_LL}")
+    log(f"ecmh queries t1 over the tunnel, from {ECMH_TUNNEL_LL_FIRST}")
     netns.wait_until(
-        lambda: netns.find_messages(netns.from_ecmh(cap.messages(), {ECMH_TUNNEL_LL}),
+        lambda: netns.find_messages(netns.from_ecmh(cap.messages(), {ECMH_TUNNEL_LL_FIRST}),
                                     "mldv2-query"),
         netns.QUERY_INTERVAL + netns.SOON,
         f"an MLDv2 query of ecmh inside a 6in4 packet from {T1_OUTER_RTR4} on t1's eth0",
@@ -84,6 +89,13 @@ def body(args):
         netns.SOON, f"t1's MLDv2 report for {GROUP} inside a 6in4 packet from {T1_OUTER4}",
         detail=lambda: netns.summarize(cap.messages()))
     listener.wait_count(20, GROUP, what="t1 to receive 20 datagrams over ecmh's tunnel")
+    mark = cap.mark()
+    netns.wait_until(
+        lambda: netns.find_messages(netns.from_ecmh(cap.messages(mark), {ECMH_TUNNEL_LL}),
+                                    "mldv2-query"),
+        netns.QUERY_INTERVAL + netns.SOON,
+        f"an MLDv2 query from {ECMH_TUNNEL_LL}, the address t1 uses",
+        detail=lambda: netns.summarize(cap.messages(mark)))
     netns.wait_until(lambda: outer.count(GROUP, S1_6) >= 20, netns.SOON,
                      "20 datagrams inside 6in4 packets on t1's eth0",
                      detail=lambda: f"{outer.count(GROUP)} seen")
@@ -126,7 +138,7 @@ def body(args):
                      netns.SOON, "ecmh to count 3 unknown-tunnel-peer drops",
                      detail=lambda: str(ecmh.last_dump.drops if ecmh.last_dump else None))
     dump = ecmh.dump()
-    check(GROUP_STRANGER not in dump.groups(),
+    check(GROUP_STRANGER not in dump.groups,
           f"a stranger's report created state: {dump.group_links(GROUP_STRANGER)}")
     time.sleep(netns.QUERY_INTERVAL)  # a query to the stranger would be due by now
     frames = to_stranger.frames()

@@ -8,10 +8,13 @@
 #pragma once
 
 #include "ecmh/engine/proxy.hpp"
+#include "ecmh/io/interface_table.hpp"
 #include "ecmh/proto/time.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,5 +49,12 @@ private:
 // "tunnel-REMOTE", with the default outer TTL (64) and inner MTU (1480: 1500 − 20).
 [[nodiscard]] engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote,
                                                        net::Ipv4Address local);
+
+// The kernel's 6in4 tunnels that are peers in tunnel mode: every sit interface that is
+// up and has a fixed remote, but the upstream (which stays a link). Named after the
+// interface, with its MTU, its TTL (64 where it inherits: a hop limit is no TTL), its
+// local address (0.0.0.0, any, where it has none) and its underlying link as master.
+[[nodiscard]] std::vector<engine::TunnelPeerConfig>
+kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::string>& upstream);
 
 } // namespace ecmh::app

@@ -69,6 +69,9 @@ public:
     // comes back) learns the whole database (RFC 3810 §5.2.13, rfc-map M19).
     void add_upstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
     void remove_link(LinkId link, proto::TimePoint now);
+    // A downstream link's own address changed (a tunnel peer's local end learned): its
+    // queries come from the new one.
+    void set_own_address(LinkId link, const Address& own);
 
     // Validated messages, from the link they arrived on.
     void on_query(LinkId link, const proto::ReceivedQuery<Address>& query, proto::TimePoint now);

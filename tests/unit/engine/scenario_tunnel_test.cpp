@@ -346,3 +346,27 @@ TEST_F(NoTunnelMode, ProtocolFortyOneIsDroppedWithoutTunnelMode) {
     EXPECT_EQ(proxy_.statistics().of(DropReason::Tunnel), 1U);
     EXPECT_EQ(proxy_.mld().forwarding().group_count(), 0U);
 }
+
+TEST_F(TunnelMode, APeerForAnyOfOurAddressesIsAnsweredFromTheOneItUses) {
+    (void)proxy_.add_link(test::ethernet_link("eth1", 2, "fe80::2", "192.0.2.1", false), at_ms(0));
+    engine::TunnelPeerConfig p;
+    p.name = "any";
+    p.remote = test::ipv4("203.0.113.20");
+    const auto any = *proxy_.add_tunnel_peer(p, at_ms(0));
+    EXPECT_EQ(proxy_.link(any)->config.link_local, test::ipv6("fe80::c000:201"))
+        << "before it speaks: our lowest IPv4 address";
+    const auto join =
+        tunnelled(mld_report(wire::RecordType::ChangeToExcludeMode, test::ipv6("fe80::20")),
+                  test::ipv4("203.0.113.20"), kOurs);
+    proxy_.on_captured(up, join, join.size(), at_ms(100));
+    EXPECT_EQ(proxy_.link(any)->config.link_local, test::ipv6("fe80::c633:6401"));
+    io.take();
+    run_until(at_ms(40'000)); // past the startup queries
+    const auto frames = sent_to(any);
+    ASSERT_FALSE(frames.empty());
+    for (const auto& f : frames) {
+        const auto d = decode_tunnel_frame(f);
+        EXPECT_EQ(d.outer_source, kOurs);
+        EXPECT_EQ(wire::parse_ipv6(d.inner)->source, test::ipv6("fe80::c633:6401"));
+    }
+}
