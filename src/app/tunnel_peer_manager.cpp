@@ -101,6 +101,7 @@ kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::st
         }
         if (const auto* master = t.link.valid() ? table.find(t.link) : nullptr) {
             c.master = master->name;
+            c.master_index = master->index;
         }
         out.push_back(std::move(c));
     }

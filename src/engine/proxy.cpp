@@ -224,8 +224,9 @@ std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto
                               [](Ipv4Address a, Ipv4Address b) { return a.value() < b.value(); });
     }
     c.link_local = tunnel_link_local(local.is_unspecified() ? Ipv4Address{1} : local);
-    c.tunnel = TunnelEndpoint{peer.remote, peer.local, !peer.local.is_unspecified(), peer.ttl,
-                              peer.master};
+    c.tunnel = TunnelEndpoint{peer.remote, peer.local,  !peer.local.is_unspecified(),
+                              peer.ttl,    peer.master, peer.master_index,
+                              std::nullopt};
     links_[slot] = Link{c, {}, true};
     // The first General Queries of many peers are spread, kPeerQuerySpacing apart.
     const auto first_query = std::max(now, next_peer_query_);
@@ -342,7 +343,7 @@ void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
             stats_.count(DropReason::Tunnel); // decapsulated only in tunnel mode, and once
             return;
         }
-        on_tunnel(p, now);
+        on_tunnel(id, p, now);
         return;
     }
     if (!p.destination.is_multicast()) {
@@ -358,7 +359,7 @@ void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
     forward(igmp_, id, p, p.ttl);
 }
 
-void Proxy::on_tunnel(const wire::Ipv4Packet& outer, proto::TimePoint now) {
+void Proxy::on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::TimePoint now) {
     const auto inner = wire::parse_6in4(outer);
     if (!inner) {
         stats_.count(inner.error());
@@ -384,6 +385,12 @@ void Proxy::on_tunnel(const wire::Ipv4Packet& outer, proto::TimePoint now) {
         tunnel.local = outer.destination;
         in.config.link_local = tunnel_link_local(outer.destination);
         mld_.set_own_address(*peer, *in.config.link_local);
+    }
+    if (tunnel.master_link != arrival) {
+        const auto& master = links_[arrival.slot()].config;
+        tunnel.master_link = arrival;
+        tunnel.master = master.name;
+        tunnel.master_index = master.ifindex;
     }
     ++in.counters.packets_received;
     in.counters.bytes_received += inner->packet.size();

@@ -151,9 +151,25 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
                      proto::TimePoint now) {
     const auto& c = link.config;
     out += "Interface: " + c.name + "\n";
-    out += "  Index number      : " + num(c.ifindex.value()) + "\n";
-    out += "  MTU               : " + num(c.mtu) + "\n";
-    out += "  Interface Type    : " + std::string(link_type_text(c.link_type)) + "\n";
+    if (const auto& t = c.tunnel) {
+        // The original ecmh's tunnel labels: the master with its index and our local
+        // address, then the peer's address.
+        const auto local = t->local.is_unspecified() ? std::string("any") : t->local.to_string();
+        out += "  Master interface  : " +
+               (t->master.empty()
+                    ? std::string("(none yet: no packet from the peer)")
+                    : t->master + " (" + num(t->master_index.value()) + "/" + local + ")") +
+               "\n";
+        out += "  IPv4 Local        : " + local + "\n";
+        out += "  IPv4 Remote       : " + t->remote.to_string() + "\n";
+        out += "  MTU               : " + num(c.mtu) + "\n";
+        out +=
+            "  Interface Type    : 6in4 tunnel peer (IPv4 protocol 41, TTL " + num(t->ttl) + ")\n";
+    } else {
+        out += "  Index number      : " + num(c.ifindex.value()) + "\n";
+        out += "  MTU               : " + num(c.mtu) + "\n";
+        out += "  Interface Type    : " + std::string(link_type_text(c.link_type)) + "\n";
+    }
     if (c.link_local) {
         out += "  Link-local address : " + c.link_local->to_string() + "\n";
     }
@@ -176,7 +192,7 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
             out += "  MLD querier       : " + querier_text(*r, now) + "\n";
         }
     }
-    if (config.ipv4) {
+    if (config.ipv4 && !c.tunnel) { // a 6in4 peer carries IPv6 only
         std::string version = "v3";
         if (proxy.igmp().is_upstream(id) && proxy.igmp().host() != nullptr) {
             version = "v" + num(proxy.igmp().host()->current_version());
@@ -286,6 +302,12 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += std::string("Version      : ecmh ") + kVersion + "\n";
     out += "Started      : " + context.started_text + "\n";
     out += "Uptime       : " + uptime(now - context.started) + "\n\n";
+    // The original ecmh's line, with the number of peers served.
+    out +=
+        "Tunnelmode   : " +
+        (proxy.config().tunnel_mode ? "Active (" + num(proxy.tunnel_peer_count()) + " tunnel peers)"
+                                    : std::string("Disabled")) +
+        "\n\n";
     out += "Interfaces Monitored : " + num(interfaces) + "\n";
     out += "Groups Managed       : " + num(groups) + "\n";
     out += "Total Subscriptions  : " + num(subscriptions) + "\n";

@@ -3,7 +3,9 @@
 
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/link.hpp"
+#include "ecmh/wire/tunnel_6in4.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace ecmh::test {
@@ -53,6 +55,16 @@ std::vector<std::uint8_t> ethernet_frame(std::span<const std::uint8_t> ip,
     w.bytes(ip);
     f.resize(w.size());
     return f;
+}
+
+std::vector<std::uint8_t> tunnelled_frame(std::span<const std::uint8_t> inner,
+                                          net::Ipv4Address from, net::Ipv4Address to) {
+    std::vector<std::uint8_t> ip(wire::kTunnelHeaderSize + inner.size());
+    net::ByteWriter w{ip};
+    (void)wire::write_6in4_header(w, {from, to, 64}, inner.size());
+    std::copy(inner.begin(), inner.end(),
+              ip.begin() + static_cast<std::ptrdiff_t>(wire::kTunnelHeaderSize));
+    return ethernet_frame(ip);
 }
 
 } // namespace ecmh::test

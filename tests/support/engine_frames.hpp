@@ -32,4 +32,9 @@ inline constexpr net::MacAddress kHostMac{{0x02, 0, 0, 0, 1, 1}};
 ethernet_frame(std::span<const std::uint8_t> ip, const net::MacAddress& source = kHostMac,
                std::optional<std::uint16_t> vlan = std::nullopt);
 
+// `inner` (an IPv6 packet) in a 6in4 packet (IPv4 protocol 41, TTL 64) from `from` to
+// `to`, in an Ethernet frame: what a tunnel peer's packet looks like on ecmh's link.
+[[nodiscard]] std::vector<std::uint8_t> tunnelled_frame(std::span<const std::uint8_t> inner,
+                                                        net::Ipv4Address from, net::Ipv4Address to);
+
 } // namespace ecmh::test

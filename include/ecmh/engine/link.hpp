@@ -32,8 +32,11 @@ struct TunnelEndpoint {
     net::Ipv4Address local;
     bool local_configured = false; // local given, so packets must be addressed to it
     std::uint8_t ttl = 64;         // the outer TTL (RFC 4213 §3.3)
-    // The interface the peer's packets last arrived on (the dump's "master"), if any.
+    // The interface the peer's packets last arrived on, or its kernel tunnel's
+    // underlying link (the dump's "Master interface"); empty while unknown.
     std::string master;
+    net::IfIndex master_index;
+    std::optional<table::LinkId> master_link; // learned from arrivals
 };
 
 struct LinkConfig {

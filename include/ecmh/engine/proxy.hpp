@@ -59,6 +59,7 @@ struct TunnelPeerConfig {
     // The inner MTU: the tunnel's, or the outer link's MTU − 20 (RFC 4213 §3.2).
     std::uint32_t mtu = 1480;
     std::string master; // the underlying interface, where known
+    net::IfIndex master_index;
 };
 
 struct Link {
@@ -134,7 +135,7 @@ private:
     void on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
     // A protocol-41 packet: to its peer's link, or counted and dropped (tunnel safety:
     // nothing from an unknown source changes state or is answered).
-    void on_tunnel(const wire::Ipv4Packet& outer, proto::TimePoint now);
+    void on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::TimePoint now);
     void log_unknown_peer(net::Ipv4Address source, proto::TimePoint now);
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);

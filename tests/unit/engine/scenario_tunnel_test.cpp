@@ -64,13 +64,8 @@ Bytes udp6(std::uint8_t hop_limit = 64) {
     return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(w.size())};
 }
 
-// `inner` in a protocol-41 packet from `from` to `to`, in an Ethernet frame.
 Bytes tunnelled(const Bytes& inner, Ipv4Address from = kPeer, Ipv4Address to = kOurs) {
-    Bytes ip(wire::kTunnelHeaderSize + inner.size());
-    net::ByteWriter w{ip};
-    wire::write_6in4_header(w, {from, to, 64}, inner.size());
-    std::copy(inner.begin(), inner.end(), ip.begin() + wire::kTunnelHeaderSize);
-    return test::ethernet_frame(ip);
+    return test::tunnelled_frame(inner, from, to);
 }
 
 struct Decoded {

@@ -102,3 +102,54 @@ TEST(Dump, MatchesTheGoldenLayout) {
     }
     EXPECT_EQ(text, read_file(golden));
 }
+
+TEST(Dump, TunnelModeShowsEachPeerWithItsMasterAndRemote) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.vars = proto::fast_test_profile();
+    config.tunnel_mode = true;
+    engine::Proxy proxy{config, io, log, 7};
+    const auto u0 = *proxy.add_link(
+        test::ethernet_link("u0", 0x02, "fe80::2", "198.51.100.1", true, 2), at_ms(0));
+    engine::TunnelPeerConfig kernel;
+    kernel.name = "sit7";
+    kernel.remote = test::ipv4("203.0.113.7");
+    kernel.local = test::ipv4("198.51.100.1");
+    kernel.mtu = 1400;
+    kernel.ttl = 32;
+    kernel.master = "u0";
+    kernel.master_index = net::IfIndex{2};
+    ASSERT_TRUE(proxy.add_tunnel_peer(kernel, at_ms(0)));
+    engine::TunnelPeerConfig configured;
+    configured.name = "tunnel-203.0.113.8";
+    configured.remote = test::ipv4("203.0.113.8");
+    ASSERT_TRUE(proxy.add_tunnel_peer(configured, at_ms(0)));
+    engine::TunnelPeerConfig silent;
+    silent.name = "tunnel-203.0.113.9";
+    silent.remote = test::ipv4("203.0.113.9");
+    ASSERT_TRUE(proxy.add_tunnel_peer(silent, at_ms(0)));
+
+    // The configured peer joins ff0e::1:1000 through the tunnel at 1 s.
+    std::array<std::uint8_t, 1500> buf{};
+    const wire::MldRecordSpec join{
+        wire::RecordType::ChangeToExcludeMode, test::ipv6("ff0e::1:1000"), {}};
+    wire::PackCursor cursor;
+    const auto n =
+        wire::pack_mld_v2_report(buf, test::ipv6("fe80::8"), 1500, std::span(&join, 1), cursor);
+    ASSERT_TRUE(n.has_value());
+    const auto frame = test::tunnelled_frame(std::span(buf.data(), *n), test::ipv4("203.0.113.8"),
+                                             test::ipv4("198.51.100.1"));
+    proxy.on_captured(u0, frame, frame.size(), at_ms(1000));
+    for (auto t = proxy.next_deadline(); t <= at_ms(2000); t = proxy.next_deadline()) {
+        proxy.on_timer(t);
+    }
+    const auto text =
+        report::render_dump(proxy, {at_ms(2000), at_ms(0), "2026-11-23 06:00:00 GMT"});
+    const std::string golden = std::string(ECMH_TEST_DATA_DIR) + "/golden/dump/tunnel.txt";
+    if (const char* update = std::getenv("ECMH_GOLDEN_UPDATE");
+        update != nullptr && std::string(update) == "1") {
+        std::ofstream(golden) << text;
+    }
+    EXPECT_EQ(text, read_file(golden));
+}
