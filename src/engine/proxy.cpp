@@ -3,10 +3,12 @@
 
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
 
+#include <type_traits>
 #include <variant>
 
 namespace ecmh::engine {
@@ -289,6 +291,7 @@ void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto:
         stats_.count(DropReason::OwnFrame); // our own frame came back: an L2 loop
         return;
     }
+    previous_hop_ = lf->source;
     if (lf->protocol == wire::NetworkProtocol::Ipv6) {
         if (!config_.ipv6) {
             stats_.count(DropReason::DisabledFamily);
@@ -330,7 +333,7 @@ void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimeP
         stats_.count(DropReason::NotMulticast);
         return;
     }
-    forward(mld_, id, p, p.hop_limit);
+    forward(mld_, id, p, p.hop_limit, now);
 }
 
 void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
@@ -356,7 +359,7 @@ void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         stats_.count(wire::ParseError::SourceRoute);
         return;
     }
-    forward(igmp_, id, p, p.ttl);
+    forward(igmp_, id, p, p.ttl, now);
 }
 
 void Proxy::on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::TimePoint now) {
@@ -379,6 +382,7 @@ void Proxy::on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::Time
     }
     Link& in = links_[peer->slot()];
     auto& tunnel = *in.config.tunnel;
+    previous_hop_ = net::MacAddress{}; // a reply goes back through the tunnel
     // A peer that may use any of our addresses gets its answers from the one it used,
     // and our queries from the link-local address that goes with it (RFC 4213 §3.7).
     if (!tunnel.local_configured && tunnel.local != outer.destination) {
@@ -519,7 +523,8 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
 }
 
 template <class Plane, class Packet>
-void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t hop) {
+void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t hop,
+                    proto::TimePoint now) {
     const auto decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
     if (decision.verdict != table::Verdict::Forward) {
         stats_.count(decision.verdict);
@@ -539,11 +544,15 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t 
     if (copy.transport_checksum) {
         ++stats_.checksums_completed;
     }
-    decision.links.for_each([&](LinkId out) { send_copy(out, copy); });
-    decision.peers.for_each([&](LinkId out) { send_copy(out, copy); });
+    Origin origin{arrival, previous_hop_, std::nullopt, now};
+    if constexpr (std::is_same_v<Packet, wire::Ipv6Packet>) {
+        origin.source = p.source;
+    }
+    decision.links.for_each([&](LinkId out) { send_copy(out, copy, origin); });
+    decision.peers.for_each([&](LinkId out) { send_copy(out, copy, origin); });
 }
 
-void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy) {
+void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& origin) {
     Link& o = links_[out.slot()];
     if (!o.present) {
         return;
@@ -551,6 +560,7 @@ void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy) {
     // Never fragmented, never truncated: a copy that does not fit is dropped.
     if (copy.size() > o.config.mtu || copy.size() > kMaxIpPacket) {
         stats_.count(DropReason::TooBigForLink);
+        send_packet_too_big(copy, o.config.mtu, origin);
         return;
     }
     transmit(o, out, copy.size(), copy.group_mac, copy.protocol, false,
@@ -571,6 +581,58 @@ void Proxy::transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacA
     // A tunnel peer's frame is an IPv4 packet (the outer header and the IPv6 inside).
     io_.commit(out, header + ip_length, o.config.tunnel ? wire::NetworkProtocol::Ipv4 : protocol);
     count_sent(o, header + ip_length, control);
+}
+
+void Proxy::send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu,
+                                const Origin& origin) {
+    if (!origin.source) {
+        return; // IPv4: Fragmentation Needed is not sent (rfc-map)
+    }
+    const auto source = error_source(origin.arrival);
+    Link& in = links_[origin.arrival.slot()];
+    if (!source || !in.present) {
+        return;
+    }
+    // §2.4(f): rate-limited, per source. A full table is emptied of stale entries.
+    if (const auto it = too_big_sent_.find(*origin.source);
+        it != too_big_sent_.end() && origin.now - it->second < kTooBigInterval) {
+        return;
+    }
+    if (too_big_sent_.size() >= kTooBigSources) {
+        std::erase_if(too_big_sent_,
+                      [&](const auto& e) { return origin.now - e.second >= kTooBigInterval; });
+        if (too_big_sent_.size() >= kTooBigSources) {
+            return; // a flood of sources: none gets an error rather than the table growing
+        }
+    }
+    const auto built =
+        wire::build_packet_too_big(buffer_, *source, *origin.source, mtu, copy.packet);
+    if (!built) {
+        stats_.count(DropReason::BuildFailed);
+        return;
+    }
+    too_big_sent_[*origin.source] = origin.now;
+    ++stats_.packet_too_big_sent;
+    const std::span<const std::uint8_t> packet{buffer_.data(), *built};
+    // Unicast, back to the previous hop on the arrival link (through the tunnel for a peer).
+    transmit(
+        in, origin.arrival, packet.size(), origin.previous_hop, wire::NetworkProtocol::Ipv6, true,
+        [&](std::span<std::uint8_t> ip) { std::copy(packet.begin(), packet.end(), ip.begin()); });
+}
+
+// The source of an ICMPv6 error about a packet from `arrival`: our global address there,
+// else any of our global addresses, else the link-local one (valid for an on-link source).
+std::optional<Ipv6Address> Proxy::error_source(LinkId arrival) const {
+    const auto& in = links_[arrival.slot()].config;
+    if (in.global) {
+        return in.global;
+    }
+    for (std::size_t slot = 0; slot < table::kMaxLinks; ++slot) {
+        if (links_[slot].present && links_[slot].config.global) {
+            return links_[slot].config.global;
+        }
+    }
+    return in.link_local;
 }
 
 std::span<std::uint8_t> Proxy::packet_buffer() {

@@ -324,6 +324,7 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "ICMP's sent         : " + num(s.total.control_sent) + "\n";
     out += "Hop Limit Exceeded  : " + num(s.total.hop_limit_exceeded) + "\n";
     out += "Packets Forwarded   : " + num(s.forwarded) + "\n";
+    out += "Packet Too Big sent : " + num(s.packet_too_big_sent) + "\n";
     out += "Checksums Completed : " + num(s.checksums_completed) + "\n";
     out += "Kernel Drops        : " + num(context.kernel_drops) + "\n";
     drop_lines(out, s);

@@ -2,6 +2,7 @@
 #include "support/scenario.hpp"
 
 #include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
@@ -159,6 +160,8 @@ std::string_view to_string(Kind kind) {
         return "Done";
     case Kind::Leave:
         return "Leave";
+    case Kind::PacketTooBig:
+        return "PacketTooBig";
     case Kind::Data:
         return "Data";
     case Kind::Malformed:
@@ -740,6 +743,11 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
         e.ip.assign(p->packet.begin(), p->packet.end());
         e.ip_length = p->packet.size();
         e.group = e.destination;
+        if (p->next_header == wire::kProtoIcmpv6 && !p->payload.empty() &&
+            p->payload[0] == wire::kIcmpv6PacketTooBig) {
+            e.kind = Kind::PacketTooBig;
+            return e;
+        }
         if (p->next_header != wire::kProtoIcmpv6 || p->payload.empty() ||
             !is_mld_type(p->payload[0])) {
             e.kind = Kind::Data;
@@ -860,6 +868,13 @@ void Scenario::check_event(const Event& e) {
     if (e.eth_source != link.mac) {
         violation("Ethernet source is not the link's own MAC: " + e.str());
     }
+    if (e.kind == Kind::PacketTooBig) {
+        // Unicast, to the previous hop: never to a group's MAC.
+        if ((e.eth_destination.bytes()[0] & 1) != 0) {
+            violation("Packet Too Big to a multicast MAC: " + e.str());
+        }
+        return;
+    }
     if (const auto mac = destination_mac(e.ip); !mac || e.eth_destination != *mac) {
         violation("Ethernet destination is not the group's multicast MAC: " + e.str());
     }
@@ -902,6 +917,7 @@ void Scenario::check_event(const Event& e) {
         expected = "224.0.0.2";
         break;
     case Kind::Data:
+    case Kind::PacketTooBig:
     case Kind::Malformed:
         break;
     }
@@ -920,6 +936,20 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
         if (control) {
             if (copy) {
                 violation("MLD/IGMP forwarded as data: " + e.str());
+            }
+            continue;
+        }
+        if (e.kind == Kind::PacketTooBig) {
+            // The one error a multicast packet may cause (RFC 4443 §2.4(e.3)): to its
+            // source, back on its arrival link, quoting it.
+            const bool quotes = e.ip.size() >= 48 + std::min<std::size_t>(ip.size(), 1232) &&
+                                std::equal(ip.begin(),
+                                           ip.begin() + static_cast<std::ptrdiff_t>(
+                                                            std::min<std::size_t>(ip.size(), 1232)),
+                                           e.ip.begin() + 48);
+            if (!v6 || e.link != arrival || !quotes) {
+                violation("a Packet Too Big not about this packet, or not to its arrival link: " +
+                          e.str());
             }
             continue;
         }

@@ -126,6 +126,7 @@ enum class Kind : std::uint8_t {
     V1Report,         // MLDv1 Report, IGMPv1 (version 1) or IGMPv2 (version 2) Report
     Done,             // MLDv1 Done
     Leave,            // IGMPv2 Leave
+    PacketTooBig,     // ICMPv6 Packet Too Big about a copy that did not fit (RFC 4443 §3.2)
     Data,             // anything else: a forwarded copy
     Malformed,        // did not parse (error says why)
 };

@@ -29,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -139,11 +140,25 @@ private:
     void log_unknown_peer(net::Ipv4Address source, proto::TimePoint now);
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
+    // Where a forwarded packet came from: for a Packet Too Big about it.
+    struct Origin {
+        LinkId arrival;
+        net::MacAddress previous_hop;           // the frame's source MAC (Ethernet)
+        std::optional<net::Ipv6Address> source; // IPv6 packets only
+        proto::TimePoint now;
+    };
     template <class Plane, class Packet>
-    void forward(Plane& plane, LinkId arrival, const Packet& packet, std::uint8_t hop);
+    void forward(Plane& plane, LinkId arrival, const Packet& packet, std::uint8_t hop,
+                 proto::TimePoint now);
     // Writes one copy straight into `out`'s transmit slot: link header, then the packet
-    // with the rewrite prepared once for all copies.
-    void send_copy(LinkId out, const wire::ForwardCopy& copy);
+    // with the rewrite prepared once for all copies. A copy larger than the link's MTU is
+    // dropped, and its IPv6 source told so (send_packet_too_big).
+    void send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& origin);
+    // RFC 4443 §3.2 (allowed for multicast, §2.4(e.3)), at most one per source per
+    // kTooBigInterval (§2.4(f)), back on the arrival link to the previous hop.
+    void send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu,
+                             const Origin& origin);
+    [[nodiscard]] std::optional<net::Ipv6Address> error_source(LinkId arrival) const;
     // The link header's length on `link` (0 where frames are bare IP packets).
     [[nodiscard]] static std::size_t link_header_size(const Link& link);
     // The link header in front of an IP packet of `ip_length` bytes: Ethernet's, a
@@ -177,6 +192,10 @@ private:
     table::TunnelPeerTable peers_;
     proto::TimePoint next_peer_query_{};
     proto::TimePoint last_unknown_peer_log_ = proto::TimePoint::min();
+    net::MacAddress previous_hop_; // the source MAC of the frame being handled
+    std::unordered_map<net::Ipv6Address, proto::TimePoint> too_big_sent_; // by source
+    static constexpr auto kTooBigInterval = std::chrono::seconds{1};
+    static constexpr std::size_t kTooBigSources = 4096; // rate-limiter entries kept
     FamilyPlane<proto::Ipv6Family> mld_;
     FamilyPlane<proto::Ipv4Family> igmp_;
     std::vector<std::uint8_t> buffer_; // control messages are built here

@@ -57,6 +57,8 @@ struct Statistics {
     // Forwarded packets whose UDP/TCP checksum had been left to offload and was completed
     // (wire/checksum_offload.hpp).
     std::uint64_t checksums_completed = 0;
+    // ICMPv6 Packet Too Big sent back to sources whose packets did not fit an out-link.
+    std::uint64_t packet_too_big_sent = 0;
     std::array<std::uint64_t, kParseErrorCount> parse_drops{};
     std::array<std::uint64_t, kVerdictCount> verdicts{};
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};

@@ -3,7 +3,8 @@
 // §4.1.8 / §4.2.16). Many groups reported upstream go in as many MTU-sized reports as
 // it takes, nothing lost; a Q(G,S) with more sources than fit one packet is split
 // (89 sources per MLDv2 query, 366 per IGMPv3 query at MTU 1500); a copy larger than
-// the out-link's MTU is dropped and counted, never fragmented or truncated.
+// the out-link's MTU is dropped and counted, never fragmented or truncated, and an IPv6
+// source is sent a Packet Too Big.
 #include "support/scenario.hpp"
 
 #include <algorithm>
@@ -121,10 +122,26 @@ TYPED_TEST(ScenarioMtu, CopyLargerThanTheOutLinkMtuIsDropped) {
     const auto big = frames::udp(F::S1, F::G, 8, 1400);
     s.deliver(s.u0(), big);
     const auto events = s.take();
-    ASSERT_EQ(events.size(), 1U) << dump(events);
-    EXPECT_EQ(events[0].link, s.d1());
-    EXPECT_EQ(events[0].ip_length, big.size());
+    const auto copies = select(events, {.link = s.d1()});
+    ASSERT_EQ(copies.size(), 1U) << dump(events);
+    EXPECT_EQ(copies[0].ip_length, big.size());
+    EXPECT_TRUE(select(events, {.link = s.d2()}).empty()) << dump(events);
     EXPECT_EQ(s.stats().of(engine::DropReason::TooBigForLink), 1U);
+    // IPv6: an ICMPv6 Packet Too Big (type 2) with d2's MTU goes back to the source on
+    // the arrival link (RFC 4443 §3.2, allowed for multicast by §2.4(e.3)); IPv4 gets no
+    // Fragmentation Needed.
+    const auto back = select(events, {.link = s.u0()});
+    if constexpr (F::kV6) {
+        ASSERT_EQ(back.size(), 1U) << dump(events);
+        EXPECT_EQ(back[0].destination, F::S1);
+        const auto& ip = back[0].ip;
+        ASSERT_GE(ip.size(), 48U);
+        EXPECT_EQ(ip[6], 58);
+        EXPECT_EQ(ip[40], 2);
+        EXPECT_EQ((ip[44] << 24) | (ip[45] << 16) | (ip[46] << 8) | ip[47], 1280);
+    } else {
+        EXPECT_TRUE(back.empty()) << dump(events);
+    }
     // One that fits goes to both.
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), (Strings{"d1", "d2"}));
     EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());

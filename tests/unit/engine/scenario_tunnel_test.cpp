@@ -331,8 +331,36 @@ TEST_F(TunnelMode, ACopyLargerThanThePeersMtuIsNotSent) {
     big[5] = static_cast<std::uint8_t>(61 - 40);
     big[45] = static_cast<std::uint8_t>(61 - 40); // UDP length
     proxy_.on_frame(up, test::ethernet_frame(big), at_ms(400));
-    EXPECT_TRUE(sent_to(small).empty());
+    const auto frames = io.take();
     EXPECT_EQ(proxy_.statistics().of(DropReason::TooBigForLink), 1U);
+    // RFC 4443 §3.2, allowed for multicast (§2.4(e.3)): a Packet Too Big with the peer's
+    // MTU goes back to the source, unicast to the previous hop on the arrival link.
+    std::vector<test::SentFrame> to_small;
+    std::vector<test::SentFrame> back;
+    for (const auto& f : frames) {
+        (f.link == small ? to_small : back).push_back(f);
+    }
+    EXPECT_TRUE(to_small.empty());
+    ASSERT_EQ(back.size(), 1U);
+    EXPECT_EQ(back[0].link, up);
+    const auto& b = back[0].bytes;
+    ASSERT_GE(b.size(), 14U + 48U + 61U);
+    EXPECT_TRUE(std::equal(b.begin(), b.begin() + 6, test::kHostMac.bytes().begin()))
+        << "to the frame's source MAC";
+    const auto ip = std::span(b).subspan(14);
+    EXPECT_EQ(ip[6], 58);
+    EXPECT_EQ(Ipv6Address::from_span(ip.subspan(24, 16)), kSource);
+    EXPECT_EQ(ip[40], 2) << "Packet Too Big";
+    EXPECT_EQ((ip[44] << 24) | (ip[45] << 16) | (ip[46] << 8) | ip[47], 60);
+    EXPECT_TRUE(std::equal(big.begin(), big.end(), ip.begin() + 48)) << "the packet as received";
+    EXPECT_EQ(proxy_.statistics().packet_too_big_sent, 1U);
+
+    // At most one per source per second (RFC 4443 §2.4(f)).
+    proxy_.on_frame(up, test::ethernet_frame(big), at_ms(900));
+    EXPECT_TRUE(sent_to(up).empty());
+    proxy_.on_frame(up, test::ethernet_frame(big), at_ms(1400));
+    EXPECT_EQ(sent_to(up).size(), 1U);
+    EXPECT_EQ(proxy_.statistics().packet_too_big_sent, 2U);
 }
 
 TEST_F(NoTunnelMode, ProtocolFortyOneIsDroppedWithoutTunnelMode) {
