@@ -12,7 +12,7 @@ namespace {
 std::string unusable(net::Ipv4Address a) {
     const auto v = a.value();
     if (v == 0) {
-        return "0.0.0.0 is no address";
+        return "the unspecified address";
     }
     if (a.is_multicast()) {
         return "a multicast address";

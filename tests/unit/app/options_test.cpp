@@ -226,3 +226,29 @@ TEST(UsageText, ListsEveryOptionOnce) {
     }
     EXPECT_EQ(text.rfind("Usage: ecmh", 0), 0U);
 }
+
+TEST(Options, TunnelPeers) {
+    const auto o = run_options({"-t", "--tunnel-peer", "203.0.113.7", "--tunnel-peer",
+                                "203.0.113.8,198.51.100.1", "--tunnel-peers", "/etc/ecmh/peers"});
+    EXPECT_TRUE(o.tunnel_mode);
+    ASSERT_EQ(o.tunnel_peers.size(), 2U);
+    EXPECT_EQ(o.tunnel_peers[0].remote.to_string(), "203.0.113.7");
+    EXPECT_TRUE(o.tunnel_peers[0].local.is_unspecified());
+    EXPECT_EQ(o.tunnel_peers[1].local.to_string(), "198.51.100.1");
+    EXPECT_EQ(o.tunnel_peers_file, "/etc/ecmh/peers");
+    expect_errors({
+        {{"--tunnel-peer", "203.0.113.7"},
+         "tunnel peers (--tunnel-peer, --tunnel-peers) need tunnel mode (-t)"},
+        {{"-t", "--tunnel-peers", "f", "-T"},
+         "tunnel peers (--tunnel-peer, --tunnel-peers) need tunnel mode (-t)"},
+        {{"-t", "--no-ipv6"}, "tunnel mode (-t) carries IPv6: it cannot be used with --no-ipv6"},
+        {{"-t", "--tunnel-peer", "203.0.113.7", "--tunnel-peer", "203.0.113.7"},
+         "tunnel peer '203.0.113.7' is given twice"},
+        {{"-t", "--tunnel-peer", "224.0.0.1"},
+         "invalid value '224.0.0.1' for --tunnel-peer: expected a tunnel peer's IPv4 address, "
+         "optionally ',' and ours (224.0.0.1 is a multicast address)"},
+        {{"-t", "--tunnel-peer", "203.0.113.7,x"},
+         "invalid value '203.0.113.7,x' for --tunnel-peer: expected a tunnel peer's IPv4 "
+         "address, optionally ',' and ours ('x' is not an IPv4 address)"},
+    });
+}

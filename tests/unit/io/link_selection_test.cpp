@@ -64,6 +64,12 @@ LinkSelectionPolicy upstream(const char* name) {
     return make_policy(name);
 }
 
+LinkSelectionPolicy tunnel_mode(std::optional<std::string> upstream) {
+    auto p = make_policy(std::move(upstream));
+    p.tunnel_mode = true;
+    return p;
+}
+
 std::vector<Case> cases() {
     const auto eth0 = ethernet("eth0");
     const auto flags = [](std::uint32_t f) { return [f](InterfaceInfo& i) { i.flags = f; }; };
@@ -157,6 +163,15 @@ std::vector<Case> cases() {
          LinkRole::Downstream,
          ""},
         {"ethernet point-to-point", with(eth0, flags(kPointToPoint)), {}, LinkRole::Downstream, ""},
+        {"sit in tunnel mode: its peer is decapsulated, not served twice",
+         with(with(eth0, type(ARPHRD_SIT)), flags(kPointToPoint)), tunnel_mode(std::nullopt),
+         LinkRole::Ignored,
+         "a 6in4 (sit) tunnel: in tunnel mode (-t) its peer is served by decapsulation, not as "
+         "a link of its own"},
+        {"the upstream sit in tunnel mode stays the upstream",
+         with(with(eth0, type(ARPHRD_SIT)), flags(kPointToPoint)), tunnel_mode("eth0"),
+         LinkRole::Upstream, ""},
+        {"ethernet in tunnel mode", eth0, tunnel_mode(std::nullopt), LinkRole::Downstream, ""},
     };
 }
 
