@@ -2,9 +2,13 @@
 // The whole receive chain on one captured frame, as the daemon will run it: link layer
 // (the first input byte picks Ethernet, raw or Linux cooked) → IPv6/IPv4 → 6in4 inner
 // packet → MLD / IGMP / ICMPv6 echo, touching every field of every view, and the
-// forwarding rewrite (wire/forward_copy) of every packet that parsed.
+// forwarding rewrite (wire/forward_copy) of every packet that parsed; for a 6in4 inner
+// packet also what tunnel mode sends (the rewrite behind a 6in4 header, and a Packet Too
+// Big quoting it).
+#include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/icmpv6_echo.hpp"
+#include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
@@ -31,6 +35,26 @@ void forward_once(const Packet& p) {
         std::abort();
     }
     g_sink = g_sink + out[copy.hop_offset];
+}
+
+// What tunnel mode sends for an inner packet: the copy behind a 6in4 header toward the
+// outer source, and a Packet Too Big back to the inner source, both within their buffers.
+void send_to_peer(const ecmh::wire::Ipv6Packet& inner, const ecmh::wire::Ipv4Packet& outer) {
+    using namespace ecmh::wire;
+    static std::array<std::uint8_t, 65'535 + kTunnelHeaderSize> frame;
+    const auto copy = prepare_copy(inner);
+    ecmh::net::ByteWriter w{std::span(frame).first(kTunnelHeaderSize)};
+    if (write_6in4_header(w, {outer.destination, outer.source, 64}, copy.size()) !=
+            kTunnelHeaderSize ||
+        copy.write(std::span(frame).subspan(kTunnelHeaderSize)) != copy.size()) {
+        std::abort();
+    }
+    static std::array<std::uint8_t, kIpv6MinimumMtu> error;
+    const auto n = build_packet_too_big(error, inner.destination, inner.source, 1280, inner.packet);
+    if (!n || *n > kIpv6MinimumMtu) {
+        std::abort();
+    }
+    g_sink = g_sink + frame[kTunnelHeaderSize] + error[*n - 1];
 }
 
 template <class Sources>
@@ -71,6 +95,7 @@ void visit_ipv4(const ecmh::wire::Ipv4Packet& p) {
     }
     if (const auto inner = parse_6in4(p)) {
         visit_ipv6(*inner);
+        send_to_peer(*inner, p);
     }
 }
 
