@@ -393,3 +393,38 @@ TEST_F(TunnelMode, APeerForAnyOfOurAddressesIsAnsweredFromTheOneItUses) {
         EXPECT_EQ(wire::parse_ipv6(d.inner)->source, test::ipv6("fe80::c633:6401"));
     }
 }
+
+TEST(TunnelModeLimits, EachPeerHasTheLinksGroupLimit) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig c;
+    c.tunnel_mode = true;
+    c.max_groups_per_link = 1;
+    engine::Proxy proxy{c, io, log, 5};
+    const auto up =
+        *proxy.add_link(test::ethernet_link("eth0", 1, "fe80::1", "198.51.100.1", true), at_ms(0));
+    std::vector<LinkId> peers;
+    for (const char* remote : {"203.0.113.7", "203.0.113.8"}) {
+        engine::TunnelPeerConfig p;
+        p.name = remote;
+        p.remote = test::ipv4(remote);
+        peers.push_back(*proxy.add_tunnel_peer(p, at_ms(0)));
+    }
+    const auto join = [&](const char* remote, const char* group) {
+        std::array<std::uint8_t, 1500> buf{};
+        const wire::MldRecordSpec rec{wire::RecordType::ChangeToExcludeMode, test::ipv6(group), {}};
+        wire::PackCursor cursor;
+        const auto n =
+            wire::pack_mld_v2_report(buf, test::ipv6("fe80::7"), 1500, std::span(&rec, 1), cursor);
+        const auto frame =
+            test::tunnelled_frame(std::span(buf.data(), *n), test::ipv4(remote), kOurs);
+        proxy.on_captured(up, frame, frame.size(), at_ms(100));
+    };
+    join("203.0.113.7", "ff0e::1:1");
+    join("203.0.113.7", "ff0e::1:2"); // refused: the peer's one group is taken
+    join("203.0.113.8", "ff0e::1:2"); // another peer has a limit of its own
+    EXPECT_EQ(proxy.mld().router(peers[0])->group_count(), 1U);
+    EXPECT_EQ(proxy.mld().router(peers[0])->counters().group_limit_hits, 1U);
+    EXPECT_EQ(proxy.mld().router(peers[1])->group_count(), 1U);
+    EXPECT_EQ(proxy.mld().forwarding().members(test::ipv6("ff0e::1:2")).size(), 1U);
+}
