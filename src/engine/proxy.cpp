@@ -645,6 +645,9 @@ std::string_view Proxy::link_name(LinkId link) const {
 }
 
 void Proxy::send_control(LinkId link, std::size_t length, wire::NetworkProtocol protocol) {
+    if (link.slot() >= links_.size()) {
+        return;
+    }
     Link& o = links_[link.slot()];
     if (!o.present || length > buffer_.size()) {
         return;
