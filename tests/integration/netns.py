@@ -866,6 +866,58 @@ class Listener:
         return self.proc.stop()
 
 
+class MultiListener:
+    """tools/multilisten.py in a namespace: one socket per (interface, group) in `joins`,
+    each joining its group on its interface (a host with many links, e.g. one tunnel
+    each); records every test datagram with the interface it arrived on."""
+
+    def __init__(self, topo, role, joins, port, name=None):
+        self.name = name or f"multilisten-{role}"
+        self.out = topo.path(topo.unique(self.name) + ".txt")
+        argv = [PYTHON, _tool("multilisten.py"), "--port", str(port), "--out", self.out]
+        for ifname, group in joins:
+            argv += ["--join", f"{ifname},{group}"]
+        self.proc = topo.spawn(role, argv, self.name)
+        self._offset = 0
+        self._records = {}  # interface -> [(seq, group, time)]
+        self._joined = None
+        wait_until(lambda: self._read() or self._joined is not None or self.proc.dead(), SOON,
+                   f"{self.name} to join {len(joins)} groups")
+
+    def _read(self):
+        """Takes in the complete lines written since the last call."""
+        try:
+            with open(self.out, "rb") as f:
+                f.seek(self._offset)
+                data = f.read()
+        except FileNotFoundError:
+            return False
+        end = data.rfind(b"\n")
+        if end < 0:
+            return False
+        self._offset += end + 1
+        for line in data[:end].decode(errors="replace").split("\n"):
+            if line.startswith("# joined "):
+                self._joined = float(line.split()[-1])
+            elif line and not line.startswith("#"):
+                ifname, seq, group, t = line.split()
+                self._records.setdefault(ifname, []).append((int(seq), group, float(t)))
+        return False
+
+    def records(self, ifname):
+        """[(seq, group, time)] of the test datagrams received on `ifname`."""
+        self._read()
+        return list(self._records.get(ifname, []))
+
+    def all_records(self):
+        """{interface: [(seq, group, time)]}."""
+        self._read()
+        return {k: list(v) for k, v in self._records.items()}
+
+    def stop(self):
+        return self.proc.stop()
+
+
 class Sniffer:
     """tools/sniff.py: every test datagram seen arriving on a link (what ecmh put on
     the wire, whether or not the host listens). decap_6in4: only those carried in 6in4
