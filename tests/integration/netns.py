@@ -176,6 +176,7 @@ class Proc:
 
     def __init__(self, topo, name, popen, logpath):
         self.topo, self.name, self.popen, self.logpath = topo, name, popen, logpath
+        self.stop_timeout = 3.0  # how long cleanup() lets it take to exit on SIGTERM
 
     @property
     def pid(self):
@@ -190,6 +191,13 @@ class Proc:
     def signal(self, sig):
         if self.alive():
             os.kill(self.popen.pid, sig)
+
+    def dead(self):
+        """False while the process runs; a Failure with its output once it has exited
+        (for wait_until() predicates: `... or proc.dead()`)."""
+        if not self.alive():
+            raise Failure(f"{self.name} exited ({self.returncode()}): {self.output()}")
+        return False
 
     def wait(self, timeout):
         try:
@@ -356,6 +364,25 @@ class Topology:
             return "LOWER_UP" in r.stdout and self.link_local(role, ifname)
         return wait_until(ready, timeout, f"{role}:{ifname} up with a link-local address")
 
+    def wait_links_ready(self, role, ifnames, timeout=SOON):
+        """wait_link_ready() for many interfaces at once: two `ip` calls a round, however
+        many interfaces there are."""
+        pending = set(ifnames)
+
+        def ready():
+            links = self.ip("-n", self.ns(role), "-o", "link", "show", check=False).stdout
+            lower_up = {m.group(1) for m in re.finditer(r"^\d+: ([^:@]+)[:@].*LOWER_UP",
+                                                         links, re.M)}
+            addrs = self.ip("-n", self.ns(role), "-6", "-o", "addr", "show", "scope", "link",
+                            check=False).stdout
+            with_ll = {m.group(1) for m in re.finditer(r"^\d+: (\S+)\s+inet6 fe80::.*$", addrs,
+                                                       re.M) if "tentative" not in m.group(0)}
+            pending.difference_update(lower_up & with_ll)
+            return not pending
+        return wait_until(ready, timeout, f"{len(ifnames)} links of {role} up with a link-local "
+                          "address", interval=0.2,
+                          detail=lambda: f"not ready: {sorted(pending)[:10]}")
+
     def ifindex(self, role, ifname):
         r = self.ip("-n", self.ns(role), "-o", "link", "show", "dev", ifname)
         return int(r.stdout.split(":", 1)[0])
@@ -404,7 +431,7 @@ class Topology:
             self._stop_adopted(pid, binary)
         for proc in reversed(self.procs):
             try:
-                proc.stop(timeout=3.0)
+                proc.stop(timeout=proc.stop_timeout)
             except Exception as e:
                 print(f"cleanup: stopping {proc.name} (pid {proc.pid}): {e}", file=sys.stderr)
         for name in reversed(list(self.namespaces.values())):
@@ -478,10 +505,11 @@ def connect_host(topo, role, wait=True):
         topo.wait_link_ready(role, "eth0")
 
 
-def add_tunnel_host(topo, role="t1", router_endpoint=True):
+def add_tunnel_host(topo, role="t1", router_endpoint=True, router_sit=False):
     """Namespace `role` (t1) behind a 6in4 tunnel (see the module docstring): an IPv4-only
     veth to rtr, a tools/tun6in4.py endpoint with TUN tnl0 in `role` and, if
-    router_endpoint, the other end with TUN tnl1 in rtr (a raw-IP link, as sit is).
+    router_endpoint, the other end with TUN tnl1 in rtr (a raw-IP link, as sit is; with
+    router_sit its hardware type is ARPHRD_SIT, so it looks like a kernel sit device).
     Without router_endpoint nothing in rtr ends the tunnel (for ecmh's tunnel mode, -t,
     which decapsulates protocol 41 on o1 itself). Returns (host endpoint, router endpoint
     or None), both ready: up, with their addresses and a link-local address."""
@@ -498,7 +526,8 @@ def add_tunnel_host(topo, role="t1", router_endpoint=True):
     topo.route(role, "-6", "route", "add", "default", "via", r6.split("/")[0], "dev", htun)
     router_end = None
     if router_endpoint:
-        router_end = Tun6in4(topo, "rtr", [(rtun, r4.split("/")[0], h4.split("/")[0], r6)])
+        router_end = Tun6in4(topo, "rtr", [(rtun, r4.split("/")[0], h4.split("/")[0], r6)],
+                             arphrd_sit=router_sit)
     topo.wait_link_ready("rtr", rlink)
     topo.wait_link_ready(role, "eth0")
     return host_end, router_end
@@ -640,6 +669,14 @@ def start_ecmh(topo, args, ecmh_args, **kw):
     return e
 
 
+def stop_checked(*procs):
+    """Stops each of `procs` (an Ecmh, a tool wrapper) with SIGTERM, in order; each must
+    exit with status 0."""
+    for p in procs:
+        rc = p.stop()
+        check(rc == 0, f"{p.name} exited with status {rc} on SIGTERM (expected 0)")
+
+
 def wait_stream_stops(sniffer, group, source, since, sender, quiet, timeout, what):
     """Waits until the sniffer has seen no datagram of (source, group) for `quiet`
     seconds after `since`, while the sender keeps sending; returns the time of the last
@@ -771,7 +808,7 @@ class Listener:
         for j in joins:
             argv += ["--join", j]
         self.proc = topo.spawn(role, argv, self.name, stdin=True)
-        wait_until(lambda: self._event("ready") or self._dead(), SOON,
+        wait_until(lambda: self._event("ready") or self.proc.dead(), SOON,
                    f"{self.name} to start")
         for j in joins:
             self._wait_event("joined", j)
@@ -782,13 +819,8 @@ class Listener:
             if error is not None:
                 line = [l for l in _read_lines(self.out) if l.startswith(f"# error {spec} ")]
                 raise Failure(f"{self.name}: {kind} {spec} failed: {line}")
-            return self._event(kind, spec) or self._dead()
+            return self._event(kind, spec) or self.proc.dead()
         return wait_until(seen, SOON, f"{self.name} to report '{kind} {spec}'")
-
-    def _dead(self):
-        if not self.proc.alive():
-            raise Failure(f"{self.name} exited ({self.proc.returncode()}): {self.proc.output()}")
-        return False
 
     def _event(self, kind, arg=None):
         for line in _read_lines(self.out):
@@ -834,6 +866,58 @@ class Listener:
         return self.proc.stop()
 
 
+class MultiListener:
+    """tools/multilisten.py in a namespace: one socket per (interface, group) in `joins`,
+    each joining its group on its interface (a host with many links, e.g. one tunnel
+    each); records every test datagram with the interface it arrived on."""
+
+    def __init__(self, topo, role, joins, port, name=None):
+        self.name = name or f"multilisten-{role}"
+        self.out = topo.path(topo.unique(self.name) + ".txt")
+        argv = [PYTHON, _tool("multilisten.py"), "--port", str(port), "--out", self.out]
+        for ifname, group in joins:
+            argv += ["--join", f"{ifname},{group}"]
+        self.proc = topo.spawn(role, argv, self.name)
+        self._offset = 0
+        self._records = {}  # interface -> [(seq, group, time)]
+        self._joined = None
+        wait_until(lambda: self._read() or self._joined is not None or self.proc.dead(), SOON,
+                   f"{self.name} to join {len(joins)} groups")
+
+    def _read(self):
+        """Takes in the complete lines written since the last call."""
+        try:
+            with open(self.out, "rb") as f:
+                f.seek(self._offset)
+                data = f.read()
+        except FileNotFoundError:
+            return False
+        end = data.rfind(b"\n")
+        if end < 0:
+            return False
+        self._offset += end + 1
+        for line in data[:end].decode(errors="replace").split("\n"):
+            if line.startswith("# joined "):
+                self._joined = float(line.split()[-1])
+            elif line and not line.startswith("#"):
+                ifname, seq, group, t = line.split()
+                self._records.setdefault(ifname, []).append((int(seq), group, float(t)))
+        return False
+
+    def records(self, ifname):
+        """[(seq, group, time)] of the test datagrams received on `ifname`."""
+        self._read()
+        return list(self._records.get(ifname, []))
+
+    def all_records(self):
+        """{interface: [(seq, group, time)]}."""
+        self._read()
+        return {k: list(v) for k, v in self._records.items()}
+
+    def stop(self):
+        return self.proc.stop()
+
+
 class Sniffer:
     """tools/sniff.py: every test datagram seen arriving on a link (what ecmh put on
     the wire, whether or not the host listens). decap_6in4: only those carried in 6in4
@@ -846,12 +930,7 @@ class Sniffer:
                                       "--out", self.out] + (["--6in4"] if decap_6in4 else []),
                                self.name)
         wait_until(lambda: any(l.startswith("# ready") for l in _read_lines(self.out))
-                   or self._dead(), SOON, f"{self.name} to start")
-
-    def _dead(self):
-        if not self.proc.alive():
-            raise Failure(f"{self.name} exited ({self.proc.returncode()}): {self.proc.output()}")
-        return False
+                   or self.proc.dead(), SOON, f"{self.name} to start")
 
     def packets(self, group=None, source=None, since=None):
         """[(time, seq, source, group, hop limit)]."""
@@ -897,12 +976,18 @@ class Sender:
 class Tun6in4:
     """tools/tun6in4.py in a namespace: a userspace 6in4 endpoint serving `tunnels`
     [(TUN name, local IPv4, remote IPv4, IPv6/len or "-"[, MTU])]; ready (the tool said
-    so, and every TUN is up with a link-local address) when this returns."""
+    so, and every TUN is up with a link-local address) when this returns. arphrd_sit: the
+    TUNs claim hardware type ARPHRD_SIT (776), as sit devices. stats(): the tool's
+    counters while it runs (SIGUSR1)."""
 
-    def __init__(self, topo, role, tunnels, name=None):
+    def __init__(self, topo, role, tunnels, name=None, arphrd_sit=False):
         self.topo, self.role = topo, role
         self.name = name or f"tun6in4-{role}"
-        argv = [PYTHON, _tool("tun6in4.py")]
+        self.stats_file = topo.path(topo.unique(self.name) + ".stats")
+        self._generation = 0
+        argv = [PYTHON, _tool("tun6in4.py"), "--stats", self.stats_file]
+        if arphrd_sit:
+            argv.append("--arphrd-sit")
         specs = [",".join(str(field) for field in t) for t in tunnels]
         if len(specs) <= 8:
             for spec in specs:
@@ -913,15 +998,32 @@ class Tun6in4:
                 f.write("\n".join(specs) + "\n")
             argv += ["--tunnels-file", path]
         self.proc = topo.spawn(role, argv, self.name)
-        wait_until(lambda: "ready" in _read_lines(self.proc.logpath) or self._dead(), SOON,
+        # At exit the kernel unregisters the TUNs one by one (~20 ms each).
+        self.proc.stop_timeout = 5.0 + 0.05 * len(tunnels)
+        wait_until(lambda: "ready" in _read_lines(self.proc.logpath) or self.proc.dead(), SOON,
                    f"{self.name} to set up {len(tunnels)} tunnel(s)")
-        for t in tunnels:
-            topo.wait_link_ready(role, t[0])
+        topo.wait_links_ready(role, [t[0] for t in tunnels])
 
-    def _dead(self):
-        if not self.proc.alive():
-            raise Failure(f"{self.name} exited ({self.proc.returncode()}): {self.proc.output()}")
-        return False
+    def stats(self, timeout=5.0):
+        """The counters so far (SIGUSR1): ({TUN name: (packets in, packets out, drops)},
+        {TUN name: {group: test datagrams written into the TUN}})."""
+        self._generation += 1
+        want = f"# end {self._generation}"
+        self.proc.signal(signal.SIGUSR1)
+
+        def fresh():
+            self.proc.dead()
+            lines = _read_lines(self.stats_file)
+            return lines if lines and lines[-1] == want else None
+        lines = wait_until(fresh, timeout, f"{self.name} to write its counters")
+        counters, data = {}, {}
+        for line in lines:
+            f = line.split()
+            if len(f) == 7 and f[1:6:2] == ["in", "out", "drop"]:
+                counters[f[0]] = (int(f[2]), int(f[4]), int(f[6]))
+            elif len(f) == 4 and f[1] == "data":
+                data.setdefault(f[0], {})[f[2]] = int(f[3])
+        return counters, data
 
     def counters(self):
         """{TUN name: (packets in, packets out, drops)} from the lines the tool prints at
@@ -934,7 +1036,7 @@ class Tun6in4:
         return out
 
     def stop(self):
-        return self.proc.stop()
+        return self.proc.stop(timeout=self.proc.stop_timeout)
 
 
 class Capture:
@@ -948,13 +1050,8 @@ class Capture:
         self.proc = topo.spawn(role, ["tcpdump", "-i", ifname, "-U", "-n", "-s", "0",
                                       "-Z", "root", "-w", self.file]
                                + ([expression] if expression else []), self.name)
-        wait_until(lambda: "listening on" in self.proc.output() or self._dead(), SOON,
+        wait_until(lambda: "listening on" in self.proc.output() or self.proc.dead(), SOON,
                    f"{self.name} to start")
-
-    def _dead(self):
-        if not self.proc.alive():
-            raise Failure(f"{self.name} exited ({self.proc.returncode()}): {self.proc.output()}")
-        return False
 
     def frames(self):
         """[(wall-clock time, bytes)] of the complete records written so far."""

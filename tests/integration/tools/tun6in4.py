@@ -3,7 +3,7 @@
 """A userspace 6in4 (RFC 4213, IPv4 protocol 41) tunnel endpoint on TUN devices, for
 kernels without sit. Run inside a namespace (ip netns exec NS tun6in4.py ...).
 
-usage: tun6in4.py [--tunnel SPEC]... [--tunnels-file FILE]
+usage: tun6in4.py [--tunnel SPEC]... [--tunnels-file FILE] [--arphrd-sit] [--stats FILE]
 
 SPEC is NAME,LOCAL4,REMOTE4,INNER6/PLEN[,MTU]: a TUN device NAME (IFF_TUN|IFF_NO_PI)
 whose packets are carried in IPv4 from LOCAL4 to REMOTE4. INNER6/PLEN is the device's
@@ -24,8 +24,23 @@ Holding the socket also keeps the kernel from answering protocol 41 with ICMP pr
 unreachable. Lookups are dicts (by outer address pair, by TUN fd): hundreds of tunnels in
 one process cost nothing per packet.
 
+--arphrd-sit: every TUN claims hardware type ARPHRD_SIT (776, TUNSETLINK while it is still
+down), so that programs reading the link table (netlink, /sys/class/net/NAME/type) take it
+for a kernel sit device: ecmh in tunnel mode (-t) must not serve a sit device as a link of
+its own, since it serves the peer behind it by decapsulation. Nothing else changes: the
+device still has no link header (the kernel gives it a 4-octet address 0.0.0.0, as a sit
+device with no fixed local end has), and it has no link-local address of the kernel's
+making (IPv6 autoconfiguration skips the type without CONFIG_IPV6_SIT), so the one added
+is fe80::LOCAL4, as sit's.
+
+--stats FILE: on SIGUSR1, FILE is replaced (written aside, then renamed) by the counters
+so far: "# stats N" (N counts the SIGUSR1s, from 1), one line per tunnel "NAME in N out
+M drop D", then per tunnel and group "NAME data GROUP K": K test datagrams (UDP, payload
+"ECMHT ...", from sender.py) to the multicast GROUP written into NAME; then "# end N".
+
 Prints "ready" on stdout once every device is up with its addresses. SIGTERM (or SIGINT)
-ends it with status 0; its devices vanish with it. At exit, one line per tunnel on
+ends it with status 0; its devices vanish with it (the kernel unregisters them one by
+one, some 20 ms each: hundreds take seconds). At exit, one line per tunnel on
 stderr, "NAME in N out M drop D" (in: IPv4 -> TUN, out: TUN -> IPv4; drop: what could
 not be written or sent, and non-IPv6 packets read from the TUN, which 6in4 cannot carry),
 then "unmatched U": protocol-41 packets of no tunnel, or not sane.
@@ -42,6 +57,8 @@ import struct
 import sys
 
 TUNSETIFF = 0x400454CA
+TUNSETLINK = 0x400454CD  # _IOW('T', 205, int): the argument is the type itself
+ARPHRD_SIT = 776
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
 IFF_UP = 0x0001
@@ -65,6 +82,7 @@ class Tunnel:
         self.remote_raw = socket.inet_aton(remote)
         self.fd = -1
         self.packets_in = self.packets_out = self.drops = 0
+        self.data = {}  # multicast group -> test datagrams written into the TUN
 
     def outer_header(self, inner_length):
         """The 20-octet IPv4 header (no options) of a packet carrying inner_length octets.
@@ -126,10 +144,13 @@ def add_ipv6(control6, tunnel, address, prefix_length):
     fcntl.ioctl(control6, SIOCSIFADDR, request)
 
 
-def set_up(tunnel, control4, control6):
+def set_up(tunnel, control4, control6, arphrd_sit=False):
     """Creates the TUN device and configures it; tunnel.fd is its non-blocking fd."""
     tunnel.fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
     fcntl.ioctl(tunnel.fd, TUNSETIFF, ifreq(tunnel.name, struct.pack("=H", IFF_TUN | IFF_NO_PI)))
+    if arphrd_sit:
+        # Only while the device is down (EBUSY otherwise).
+        fcntl.ioctl(tunnel.fd, TUNSETLINK, ARPHRD_SIT)
     # Before the device is up: no DAD, so the addresses are usable at once.
     sysctl(f"/proc/sys/net/ipv6/conf/{tunnel.name}/accept_dad", 0)
     fcntl.ioctl(control4, SIOCSIFMTU, ifreq(tunnel.name, struct.pack("=i", tunnel.mtu)))
@@ -171,9 +192,18 @@ def decapsulate(packet):
     return packet[12:16], packet[16:20], inner[:length]
 
 
+def test_group(inner):
+    """The multicast group of a test datagram (UDP, no extension headers, payload "ECMHT
+    ..."), or None."""
+    if len(inner) < 53 or inner[6] != 17 or inner[24] != 0xFF or inner[48:53] != b"ECMHT":
+        return None
+    return socket.inet_ntop(socket.AF_INET6, inner[24:40])
+
+
 class Endpoint:
-    def __init__(self, tunnels):
+    def __init__(self, tunnels, arphrd_sit=False, stats=None):
         self.tunnels = tunnels
+        self.arphrd_sit, self.stats, self.generation = arphrd_sit, stats, 0
         self.by_pair = {}  # (remote, local) raw IPv4 addresses -> Tunnel
         self.by_fd = {}    # TUN fd -> Tunnel
         for t in tunnels:
@@ -192,7 +222,7 @@ class Endpoint:
         control6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
         try:
             for t in self.tunnels:
-                set_up(t, control4, control6)
+                set_up(t, control4, control6, self.arphrd_sit)
                 self.by_fd[t.fd] = t
         finally:
             control4.close()
@@ -213,6 +243,9 @@ class Endpoint:
             try:
                 os.write(tunnel.fd, parsed[2])
                 tunnel.packets_in += 1
+                group = test_group(parsed[2])
+                if group is not None:
+                    tunnel.data[group] = tunnel.data.get(group, 0) + 1
             except OSError:  # the TUN's queue is full, or the device is going away
                 tunnel.drops += 1
 
@@ -242,11 +275,30 @@ class Endpoint:
         while True:
             for fd, _events in poller.poll():
                 if fd == wakeup:
-                    return  # a signal arrived
+                    signals = os.read(wakeup, 64)  # one octet per signal: its number
+                    if any(s != signal.SIGUSR1 for s in signals):
+                        return  # SIGTERM or SIGINT
+                    self.write_stats()
+                    continue
                 if fd == raw_fd:
                     self.from_ipv4()
                 else:
                     self.from_tun(self.by_fd[fd])
+
+    def write_stats(self):
+        if self.stats is None:
+            return
+        self.generation += 1
+        lines = [f"# stats {self.generation}"]
+        for t in self.tunnels:
+            lines.append(f"{t.name} in {t.packets_in} out {t.packets_out} drop {t.drops}")
+        for t in self.tunnels:
+            lines.extend(f"{t.name} data {g} {n}" for g, n in sorted(t.data.items()))
+        lines.append(f"# end {self.generation}")
+        aside = self.stats + ".new"
+        with open(aside, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(aside, self.stats)
 
     def report(self):
         for t in self.tunnels:
@@ -260,6 +312,9 @@ def main():
     p.add_argument("--tunnel", action="append", default=[],
                    help="NAME,LOCAL4,REMOTE4,INNER6/PLEN[,MTU] (repeatable)")
     p.add_argument("--tunnels-file", help="one tunnel SPEC a line")
+    p.add_argument("--arphrd-sit", action="store_true",
+                   help="the TUNs claim hardware type ARPHRD_SIT (776), as sit devices")
+    p.add_argument("--stats", help="written on SIGUSR1: the counters so far")
     args = p.parse_args()
     specs = list(args.tunnel) + (read_specs(args.tunnels_file) if args.tunnels_file else [])
     if not specs:
@@ -268,14 +323,14 @@ def main():
         tunnels = [parse_spec(s) for s in specs]
         if len({t.name for t in tunnels}) != len(tunnels):
             raise ValueError("two tunnels with the same name")
-        endpoint = Endpoint(tunnels)
+        endpoint = Endpoint(tunnels, args.arphrd_sit, args.stats)
     except ValueError as e:
         p.error(str(e))
 
     # Signals only write a byte to a pipe the loop polls (no work in handlers).
     read_end, write_end = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(write_end)
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
         signal.signal(sig, lambda *_: None)
     try:
         endpoint.start()
