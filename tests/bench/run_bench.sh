@@ -690,6 +690,7 @@ tunnel_start_ecmh() { # peers-file
 tunnel_stop_ecmh() { # tag: its log is kept as TAG.log
     stop_router
     stop "$stamp_pid" # it ends at the FIFO's end of file: ecmh is gone
+    rm -f "$tmp/ecmh.fifo" # not left for --raw, where a reader would block on it
     cp "$tmp/ecmh.log" "$tmp/$1.log"
 }
 peers_run() { # output-file count extra-args...: tunnel_peers in ns peers, on CPU 0
