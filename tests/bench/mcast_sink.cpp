@@ -90,22 +90,10 @@ void join(int fd, const bench::Endpoint& group, unsigned ifindex, const std::str
     }
 }
 
-void touch(const std::string& path) {
-    if (path.empty()) {
-        return;
-    }
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        ::close(fd);
-    }
-}
-
 // --- Counting mode.
 
 int count_mode(const bench::Args& args, int fd, const bench::Endpoint& group) {
-    static std::array<std::array<std::uint8_t, kBufferSize>, kBatch> buffers{};
-    std::array<iovec, kBatch> iov{};
-    std::array<mmsghdr, kBatch> messages{};
+    static bench::ReceiveBatch<kBatch, kBufferSize> batch;
     static bench::Histogram latency; // 36 KB: static, not on the stack
     std::uint64_t received = 0;
     std::uint64_t late = 0;
@@ -119,13 +107,7 @@ int count_mode(const bench::Args& args, int fd, const bench::Endpoint& group) {
         timeout > 0 ? bench::now_ns() + static_cast<std::uint64_t>(timeout * 1e9) : UINT64_MAX;
 
     while (g_stop == 0) {
-        for (unsigned i = 0; i < kBatch; ++i) {
-            iov[i] = iovec{buffers[i].data(), kBufferSize};
-            messages[i] = mmsghdr{};
-            messages[i].msg_hdr.msg_iov = &iov[i];
-            messages[i].msg_hdr.msg_iovlen = 1;
-        }
-        const int n = recvmmsg(fd, messages.data(), kBatch, MSG_WAITFORONE, nullptr);
+        const int n = batch.receive(fd);
         const std::uint64_t now = bench::now_ns();
         if (now >= give_up) {
             break;
@@ -134,13 +116,13 @@ int count_mode(const bench::Args& args, int fd, const bench::Endpoint& group) {
             continue; // the 100 ms tick, or a signal
         }
         for (int i = 0; i < n; ++i) {
-            const auto& m = messages[static_cast<std::size_t>(i)];
+            const auto datagram = batch[static_cast<std::size_t>(i)];
             bench::Payload p{};
-            if (m.msg_len < sizeof p) {
+            if (datagram.size() < sizeof p) {
                 ++foreign;
                 continue;
             }
-            std::memcpy(&p, buffers[static_cast<std::size_t>(i)].data(), sizeof p);
+            std::memcpy(&p, datagram.data(), sizeof p);
             if (p.magic != bench::kMagic) {
                 ++foreign;
                 continue;
@@ -297,7 +279,7 @@ int first_mode(const bench::Args& args, int fd, const bench::Endpoint& group, un
 
     const std::uint64_t joined = bench::now_ns();
     join(fd, group, ifindex, args.text("--source"));
-    touch(args.text("--ready"));
+    bench::touch(args.text("--ready"));
     const std::uint64_t give_up = joined + static_cast<std::uint64_t>(timeout * 1e9);
 
     std::array<std::uint8_t, kBufferSize> buffer{};
@@ -369,7 +351,7 @@ int main(int argc, char** argv) {
         return first_mode(args, fd, *group, ifindex);
     }
     join(fd, *group, ifindex, args.text("--source"));
-    touch(args.text("--ready"));
+    bench::touch(args.text("--ready"));
     const int rc = count_mode(args, fd, *group);
     std::fflush(stdout);
     return rc;

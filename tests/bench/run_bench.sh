@@ -4,8 +4,8 @@
 # against the Linux kernel forwarding the same traffic in the same topology (static MFC
 # entries, no daemon). Prints figures; asserts nothing. Run as root, from a clone:
 #
-#   sudo tests/bench/run_bench.sh            # 5 trials per figure (about 10 minutes)
-#   sudo tests/bench/run_bench.sh --quick    # 2 short trials (about 3 minutes)
+#   sudo tests/bench/run_bench.sh            # 5 trials per figure (about 20 minutes)
+#   sudo tests/bench/run_bench.sh --quick    # 2 short trials (about 5 minutes)
 #
 # Binaries: --build-dir DIR (DIR/ecmh, DIR/tests/bench/*), else the first of build/bench,
 # build-bench, build that has them all, else it builds build/bench (Release):
@@ -14,8 +14,8 @@
 # --build rebuilds build/bench first. doc/performance.md explains the method and figures.
 #
 # Other options: --trials N, --duration SECONDS (per trial), --only LIST (comma-separated:
-# throughput,fanout,cpu,latency,join,scale), --raw DIR (keep every tool's output there),
-# --no-rps (leave the kernel's receive work on the sending CPU; see Pinning).
+# throughput,fanout,cpu,latency,join,scale,tunnel), --raw DIR (keep every tool's output
+# there), --no-rps (leave the kernel's receive work on the sending CPU; see Pinning).
 #
 # The topology (namespaces ebench-PID-*; documentation prefixes only):
 #
@@ -25,6 +25,10 @@
 #         dnI 2001:db8:1XX::1 192.0.2.(16(I-1)+1)/28, I = 1..16, XX = I in hex (or mfc_route)
 #          |
 #   lI:   eth0 2001:db8:1XX::10 192.0.2.(16(I-1)+2)/28            (mcast_sink), I = 1..16
+#
+# The tunnel scenario adds (when it starts) rtr's pe0 203.0.113.1-125/24, ecmh's ends of
+# the 6in4 tunnels, and behind it the namespace peers: eth0 203.0.113.129-208/24, the
+# peers' ends (tunnel_peers emulates them all: peer i = .(129 + i / 125) ↔ .(1 + i % 125)).
 #
 # Pinning (2 CPUs): the generator and every sink on CPU 0; the router on CPU 1 — ecmh
 # by taskset (it renices itself to -15), and the kernel's own work through RPS on up0
@@ -47,7 +51,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 trials=5
 duration=5
 scale_window=10
-only=throughput,fanout,cpu,latency,join,scale
+only=throughput,fanout,cpu,latency,join,scale,tunnel
 build_dir=
 rebuild=0
 rps=1
@@ -78,7 +82,7 @@ wants() { [[ ",$only," == *",$1,"* ]]; }
 
 # --- Binaries ---------------------------------------------------------------------------
 
-tools=(mcast_gen mcast_sink mfc_route mld_scale)
+tools=(mcast_gen mcast_sink mfc_route mld_scale tunnel_peers)
 complete() { # dir: has ecmh and every tool
     local t
     [ -x "$1/ecmh" ] || return 1
@@ -604,6 +608,223 @@ scale() { # trial: ecmh; one listener joins 10,000 groups
         "(complete=$(kv "$tmp/$tag" complete))"
 }
 
+# --- Tunnel mode ------------------------------------------------------------------------
+#
+# ecmh -t serves 6in4 peers itself. No kernel baseline: this kernel has no sit module, and
+# the kernel's multicast routing reaches a tunnel peer only through an interface of its own
+# (one sit device per peer). The Ethernet figures here are ecmh's own, in the same run.
+
+ns_peers=$prefix-peers
+G6_TUN=ff0e::db8:5 PORT_TUN=5005
+# Long timers: nothing expires, and no General Query but the startup ones is sent, in a
+# trial. The startup queries: 2 (robustness), 15 s apart (query interval / 4); the peers'
+# first ones 1 ms apart (Proxy::kPeerQuerySpacing).
+tunnel_args=(-f -i up0 -t --pidfile "$tmp/ecmh.pid" --dumpfile "$tmp/ecmh.dump"
+    --query-interval 60s --query-response-interval 1s --last-listener-query-interval 200ms
+    --unsolicited-report-interval 200ms --max-groups 16384)
+tunnel_startup_queries_s=15 # the second round of startup queries, after the first
+tunnel_locals=125           # peers per remote address (tunnel_peers' --locals)
+# The copies per second a fan-out trial asks for in total (the source sends this / N pps).
+# 100k: every case well below what ecmh sustains on CPU 1 (one out-link takes about half
+# of it), so the cost per copy is the path's, not an overload's. 200k: one out-link near
+# ecmh's limit on one CPU (70-75 %), many peers still far from it. Above that (400k tried)
+# one out-link is past ecmh's capacity (receive livelock, doc/performance.md) and CPU 0,
+# which carries the source and the peers' receive, starts to fall behind when the
+# machine has other load: the figures then measure the machine, not ecmh.
+read -r -a tunnel_copies <<<"${ECMH_BENCH_TUNNEL_COPIES:-100000 200000}"
+
+tunnel_setup() { # the peers' namespace behind rtr's pe0, made when the scenario starts
+    local i script_rtr="" script_peers=""
+    ip netns add "$ns_peers"
+    namespaces+=("$ns_peers")
+    ip -n "$ns_peers" link set lo up
+    sysctl_ns "$ns_peers" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    ip link add pe0 netns "$ns_rtr" type veth peer name eth0 netns "$ns_peers"
+    # ecmh's ends (one per peer of a remote: the peer key is (remote, local)), and the
+    # remotes: 80 × 125 = 10,000 peers.
+    for i in $(seq 1 "$tunnel_locals"); do
+        script_rtr+="addr add 203.0.113.$i/24 dev pe0"$'\n'
+    done
+    for i in $(seq 129 208); do
+        script_peers+="addr add 203.0.113.$i/24 dev eth0"$'\n'
+    done
+    echo -n "$script_rtr" | ip -n "$ns_rtr" -batch -
+    echo -n "$script_peers" | ip -n "$ns_peers" -batch -
+    ip -n "$ns_rtr" link set pe0 up
+    ip -n "$ns_peers" link set eth0 up
+    # As for the listeners: the peers' receive work is CPU 0's, as if they were other
+    # machines (else it would run inside ecmh's sendmmsg on CPU 1).
+    in_ns "$ns_peers" sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
+}
+
+# ecmh with the tunnel arguments, its log lines stamped as they come (bash's
+# EPOCHREALTIME, through a FIFO read by this shell's child), so start-up can be timed from
+# the exec. Sets tunnel_t0 (the exec) and tunnel_up (the "running" line), in seconds.
+tunnel_start_ecmh() { # peers-file
+    local _ line
+    rm -f "$tmp/ecmh.fifo"
+    mkfifo "$tmp/ecmh.fifo"
+    : >"$tmp/ecmh.log"
+    (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done \
+        <"$tmp/ecmh.fifo" >>"$tmp/ecmh.log") &
+    stamp_pid=$!
+    pids+=("$stamp_pid")
+    tunnel_t0=$EPOCHREALTIME
+    ip netns exec "$ns_rtr" taskset -c 1 "$ecmh" "${tunnel_args[@]}" --tunnel-peers "$1" \
+        >"$tmp/ecmh.fifo" 2>&1 &
+    ecmh_pid=$!
+    router_pid=$ecmh_pid
+    pids+=("$ecmh_pid")
+    for _ in $(seq 600); do
+        line=$(grep -m1 'running with' "$tmp/ecmh.log" || true)
+        if [ -n "$line" ]; then
+            tunnel_up=${line%% *}
+            return 0
+        fi
+        ours "$ecmh_pid" || break
+        sleep 0.05
+    done
+    cat "$tmp/ecmh.log" >&2
+    die "ecmh (tunnel mode) did not start"
+}
+tunnel_stop_ecmh() { # tag: its log is kept as TAG.log
+    stop_router
+    stop "$stamp_pid" # it ends at the FIFO's end of file: ecmh is gone
+    rm -f "$tmp/ecmh.fifo" # not left for --raw, where a reader would block on it
+    cp "$tmp/ecmh.log" "$tmp/$1.log"
+}
+peers_run() { # output-file count extra-args...: tunnel_peers in ns peers, on CPU 0
+    local out=$1 n=$2 _
+    shift 2
+    rm -f "$tmp/ready.peers"
+    ip netns exec "$ns_peers" "$bin/tunnel_peers" --count "$n" --locals $tunnel_locals \
+        --group $G6_TUN --cpu 0 --ready "$tmp/ready.peers" "$@" >"$out" 2>&1 &
+    peers_pid=$!
+    pids+=("$peers_pid")
+    for _ in $(seq 200); do
+        [ -e "$tmp/ready.peers" ] && return 0
+        ours "$peers_pid" || break
+        sleep 0.05
+    done
+    die "tunnel_peers did not start: $(cat "$out")"
+}
+tx_of() { ip netns exec "$ns_rtr" cat "/sys/class/net/$1/statistics/tx_packets"; } # ifname
+elapsed_s() { awk -v a="$1" -v b="$2" 'BEGIN {printf("%.6f", b - a)}'; }          # from to
+
+# Fan-out to n joined peers (n configured, all joined), the source paced at C / n pps for
+# the trial's duration. Records under tun.C.N.*: offered (pps), delivered (copies per second
+# the peers read, in total), wire (copies per second leaving pe0), loss (% of the copies
+# due that no peer read), cpu (ecmh's % of one CPU), per_mcopy (ecmh CPU-s per million
+# copies on the wire). n = 0: the Ethernet reference, one listener on dn1, same ecmh.
+tunnel_fanout() { # n copies-per-second trial
+    local n=$1 rate=$(($2 / ($1 > 0 ? $1 : 1))) t=$3 tag=tun.$2.$1.$3 key=tun.$2.$1 _ subs=0 out_if=pe0
+    local tx0 tx1 c0 c1 s0 s1 a0 a1 sent elapsed copies delivered expected
+    "$bin/tunnel_peers" --count "$((n > 0 ? n : 1))" --locals $tunnel_locals \
+        --write-peers "$tmp/peers.$n" >/dev/null
+    [ "$n" -eq 0 ] && : >"$tmp/peers.0"
+    tunnel_start_ecmh "$tmp/peers.$n"
+    if [ "$n" -eq 0 ]; then
+        start_sinks 1 $G6_TUN $PORT_TUN "$tag"
+        out_if=dn1
+    else
+        peers_run "$tmp/$tag.peers" "$n"
+        # Bounded wait on what ecmh knows: every peer's report handled.
+        for _ in $(seq 50); do
+            subs=$(dump | dump_value "Total Subscriptions")
+            [ "${subs:-0}" -ge "$n" ] && break
+            sleep 0.2
+        done
+        [ "${subs:-0}" -ge "$n" ] || die "only $subs of $n peers joined"
+    fi
+    # Past the peers' first General Queries (n ms), well before the second round.
+    sleep "$(calc "0.3 + $n / 1000")"
+    tx0=$(tx_of $out_if) c0=$(cpu_ns "$ecmh_pid")
+    s0=$(sys_ticks "$ecmh_pid") a0=$(all_ticks "$ecmh_pid")
+    gen "$tmp/$tag.gen" "$ns_src" eth0 $G6_TUN $PORT_TUN "$rate" "$duration"
+    c1=$(cpu_ns "$ecmh_pid")
+    s1=$(sys_ticks "$ecmh_pid") a1=$(all_ticks "$ecmh_pid")
+    sleep 0.3 # what is still queued reaches the peers
+    tx1=$(tx_of $out_if)
+    # What ecmh lost itself: frames its capture dropped, copies the kernel refused.
+    dump >"$tmp/$tag.dump"
+    record "$key.kdrop" "$(dump_value "Kernel Drops" <"$tmp/$tag.dump")"
+    record "$key.sendfail" "$(awk '/^Drops/ {d = 1} d && $1 == "send-failed" {n = $3} END {print n + 0}' "$tmp/$tag.dump")"
+    if [ "$n" -eq 0 ]; then
+        stop_sinks
+        delivered=$(kv "$tmp/$tag.sink.1" received)
+    else
+        stop "$peers_pid"
+        delivered=$(kv "$tmp/$tag.peers" data)
+        record "$key.reached" "$(kv "$tmp/$tag.peers" peers_with_data)"
+        record "$key.p50" "$(calc "$(kv "$tmp/$tag.peers" lat_p50_ns) / 1000")"
+        record "$key.p99" "$(calc "$(kv "$tmp/$tag.peers" lat_p99_ns) / 1000")"
+    fi
+    tunnel_stop_ecmh "$tag"
+    sent=$(kv "$tmp/$tag.gen" sent)
+    elapsed=$(kv "$tmp/$tag.gen" elapsed_s)
+    copies=$((tx1 - tx0))
+    expected=$((sent * (n > 0 ? n : 1)))
+    record "$key.offered" "$(kv "$tmp/$tag.gen" rate_pps)"
+    record "$key.delivered" "$(calc "$delivered / $elapsed")"
+    record "$key.wire" "$(calc "$copies / $elapsed")"
+    record "$key.loss" "$(calc "100 * (1 - $delivered / $expected)")"
+    record "$key.cpu" "$(calc "100 * ($c1 - $c0) / 1e9 / $elapsed")"
+    record "$key.per_mcopy" "$(calc "($c1 - $c0) / 1e9 / ($copies / 1e6)")"
+    [ "$a1" -gt "$a0" ] && record "$key.sys" "$(calc "100 * ($s1 - $s0) / ($a1 - $a0)")"
+    progress "tunnel fan-out N=$n, $2 copies/s, trial $t: $sent sent at $(kv "$tmp/$tag.gen" rate_pps) pps," \
+        "$delivered of $expected copies read ($(calc "$delivered / $elapsed") per s)," \
+        "ecmh $(calc "($c1 - $c0) / 1e9") CPU-s"
+}
+
+# Start-up, memory and idle CPU with `n` configured peers (0: tunnel mode, no peer), none
+# joined. Records under tun.idle.N.*: up (ms from exec to "running"), rss (MiB), idle (%
+# of a CPU over the window), and for n > 0 queried (s from exec until every peer had its
+# first General Query).
+tunnel_idle() { # n trial
+    local n=$1 t=$2 key=tun.idle.$1 tag=tun.idle.$1.$2 c0 c1 quiet start rss
+    "$bin/tunnel_peers" --count "$((n > 0 ? n : 1))" --locals $tunnel_locals \
+        --write-peers "$tmp/peers.$n" >/dev/null
+    [ "$n" -eq 0 ] && : >"$tmp/peers.0"
+    # The peers listen from before ecmh starts, to see every query.
+    [ "$n" -gt 0 ] && peers_run "$tmp/$tag.peers" "$n" --no-join
+    tunnel_start_ecmh "$tmp/peers.$n"
+    start=$tunnel_t0
+    record "$key.up" "$(calc "1000 * $(elapsed_s "$tunnel_t0" "$tunnel_up")")"
+    # Idle once the startup queries are out: both rounds (the second starts 15 s after the
+    # first, whose n queries take n ms). With no peer, the links' own second round comes
+    # at 15 s: measure before it.
+    if [ "$n" -gt 0 ]; then
+        quiet=$(calc "$tunnel_startup_queries_s + $n / 1000 + 1")
+    else
+        quiet=2
+    fi
+    sleep "$(calc "$quiet - $(elapsed_s "$start" "$EPOCHREALTIME")")"
+    c0=$(cpu_ns "$ecmh_pid")
+    sleep "$scale_window"
+    c1=$(cpu_ns "$ecmh_pid")
+    record "$key.idle" "$(calc "100 * ($c1 - $c0) / 1e9 / $scale_window")"
+    rss=$(rss_kb "$ecmh_pid")
+    record "$key.rss" "$(calc "$rss / 1024")"
+    record "$key.rss_kb" "$rss"
+    record "$key.served" "$(dump | sed -n 's/^Tunnelmode *: Active (\([0-9]*\) tunnel peers.*/\1/p')"
+    if [ "$n" -gt 0 ]; then
+        stop "$peers_pid"
+        local all queries
+        all=$(kv "$tmp/$tag.peers" all_queried_ns)
+        queries=$(kv "$tmp/$tag.peers" queries)
+        record "$key.queries" "$queries"
+        # all_queried_ns is CLOCK_MONOTONIC; EPOCHREALTIME is the wall clock: compare the
+        # first query's time with the "running" line instead, both taken the same way.
+        if [ "${all:-0}" -gt 0 ]; then
+            record "$key.queried" "$(calc "($all - $(kv "$tmp/$tag.peers" first_query_ns)) / 1e9")"
+        fi
+    fi
+    tunnel_stop_ecmh "$tag"
+    progress "tunnel idle N=$n trial $t: running after $(calc "1000 * $(elapsed_s "$tunnel_t0" "$tunnel_up")") ms," \
+        "RSS $(calc "$rss / 1024") MiB, idle $(calc "100 * ($c1 - $c0) / 1e9 / $scale_window") %" \
+        "$([ "$n" -gt 0 ] && echo "; $(kv "$tmp/$tag.peers" queries) queries to $(kv "$tmp/$tag.peers" peers_queried) peers")"
+}
+
 # --- The run ----------------------------------------------------------------------------
 
 started=$(date +%s)
@@ -646,6 +867,21 @@ fi
 if wants scale; then
     for t in $(seq $((trials < 3 ? trials : 3))); do
         scale "$t"
+    done
+fi
+if wants tunnel; then
+    tunnel_setup
+    progress "tunnel: namespace $ns_peers up behind pe0"
+    for t in $(seq "$trials"); do
+        for c in "${tunnel_copies[@]}"; do
+            for n in 0 1 100 1000; do
+                tunnel_fanout "$n" "$c" "$t"
+            done
+        done
+    done
+    for t in $(seq $((trials < 3 ? trials : 3))); do
+        tunnel_idle 0 "$t"
+        tunnel_idle 10000 "$t"
     done
 fi
 
@@ -756,4 +992,43 @@ if wants scale; then
     echo "   ecmh idle CPU:           $(stats scale.idle0 %.3f) % with 0 groups, $(stats scale.idle %.3f) % with 10,000"
     echo "                            (query interval 5 s: the listener answers each General Query with 139 reports)"
     echo "   groups in ecmh's dump:   $(stats scale.groups)"
+fi
+if wants tunnel; then
+    echo "7. Tunnel mode (-t): 6in4 peers (tunnel_peers in one namespace behind pe0), IPv6 data"
+    echo "   a. Fan-out: the source paced at C / N pps, so every N asks for C copies per second in all"
+    for c in "${tunnel_copies[@]}"; do
+        k=tun.$c
+        printf '   %-20s %-24s %-24s %-24s %-18s %-18s %s\n' "C = $c" "offered (pps)" \
+            "copies read / s" "on the wire / s" "ecmh CPU %" "CPU-s / M copies" "latency p50 / p99 (µs)"
+        for n in 0 1 100 1000; do
+            printf '   %-20s %-24s %-24s %-24s %-18s %-18s %s\n' \
+                "$([ "$n" -eq 0 ] && echo "1 Ethernet listener" || echo "$n peer$([ "$n" -gt 1 ] && echo s)")" \
+                "$(stats "$k.$n.offered")" "$(stats "$k.$n.delivered")" "$(stats "$k.$n.wire")" \
+                "$(stats "$k.$n.cpu" %.1f)" "$(stats "$k.$n.per_mcopy" %.2f)" \
+                "$([ "$n" -eq 0 ] && echo "-" || echo "$(stats "$k.$n.p50" %.0f) / $(stats "$k.$n.p99" %.0f)")"
+        done
+        echo "   lost % of the copies due: Ethernet $(stats "$k.0.loss" %.2f); 1 / 100 / 1,000 peers" \
+            "$(stats "$k.1.loss" %.2f); $(stats "$k.100.loss" %.2f); $(stats "$k.1000.loss" %.2f)"
+        echo "   peers that got data: $(stats "$k.1.reached") of 1, $(stats "$k.100.reached") of 100," \
+            "$(stats "$k.1000.reached") of 1,000"
+        echo "   ecmh's own losses per trial, capture drops / send failures: Ethernet" \
+            "$(stats "$k.0.kdrop") / $(stats "$k.0.sendfail"); 1 peer $(stats "$k.1.kdrop") / $(stats "$k.1.sendfail");" \
+            "100 peers $(stats "$k.100.kdrop") / $(stats "$k.100.sendfail"); 1,000 peers $(stats "$k.1000.kdrop") / $(stats "$k.1000.sendfail")"
+        echo "   of ecmh's CPU in the kernel (%, utime/stime: tick-sampled, rough): Ethernet $(stats "$k.0.sys" %.0f);" \
+            "1 / 100 / 1,000 peers $(stats "$k.1.sys" %.0f); $(stats "$k.100.sys" %.0f); $(stats "$k.1000.sys" %.0f)"
+        echo "   CPU per copy, ratio to 1 Ethernet listener: 1 peer $(ratio "$k.1.per_mcopy" "$k.0.per_mcopy")," \
+            "100 peers $(ratio "$k.100.per_mcopy" "$k.0.per_mcopy"), 1,000 peers $(ratio "$k.1000.per_mcopy" "$k.0.per_mcopy")"
+    done
+    echo "   b. 10,000 configured peers, no listener (and tunnel mode with 0 peers, same run)"
+    echo "   start-up (exec to \"running\"):  $(stats tun.idle.10000.up %.0f) ms with 10,000 peers," \
+        "$(stats tun.idle.0.up %.0f) ms with 0"
+    echo "   first General Queries:         all 10,000 peers within $(stats tun.idle.10000.queried %.2f) s" \
+        "(1 ms apart by design); $(stats tun.idle.10000.queries) queries seen in all"
+    echo "   ecmh RSS:                      $(stats tun.idle.10000.rss %.1f) MiB with 10,000 peers," \
+        "$(stats tun.idle.0.rss %.1f) MiB with 0: $(calc "($(median tun.idle.10000.rss_kb) - $(median tun.idle.0.rss_kb)) * 1024 / 10000" | xargs printf '%.0f') bytes per peer"
+    echo "   ecmh idle CPU:                 $(stats tun.idle.10000.idle %.3f) % with 10,000 peers over ${scale_window} s" \
+        "(after both rounds of startup queries), $(stats tun.idle.0.idle %.3f) % with 0"
+    echo "   peers served (dump):           $(stats tun.idle.10000.served)"
+    echo "   No kernel baseline: this kernel has no sit module, and the kernel's multicast routing"
+    echo "   reaches a tunnel peer only through an interface of its own (a sit device per peer)."
 fi
