@@ -76,7 +76,9 @@ void TunnelPeerManager::close_all(proto::TimePoint now) {
 
 engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote, net::Ipv4Address local) {
     engine::TunnelPeerConfig c;
-    c.name = "tunnel-" + remote.to_string();
+    // Peers behind one remote (several of our addresses) need names of their own.
+    c.name = "tunnel-" + remote.to_string() +
+             (local.is_unspecified() ? std::string{} : "-" + local.to_string());
     c.remote = remote;
     c.local = local;
     return c;

@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <utility>
 
 namespace ecmh::io {
@@ -26,6 +27,8 @@ SysResult<UniqueFd> packet_socket(int type, const char* what) {
     return fd;
 }
 
+constexpr int kTunnelSendBuffer = 8 << 20; // bytes
+
 // Tunnel peers' packets: IPv4 with our own header (IP_HDRINCL), routed by the kernel.
 SysResult<UniqueFd> tunnel_socket() {
     UniqueFd fd{::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, wire::kProtoIpv6)};
@@ -35,6 +38,14 @@ SysResult<UniqueFd> tunnel_socket() {
     const int one = 1;
     if (::setsockopt(fd.get(), IPPROTO_IP, IP_HDRINCL, &one, sizeof one) != 0) {
         return net::unexpected(last_error("setsockopt(IP_HDRINCL)"));
+    }
+    // Room for a burst: one packet to a thousand peers is a thousand copies queued at
+    // once (about 2 KiB of buffer each), where the default send buffer holds about a
+    // hundred. SO_SNDBUFFORCE passes the system's wmem_max with CAP_NET_ADMIN; without
+    // it SO_SNDBUF gets what wmem_max allows. Best effort: flush() waits for room anyway.
+    const int buffer = kTunnelSendBuffer;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, &buffer, sizeof buffer) != 0) {
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
     }
     // Never read: every protocol-41 packet the kernel hands this socket is dropped by
     // the filter before it is queued (the captures see them anyway).
@@ -195,6 +206,8 @@ void PacketSender::flush(Queue& q) {
             done += static_cast<std::size_t>(sent);
         } else if (sent < 0 && errno == EINTR) {
             continue;
+        } else if (sent < 0 && errno == EAGAIN && wait_for_room(q)) {
+            continue; // a burst filled the socket's buffer: it drained, go on
         } else {
             // The kernel stops at the first frame it refuses: count it, go on after it.
             if (on_failure_) {
@@ -204,6 +217,20 @@ void PacketSender::flush(Queue& q) {
         }
     }
     q.count = 0;
+    q.waits = 0;
+}
+
+bool PacketSender::wait_for_room(Queue& q) {
+    // One packet to a thousand tunnel peers is a thousand copies at once; the kernel
+    // drains the socket's buffer in well under a millisecond, so waiting that long beats
+    // dropping the rest of the burst. Bounded: a link that stays full costs at most
+    // kMaxWaitsPerFlush short waits per flush, then its copies are counted as failed.
+    if (q.waits == kMaxWaitsPerFlush) {
+        return false;
+    }
+    ++q.waits;
+    pollfd p{q.fd.get(), POLLOUT, 0};
+    return ::poll(&p, 1, kRoomWaitMs) == 1 && (p.revents & POLLOUT) != 0;
 }
 
 void PacketSender::send_now(Queue& q, engine::LinkId link, const Destination& to,

@@ -65,7 +65,9 @@ def tun(i):
 
 
 def peer_name(i):
-    return f"tunnel-{addr4(i)}"
+    """ecmh's name for peer i: tunnel-REMOTE, plus -LOCAL for the forms that fix our end
+    (peers_file_text: i % 3 == 1 or 2)."""
+    return f"tunnel-{addr4(i)}" + ("" if i % 3 == 0 else f"-{RTR4}")
 
 
 def group_of(i):

@@ -46,7 +46,7 @@ private:
 };
 
 // The peers of --tunnel-peer and the peers file as the engine takes them: named
-// "tunnel-REMOTE", with the default outer TTL (64) and inner MTU (1480: 1500 − 20).
+// "tunnel-REMOTE" ("tunnel-REMOTE-LOCAL" with a local address), with the default outer TTL (64) and inner MTU (1480: 1500 − 20).
 [[nodiscard]] engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote,
                                                        net::Ipv4Address local);
 

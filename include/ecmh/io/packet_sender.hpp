@@ -85,11 +85,17 @@ private:
         std::array<iovec, kQueueDepth> iov{};
         std::array<mmsghdr, kQueueDepth> message{};
         std::size_t count = 0;
+        std::size_t waits = 0; // wait_for_room() calls in this flush
     };
     PacketSender(UniqueFd raw, UniqueFd dgram, UniqueFd tunnel);
     [[nodiscard]] const Route* route(engine::LinkId link) const;
     [[nodiscard]] Queue& queue_for(const Route& route) const;
     void flush(Queue& queue);
+    // After EAGAIN: waits up to kRoomWaitMs for the socket to take more; false when it
+    // did not, or this flush already waited kMaxWaitsPerFlush times.
+    [[nodiscard]] static bool wait_for_room(Queue& queue);
+    static constexpr int kRoomWaitMs = 2;
+    static constexpr std::size_t kMaxWaitsPerFlush = 8;
     void send_now(Queue& queue, engine::LinkId link, const Destination& to,
                   std::span<const std::uint8_t> frame);
     // The destination of a frame toward `link`: its route's interface, or for a tunnel

@@ -198,3 +198,15 @@ TEST_F(TunnelPeerManagerTest, TenThousandPeers) {
 }
 
 } // namespace ecmh::app
+
+namespace ecmh::app {
+
+TEST(ConfiguredPeer, PeersBehindOneRemoteHaveNamesOfTheirOwn) {
+    EXPECT_EQ(configured_peer(ipv4("203.0.113.7"), {}).name, "tunnel-203.0.113.7");
+    EXPECT_EQ(configured_peer(ipv4("203.0.113.7"), ipv4("198.51.100.1")).name,
+              "tunnel-203.0.113.7-198.51.100.1");
+    EXPECT_EQ(configured_peer(ipv4("203.0.113.7"), ipv4("198.51.100.2")).name,
+              "tunnel-203.0.113.7-198.51.100.2");
+}
+
+} // namespace ecmh::app
