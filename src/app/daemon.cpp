@@ -345,6 +345,7 @@ std::vector<engine::TunnelPeerConfig> Daemon::desired_peers() const {
 
 void Daemon::reconcile_peers(proto::TimePoint now) {
     if (options_.tunnel_mode) {
+        proxy_.set_kernel_tunnels(upstream_tunnel(interfaces_, options_.upstream));
         peers_.reconcile(desired_peers(), now);
     }
 }

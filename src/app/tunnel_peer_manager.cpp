@@ -110,4 +110,13 @@ kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::st
     return out;
 }
 
+std::vector<table::TunnelEndpoints> upstream_tunnel(const io::InterfaceTable& table,
+                                                    const std::optional<std::string>& upstream) {
+    const auto* info = upstream ? table.find(*upstream) : nullptr;
+    if (info == nullptr || !info->is_6in4_with_fixed_remote()) {
+        return {};
+    }
+    return {table::TunnelEndpoints{info->tunnel->remote, info->tunnel->local}};
+}
+
 } // namespace ecmh::app

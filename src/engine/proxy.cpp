@@ -239,6 +239,13 @@ std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto
     return id;
 }
 
+void Proxy::set_kernel_tunnels(const std::vector<table::TunnelEndpoints>& tunnels) {
+    kernel_tunnels_ = {};
+    for (const auto& t : tunnels) {
+        (void)kernel_tunnels_.add(t, LinkId{}); // a duplicate is the same tunnel
+    }
+}
+
 std::optional<LinkId> Proxy::find_tunnel_peer(Ipv4Address remote, Ipv4Address local) const {
     return peers_.find({remote, local});
 }
@@ -373,6 +380,10 @@ void Proxy::on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::Time
     const bool ours = own_ipv4_.contains(outer.destination);
     const auto peer = peers_.match(outer.source, outer.destination, ours);
     if (!peer) {
+        if (kernel_tunnels_.match(outer.source, outer.destination, ours)) {
+            stats_.count(DropReason::Tunnel); // the kernel's own tunnel, served as a link
+            return;
+        }
         const bool known_source = peers_.find({outer.source, Ipv4Address{}}).has_value();
         stats_.count(known_source ? DropReason::TunnelNotForUs : DropReason::UnknownTunnelPeer);
         if (!known_source) {

@@ -204,10 +204,8 @@ void PacketSender::flush(Queue& q) {
             ::sendmmsg(q.fd.get(), &q.message[done], static_cast<unsigned>(q.count - done), 0);
         if (sent > 0) {
             done += static_cast<std::size_t>(sent);
-        } else if (sent < 0 && errno == EINTR) {
-            continue;
-        } else if (sent < 0 && errno == EAGAIN && wait_for_room(q)) {
-            continue; // a burst filled the socket's buffer: it drained, go on
+        } else if (sent < 0 && (errno == EINTR || (errno == EAGAIN && wait_for_room(q)))) {
+            continue; // interrupted, or a burst filled the socket's buffer and it drained
         } else {
             // The kernel stops at the first frame it refuses: count it, go on after it.
             if (on_failure_) {

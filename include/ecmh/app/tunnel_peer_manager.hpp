@@ -46,7 +46,8 @@ private:
 };
 
 // The peers of --tunnel-peer and the peers file as the engine takes them: named
-// "tunnel-REMOTE" ("tunnel-REMOTE-LOCAL" with a local address), with the default outer TTL (64) and inner MTU (1480: 1500 − 20).
+// "tunnel-REMOTE" ("tunnel-REMOTE-LOCAL" with a local address), with the default outer TTL (64) and
+// inner MTU (1480: 1500 − 20).
 [[nodiscard]] engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote,
                                                        net::Ipv4Address local);
 
@@ -56,5 +57,10 @@ private:
 // local address (0.0.0.0, any, where it has none) and its underlying link as master.
 [[nodiscard]] std::vector<engine::TunnelPeerConfig>
 kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::string>& upstream);
+
+// The ends of the upstream's 6in4 tunnel when the upstream is a sit interface with a fixed
+// remote (it stays a link in tunnel mode): for Proxy::set_kernel_tunnels.
+[[nodiscard]] std::vector<table::TunnelEndpoints>
+upstream_tunnel(const io::InterfaceTable& table, const std::optional<std::string>& upstream);
 
 } // namespace ecmh::app

@@ -95,6 +95,10 @@ public:
     [[nodiscard]] std::optional<LinkId> find_tunnel_peer(net::Ipv4Address remote,
                                                          net::Ipv4Address local) const;
     [[nodiscard]] std::size_t tunnel_peer_count() const { return peers_.size(); }
+    // 6in4 tunnels the kernel ends on an interface ecmh serves as a link (a sit upstream):
+    // their protocol-41 packets are the kernel's to decapsulate, so they are counted as
+    // `tunnel`, not as an unknown peer's, and not logged.
+    void set_kernel_tunnels(const std::vector<table::TunnelEndpoints>& tunnels);
     static constexpr auto kPeerQuerySpacing = std::chrono::milliseconds{1};
 
     // A frame as captured: `wire_length` is its length on the wire. A frame captured
@@ -190,6 +194,7 @@ private:
     std::vector<Link> links_;
     std::vector<std::uint16_t> free_peer_slots_;
     table::TunnelPeerTable peers_;
+    table::TunnelPeerTable kernel_tunnels_; // set_kernel_tunnels(); the ids mean nothing
     proto::TimePoint next_peer_query_{};
     proto::TimePoint last_unknown_peer_log_ = proto::TimePoint::min();
     net::MacAddress previous_hop_; // the source MAC of the frame being handled

@@ -105,6 +105,14 @@ TEST(KernelTunnelPeers, SitDevicesWithAFixedRemoteThatAreUp) {
     EXPECT_EQ(peers[0].master_index, net::IfIndex{2});
     EXPECT_EQ(peers[1].name, "tun-b");
     EXPECT_EQ(peers[1].ttl, 32);
+
+    // The upstream sit stays a link; its ends are the kernel's tunnel.
+    const auto kernel = upstream_tunnel(table, std::string("tun-up"));
+    ASSERT_EQ(kernel.size(), 1U);
+    EXPECT_EQ(kernel[0].remote, ipv4("203.0.113.10"));
+    EXPECT_EQ(kernel[0].local, ipv4("198.51.100.1"));
+    EXPECT_TRUE(upstream_tunnel(table, std::string("eth0")).empty());
+    EXPECT_TRUE(upstream_tunnel(table, std::nullopt).empty());
 }
 
 class TunnelPeerManagerTest : public ::testing::Test {

@@ -428,3 +428,19 @@ TEST(TunnelModeLimits, EachPeerHasTheLinksGroupLimit) {
     EXPECT_EQ(proxy.mld().router(peers[1])->group_count(), 1U);
     EXPECT_EQ(proxy.mld().forwarding().members(test::ipv6("ff0e::1:2")).size(), 1U);
 }
+
+TEST_F(TunnelMode, TheKernelsOwnTunnelIsNoStranger) {
+    // An upstream sit to 203.0.113.50 stays a link: its 6in4 packets are the kernel's.
+    proxy_.set_kernel_tunnels({{test::ipv4("203.0.113.50"), kOurs}});
+    const auto frame = tunnelled(mld_report(wire::RecordType::ChangeToExcludeMode),
+                                 test::ipv4("203.0.113.50"), kOurs);
+    proxy_.on_captured(up, frame, frame.size(), at_ms(100));
+    EXPECT_EQ(proxy_.statistics().of(DropReason::Tunnel), 1U);
+    EXPECT_EQ(proxy_.statistics().of(DropReason::UnknownTunnelPeer), 0U);
+    for (const auto& [level, line] : log.lines) {
+        EXPECT_EQ(line.find("203.0.113.50"), std::string::npos) << line;
+    }
+    proxy_.set_kernel_tunnels({});
+    proxy_.on_captured(up, frame, frame.size(), at_ms(200));
+    EXPECT_EQ(proxy_.statistics().of(DropReason::UnknownTunnelPeer), 1U);
+}
