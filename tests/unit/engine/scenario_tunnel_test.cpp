@@ -11,6 +11,7 @@
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/constants.hpp"
+#include "ecmh/wire/icmpv6_echo.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
 #include "ecmh/wire/mld.hpp"
@@ -443,4 +444,29 @@ TEST_F(TunnelMode, TheKernelsOwnTunnelIsNoStranger) {
     proxy_.set_kernel_tunnels({});
     proxy_.on_captured(up, frame, frame.size(), at_ms(200));
     EXPECT_EQ(proxy_.statistics().of(DropReason::UnknownTunnelPeer), 1U);
+}
+
+TEST_F(TunnelMode, APeersEchoRequestAndHopLimitsAreAnyLinksRules) {
+    run_until(at_ms(100));
+    io.take();
+    // An ICMPv6 Echo Request to a group, from behind the tunnel: data, toward the
+    // upstream with hop limit − 1 (rfc-map item 50), never back into the tunnel.
+    std::array<std::uint8_t, 200> buf{};
+    const std::array<std::uint8_t, 4> payload{'p', 'i', 'n', 'g'};
+    const auto n = wire::build_icmpv6_echo(buf, {kSource, kGroup, 9, wire::kProtoIcmpv6}, true,
+                                           0x1234, 1, payload);
+    ASSERT_TRUE(n.has_value());
+    const auto echo = tunnelled(Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)));
+    proxy_.on_captured(up, echo, echo.size(), at_ms(200));
+    auto frames = io.take();
+    ASSERT_EQ(frames.size(), 1U);
+    EXPECT_EQ(frames[0].link, up);
+    const auto ip = std::span(frames[0].bytes).subspan(14);
+    EXPECT_EQ(ip[7], 8) << "hop limit 9 − 1";
+    EXPECT_EQ(ip[40], wire::kIcmpv6EchoRequest);
+    // Hop limit 1 from a peer is not forwarded (RFC 8200 §3), and counted on the peer.
+    const auto last_hop = tunnelled(udp6(1));
+    proxy_.on_captured(up, last_hop, last_hop.size(), at_ms(300));
+    EXPECT_TRUE(io.take().empty());
+    EXPECT_EQ(proxy_.link(peer)->counters.hop_limit_exceeded, 1U);
 }
