@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/tunnel_peers.hpp"
 
+#include "ecmh/wire/tunnel_6in4.hpp"
+
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -10,20 +12,19 @@ namespace {
 
 // Why `a` cannot be a tunnel end, or "" when it can.
 std::string unusable(net::Ipv4Address a) {
-    const auto v = a.value();
-    if (v == 0) {
+    if (a.is_unspecified()) {
         return "the unspecified address";
     }
     if (a.is_multicast()) {
         return "a multicast address";
     }
-    if (v == 0xffffffffU) {
+    if (a.is_broadcast()) {
         return "the broadcast address";
     }
-    if ((v >> 24) == 127) {
+    if (a.is_loopback()) {
         return "a loopback address";
     }
-    if ((v & 0xffffff00U) == 0xc0586300U) {
+    if (wire::is_6to4_relay_anycast(a)) {
         return "a 6to4 relay anycast address (192.88.99.0/24)";
     }
     return {};

@@ -51,12 +51,9 @@ bool on_subnet(const LinkConfig& link, Ipv4Address source) {
 // RFC 4213 §3.7: a tunnel's link-local address has the 32-bit IPv4 address as its
 // interface identifier: fe80::a.b.c.d.
 Ipv6Address tunnel_link_local(Ipv4Address ipv4) {
-    std::array<std::uint8_t, 16> b{0xfe, 0x80};
-    const auto v = ipv4.value();
-    b[12] = static_cast<std::uint8_t>(v >> 24);
-    b[13] = static_cast<std::uint8_t>(v >> 16);
-    b[14] = static_cast<std::uint8_t>(v >> 8);
-    b[15] = static_cast<std::uint8_t>(v);
+    Ipv6Address::Bytes b{0xfe, 0x80};
+    const auto v4 = ipv4.bytes();
+    std::copy(v4.begin(), v4.end(), b.begin() + 12);
     return Ipv6Address{b};
 }
 
@@ -225,6 +222,7 @@ std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto
             *std::min_element(own_ipv4_.begin(), own_ipv4_.end(),
                               [](Ipv4Address a, Ipv4Address b) { return a.value() < b.value(); });
     }
+    // With no IPv4 address of ours known yet, fe80::1 until the peer's first packet says.
     c.link_local = tunnel_link_local(local.is_unspecified() ? Ipv4Address{1} : local);
     c.tunnel = TunnelEndpoint{peer.remote, peer.local,  !peer.local.is_unspecified(),
                               peer.ttl,    peer.master, peer.master_index,
