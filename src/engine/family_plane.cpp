@@ -85,7 +85,10 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
         deadlines_.erase({old->second.indexed, link.slot()});
     }
     auto& d = downstream_[link.slot()];
-    d = Downstream{own, mtu, std::make_unique<Router>(rc, first_query.value_or(now))};
+    d = Downstream{};
+    d.own = own;
+    d.mtu = mtu;
+    d.router = std::make_unique<Router>(rc, first_query.value_or(now));
     // A new router starts as the querier (RFC 3810 §7.6.2).
     table_.set_querier(link, true);
     drain(link, d, now);
@@ -165,7 +168,50 @@ void FamilyPlane<Family>::on_query(LinkId link, const proto::ReceivedQuery<Addre
         drain_host();
         return;
     }
+    if (const auto it = downstream_.find(link.slot());
+        it != downstream_.end() && query.version != it->second.router->config().version) {
+        note_other_version(link, it->second, query, now);
+    }
     on_router(link, now, [&](Router& r) { r.on_query(query, now); });
+}
+
+template <class Family>
+void FamilyPlane<Family>::note_other_version(LinkId link, Downstream& d,
+                                             const proto::ReceivedQuery<Address>& query,
+                                             proto::TimePoint now) {
+    d.other_version = OtherVersionQuery{query.source, query.version, now};
+    if (d.last_version_log != proto::TimePoint::min() &&
+        now - d.last_version_log < kLimitLogInterval) {
+        return;
+    }
+    d.last_version_log = now;
+    constexpr std::string_view kVersionRule =
+        std::is_same_v<Address, net::Ipv6Address> ? "RFC 3810 §8.3.1" : "RFC 3376 §7.3.1";
+    const std::string name(Family::kProtocolName);
+    const auto ours = d.router->config().version;
+    const std::string link_name(sink_.link_name(link));
+    // RFC 3810 §8.3.1 / RFC 3376 §7.3.1: every router on a link must run the lowest
+    // version present there; an older querier also turns the hosts back to its version.
+    log_.log(LogLevel::Warning,
+             name + " " + link_name + ": a " + name + "v" + std::to_string(query.version) +
+                 " query from " + query.source.to_string() + ", but the link runs " + name + "v" +
+                 std::to_string(ours) +
+                 (query.version < ours ? ": configure the link for the older version or upgrade "
+                                         "that router"
+                                       : ": a router there runs a newer version than configured") +
+                 " (" + std::string(kVersionRule) + "; further such warnings for " + link_name +
+                 " suppressed for 10 s)");
+}
+
+template <class Family>
+std::optional<typename FamilyPlane<Family>::OtherVersionQuery>
+FamilyPlane<Family>::other_version_query(LinkId link, proto::TimePoint now) const {
+    const auto it = downstream_.find(link.slot());
+    if (it == downstream_.end() || !it->second.other_version ||
+        now - it->second.other_version->heard > config_.vars.listener_interval()) {
+        return std::nullopt;
+    }
+    return it->second.other_version;
 }
 
 template <class Family>

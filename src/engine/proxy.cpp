@@ -5,6 +5,7 @@
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
+#include "ecmh/wire/ipv4_fragment.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
 
@@ -87,6 +88,8 @@ std::string_view to_string(DropReason reason) {
         return "ignored-version";
     case DropReason::OwnFrame:
         return "own-frame";
+    case DropReason::OwnSource:
+        return "own-source";
     case DropReason::Tunnel:
         return "tunnel";
     case DropReason::UnknownTunnelPeer:
@@ -328,6 +331,13 @@ void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto:
 }
 
 void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
+    // Derived from RFC 4605 §3 (rfc-map items 49, M13): our own packets never come back
+    // in, neither as data to forward nor as control (a spoofed query must not win an
+    // election or be answered).
+    if (is_own_source(in, p.source)) {
+        drop_own_source(in, p.source.to_string(), now);
+        return;
+    }
     const bool first_fragment = !p.is_fragment || p.fragment_offset == 0;
     if (p.next_header == wire::kProtoIcmpv6 && first_fragment && !p.payload.empty() &&
         is_mld_type(p.payload[0])) {
@@ -342,6 +352,10 @@ void Proxy::on_ipv6(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimeP
 }
 
 void Proxy::on_ipv4(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
+    if (is_own_source(p.source)) {
+        drop_own_source(in, p.source.to_string(), now);
+        return;
+    }
     if (p.protocol == wire::kProtoIgmp) {
         on_igmp(in, id, p, now); // control: never forwarded (rfc-map item 47)
         return;
@@ -566,8 +580,12 @@ void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& o
     if (!o.present) {
         return;
     }
-    // Never fragmented, never truncated: a copy that does not fit is dropped.
+    // Never truncated. An IPv4 copy that may be fragmented is (RFC 1812 §5.2.6); any
+    // other copy that does not fit is dropped, and an IPv6 source is told so.
     if (copy.size() > o.config.mtu || copy.size() > kMaxIpPacket) {
+        if (copy.protocol == wire::NetworkProtocol::Ipv4 && send_fragments(o, out, copy)) {
+            return;
+        }
         stats_.count(DropReason::TooBigForLink);
         send_packet_too_big(copy, o.config.mtu, origin);
         return;
@@ -590,6 +608,25 @@ void Proxy::transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacA
     // A tunnel peer's frame is an IPv4 packet (the outer header and the IPv6 inside).
     io_.commit(out, header + ip_length, o.config.tunnel ? wire::NetworkProtocol::Ipv4 : protocol);
     count_sent(o, header + ip_length, control);
+}
+
+bool Proxy::send_fragments(Link& o, LinkId out, const wire::ForwardCopy& copy) {
+    // The rewritten copy is written out once (buffer_: no control message is being built
+    // while a packet is forwarded), then cut into fragments straight into the slots.
+    if (copy.write(buffer_) != copy.size()) {
+        return false;
+    }
+    const auto fragments = wire::Ipv4Fragmenter::plan({buffer_.data(), copy.size()}, o.config.mtu);
+    if (!fragments) {
+        return false; // Don't Fragment: dropped (no ICMP for multicast, RFC 1812 §4.3.2.7)
+    }
+    ++stats_.fragmented;
+    for (std::size_t i = 0; i < fragments->count(); ++i) {
+        transmit(o, out, fragments->size(i), copy.group_mac, copy.protocol, false,
+                 [&](std::span<std::uint8_t> ip) { (void)fragments->write(i, ip); }); // sized so
+        ++stats_.fragments_sent;
+    }
+    return true;
 }
 
 void Proxy::send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu,
@@ -708,9 +745,29 @@ bool Proxy::is_own_mac(const net::MacAddress& mac) const {
     return own_macs_.contains(mac_key(mac));
 }
 
+bool Proxy::is_own_source(const Link& in, const net::Ipv6Address& source) const {
+    return in.config.link_local == source || own_ipv6_.contains(source);
+}
+
+void Proxy::drop_own_source(const Link& in, const std::string& source, proto::TimePoint now) {
+    stats_.count(DropReason::OwnSource);
+    if (last_own_source_log_ != proto::TimePoint::min() &&
+        now - last_own_source_log_ < kOwnSourceLogInterval) {
+        return;
+    }
+    last_own_source_log_ = now;
+    const auto from =
+        previous_hop_ == net::MacAddress{} ? std::string{} : " from " + previous_hop_.to_string();
+    log_.log(LogLevel::Warning, in.config.name + ": a packet" + from + " carries our own address " +
+                                    source +
+                                    " as its source: dropped, a loop or a spoof (further such "
+                                    "messages suppressed for 10 s)");
+}
+
 void Proxy::rebuild_own_addresses() {
     own_macs_.clear();
     own_ipv4_.clear();
+    own_ipv6_.clear();
     for (std::size_t slot = 0; slot < table::kMaxLinks; ++slot) {
         const auto& l = links_[slot];
         if (!l.present) {
@@ -721,6 +778,9 @@ void Proxy::rebuild_own_addresses() {
         }
         if (l.config.ipv4) {
             own_ipv4_.insert(*l.config.ipv4);
+        }
+        if (l.config.global) {
+            own_ipv6_.insert(*l.config.global);
         }
     }
 }

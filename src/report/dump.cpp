@@ -147,6 +147,29 @@ std::string querier_text(const proto::RouterLink<Family>& router, proto::TimePoi
            until(q.other_querier_present_until(), now) + " seconds)";
 }
 
+// The router lines of a downstream link: its version, the querier and, while recent, a
+// query of another version heard there (RFC 3810 §8.3.1, RFC 3376 §7.3.1).
+template <class Family>
+void router_lines(std::string& out, const engine::FamilyPlane<Family>& plane, LinkId id,
+                  proto::TimePoint now) {
+    const auto* r = plane.router(id);
+    if (r == nullptr) {
+        return;
+    }
+    const std::string name(Family::kProtocolName);
+    // Labels padded to the interface block's column.
+    const auto field = [&](std::string_view what) {
+        std::string text = name + " " + std::string(what);
+        text.resize(std::max<std::size_t>(text.size() + 1, 18), ' ');
+        return "  " + text + ": ";
+    };
+    out += field("querier") + querier_text(*r, now) + "\n";
+    if (const auto other = plane.other_version_query(id, now)) {
+        out += field("version warning") + name + "v" + num(other->version) + " query from " +
+               other->querier.to_string() + " " + age(other->heard, now) + " seconds ago\n";
+    }
+}
+
 void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, const Link& link,
                      proto::TimePoint now) {
     const auto& c = link.config;
@@ -188,19 +211,15 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
             version = "v" + num(proxy.mld().host()->current_version());
         }
         out += "  MLD version       : " + version + "\n";
-        if (const auto* r = proxy.mld().router(id)) {
-            out += "  MLD querier       : " + querier_text(*r, now) + "\n";
-        }
+        router_lines(out, proxy.mld(), id, now);
     }
     if (config.ipv4 && !c.tunnel) { // a 6in4 peer carries IPv6 only
-        std::string version = "v3";
+        std::string version = "v" + num(config.igmp_version);
         if (proxy.igmp().is_upstream(id) && proxy.igmp().host() != nullptr) {
             version = "v" + num(proxy.igmp().host()->current_version());
         }
         out += "  IGMP version      : " + version + "\n";
-        if (const auto* r = proxy.igmp().router(id)) {
-            out += "  IGMP querier      : " + querier_text(*r, now) + "\n";
-        }
+        router_lines(out, proxy.igmp(), id, now);
     }
     const auto& t = link.counters;
     out += "  Packets received  : " + num(t.packets_received) + "\n";
@@ -325,6 +344,8 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "Hop Limit Exceeded  : " + num(s.total.hop_limit_exceeded) + "\n";
     out += "Packets Forwarded   : " + num(s.forwarded) + "\n";
     out += "Packet Too Big sent : " + num(s.packet_too_big_sent) + "\n";
+    out += "IPv4 Fragmented     : " + num(s.fragmented) + " (" + num(s.fragments_sent) +
+           " fragments)\n";
     out += "Checksums Completed : " + num(s.checksums_completed) + "\n";
     out += "Kernel Drops        : " + num(context.kernel_drops) + "\n";
     drop_lines(out, s);

@@ -8,9 +8,6 @@
 namespace ecmh::wire {
 namespace {
 
-constexpr std::uint16_t kFlagDontFragment = 0x4000;
-constexpr std::uint16_t kFlagMoreFragments = 0x2000;
-constexpr std::uint16_t kFragmentOffsetMask = 0x1fff;
 constexpr std::uint8_t kRouterAlertLength = 4; // RFC 2113 §2.1: type, length, 16-bit value
 constexpr std::size_t kMaxTotalLength = 0xffff;
 
@@ -103,9 +100,9 @@ net::Expected<Ipv4Packet, ParseError> parse_ipv4(std::span<const std::uint8_t> b
     if (net::internet_checksum(header) != 0) {
         return net::unexpected(ParseError::BadHeaderChecksum);
     }
-    packet.dont_fragment = (flags_offset & kFlagDontFragment) != 0;
-    packet.more_fragments = (flags_offset & kFlagMoreFragments) != 0;
-    packet.fragment_offset = static_cast<std::uint16_t>(flags_offset & kFragmentOffsetMask);
+    packet.dont_fragment = (flags_offset & kIpv4FlagDontFragment) != 0;
+    packet.more_fragments = (flags_offset & kIpv4FlagMoreFragments) != 0;
+    packet.fragment_offset = static_cast<std::uint16_t>(flags_offset & kIpv4FragmentOffsetMask);
     packet.payload = packet.packet.subspan(packet.header_length);
     return walk_options(header.subspan(kIpv4MinHeaderSize), packet);
 }
@@ -125,7 +122,7 @@ std::size_t write_ipv4_header(net::ByteWriter& out, const Ipv4HeaderSpec& spec,
     out.u8(spec.tos);
     out.u16(static_cast<std::uint16_t>(header_length + payload_length));
     out.u16(spec.identification);
-    out.u16(spec.dont_fragment ? kFlagDontFragment : std::uint16_t{0});
+    out.u16(spec.dont_fragment ? kIpv4FlagDontFragment : std::uint16_t{0});
     out.u8(spec.ttl);
     out.u8(spec.protocol);
     const auto checksum_at = out.size();

@@ -2,14 +2,16 @@
 // The whole receive chain on one captured frame, as the daemon will run it: link layer
 // (the first input byte picks Ethernet, raw or Linux cooked) → IPv6/IPv4 → 6in4 inner
 // packet → MLD / IGMP / ICMPv6 echo, touching every field of every view, and the
-// forwarding rewrite (wire/forward_copy) of every packet that parsed; for a 6in4 inner
-// packet also what tunnel mode sends (the rewrite behind a 6in4 header, and a Packet Too
-// Big quoting it).
+// forwarding rewrite (wire/forward_copy) of every packet that parsed (an IPv4 one also
+// cut into fragments for an MTU the last input byte picks); for a 6in4 inner packet also
+// what tunnel mode sends (the rewrite behind a 6in4 header, and a Packet Too Big quoting
+// it).
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/icmpv6_echo.hpp"
 #include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
+#include "ecmh/wire/ipv4_fragment.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
@@ -55,6 +57,33 @@ void send_to_peer(const ecmh::wire::Ipv6Packet& inner, const ecmh::wire::Ipv4Pac
         std::abort();
     }
     g_sink = g_sink + frame[kTunnelHeaderSize] + error[*n - 1];
+}
+
+// An IPv4 copy cut for an out-link MTU picked from the input: every fragment fits the
+// MTU and its buffer, and the pieces carry exactly the payload.
+void fragment_once(const ecmh::wire::Ipv4Packet& p, std::uint8_t mtu_pick) {
+    static std::array<std::uint8_t, 65'535> copy;
+    static std::array<std::uint8_t, 65'535> piece;
+    const auto prepared = ecmh::wire::prepare_copy(p);
+    if (prepared.write(copy) != prepared.size()) {
+        std::abort();
+    }
+    const std::size_t mtu = 28 + std::size_t{mtu_pick} * 8;
+    const auto f = ecmh::wire::Ipv4Fragmenter::plan(std::span(copy).first(prepared.size()), mtu);
+    if (!f) {
+        return;
+    }
+    std::size_t carried = 0;
+    for (std::size_t i = 0; i < f->count(); ++i) {
+        const auto n = f->write(i, piece);
+        if (n == 0 || n > mtu || n != f->size(i)) {
+            std::abort();
+        }
+        carried += n - std::size_t{piece[0] & 0x0fU} * 4;
+    }
+    if (carried != p.payload.size()) {
+        std::abort();
+    }
 }
 
 template <class Sources>
@@ -121,6 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if (const auto p = parse_ipv4(frame->payload)) {
         visit_ipv4(*p);
         forward_once(*p);
+        fragment_once(*p, data[size - 1]);
     }
     return 0;
 }

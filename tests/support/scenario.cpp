@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -138,6 +139,79 @@ bool same_but_hop(std::span<const std::uint8_t> out, std::span<const std::uint8_
         }
     }
     return true;
+}
+
+std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
+    return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
+}
+
+// The ones'-complement sum over an IPv4 header, written out here rather than taken from
+// net/checksum so the harness checks the product's fragments independently.
+bool header_checksum_valid(std::span<const std::uint8_t> header) {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i + 1 < header.size(); i += 2) {
+        sum += be16(header, i);
+    }
+    while (sum > 0xffff) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum == 0xffff;
+}
+
+// Could `f` be an IPv4 fragment of `in` (RFC 791 §3.2: same identification, protocol,
+// source and destination, and shorter)?
+bool is_fragment_of(std::span<const std::uint8_t> f, std::span<const std::uint8_t> in) {
+    return in.size() >= 20 && f.size() >= 20 && (in[0] >> 4) == 4 && (f[0] >> 4) == 4 &&
+           f.size() < in.size() && be16(f, 4) == be16(in, 4) && f[9] == in[9] &&
+           std::equal(f.begin() + 12, f.begin() + 20, in.begin() + 12);
+}
+
+// Do these fragments, sent on one link, carry exactly `in` (TTL one lower)? Each has a
+// valid header checksum; they are in order, contiguous, each but the last with More
+// Fragments and 8-octet aligned; the first keeps every option of `in`; the payloads put
+// together are `in`'s payload. Returns what is wrong, or an empty string.
+std::string check_reassembly(const std::vector<const Event*>& fragments,
+                             std::span<const std::uint8_t> in) {
+    const std::size_t in_header = std::size_t{in[0] & 0x0fU} * 4;
+    const std::size_t in_offset = std::size_t{be16(in, 6) & 0x1fffU} * 8;
+    const bool in_more = (be16(in, 6) & 0x2000U) != 0;
+    if ((be16(in, 6) & 0x4000U) != 0) {
+        return "a packet with Don't Fragment was fragmented";
+    }
+    std::size_t expected_offset = in_offset;
+    Bytes payload;
+    for (std::size_t i = 0; i < fragments.size(); ++i) {
+        const auto& f = fragments[i]->ip;
+        const std::size_t header = std::size_t{f[0] & 0x0fU} * 4;
+        const bool last = i + 1 == fragments.size();
+        const bool more = (be16(f, 6) & 0x2000U) != 0;
+        if (header < 20 || header > f.size() || be16(f, 2) != f.size() ||
+            !header_checksum_valid(std::span(f).first(header))) {
+            return "fragment " + std::to_string(i) + " has a bad header";
+        }
+        if (std::size_t{be16(f, 6) & 0x1fffU} * 8 != expected_offset) {
+            return "fragment " + std::to_string(i) + " is out of order or leaves a gap";
+        }
+        if (f[8] + 1 != in[8] || (be16(f, 6) & 0x4000U) != 0 || more != (!last || in_more)) {
+            return "fragment " + std::to_string(i) + " has a wrong TTL or flags";
+        }
+        if (i == 0 &&
+            !std::equal(in.begin() + 20, in.begin() + static_cast<std::ptrdiff_t>(in_header),
+                        f.begin() + 20, f.begin() + static_cast<std::ptrdiff_t>(header))) {
+            return "the first fragment lost options";
+        }
+        if (!last && (f.size() - header) % 8 != 0) {
+            return "fragment " + std::to_string(i) + " is not a multiple of 8 octets";
+        }
+        payload.insert(payload.end(), f.begin() + static_cast<std::ptrdiff_t>(header), f.end());
+        expected_offset += f.size() - header;
+    }
+    if (!std::equal(payload.begin(), payload.end(),
+                    in.begin() + static_cast<std::ptrdiff_t>(in_header), in.end()) ||
+        payload.size() != in.size() - in_header) {
+        return "the fragments do not add up to the packet";
+    }
+    return {};
 }
 
 } // namespace
@@ -352,7 +426,7 @@ Bytes query(const QueryIn& q) {
 }
 
 Bytes udp(const std::string& source, const std::string& group, std::uint8_t hop,
-          std::size_t payload) {
+          std::size_t payload, bool dont_fragment) {
     Bytes out(60 + payload);
     net::ByteWriter w{out};
     const std::size_t udp_length = 8 + payload;
@@ -360,8 +434,14 @@ Bytes udp(const std::string& source, const std::string& group, std::uint8_t hop,
         wire::write_ipv6_header(
             w, wire::Ipv6HeaderSpec{a6(source), a6(group), hop, wire::kProtoUdp}, udp_length);
     } else {
-        wire::write_ipv4_header(
-            w, wire::Ipv4HeaderSpec{a4(source), a4(group), hop, 0, wire::kProtoUdp}, udp_length);
+        wire::write_ipv4_header(w,
+                                wire::Ipv4HeaderSpec{.source = a4(source),
+                                                     .destination = a4(group),
+                                                     .ttl = hop,
+                                                     .protocol = wire::kProtoUdp,
+                                                     .identification = 0x1234,
+                                                     .dont_fragment = dont_fragment},
+                                udp_length);
     }
     w.u16(5000);
     w.u16(5001);
@@ -931,6 +1011,7 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
     const bool control = is_control(ip);
     const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
     std::set<std::uint16_t> seen;
+    std::map<std::uint16_t, std::vector<const Event*>> fragments; // by out-link slot
     for (const auto& e : out) {
         const bool copy = same_but_hop(e.ip, ip);
         if (control) {
@@ -953,6 +1034,10 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
             }
             continue;
         }
+        if (!copy && !v6 && is_fragment_of(e.ip, ip)) {
+            fragments[e.link.slot()].push_back(&e); // checked as a whole below
+            continue;
+        }
         if (!copy || e.kind != Kind::Data) {
             violation("a data packet caused something other than a copy: " + e.str());
             continue;
@@ -966,6 +1051,17 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
         }
         if (!seen.insert(e.link.slot()).second) {
             violation("more than one copy on a link: " + e.str());
+        }
+    }
+    for (const auto& [slot, pieces] : fragments) {
+        if (const auto wrong = check_reassembly(pieces, ip); !wrong.empty()) {
+            violation(wrong + ": " + pieces.front()->str());
+        }
+        if (slot == arrival.slot()) {
+            violation("fragments sent back out of their arrival link: " + pieces.front()->str());
+        }
+        if (!seen.insert(slot).second) {
+            violation("a copy and fragments on one link: " + pieces.front()->str());
         }
     }
 }

@@ -232,9 +232,10 @@ namespace frames {
                                std::uint8_t version = 2);
 [[nodiscard]] Bytes old_leave(const std::string& host, const std::string& group); // Done/Leave
 [[nodiscard]] Bytes query(const QueryIn& query);
-// UDP from `source` to `group` with this hop limit / TTL and a small payload.
+// UDP from `source` to `group` with this hop limit / TTL and a small payload (IPv4:
+// with Don't Fragment where asked).
 [[nodiscard]] Bytes udp(const std::string& source, const std::string& group, std::uint8_t hop,
-                        std::size_t payload = 32);
+                        std::size_t payload = 32, bool dont_fragment = false);
 // The MAC a node with this IP address sends from (02:00:00:00:00:<last octet>).
 [[nodiscard]] net::MacAddress mac_of(const std::string& address);
 // An Ethernet frame around `ip`: to the multicast MAC of its destination.

@@ -91,6 +91,16 @@ public:
     [[nodiscard]] bool is_downstream(LinkId link) const {
         return downstream_.contains(link.slot());
     }
+    // The last query of another version than the link's own heard on a downstream link
+    // (RFC 3810 §8.3.1, RFC 3376 §7.3.1: a mismatch an operator must fix), for as long as
+    // it is recent: within a Multicast Address Listening Interval of `now`.
+    struct OtherVersionQuery {
+        Address querier;
+        std::uint8_t version = 0;
+        proto::TimePoint heard{};
+    };
+    [[nodiscard]] std::optional<OtherVersionQuery> other_version_query(LinkId link,
+                                                                       proto::TimePoint now) const;
     [[nodiscard]] const table::ForwardingTable<Family>& forwarding() const { return table_; }
     [[nodiscard]] const Router* router(LinkId link) const;
     [[nodiscard]] const Host* host() const { return upstream_ ? &upstream_->host : nullptr; }
@@ -107,6 +117,8 @@ private:
         std::uint32_t mtu = 1500;
         std::unique_ptr<Router> router;
         proto::TimePoint indexed = proto::kNever; // its key in deadlines_
+        std::optional<OtherVersionQuery> other_version;
+        proto::TimePoint last_version_log = proto::TimePoint::min();
     };
     struct Upstream {
         Upstream(LinkId l, const Address& a, std::uint32_t m, const proto::HostReporterConfig& c,
@@ -129,6 +141,10 @@ private:
     void update_upstream(const Address& group, proto::TimePoint now);
     // A builder that failed is counted (build-failed), never ignored.
     void check(const Built& built);
+    // Notes a query of another version than the link's, and warns at most once per
+    // kLimitLogInterval and link (the warnings "MUST be rate-limited").
+    void note_other_version(LinkId link, Downstream& d, const proto::ReceivedQuery<Address>& query,
+                            proto::TimePoint now);
     // At most one line per kLimitLogInterval about refused state (rfc-map M7).
     void log_limit(const Address& group, proto::LimitKind kind, proto::TimePoint now);
 

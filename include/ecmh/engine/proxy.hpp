@@ -158,6 +158,9 @@ private:
     // with the rewrite prepared once for all copies. A copy larger than the link's MTU is
     // dropped, and its IPv6 source told so (send_packet_too_big).
     void send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& origin);
+    // An IPv4 copy without Don't Fragment, larger than `o`'s MTU: sent as fragments (RFC
+    // 791 §3.2, RFC 1812 §5.2.6). False (nothing sent) when it must not be fragmented.
+    bool send_fragments(Link& o, LinkId out, const wire::ForwardCopy& copy);
     // RFC 4443 §3.2 (allowed for multicast, §2.4(e.3)), at most one per source per
     // kTooBigInterval (§2.4(f)), back on the arrival link to the previous hop.
     void send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu,
@@ -178,6 +181,15 @@ private:
                   wire::NetworkProtocol protocol, bool control, WriteIp&& write_ip);
     void count_sent(Link& link, std::size_t frame_size, bool control);
     [[nodiscard]] bool is_own_mac(const net::MacAddress& mac) const;
+    // Is `source` ours: the arrival link's link-local address (link-local addresses are
+    // unique on their link only), a global IPv6 address or an IPv4 address of any link?
+    // ecmh never captures what it sends, so such a packet is a loop or a spoof.
+    [[nodiscard]] bool is_own_source(const Link& in, const net::Ipv6Address& source) const;
+    [[nodiscard]] bool is_own_source(const net::Ipv4Address& source) const {
+        return own_ipv4_.contains(source);
+    }
+    // Counts it (own-source) and says so at most once per kOwnSourceLogInterval.
+    void drop_own_source(const Link& in, const std::string& source, proto::TimePoint now);
 
     static constexpr std::size_t kMaxIpPacket = 65'535;
     // The largest link header a captured frame may add to its link's MTU (Ethernet with
@@ -207,8 +219,12 @@ private:
     // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2
     // loop check instead of a walk over every link.
     std::unordered_set<std::uint64_t> own_macs_;
-    // Our IPv4 addresses (the links'), for the tunnel gate's "addressed to us".
+    // Our IPv4 addresses (the links'), for the tunnel gate's "addressed to us" and the
+    // own-source check; our global IPv6 addresses, for the latter.
     std::unordered_set<net::Ipv4Address> own_ipv4_;
+    std::unordered_set<net::Ipv6Address> own_ipv6_;
+    proto::TimePoint last_own_source_log_ = proto::TimePoint::min();
+    static constexpr auto kOwnSourceLogInterval = std::chrono::seconds{10};
     void rebuild_own_addresses();
 };
 

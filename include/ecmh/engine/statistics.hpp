@@ -14,7 +14,7 @@ namespace ecmh::engine {
 
 // Drops that are not a ParseError or a forwarding Verdict.
 enum class DropReason : std::uint8_t {
-    TooBigForLink,     // larger than the out-link's MTU (never fragmented, never truncated)
+    TooBigForLink,     // larger than the out-link's MTU: IPv6, or IPv4 with Don't Fragment
     NotMulticast,      // a unicast or broadcast destination reached us
     ControlOnUpstream, // a report/leave on the upstream: ecmh is a host there (RFC 4605 §3)
     QueryRejected,     // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
@@ -22,6 +22,7 @@ enum class DropReason : std::uint8_t {
     DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
     IgnoredVersion,    // MLDv1 while -2 (mld2only)
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
+    OwnSource,         // a packet from one of our own IP addresses (a loop or a spoof)
     Tunnel,            // proto-41 outside tunnel mode (-t)
     UnknownTunnelPeer, // proto-41 from an outer source that is no configured peer (RFC 4213 §3.6)
     TunnelNotForUs,    // proto-41 from a peer to an address that is not ours
@@ -59,6 +60,9 @@ struct Statistics {
     std::uint64_t checksums_completed = 0;
     // ICMPv6 Packet Too Big sent back to sources whose packets did not fit an out-link.
     std::uint64_t packet_too_big_sent = 0;
+    // IPv4 copies larger than their out-link's MTU sent as fragments, and the fragments.
+    std::uint64_t fragmented = 0;
+    std::uint64_t fragments_sent = 0;
     std::array<std::uint64_t, kParseErrorCount> parse_drops{};
     std::array<std::uint64_t, kVerdictCount> verdicts{};
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};

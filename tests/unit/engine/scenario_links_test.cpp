@@ -194,3 +194,56 @@ TEST(ScenarioMldModes, V2OnlyDropsMldv1) {
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"});
     EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
 }
+
+// Derived from RFC 4605 §3 (rfc-map items 49, M13): ecmh never captures what it sends, so
+// a packet carrying one of its own addresses as source, from a MAC not its own, is a loop
+// or a spoof: data is not forwarded, a query wins no election and is not answered, and
+// the first of them in 10 s is logged.
+TYPED_TEST(ScenarioLinks, PacketsFromOurOwnAddressesAreDroppedAndLogged) {
+    using F = TypeParam;
+    auto& s = this->s;
+    s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.take();
+    const auto spoofs = [&] {
+        return std::count_if(s.log().lines.begin(), s.log().lines.end(), [](const auto& l) {
+            return l.first == engine::LogLevel::Warning &&
+                   l.second.find("carries our own address") != std::string::npos;
+        });
+    };
+    // Data from d1's own address, on d1; IPv4 also on d2 (an IPv4 address is ours on
+    // every link; a link-local one only on its own).
+    s.deliver(s.d1(), frames::udp(F::D1, F::G, 8));
+    EXPECT_EQ(s.stats().of(engine::DropReason::OwnSource), 1U);
+    if constexpr (!F::kV6) {
+        s.deliver(s.d2(), frames::udp(F::D1, F::G, 8));
+        EXPECT_EQ(s.stats().of(engine::DropReason::OwnSource), 2U);
+    }
+    // Data from anyone else still flows.
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), (std::vector<std::string>{"d1", "d2"}));
+    // A query from our own address: ecmh stays querier on d1, and the upstream one with
+    // our upstream address gets no answer.
+    const auto before = s.stats().of(engine::DropReason::OwnSource);
+    s.query(s.d1(), {.source = F::D1, .version = F::kNewest});
+    s.query(s.u0(), {.source = F::U0, .version = F::kNewest});
+    EXPECT_EQ(s.stats().of(engine::DropReason::OwnSource), before + 2);
+    s.run_for(std::chrono::seconds{2});
+    // An answer would be current-state records (IS_EX); unsolicited change records may
+    // still be going out for the joins above.
+    for (const auto& e : select(s.take(), {.link = s.u0()})) {
+        for (const auto& r : e.records) {
+            EXPECT_NE(r.type, RecordType::ModeIsExclude) << "a spoofed query was answered: " << e;
+        }
+    }
+    if constexpr (F::kV6) {
+        EXPECT_TRUE(s.proxy().mld().router(s.d1())->is_querier());
+    } else {
+        EXPECT_TRUE(s.proxy().igmp().router(s.d1())->is_querier());
+    }
+    EXPECT_EQ(spoofs(), 1);
+    // Another one 10 s later is logged again.
+    s.run_for(std::chrono::seconds{10});
+    s.deliver(s.d1(), frames::udp(F::D1, F::G, 8));
+    EXPECT_EQ(spoofs(), 2);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}

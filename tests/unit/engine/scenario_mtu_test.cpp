@@ -3,8 +3,8 @@
 // §4.1.8 / §4.2.16). Many groups reported upstream go in as many MTU-sized reports as
 // it takes, nothing lost; a Q(G,S) with more sources than fit one packet is split
 // (89 sources per MLDv2 query, 366 per IGMPv3 query at MTU 1500); a copy larger than
-// the out-link's MTU is dropped and counted, never fragmented or truncated, and an IPv6
-// source is sent a Packet Too Big.
+// the out-link's MTU is never truncated: IPv4 without Don't Fragment is fragmented, any
+// other is dropped and counted, and an IPv6 source is sent a Packet Too Big.
 #include "support/scenario.hpp"
 
 #include <algorithm>
@@ -112,14 +112,15 @@ TYPED_TEST(ScenarioMtu, LargeSourceQueryIsSplitToFit) {
     EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
 }
 
-TYPED_TEST(ScenarioMtu, CopyLargerThanTheOutLinkMtuIsDropped) {
+TYPED_TEST(ScenarioMtu, CopyLargerThanTheOutLinkMtuIsDroppedOrFragmented) {
     using F = TypeParam;
     Scenario s{Scenario::Options{.ipv6 = F::kV6, .ipv4 = !F::kV6, .d2_mtu = 1280}};
     s.run_until(at_ms(1000));
     s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
     s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
     s.take();
-    const auto big = frames::udp(F::S1, F::G, 8, 1400);
+    // IPv6, and IPv4 with Don't Fragment: dropped on d2 and counted.
+    const auto big = frames::udp(F::S1, F::G, 8, 1400, true);
     s.deliver(s.u0(), big);
     const auto events = s.take();
     const auto copies = select(events, {.link = s.d1()});
@@ -128,8 +129,8 @@ TYPED_TEST(ScenarioMtu, CopyLargerThanTheOutLinkMtuIsDropped) {
     EXPECT_TRUE(select(events, {.link = s.d2()}).empty()) << dump(events);
     EXPECT_EQ(s.stats().of(engine::DropReason::TooBigForLink), 1U);
     // IPv6: an ICMPv6 Packet Too Big (type 2) with d2's MTU goes back to the source on
-    // the arrival link (RFC 4443 §3.2, allowed for multicast by §2.4(e.3)); IPv4 gets no
-    // Fragmentation Needed.
+    // the arrival link (RFC 4443 §3.2, allowed for multicast by §2.4(e.3)). IPv4 gets no
+    // Fragmentation Needed: no ICMP error about a multicast packet (RFC 1812 §4.3.2.7).
     const auto back = select(events, {.link = s.u0()});
     if constexpr (F::kV6) {
         ASSERT_EQ(back.size(), 1U) << dump(events);
@@ -144,5 +145,32 @@ TYPED_TEST(ScenarioMtu, CopyLargerThanTheOutLinkMtuIsDropped) {
     }
     // One that fits goes to both.
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), (Strings{"d1", "d2"}));
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
+
+// RFC 1812 §5.2.6: a router MUST fragment. An IPv4 copy without Don't Fragment that is
+// too big for d2 goes there as MTU-sized fragments (the harness reassembles them and
+// compares with the input); d1 gets the whole copy.
+TEST(ScenarioMtuIpv4, CopyWithoutDontFragmentIsFragmented) {
+    using F = IgmpFamily;
+    Scenario s{Scenario::Options{.ipv6 = false, .ipv4 = true, .d2_mtu = 576}};
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.take();
+    const auto big = frames::udp(F::S1, F::G, 8, 1400); // 1428 octets
+    s.deliver(s.u0(), big);
+    const auto events = s.take();
+    ASSERT_EQ(select(events, {.link = s.d1()}).size(), 1U) << dump(events);
+    const auto pieces = select(events, {.link = s.d2()});
+    // 1408 octets of IPv4 payload in 552-octet pieces (576 − 20, rounded down to 8).
+    ASSERT_EQ(pieces.size(), 3U) << dump(events);
+    EXPECT_EQ(pieces[0].ip_length, 572U);
+    EXPECT_EQ(pieces[1].ip_length, 572U);
+    EXPECT_EQ(pieces[2].ip_length, 20U + 1408U - 2U * 552U);
+    EXPECT_TRUE(select(events, {.link = s.u0()}).empty()) << dump(events);
+    EXPECT_EQ(s.stats().of(engine::DropReason::TooBigForLink), 0U);
+    EXPECT_EQ(s.stats().fragmented, 1U);
+    EXPECT_EQ(s.stats().fragments_sent, 3U);
     EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
 }

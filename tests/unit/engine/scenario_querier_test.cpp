@@ -186,3 +186,45 @@ TYPED_TEST(ScenarioQuerier, LastListenerQueriesFinishAfterLostElection) {
     EXPECT_EQ(up[0].at, at_ms(3600));
     EXPECT_EQ(up[0].records, (Recs{{RecordType::ChangeToIncludeMode, F::G, {}}}));
 }
+
+// RFC 3810 §8.3.1, RFC 3376 §7.3.1: a query of another version than the link's is worth a
+// warning ("MUST be rate-limited"): one line per link per 10 s, naming the link and the
+// querier. A query of the link's own version is not.
+TYPED_TEST(ScenarioQuerier, OlderVersionQueryIsWarnedAboutRateLimited) {
+    using F = TypeParam;
+    auto& s = this->s;
+    const auto warnings = [&] {
+        std::vector<std::string> lines;
+        for (const auto& [level, text] : s.log().lines) {
+            if (level == engine::LogLevel::Warning &&
+                text.find("query from") != std::string::npos) {
+                lines.push_back(text);
+            }
+        }
+        return lines;
+    };
+    s.run_until(at_ms(1000));
+    s.query(s.d1(), {.source = F::R1_HIGHER, .version = F::kNewest});
+    EXPECT_TRUE(warnings().empty());
+    s.query(s.d1(), {.source = F::R1_HIGHER, .version = F::kOld});
+    ASSERT_EQ(warnings().size(), 1U);
+    const auto line = warnings()[0];
+    const std::string old_name = std::string(F::kV6 ? "MLDv" : "IGMPv") + std::to_string(F::kOld);
+    EXPECT_NE(line.find(" d1: "), std::string::npos) << line;
+    EXPECT_NE(line.find("a " + old_name + " query from " + F::R1_HIGHER), std::string::npos)
+        << line;
+    EXPECT_EQ(s.proxy().mld().other_version_query(s.d1(), s.now()).has_value(), F::kV6);
+    EXPECT_EQ(s.proxy().igmp().other_version_query(s.d1(), s.now()).has_value(), !F::kV6);
+    // Again within 10 s, and on the upstream (where ecmh is a host): no new line.
+    s.run_until(at_ms(5000));
+    s.query(s.d1(), {.source = F::R1_HIGHER, .version = F::kOld});
+    s.query(s.u0(), {.source = F::R_U, .version = F::kOld});
+    EXPECT_EQ(warnings().size(), 1U);
+    // d2 has a limit of its own; d1's next one comes 10 s after its first.
+    s.query(s.d2(), {.source = F::R1_HIGHER, .version = F::kOld});
+    EXPECT_EQ(warnings().size(), 2U);
+    s.run_until(at_ms(11'000));
+    s.query(s.d1(), {.source = F::R1_HIGHER, .version = F::kOld});
+    EXPECT_EQ(warnings().size(), 3U);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}

@@ -153,3 +153,35 @@ TEST(Dump, TunnelModeShowsEachPeerWithItsMasterAndRemote) {
     }
     EXPECT_EQ(text, read_file(golden));
 }
+
+// RFC 3810 §8.3.1: a query of an older version heard on a downstream link shows in the
+// link's block (who sent it, which version, when), for as long as it is recent.
+TEST(Dump, ShowsAQueryOfAnotherVersionOnItsLink) {
+    test::FakeLinkIo io;
+    test::RecordingLog log;
+    engine::ProxyConfig config;
+    config.vars = proto::fast_test_profile();
+    config.ipv4 = false;
+    engine::Proxy proxy{config, io, log, 7};
+    const auto d1 = *proxy.add_link(
+        test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false, 3), at_ms(0));
+    std::array<std::uint8_t, 200> buf{};
+    wire::MldQuerySpec spec;
+    spec.version = wire::MldVersion::V1;
+    spec.source = test::ipv6("fe80::ffff");
+    const auto n = wire::build_mld_query(buf, spec);
+    ASSERT_TRUE(n.has_value());
+    proxy.on_frame(
+        d1,
+        test::ethernet_frame(std::span(buf.data(), *n), net::MacAddress{{0x02, 0, 0, 0, 1, 0xff}}),
+        at_ms(1000));
+    const auto at = [&](std::int64_t ms) {
+        return report::render_dump(proxy, {at_ms(ms), at_ms(0), "2026-11-23 06:00:00 GMT"});
+    };
+    EXPECT_NE(at(3000).find("  MLD querier       : this router\n"
+                            "  MLD version warning : MLDv1 query from fe80::ffff 2 seconds ago\n"),
+              std::string::npos)
+        << at(3000);
+    // Gone once a Multicast Address Listening Interval (9 s here) has passed.
+    EXPECT_EQ(at(11'000).find("version warning"), std::string::npos) << at(11'000);
+}
