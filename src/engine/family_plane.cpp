@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 namespace ecmh::engine {
@@ -141,6 +142,39 @@ void FamilyPlane<Family>::set_own_address(LinkId link, const Address& own) {
         it->second.own = own;
         it->second.router->set_own_address(own);
     }
+}
+
+template <class Family>
+void FamilyPlane<Family>::update_link(LinkId link, const Address& own, std::uint32_t mtu,
+                                      proto::TimePoint now) {
+    if (upstream_ && upstream_->link == link) {
+        upstream_->mtu = mtu;
+        const bool moved = std::exchange(upstream_->own, own) != own;
+        // MLD cannot report from :: (routers discard it, RFC 3810 §5.2.13): the reports
+        // wait for a link-local address. IGMP may report from 0.0.0.0 (RFC 3376 §4.2.13).
+        const bool can_report = kProtocol == wire::NetworkProtocol::Ipv4 || own != Address{};
+        if (moved && can_report) {
+            upstream_->host.resend_all(now);
+            drain_host();
+        }
+        return;
+    }
+    on_router(link, now, [&](Router& r) {
+        auto& d = downstream_.at(link.slot());
+        d.own = own;
+        d.mtu = mtu;
+        r.change_own_address(own, now);
+    });
+}
+
+template <class Family>
+void FamilyPlane<Family>::link_up(LinkId link, proto::TimePoint now) {
+    if (upstream_ && upstream_->link == link) {
+        upstream_->host.resend_all(now);
+        drain_host();
+        return;
+    }
+    on_router(link, now, [&](Router& r) { r.restart_queries(now); });
 }
 
 template <class Family>

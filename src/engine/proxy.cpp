@@ -102,6 +102,8 @@ std::string_view to_string(DropReason reason) {
         return "truncated-capture";
     case DropReason::OversizedFrame:
         return "oversized-frame";
+    case DropReason::LinkDown:
+        return "link-down";
     case DropReason::SendFailed:
         return "send-failed";
     case DropReason::BuildFailed:
@@ -597,6 +599,10 @@ void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& o
 template <class WriteIp>
 void Proxy::transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacAddress& destination,
                      wire::NetworkProtocol protocol, bool control, WriteIp&& write_ip) {
+    if (o.down_since) {
+        stats_.count(DropReason::LinkDown); // its state is kept; nothing goes out meanwhile
+        return;
+    }
     const std::size_t header = link_header_size(o);
     const auto slot = io_.reserve(out, header + ip_length);
     if (slot.size() < header + ip_length) {

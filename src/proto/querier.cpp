@@ -8,16 +8,12 @@
 namespace ecmh::proto {
 namespace {
 
-// The two transitions of the election, named as RFC 2236 §7's router state diagram
-// names its states and events.
-struct ElectionStep {
-    std::string_view from;
-    std::string_view event;
-    std::string_view to;
-};
-constexpr ElectionStep kLost{"Querier", "query received from a router with a lower IP address",
-                             "Non-Querier"};
-constexpr ElectionStep kRegained{"Non-Querier", "other querier present timer expired", "Querier"};
+// The events that change the role, named as RFC 2236 §7's router state diagram names
+// them; the last two are ecmh's own (rfc-map M19).
+constexpr std::string_view kLost = "query received from a router with a lower IP address";
+constexpr std::string_view kRegained = "other querier present timer expired";
+constexpr std::string_view kAddressChanged = "own address changed to one below the querier's";
+constexpr std::string_view kLinkUp = "link up again: starting over as at startup";
 
 } // namespace
 
@@ -63,7 +59,7 @@ void Querier<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint no
     // was previously in Querier state, it switches to Non-Querier state" (§7.6.2).
     other_querier_until_ = now + vars_.other_querier_present_interval();
     if (was_querier) {
-        change(false, query.source, out);
+        change(false, query.source, kLost, out);
     }
 }
 
@@ -82,11 +78,7 @@ void Querier<Family>::on_timer(TimePoint now, Outputs& out) {
     if (!querier_ && other_querier_until_ <= now) {
         // "After the Other Querier Present timer expires, it should re-enter the Querier
         // state and begin sending General Queries" (§7.6.2): one now, then every QI.
-        querier_ = true;
-        vars_ = configured_;
-        other_querier_until_ = kNever;
-        next_general_query_ = now;
-        change(true, own_, out);
+        become_querier(kRegained, now, out);
     }
     if (querier_ && next_general_query_ <= now) {
         send_general_query(out);
@@ -98,12 +90,46 @@ void Querier<Family>::on_timer(TimePoint now, Outputs& out) {
     }
 }
 
-// A state change: the Transition for the log, then what the forwarding rule acts on.
 template <class Family>
-void Querier<Family>::change(bool querier, const Address& querier_address, Outputs& out) {
-    const ElectionStep& step = querier ? kRegained : kLost;
-    out.push(Transition<Address>{StateMachine::Querier, Address{}, step.from, step.event, step.to});
+void Querier<Family>::change(bool querier, const Address& querier_address, std::string_view event,
+                             Outputs& out) {
+    out.push(Transition<Address>{StateMachine::Querier, Address{},
+                                 querier ? "Non-Querier" : "Querier", event,
+                                 querier ? "Querier" : "Non-Querier"});
     out.push(QuerierChanged<Address>{querier, querier_address});
+}
+
+template <class Family>
+void Querier<Family>::become_querier(std::string_view event, TimePoint now, Outputs& out) {
+    querier_ = true;
+    vars_ = configured_;
+    other_querier_until_ = kNever;
+    next_general_query_ = now;
+    change(true, own_, event, out);
+}
+
+template <class Family>
+void Querier<Family>::change_own_address(const Address& own, TimePoint now, Outputs& out) {
+    if (own == own_) {
+        return;
+    }
+    own_ = own;
+    if (querier_) {
+        next_general_query_ = now; // the other routers learn the new address at once
+    } else if (!querier_precedes(other_querier_, own_, version_)) {
+        become_querier(kAddressChanged, now, out); // we would have won with this address
+    }
+}
+
+template <class Family>
+void Querier<Family>::restart(TimePoint now, Outputs& out) {
+    // Whoever was querier before the outage may be gone; as at startup, every router
+    // "assumes itself as Querier" (RFC 3810 §7.6.2) until a lower address is heard.
+    if (!querier_) {
+        become_querier(kLinkUp, now, out);
+    }
+    startup_left_ = configured_.startup_query_count();
+    next_general_query_ = now;
 }
 
 // Group 0, no sources, MRC = QRI, S = 0, QRV = RV, QQIC = QI (item 14).

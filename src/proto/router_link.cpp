@@ -164,6 +164,21 @@ void RouterLink<Family>::set_own_address(const Address& own) {
     querier_.set_own_address(own);
 }
 
+template <class Family>
+void RouterLink<Family>::change_own_address(const Address& own, TimePoint now) {
+    config_.own_address = own;
+    const auto mark = outputs_.size();
+    querier_.change_own_address(own, now, outputs_);
+    tally(mark);
+}
+
+template <class Family>
+void RouterLink<Family>::restart_queries(TimePoint now) {
+    const auto mark = outputs_.size();
+    querier_.restart(now, outputs_);
+    tally(mark);
+}
+
 // --- State ------------------------------------------------------------------------
 
 template <class Family>

@@ -204,6 +204,10 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
             "  IPv4 address      : " + c.ipv4->to_string() + "/" + num(c.ipv4_prefix_length) + "\n";
     }
     out += std::string("  Role              : ") + (c.upstream ? "upstream" : "downstream") + "\n";
+    if (link.down_since) {
+        out += "  Link state        : down for " + age(*link.down_since, now) +
+               " seconds (listeners kept, nothing sent)\n";
+    }
     const auto& config = proxy.config();
     if (config.ipv6) {
         std::string version = config.mld_mode == engine::MldMode::V1Only ? "v1" : "v2";

@@ -710,6 +710,28 @@ LinkId Scenario::restore_link(const std::string& name) {
     return *id;
 }
 
+void Scenario::update_link(LinkId link, const std::function<void(engine::LinkConfig&)>& change) {
+    const auto it = configs_.find(link.slot());
+    if (it == configs_.end()) {
+        bad_test("update_link: no such link");
+    }
+    change(it->second);
+    if (!proxy_.update_link(link, it->second, now_)) {
+        bad_test("update_link refused the change of " + it->second.name);
+    }
+    collect(true);
+}
+
+void Scenario::set_link_down(LinkId link) {
+    proxy_.set_link_down(link, now_);
+    collect(true);
+}
+
+void Scenario::set_link_up(LinkId link) {
+    proxy_.set_link_up(link, now_);
+    collect(true);
+}
+
 void Scenario::resend_reports() {
     proxy_.resend_reports(now_);
     collect(true);
@@ -967,7 +989,9 @@ void Scenario::check_event(const Event& e) {
     if (e.hop_limit != 1 || !e.router_alert) {
         violation("control without hop limit 1 and Router Alert: " + e.str());
     }
-    const std::string own = e.v6 ? link.link_local->to_string() : link.ipv4->to_string();
+    // An upstream without an IPv4 address reports from 0.0.0.0 (RFC 3376 §4.2.13).
+    const std::string own = e.v6 ? link.link_local.value_or(net::Ipv6Address{}).to_string()
+                                 : link.ipv4.value_or(net::Ipv4Address{}).to_string();
     if (e.source != own) {
         violation("control not from the link's own address " + own + ": " + e.str());
     }

@@ -311,6 +311,13 @@ public:
     void remove_link(LinkId link);
     LinkId restore_link(const std::string& name);
 
+    // --- Runtime link events at now() (rfc-map M19): the link's config changed in place
+    // (Proxy::update_link; later frames are checked against the new addresses), or it
+    // went down / came back up.
+    void update_link(LinkId link, const std::function<void(engine::LinkConfig&)>& change);
+    void set_link_down(LinkId link);
+    void set_link_up(LinkId link);
+
     // --- Operator commands at now(): SIGUSR2 and shutdown.
     void resend_reports();
     void shutdown();

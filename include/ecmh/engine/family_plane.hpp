@@ -72,6 +72,15 @@ public:
     // A downstream link's own address changed (a tunnel peer's local end learned): its
     // queries come from the new one.
     void set_own_address(LinkId link, const Address& own);
+    // A link's address or MTU changed in place (rfc-map M19, item 37): nothing is
+    // forgotten. A downstream router keeps its groups and re-runs the election
+    // (RouterLink::change_own_address); the upstream reports from the new address and,
+    // when it changed, reports every group again at once (RFC 3810 §5.2.13, RFC 3376
+    // §4.2.13). The MTU sizes the link's queries and reports from now on.
+    void update_link(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
+    // A link is up again after an outage, its state kept: a downstream router starts its
+    // queries over as at startup, the upstream reports every group again at once.
+    void link_up(LinkId link, proto::TimePoint now);
 
     // Validated messages, from the link they arrived on.
     void on_query(LinkId link, const proto::ReceivedQuery<Address>& query, proto::TimePoint now);

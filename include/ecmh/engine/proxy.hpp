@@ -67,6 +67,9 @@ struct Link {
     LinkConfig config;
     TrafficCounters counters;
     bool present = false;
+    // Set while the link is down (admin down or no carrier): its state is kept and its
+    // timers run, but nothing is sent on it (set_link_down).
+    std::optional<proto::TimePoint> down_since{};
 };
 
 class Proxy final : private PacketSink {
@@ -84,6 +87,23 @@ public:
     [[nodiscard]] std::optional<LinkId> add_link(const LinkConfig& config, proto::TimePoint now);
     // A link (or tunnel peer) went away: its listeners stop counting, its slot is freed.
     void remove_link(LinkId link, proto::TimePoint now);
+    // Runtime link events (rfc-map M19, item 37; link_events.cpp). The addresses, MTU or
+    // MAC of a link changed, the interface the same: applied in place, every listener
+    // and timer kept — a downstream querier re-runs the election from its new address,
+    // the upstream reports every group again from its new address, copies and messages
+    // are sized for the new MTU. Returns false (and changes nothing) when the link is
+    // unknown, a tunnel peer, or the change makes it another link (ifindex, link type
+    // or role): remove and add it then.
+    [[nodiscard]] bool update_link(LinkId id, const LinkConfig& config, proto::TimePoint now);
+    // The link went down (admin down or no carrier). It keeps its listener state and its
+    // timers keep running, as the kernel's multicast routes and a bridge's MDB do, so a
+    // state that outlives the outage expires as usual; nothing is sent on it meanwhile
+    // (copies, queries and reports are counted as link-down).
+    void set_link_down(LinkId id, proto::TimePoint now);
+    // It is up again: copies to the listeners still known resume at once; a downstream
+    // querier starts over with its startup queries (listeners that expired or joined
+    // meanwhile report within a QRI), the upstream reports every group at once.
+    void set_link_up(LinkId id, proto::TimePoint now);
 
     // Tunnel mode: a peer becomes a downstream link (MLD router, forwarding) under a slot
     // of its own above the interface links. Its first General Query is spread from the

@@ -29,6 +29,7 @@ enum class DropReason : std::uint8_t {
     VlanTagged,        // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
     TruncatedCapture,  // the capture delivered less than the frame (snap length)
     OversizedFrame,    // a captured frame larger than its link's MTU plus link header
+    LinkDown,          // a copy or message for a link that is down (its state kept meanwhile)
     // Counted by the daemon's transmit code (io) as well as the engine:
     SendFailed,  // the kernel refused a copy (queue full, link gone), or the link had no route
     BuildFailed, // a control message could not be built (no room for it: a bug, never silent)

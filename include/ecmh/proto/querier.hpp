@@ -23,6 +23,7 @@
 #include "ecmh/proto/time.hpp"
 
 #include <cstdint>
+#include <string_view>
 
 namespace ecmh::proto {
 
@@ -70,11 +71,24 @@ public:
     [[nodiscard]] const Address& own_address() const { return own_; }
     // The link's address changed (rfc-map M19): later elections use the new one.
     void set_own_address(const Address& own) { own_ = own; }
+    // The same, and the election re-run with what is known (rfc-map M19): a Non-Querier
+    // whose new address now precedes the querier it hears becomes Querier at once; a
+    // Querier sends a General Query from the new address at once, so every other router
+    // compares against the address it now has.
+    void change_own_address(const Address& own, TimePoint now, Outputs& out);
+    // The link is up again after an outage (rfc-map M19): start over as at startup —
+    // Querier, SQC General Queries SQI apart, the first now — so that listeners whose
+    // state expired meanwhile, or that joined meanwhile, report within a QRI.
+    void restart(TimePoint now, Outputs& out);
     [[nodiscard]] std::uint32_t startup_queries_left() const { return startup_left_; }
 
 private:
     void adopt(const ReceivedQuery<Address>& query);
-    void change(bool querier, const Address& querier_address, Outputs& out);
+    // A change of role on `event`: the Transition for the log, then the QuerierChanged
+    // the forwarding rule acts on.
+    void change(bool querier, const Address& querier_address, std::string_view event, Outputs& out);
+    // Non-Querier → Querier on `event`, with our own variables and a General Query now.
+    void become_querier(std::string_view event, TimePoint now, Outputs& out);
     void send_general_query(Outputs& out) const;
 
     ProtocolVariables configured_;

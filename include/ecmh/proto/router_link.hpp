@@ -119,6 +119,12 @@ public:
         }
     }
     void set_own_address(const Address& own);
+    // The link's address changed in place (rfc-map M19): groups and their timers are
+    // kept, the election is re-run (Querier::change_own_address).
+    void change_own_address(const Address& own, TimePoint now);
+    // The link is up again after an outage: groups and their timers are kept (they ran
+    // meanwhile), the querier starts over as at startup (Querier::restart).
+    void restart_queries(TimePoint now);
 
 private:
     struct Entry {

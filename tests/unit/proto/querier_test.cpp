@@ -222,6 +222,51 @@ TYPED_TEST(QuerierTest, OwnAddressChangeAppliesToLaterElections) {
     EXPECT_TRUE(this->querier.is_querier());
 }
 
+// M19: a new address re-runs the election with what is known. A Non-Querier stays one
+// while the querier it hears still precedes it, and takes over (a General Query at
+// once) when its new address is the lower; a Querier re-announces itself at once.
+TYPED_TEST(QuerierTest, ChangedOwnAddressReRunsTheElection) {
+    using Output = typename TestFixture::Output;
+    const auto& n = Net<TypeParam>::a;
+    const auto other = n(std::is_same_v<TypeParam, Ipv6Family> ? "fe80::50" : "198.51.100.50");
+    const auto lowest = n(std::is_same_v<TypeParam, Ipv6Family> ? "fe80::20" : "198.51.100.20");
+    (void)this->run(0);
+    (void)this->receive(this->query(other), 500);
+    ASSERT_FALSE(this->querier.is_querier());
+    this->querier.change_own_address(Net<TypeParam>::higher(), at_ms(600), this->out);
+    EXPECT_TRUE(this->out.take().empty());
+    EXPECT_FALSE(this->querier.is_querier());
+    this->querier.change_own_address(lowest, at_ms(700), this->out);
+    EXPECT_EQ(this->out.take(),
+              (std::vector<Output>{
+                  this->transition("Non-Querier", "own address changed to one below the querier's",
+                                   "Querier"),
+                  QuerierChanged<typename TestFixture::A>{true, lowest}}));
+    EXPECT_EQ(this->querier.next_deadline(), at_ms(700));
+    EXPECT_EQ(this->timer(700), std::vector<Output>{this->general_query(this->vars)});
+    // As Querier: the next General Query is moved to now.
+    this->querier.change_own_address(Net<TypeParam>::own(), at_ms(900), this->out);
+    EXPECT_TRUE(this->out.take().empty());
+    EXPECT_EQ(this->querier.next_deadline(), at_ms(900));
+}
+
+// M19: up again after an outage, the link's querier starts over as at startup: Querier,
+// SQC General Queries SQI apart from now, then every QI.
+TYPED_TEST(QuerierTest, RestartStartsOverAsAtStartup) {
+    using Output = typename TestFixture::Output;
+    (void)this->run(0);
+    (void)this->receive(this->query(Net<TypeParam>::lower()), 500);
+    ASSERT_FALSE(this->querier.is_querier());
+    this->querier.restart(at_ms(3000), this->out);
+    EXPECT_EQ(this->out.take(),
+              (std::vector<Output>{
+                  this->transition("Non-Querier", "link up again: starting over as at startup",
+                                   "Querier"),
+                  QuerierChanged<typename TestFixture::A>{true, Net<TypeParam>::own()}}));
+    EXPECT_EQ(this->querier.startup_queries_left(), 2U);
+    EXPECT_EQ(this->run(12000), (std::vector<std::int64_t>{3000, 4000, 8000, 12000}));
+}
+
 // MLDv2 compares the interface ID only; MLDv1 the whole address (item 15).
 TEST(QuerierElection, MldComparesLast64BitsForV2WholeAddressForV1) {
     const auto own = *Ipv6Address::parse("fe80::100");

@@ -41,8 +41,9 @@ TEST(Dump, MatchesTheGoldenLayout) {
         *proxy.add_link(test::ethernet_link("u0", 0x02, "fe80::2", "192.0.2.2", true, 2), at_ms(0));
     const auto d1 = *proxy.add_link(
         test::ethernet_link("d1", 0x10, "fe80::100", "198.51.100.100", false, 3), at_ms(0));
-    ASSERT_TRUE(proxy.add_link(
-        test::ethernet_link("d2", 0x20, "fe80::200", "203.0.113.1", false, 4), at_ms(0)));
+    const auto d2 = proxy.add_link(
+        test::ethernet_link("d2", 0x20, "fe80::200", "203.0.113.1", false, 4), at_ms(0));
+    ASSERT_TRUE(d2);
 
     std::array<std::uint8_t, 1500> buf{};
     // d1: an MLDv2 ASM join of ff0e::1:1000 at 1 s.
@@ -88,10 +89,16 @@ TEST(Dump, MatchesTheGoldenLayout) {
         d1,
         test::ethernet_frame(std::span(buf.data(), *n), net::MacAddress{{0x02, 0, 0, 0, 1, 0x0a}}),
         at_ms(3500));
-    // Run the protocol to 5 s.
-    for (auto t = proxy.next_deadline(); t <= at_ms(5000); t = proxy.next_deadline()) {
-        proxy.on_timer(t);
-    }
+    // Run the protocol to 5 s; d2 goes down at 4 s: shown as down, its General Queries
+    // due at 5 s counted as link-down.
+    const auto run_until = [&](proto::TimePoint end) {
+        for (auto t = proxy.next_deadline(); t <= end; t = proxy.next_deadline()) {
+            proxy.on_timer(t);
+        }
+    };
+    run_until(at_ms(4000));
+    proxy.set_link_down(*d2, at_ms(4000));
+    run_until(at_ms(5000));
 
     const auto text =
         report::render_dump(proxy, {at_ms(5000), at_ms(0), "2026-11-23 06:00:00 GMT"});
