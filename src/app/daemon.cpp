@@ -284,8 +284,7 @@ void Daemon::handle_captures(proto::TimePoint now) {
         return;
     }
     for (const auto& [link, why] : failed_captures_) {
-        log_.log(LogLevel::Debug, why);
-        links_.drop(link, "capture failed (link down?)", now);
+        links_.drop(link, why); // reopened once the link is up; its listeners stay
     }
     failed_captures_.clear();
     retry_at_ = now + std::chrono::seconds{5};

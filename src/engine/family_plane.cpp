@@ -145,36 +145,49 @@ void FamilyPlane<Family>::set_own_address(LinkId link, const Address& own) {
 }
 
 template <class Family>
-void FamilyPlane<Family>::update_link(LinkId link, const Address& own, std::uint32_t mtu,
-                                      proto::TimePoint now) {
+void FamilyPlane<Family>::update_link(LinkId link, const std::optional<Address>& own,
+                                      std::uint32_t mtu, proto::TimePoint now) {
     if (upstream_ && upstream_->link == link) {
         upstream_->mtu = mtu;
-        const bool moved = std::exchange(upstream_->own, own) != own;
-        // MLD cannot report from :: (routers discard it, RFC 3810 §5.2.13): the reports
-        // wait for a link-local address. IGMP may report from 0.0.0.0 (RFC 3376 §4.2.13).
-        const bool can_report = kProtocol == wire::NetworkProtocol::Ipv4 || own != Address{};
-        if (moved && can_report) {
-            upstream_->host.resend_all(now);
-            drain_host();
+        const Address before = std::exchange(upstream_->own, own.value_or(Address{}));
+        if (before != upstream_->own) {
+            report_all_upstream(now);
         }
         return;
     }
     on_router(link, now, [&](Router& r) {
         auto& d = downstream_.at(link.slot());
-        d.own = own;
         d.mtu = mtu;
-        r.change_own_address(own, now);
+        if (!own) {
+            d.silent = true;
+            return;
+        }
+        const bool was_silent = std::exchange(d.silent, false);
+        d.own = *own;
+        r.change_own_address(*own, now);
+        if (was_silent) {
+            r.restart_queries(now); // as a link that just got its address would
+        }
     });
 }
 
 template <class Family>
 void FamilyPlane<Family>::link_up(LinkId link, proto::TimePoint now) {
     if (upstream_ && upstream_->link == link) {
-        upstream_->host.resend_all(now);
-        drain_host();
+        report_all_upstream(now);
         return;
     }
     on_router(link, now, [&](Router& r) { r.restart_queries(now); });
+}
+
+template <class Family>
+void FamilyPlane<Family>::report_all_upstream(proto::TimePoint now) {
+    // Routers discard MLD from :: (RFC 3810 §5.2.13); IGMP may come from 0.0.0.0.
+    if (kProtocol == wire::NetworkProtocol::Ipv6 && upstream_->own == Address{}) {
+        return;
+    }
+    upstream_->host.resend_all(now);
+    drain_host();
 }
 
 template <class Family>
@@ -317,6 +330,9 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
         std::visit(
             Overloaded{
                 [&](const proto::SendQuery<Address>& q) {
+                    if (d.silent) {
+                        return; // no address to send it from
+                    }
                     check(build_queries(
                         sink_.packet_buffer(), d.own, d.mtu, q,
                         [&](std::size_t length) { sink_.send_control(link, length, kProtocol); }));

@@ -17,27 +17,25 @@ bool same_link(const LinkConfig& a, const LinkConfig& b) {
            !a.tunnel && !b.tunnel;
 }
 
-// One family's side of a changed link. The upstream reports from its new address (or
-// from the unspecified one: RFC 3376 §4.2.13). A downstream router moves to its new
-// address; a downstream link that gains its first address starts speaking the protocol
-// there, one that loses it stops (as Proxy::add_link decides for a new link).
+// One family's side of a changed link. The upstream and a downstream router of the
+// family follow the address (FamilyPlane::update_link: a router that loses it keeps its
+// listeners and stays silent until it has one again); a downstream link that gets its
+// first address starts speaking the protocol there, as Proxy::add_link decides.
 template <class Family>
 void update_family(FamilyPlane<Family>& plane, EventLog& log, LinkId id, const LinkConfig& c,
                    const std::optional<typename Family::Address>& before,
                    const std::optional<typename Family::Address>& after, proto::TimePoint now) {
-    using Address = typename Family::Address;
     const std::string protocol{Family::kProtocolName};
-    if (c.upstream) {
-        plane.update_link(id, after.value_or(Address{}), c.mtu, now);
-    } else if (before && after) {
-        plane.update_link(id, *after, c.mtu, now);
+    if (c.upstream || plane.is_downstream(id)) {
+        if (before && !after && !c.upstream) {
+            log.log(LogLevel::Info, "link " + c.name + " has no address for " + protocol +
+                                        " now: its listeners are kept, no queries until it "
+                                        "has one again");
+        }
+        plane.update_link(id, after, c.mtu, now);
     } else if (after) {
         log.log(LogLevel::Info, "link " + c.name + " has an address now: " + protocol + " there");
         plane.add_downstream(id, *after, c.mtu, now);
-    } else if (before) {
-        log.log(LogLevel::Warning, "link " + c.name + " lost its address: no " + protocol +
-                                       " there any more, its listeners are forgotten");
-        plane.remove_link(id, now);
     }
 }
 

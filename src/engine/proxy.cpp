@@ -168,7 +168,7 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
             // A querier from 0.0.0.0 would win every election on the link (RFC 3376
             // §6.6.2: the lowest address) and silence the real querier; and on a 6in4
             // link an IPv4 query cannot even be carried. The link gets IGMP when it gets
-            // an address (the daemon re-adds a link whose addresses change).
+            // an address (update_link).
             log_.log(LogLevel::Warning,
                      "link " + config.name + " has no IPv4 address: no IGMP there");
         }

@@ -84,6 +84,13 @@ LinkSelection ignored(std::string reason) {
 
 } // namespace
 
+LinkSelection select_link_when_up(const InterfaceInfo& info, const InterfaceTable& table,
+                                  const LinkSelectionPolicy& policy) {
+    InterfaceInfo up = info;
+    up.flags |= IFF_UP | IFF_RUNNING;
+    return select_link(up, table, policy);
+}
+
 LinkSelection select_link(const InterfaceInfo& info, const InterfaceTable& table,
                           const LinkSelectionPolicy& policy) {
     if (listed(policy.excluded, info.name)) {

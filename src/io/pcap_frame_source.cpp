@@ -33,17 +33,32 @@ public:
             return net::unexpected(capture.error());
         }
         const auto type = capture->link_type();
-        captures_.push_back(Entry{id, std::move(*capture)});
+        captures_.push_back(Entry{id, link.mtu, std::move(*capture)});
         return type;
     }
 
     void detach(engine::LinkId id) override {
-        const auto it = std::find_if(captures_.begin(), captures_.end(),
-                                     [&](const Entry& e) { return e.link == id; });
+        const auto it = find(id);
         if (it != captures_.end()) {
             closed_drops_ += it->capture.kernel_drops();
             captures_.erase(it);
         }
+    }
+
+    // The snap length follows the MTU: only a larger MTU needs a new handle.
+    SysResult<Done> resize(engine::LinkId id, const CaptureLink& link) override {
+        const auto it = find(id);
+        if (it == captures_.end() || link.mtu <= it->mtu) {
+            return Done{};
+        }
+        auto capture = Capture::open(link.name, link.index, link.mtu, options_);
+        if (!capture) {
+            return net::unexpected(capture.error());
+        }
+        closed_drops_ += it->capture.kernel_drops();
+        it->capture = std::move(*capture); // the old handle closes only now
+        it->mtu = link.mtu;
+        return Done{};
     }
 
     [[nodiscard]] std::vector<int> fds() const override {
@@ -93,8 +108,14 @@ public:
 private:
     struct Entry {
         engine::LinkId link;
+        std::uint32_t mtu = 0; // what the snap length was made for
         Capture capture;
     };
+
+    std::vector<Entry>::iterator find(engine::LinkId id) {
+        return std::find_if(captures_.begin(), captures_.end(),
+                            [&](const Entry& e) { return e.link == id; });
+    }
 
     CaptureOptions options_;
     std::vector<Entry> captures_;

@@ -83,6 +83,14 @@ public:
         return *type;
     }
 
+    // Slots are sized for the largest MTU in use: only a larger one rebuilds the rings.
+    SysResult<Done> resize(engine::LinkId /*id*/, const CaptureLink& link) override {
+        if (const auto wanted = ring_frame_size_for(link.mtu); wanted > frame_size_) {
+            return open_rings(wanted);
+        }
+        return Done{};
+    }
+
     void detach(engine::LinkId id) override {
         if (id.slot() >= index_of_.size() || !index_of_[id.slot()].valid()) {
             return;

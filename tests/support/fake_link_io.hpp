@@ -54,6 +54,11 @@ public:
     [[nodiscard]] bool enabled(engine::LogLevel level) const override {
         return debug || level != engine::LogLevel::Debug;
     }
+    // Whether a line was logged that contains `text`.
+    [[nodiscard]] bool contains(std::string_view text) const {
+        return std::any_of(lines.begin(), lines.end(),
+                           [&](const auto& l) { return l.second.find(text) != std::string::npos; });
+    }
     std::vector<std::pair<engine::LogLevel, std::string>> lines;
     bool debug = true; // false: as a daemon without -v, debug lines are not wanted
 };

@@ -2,9 +2,18 @@
 // Keeps the engine's links in step with the host's interfaces. After every netlink
 // change the daemon calls reconcile(): an interface that qualifies (io/link_selection)
 // gets an engine link id, and under that one id a capture (from the FrameSource), a
-// transmit route and the engine's link; one that stops
-// qualifying or disappears loses all three; one whose addresses or MTU changed is
-// re-added with the new values. Every decision is logged once, with its reason.
+// transmit route and the engine's link; one that stops qualifying or disappears loses
+// all three. A link in use keeps its state through everything else (rfc-map M19):
+//   - a changed address, MTU or MAC is applied in place (Proxy::update_link; a larger
+//     MTU resizes the capture without closing it first); only a change of role
+//     (upstream ↔ downstream) removes the link and adds it again;
+//   - a link that goes down or loses carrier stays, marked down in the engine (its
+//     listeners kept, nothing sent); when it is back, forwarding resumes at once. Its
+//     capture stays open through the outage (the packet rings are bound to no link; a
+//     libpcap handle that fails on the outage is reopened when the link is up again);
+//   - a capture that fails is reopened (5 s later, or when the link is up again) while
+//     the engine's link and its listeners stay.
+// Every decision is logged once, with its reason.
 #pragma once
 
 #include "ecmh/engine/proxy.hpp"
@@ -24,6 +33,8 @@ struct ActiveLink {
     engine::LinkId id;
     net::IfIndex index;
     engine::LinkConfig config; // as given to the engine, to notice changes
+    bool up = true;            // as the engine was last told (Proxy::set_link_down/up)
+    bool captured = true;      // the frame source has it attached
 };
 
 class LinkManager {
@@ -34,9 +45,10 @@ public:
     // Brings the engine's links in line with `table`. Returns true when the set of
     // links changed (the poll set must be rebuilt: a source's fds may have changed).
     bool reconcile(const io::InterfaceTable& table, proto::TimePoint now);
-    // A capture failed (the link went down under us): drop the link until netlink says
-    // it is back.
-    void drop(engine::LinkId id, const std::string& why, proto::TimePoint now);
+    // A capture failed (the link went down under us): the capture is closed and reopened
+    // by a later reconcile() once the link is up; the engine's link and its listeners
+    // stay.
+    void drop(engine::LinkId id, const std::string& why);
     // Removes every link (at exit, after the engine sent its leaves).
     void close_all(proto::TimePoint now);
 
@@ -48,6 +60,19 @@ public:
 private:
     void add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now);
     void remove(std::size_t position, proto::TimePoint now);
+    // What happened to a link in use: removed (gone, no longer qualifying, or its role
+    // changed, and then added again as a new link), kept as it was, or kept with a
+    // capture reopened or resized (the poll set must be rebuilt).
+    enum class Outcome : std::uint8_t { Removed, Kept, NewFds };
+    Outcome refresh(std::size_t position, const io::InterfaceTable& table, proto::TimePoint now);
+    // A changed address, MTU or MAC, in place; Removed: the engine wants a re-add (the
+    // caller removes it).
+    Outcome apply_change(ActiveLink& link, const io::InterfaceInfo& info,
+                         const engine::LinkConfig& wanted, proto::TimePoint now);
+    // Down / up in the engine as the interface is; reopens the capture of a running link
+    // that has none (true when it did).
+    bool follow_carrier(ActiveLink& link, const io::InterfaceInfo& info, proto::TimePoint now);
+    [[nodiscard]] static io::CaptureLink capture_link(const io::InterfaceInfo& info);
     [[nodiscard]] static engine::LinkConfig config_for(const io::InterfaceInfo& info, bool upstream,
                                                        wire::LinkType type);
     void note(const io::InterfaceInfo& info, const std::string& reason);

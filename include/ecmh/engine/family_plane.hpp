@@ -74,10 +74,14 @@ public:
     void set_own_address(LinkId link, const Address& own);
     // A link's address or MTU changed in place (rfc-map M19, item 37): nothing is
     // forgotten. A downstream router keeps its groups and re-runs the election
-    // (RouterLink::change_own_address); the upstream reports from the new address and,
-    // when it changed, reports every group again at once (RFC 3810 §5.2.13, RFC 3376
-    // §4.2.13). The MTU sizes the link's queries and reports from now on.
-    void update_link(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
+    // (RouterLink::change_own_address). Without an address (Linux flushes a link's IPv6
+    // addresses when it is set down) it keeps them too but sends no query until it has
+    // one again, and then starts over as at startup. The upstream reports from the new
+    // address (0.0.0.0 for IGMP: RFC 3376 §4.2.13) and, when it changed, reports every
+    // group again at once (RFC 3810 §5.2.13); MLD cannot report from ::, so it waits for
+    // a link-local address. The MTU sizes the link's queries and reports from now on.
+    void update_link(LinkId link, const std::optional<Address>& own, std::uint32_t mtu,
+                     proto::TimePoint now);
     // A link is up again after an outage, its state kept: a downstream router starts its
     // queries over as at startup, the upstream reports every group again at once.
     void link_up(LinkId link, proto::TimePoint now);
@@ -128,6 +132,7 @@ private:
         proto::TimePoint indexed = proto::kNever; // its key in deadlines_
         std::optional<OtherVersionQuery> other_version;
         proto::TimePoint last_version_log = proto::TimePoint::min();
+        bool silent = false; // no address on the link (update_link): no queries sent
     };
     struct Upstream {
         Upstream(LinkId l, const Address& a, std::uint32_t m, const proto::HostReporterConfig& c,
@@ -146,6 +151,9 @@ private:
     void drain(LinkId link, Downstream& d, proto::TimePoint now);
     void reindex(LinkId link, Downstream& d);
     void drain_host();
+    // A full report upstream now (an address gained, the link back up), unless the
+    // upstream has no address MLD may report from.
+    void report_all_upstream(proto::TimePoint now);
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
     void update_upstream(const Address& group, proto::TimePoint now);
     // A builder that failed is counted (build-failed), never ignored.

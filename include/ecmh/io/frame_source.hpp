@@ -51,6 +51,11 @@ public:
     [[nodiscard]] virtual SysResult<wire::LinkType> attach(engine::LinkId id,
                                                            const CaptureLink& link) = 0;
     virtual void detach(engine::LinkId id) = 0;
+    // The link's MTU changed: frames of its new size are captured whole from now on. A
+    // capture that must grow is replaced, the new one opened (and joined) before the old
+    // one closes, so the link is never without one; only frames the old one held unread
+    // are lost. fds() may change. On error the old capture stays as it was.
+    [[nodiscard]] virtual SysResult<Done> resize(engine::LinkId id, const CaptureLink& link) = 0;
 
     // The fds to poll for input, in a fixed order; they change only on attach/detach.
     [[nodiscard]] virtual std::vector<int> fds() const = 0;

@@ -44,5 +44,11 @@ struct LinkSelection {
 
 [[nodiscard]] LinkSelection select_link(const InterfaceInfo& info, const InterfaceTable& table,
                                         const LinkSelectionPolicy& policy);
+// select_link() as though the link were up with carrier: the role a link in use keeps
+// while it is down, so that LinkManager keeps its state through an outage instead of
+// dropping it.
+[[nodiscard]] LinkSelection select_link_when_up(const InterfaceInfo& info,
+                                                const InterfaceTable& table,
+                                                const LinkSelectionPolicy& policy);
 
 } // namespace ecmh::io

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // LinkManager against a fake frame source and a fake transmitter, with a real engine:
 // every interface that qualifies gets ONE id under which it is captured, routed and
-// known to the engine; links that go, fail or change lose all three together; and
+// known to the engine; links that go lose all three together; links that change, go
+// down or whose capture fails keep their id and their listeners (rfc-map M19); and
 // what the engine sends reaches the right interface through that id.
 #include "ecmh/app/link_manager.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
@@ -33,6 +34,10 @@ public:
         attached.erase(id);
         ++detaches;
     }
+    io::SysResult<io::Done> resize(LinkId id, const io::CaptureLink& link) override {
+        resized[id] = link.mtu;
+        return io::Done{};
+    }
     std::vector<int> fds() const override { return {}; }
     std::size_t dispatch(std::span<const pollfd>, int, proto::TimePoint,
                          io::LinkFrameSink&) override {
@@ -42,6 +47,7 @@ public:
     const char* name() const override { return "fake"; }
 
     std::map<LinkId, IfIndex> attached;
+    std::map<LinkId, std::uint32_t> resized; // the MTU each capture was last resized to
     std::set<std::string> failing;
     int detaches = 0;
 };
@@ -192,27 +198,94 @@ TEST_F(LinkManagerTest, ACaptureThatCannotOpenLeavesNoHalfLinkAndAsksForARetry) 
     EXPECT_TRUE(id_of(IfIndex{3}));
 }
 
-TEST_F(LinkManagerTest, ACaptureFailureDropsTheLinkByItsId) {
+TEST_F(LinkManagerTest, ACaptureFailureReopensTheCaptureAndKeepsTheEngineLink) {
     start_with_two_links();
     const auto dn = id_of(IfIndex{3});
     ASSERT_TRUE(dn);
-    manager_.drop(*dn, "capture failed (link down?)", at_ms(10));
-    EXPECT_TRUE(nowhere(*dn));
+    manager_.drop(*dn, "The interface went down");
+    EXPECT_FALSE(source_.attached.contains(*dn));
+    EXPECT_NE(proxy_.link(*dn), nullptr) << "the engine's link and its listeners stay";
+    EXPECT_TRUE(sender_.routes.contains(*dn));
     EXPECT_TRUE(manager_.wants_retry());
-    // Netlink still lists it: the retry brings it back.
+    // Netlink still lists it up: the retry opens its capture again, under the same id.
     EXPECT_TRUE(manager_.reconcile(table_, at_ms(5000)));
-    EXPECT_TRUE(id_of(IfIndex{3}));
+    EXPECT_EQ(id_of(IfIndex{3}), dn);
 }
 
-TEST_F(LinkManagerTest, AChangedInterfaceIsReAddedWithItsNewAddress) {
+TEST_F(LinkManagerTest, AChangedAddressOrMtuIsAppliedInPlace) {
     start_with_two_links();
-    table_.add_ipv4(IfIndex{3},
-                    io::InterfaceIpv4Address{*net::Ipv4Address::parse("192.0.2.1"), 24});
-    EXPECT_TRUE(manager_.reconcile(table_, at_ms(10)));
     const auto dn = id_of(IfIndex{3});
     ASSERT_TRUE(dn);
+    table_.add_ipv4(IfIndex{3},
+                    io::InterfaceIpv4Address{*net::Ipv4Address::parse("192.0.2.1"), 24});
+    auto info = *table_.find(IfIndex{3});
+    info.mtu = 9000;
+    table_.upsert_link(info);
+    EXPECT_TRUE(manager_.reconcile(table_, at_ms(10))) << "the capture was resized";
+    EXPECT_EQ(id_of(IfIndex{3}), dn);
     EXPECT_EQ(proxy_.link(*dn)->config.ipv4, net::Ipv4Address::parse("192.0.2.1"));
-    EXPECT_EQ(source_.attached.size(), 2U); // the old capture was detached, not leaked
+    EXPECT_EQ(proxy_.link(*dn)->config.mtu, 9000U);
+    EXPECT_EQ(source_.resized.at(*dn), 9000U);
+    EXPECT_EQ(source_.detaches, 0) << "never re-added";
+    EXPECT_TRUE(log_.contains("dn0 changed in place (MTU 1500 -> 9000, IPv4 none/0 -> "
+                              "192.0.2.1/24): listeners kept"));
+    // A smaller MTU needs no new capture.
+    info.mtu = 1400;
+    table_.upsert_link(info);
+    EXPECT_FALSE(manager_.reconcile(table_, at_ms(20)));
+    EXPECT_EQ(proxy_.link(*dn)->config.mtu, 1400U);
+    EXPECT_EQ(source_.resized.at(*dn), 9000U);
+}
+
+TEST_F(LinkManagerTest, ALinkThatChangesRoleIsAddedAgain) {
+    start_with_two_links();
+    auto info = *table_.find(IfIndex{2});
+    info.name = "up1"; // no longer -i up0: downstream now
+    table_.upsert_link(info);
+    manager_.reconcile(table_, at_ms(10));
+    const auto up = id_of(IfIndex{2});
+    ASSERT_TRUE(up);
+    EXPECT_FALSE(proxy_.link(*up)->config.upstream);
+    EXPECT_EQ(source_.detaches, 1);
+    EXPECT_TRUE(log_.contains("up1 changed role: re-adding it"));
+}
+
+TEST_F(LinkManagerTest, ALinkThatGoesDownStaysAndResumesWhenUp) {
+    start_with_two_links();
+    const auto dn = id_of(IfIndex{3});
+    ASSERT_TRUE(dn);
+    proxy_.on_timer(proxy_.next_deadline()); // the startup queries
+    auto info = *table_.find(IfIndex{3});
+    info.flags &= ~static_cast<std::uint32_t>(IFF_RUNNING);
+    table_.upsert_link(info);
+    EXPECT_FALSE(manager_.reconcile(table_, at_ms(100))) << "nothing to re-poll";
+    EXPECT_EQ(id_of(IfIndex{3}), dn) << "capture, route and engine link all kept";
+    EXPECT_EQ(proxy_.link(*dn)->down_since, at_ms(100));
+    EXPECT_TRUE(log_.contains(
+        "dn0 has no carrier: keeping its listeners, sending nothing there until it is back"));
+    const auto sent = sender_.sent_on[IfIndex{3}];
+    proxy_.on_timer(at_ms(1000)); // the second startup query falls due: not sent
+    EXPECT_EQ(sender_.sent_on[IfIndex{3}], sent);
+    info.flags |= IFF_RUNNING;
+    table_.upsert_link(info);
+    manager_.reconcile(table_, at_ms(2000));
+    EXPECT_FALSE(proxy_.link(*dn)->down_since);
+    proxy_.on_timer(at_ms(2000)); // the querier starts over: a query at once
+    EXPECT_GT(sender_.sent_on[IfIndex{3}], sent);
+    EXPECT_TRUE(log_.contains("dn0 is up again: forwarding to its listeners resumes"));
+}
+
+TEST_F(LinkManagerTest, ALinkDownAtStartIsUsedOnceItComesUp) {
+    auto down = interface("dn0", 3);
+    down.flags &= ~static_cast<std::uint32_t>(IFF_UP);
+    table_.upsert_link(interface("up0", 2));
+    table_.upsert_link(down);
+    manager_.reconcile(table_, at_ms(0));
+    EXPECT_FALSE(id_of(IfIndex{3}));
+    EXPECT_TRUE(log_.contains("not using dn0: down"));
+    table_.upsert_link(interface("dn0", 3));
+    EXPECT_TRUE(manager_.reconcile(table_, at_ms(10)));
+    EXPECT_TRUE(id_of(IfIndex{3}));
 }
 
 TEST_F(LinkManagerTest, CloseAllLeavesNothingAttached) {

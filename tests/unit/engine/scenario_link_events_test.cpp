@@ -48,6 +48,16 @@ void set_address(engine::LinkConfig& c, const std::string& address) {
     }
 }
 
+// Takes the family's own address off a link (as Linux does to IPv6 on a link set down).
+template <class F>
+void clear_address(engine::LinkConfig& c) {
+    if constexpr (F::kV6) {
+        c.link_local.reset();
+    } else {
+        c.ipv4.reset();
+    }
+}
+
 // Records by group: a full report lists its groups in address order, which is not the
 // same in both families for these groups.
 Recs by_group(Recs records) {
@@ -109,6 +119,25 @@ TYPED_TEST(ScenarioLinkEvents, DownstreamAddressChangeReRunsTheElection) {
     EXPECT_EQ(queries[0].source, lowest);
 }
 
+// Linux flushes a link's IPv6 addresses when it is set down: a link without its address
+// keeps its listeners, sends no query, and starts over when the address is back.
+TYPED_TEST(ScenarioLinkEvents, DownstreamWithoutAnAddressKeepsItsListenersAndStaysSilent) {
+    using F = TypeParam;
+    auto& s = this->s;
+    this->h1a_joined_until(2000);
+    s.update_link(s.d1(), clear_address<F>);
+    s.run_until(at_ms(6000)); // a General Query fell due at 5000
+    auto events = s.take();
+    EXPECT_TRUE(select(events, {.link = s.d1()}).empty()) << dump(events);
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"}) << "its listener is kept";
+    s.update_link(s.d1(), [](engine::LinkConfig& c) { set_address<F>(c, F::D1); });
+    s.run_until(at_ms(6000));
+    events = s.take();
+    EXPECT_EQ(ms_of(select(events, {.link = s.d1(), .kind = Kind::GeneralQuery})),
+              std::vector<std::int64_t>{6000})
+        << dump(events);
+}
+
 TYPED_TEST(ScenarioLinkEvents, UpstreamAddressChangeReportsEveryGroupFromTheNewAddress) {
     using F = TypeParam;
     auto& s = this->s;
@@ -142,13 +171,7 @@ TYPED_TEST(ScenarioLinkEvents, UpstreamLosingItsAddressReportsAsTheRfcAllows) {
     using F = TypeParam;
     auto& s = this->s;
     this->h1a_joined_until(3000);
-    s.update_link(s.u0(), [](engine::LinkConfig& c) {
-        if constexpr (F::kV6) {
-            c.link_local.reset();
-        } else {
-            c.ipv4.reset();
-        }
-    });
+    s.update_link(s.u0(), clear_address<F>);
     s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G2, {}}});
     auto up = select(s.take(), {.link = s.u0()});
     if constexpr (F::kV6) {

@@ -234,6 +234,21 @@ TEST(LinkSelection, AnUnusableUpstreamIsIgnoredWithItsReason) {
     EXPECT_EQ(s.reason, "down");
 }
 
+// A link in use that goes down keeps its role (LinkManager keeps its state meanwhile);
+// every other rule still applies.
+TEST(LinkSelection, WhenUpIgnoresOnlyDownAndNoCarrier) {
+    auto eth0 = ethernet("eth0");
+    eth0.flags &= ~static_cast<std::uint32_t>(IFF_UP | IFF_RUNNING);
+    EXPECT_EQ(ecmh::io::select_link_when_up(eth0, {}, upstream("eth0")).role, LinkRole::Upstream);
+    EXPECT_EQ(ecmh::io::select_link_when_up(eth0, {}, {}).role, LinkRole::Downstream);
+    const auto excluded = ecmh::io::select_link_when_up(eth0, {}, make_policy({}, {}, {"eth0"}));
+    EXPECT_EQ(excluded.role, LinkRole::Ignored);
+    EXPECT_EQ(excluded.reason, "excluded by --exclude");
+    auto port = eth0;
+    port.master = IfIndex{3};
+    EXPECT_EQ(ecmh::io::select_link_when_up(port, table_with_bridge(), {}).reason, "port of br0");
+}
+
 TEST(LinkSelection, PortReasonFollowsTheMastersCurrentName) {
     InterfaceTable table;
     table.upsert_link(ethernet("bond0", 4));
