@@ -954,15 +954,17 @@ class Sniffer:
 
 
 class Sender:
-    """tools/sender.py: UDP to a group at a fixed rate, with a sequence number."""
+    """tools/sender.py: UDP to a group at a fixed rate, with a sequence number (and
+    payloads padded to `size` bytes, if given)."""
 
     def __init__(self, topo, role, group, source, port, rate=20, hops=16, ifname="eth0",
-                 name=None):
+                 name=None, size=0):
         self.group, self.source = group, source
         self.name = name or f"sender-{role}-{source}"
         self.proc = topo.spawn(role, [PYTHON, _tool("sender.py"), "--ifname", ifname,
                                       "--group", group, "--source", source, "--port",
-                                      str(port), "--rate", str(rate), "--hops", str(hops)],
+                                      str(port), "--rate", str(rate), "--hops", str(hops),
+                                      "--size", str(size)],
                                self.name)
 
     def check_alive(self):

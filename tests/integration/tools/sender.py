@@ -3,11 +3,13 @@
 """A multicast source, run inside a namespace.
 
 usage: sender.py --ifname IF --group G --source ADDR --port P [--rate PPS] [--hops N]
-                 [--count N]
+                 [--count N] [--size BYTES]
 
 Sends UDP datagrams "ECMHT SEQ GROUP SOURCE" (SEQ from 1) from ADDR to G:P out of IF
 (IPV6_MULTICAST_IF / IP_MULTICAST_IF), hop limit / TTL N (default 16), loopback off,
-at PPS per second until SIGTERM (or COUNT datagrams). Prints "# sent N" at exit.
+at PPS per second until SIGTERM (or COUNT datagrams). --size pads each UDP payload with
+dots to BYTES (for tests where the packet's size matters: MTU changes). Prints
+"# sent N" at exit.
 """
 
 import argparse
@@ -30,6 +32,7 @@ def main():
     p.add_argument("--rate", type=float, default=20.0)
     p.add_argument("--hops", type=int, default=16)
     p.add_argument("--count", type=int, default=0)
+    p.add_argument("--size", type=int, default=0)
     args = p.parse_args()
 
     ifindex = socket.if_nametoindex(args.ifname)
@@ -59,6 +62,7 @@ def main():
     while not stop and (args.count == 0 or seq < args.count):
         seq += 1
         payload = f"ECMHT {seq} {args.group} {args.source}\n".encode()
+        payload += b"." * max(0, args.size - len(payload))
         try:
             s.sendto(payload, dest)
         except OSError as e:
