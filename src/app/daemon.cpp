@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <cstring>
 #include <sys/random.h>
 
@@ -15,7 +14,6 @@ namespace ecmh::app {
 namespace {
 
 using engine::LogLevel;
-using std::chrono::milliseconds;
 
 engine::ProxyConfig proxy_config(const Options& o) {
     engine::ProxyConfig c;
@@ -102,8 +100,8 @@ open_frame_source(const Options& options, engine::EventLog& log) {
 
 } // namespace
 
-net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options& options,
-                                                                  engine::EventLog& log) {
+net::Expected<std::unique_ptr<Daemon>, StartupError>
+Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     auto signals = io::SignalFd::open();
     if (!signals) {
         return net::unexpected(startup_error(kExitOsError, signals.error().message()));
@@ -123,7 +121,7 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
     if (!source) {
         return net::unexpected(source.error());
     }
-    std::unique_ptr<Daemon> daemon{new Daemon(options, log, std::move(*signals),
+    std::unique_ptr<Daemon> daemon{new Daemon(options, log, std::move(clock), std::move(*signals),
                                               std::move(*netlink), std::move(*sender),
                                               std::move(*source))};
     if (auto loaded = load_interfaces(daemon->netlink_, daemon->interfaces_); !loaded) {
@@ -141,7 +139,7 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
         }
         daemon->file_peers_ = std::move(*peers);
     }
-    const auto now = io::monotonic_now();
+    const auto now = daemon->clock_.now();
     daemon->links_.reconcile(daemon->interfaces_, now);
     daemon->reconcile_peers(now);
     if (daemon->links_.links().empty()) {
@@ -151,15 +149,14 @@ net::Expected<std::unique_ptr<Daemon>, StartupError> Daemon::open(const Options&
     return daemon;
 }
 
-Daemon::Daemon(const Options& options, engine::EventLog& log, io::SignalFd signals,
+Daemon::Daemon(const Options& options, engine::EventLog& log, io::Clock clock, io::SignalFd signals,
                io::NetlinkMonitor netlink, io::PacketSender sender,
                std::unique_ptr<io::FrameSource> source)
-    : options_(options), log_(log), signals_(std::move(signals)), netlink_(std::move(netlink)),
-      sender_(std::move(sender)), source_(std::move(source)),
+    : options_(options), log_(log), clock_(std::move(clock)), signals_(std::move(signals)),
+      netlink_(std::move(netlink)), sender_(std::move(sender)), source_(std::move(source)),
       proxy_(proxy_config(options), sender_, log, random_seed()),
       links_(proxy_, sender_, *source_, log, selection_policy(options)), peers_(proxy_, log),
-      dump_(options.dump_file), started_(io::monotonic_now()),
-      started_text_(io::wall_clock_text()) {
+      dump_(options.dump_file), started_(clock_.now()), started_text_(clock_.wall_clock_text()) {
     sender_.on_failure([this](engine::LinkId link, int error) { on_send_failure(link, error); });
 }
 
@@ -175,27 +172,17 @@ void Daemon::rebuild_poll_set() {
 }
 
 int Daemon::poll_timeout(proto::TimePoint now) const {
-    const auto deadline = std::min(proxy_.next_deadline(), retry_at_);
-    if (deadline == proto::kNever) {
-        return -1;
-    }
-    if (deadline <= now) {
-        return 0;
-    }
-    // Round up: waking a microsecond early would only spin once more.
-    const auto wait = std::chrono::ceil<milliseconds>(deadline - now).count();
-    return wait > INT_MAX ? INT_MAX : static_cast<int>(wait);
+    return io::poll_timeout_ms(std::min(proxy_.next_deadline(), retry_at_), now);
 }
 
 int Daemon::run() {
     while (!stop_) {
-        const int ready =
-            ::poll(poll_set_.data(), poll_set_.size(), poll_timeout(io::monotonic_now()));
+        const int ready = ::poll(poll_set_.data(), poll_set_.size(), poll_timeout(clock_.now()));
         if (ready < 0 && errno != EINTR) {
             log_.log(LogLevel::Error, std::string("poll: ") + std::strerror(errno));
             return kExitOsError;
         }
-        const auto now = io::monotonic_now();
+        const auto now = clock_.now();
         if (ready > 0) {
             if (poll_set_[0].revents != 0) {
                 handle_signals(now);
@@ -214,7 +201,7 @@ int Daemon::run() {
         }
         sender_.flush(); // everything this wakeup produced, in as few syscalls as possible
     }
-    const auto now = io::monotonic_now();
+    const auto now = clock_.now();
     log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
     proxy_.shutdown(now);
     sender_.flush();
@@ -302,7 +289,7 @@ void Daemon::on_capture_failed(engine::LinkId link, const std::string& why) {
 
 void Daemon::on_send_failure(engine::LinkId link, int error) {
     proxy_.count(engine::DropReason::SendFailed);
-    const auto now = io::monotonic_now();
+    const auto now = clock_.now();
     if (now >= next_send_warning_) {
         next_send_warning_ = now + std::chrono::seconds{10}; // one line per 10 s at most
         const auto* l = proxy_.link(link);

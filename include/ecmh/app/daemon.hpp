@@ -16,6 +16,7 @@
 #include "ecmh/app/options.hpp"
 #include "ecmh/app/tunnel_peer_manager.hpp"
 #include "ecmh/engine/proxy.hpp"
+#include "ecmh/io/clock.hpp"
 #include "ecmh/io/dump_file.hpp"
 #include "ecmh/io/netlink_monitor.hpp"
 #include "ecmh/io/packet_sender.hpp"
@@ -39,8 +40,10 @@ public:
     // Opens everything that needs privileges: signals, netlink (and its first dump),
     // the packet sockets and a capture per qualifying interface. Fails when the
     // upstream interface does not exist.
+    // `clock` is where the daemon reads time (io/clock.hpp): the engine's timers and the
+    // poll timeout from its monotonic source, the dump's start time from its wall clock.
     [[nodiscard]] static net::Expected<std::unique_ptr<Daemon>, StartupError>
-    open(const Options& options, engine::EventLog& log);
+    open(const Options& options, engine::EventLog& log, io::Clock clock = io::Clock{});
 
     // Runs until SIGTERM/SIGINT; then leaves upstream, writes the final dump and closes
     // every link. Returns the exit code.
@@ -57,7 +60,7 @@ public:
     static constexpr int kBatch = 64; // frames per fd per wakeup: fairness between them
 
 private:
-    Daemon(const Options& options, engine::EventLog& log, io::SignalFd signals,
+    Daemon(const Options& options, engine::EventLog& log, io::Clock clock, io::SignalFd signals,
            io::NetlinkMonitor netlink, io::PacketSender sender,
            std::unique_ptr<io::FrameSource> source);
 
@@ -80,6 +83,7 @@ private:
 
     Options options_;
     engine::EventLog& log_;
+    io::Clock clock_;
     io::SignalFd signals_;
     io::NetlinkMonitor netlink_;
     io::InterfaceTable interfaces_;
