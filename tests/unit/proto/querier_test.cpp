@@ -175,7 +175,7 @@ TYPED_TEST(QuerierTest, KeepsQueryingAgainstHigherAddressOwnAddressAndUnspecifie
     EXPECT_EQ(this->run(5000), (std::vector<std::int64_t>{1000, 5000}));
 }
 
-// Item 16: a Non-Querier adopts QRV and QQI, so MALI = 3·6 + QRI = 19 s and OQPT =
+// Item 16: a Non-Querier adopts QRV and QQI, so MALI = 3·6 + 2·QRI = 20 s and OQPT =
 // 3·6 + 0.5 = 18.5 s; QRV/QQI 0 mean "use the default"; Querier again → our values.
 TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     auto q = this->query(Net<TypeParam>::lower());
@@ -184,7 +184,7 @@ TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     this->querier.on_query(q, at_ms(1000), this->out);
     EXPECT_EQ(this->querier.variables().robustness, 3U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{6000});
-    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{19000});
+    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{20000});
     EXPECT_EQ(this->querier.variables().last_listener_query_time(), milliseconds{900});
     EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(19500));
 
@@ -198,7 +198,7 @@ TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     q.robustness = 7;
     q.query_interval = milliseconds{1000}; // legal; as a Non-Querier it only shortens timers
     this->querier.on_query(q, at_ms(3000), this->out);
-    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{8000});
+    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{9000});
     this->querier.on_timer(at_ms(10500), this->out);
     EXPECT_TRUE(this->querier.is_querier());
     EXPECT_EQ(this->querier.variables().robustness, 2U);
