@@ -978,13 +978,28 @@ TEST_F(HostReporterIgmpTest, V1ModeNeverResetsARunningTimer) {
 
 class HostReporterMldTest : public HostReporterTest<Ipv6Family> {};
 
-TEST_F(HostReporterMldTest, AnyV1QuerySetsTheV1Timer) {
+// RFC 9777 §8.2.1: the mode "is set to MLDv1 whenever an MLDv1 Multicast Address Listener
+// General Query is received"; RFC 3810 said any MLDv1 query. A Multicast Address Specific
+// Query of MLDv1 is answered in the mode the host is in.
+TEST_F(HostReporterMldTest, OnlyAV1GeneralQuerySetsTheV1Timer) {
     make();
     settle(g, exc({}));
     r->on_query(specific(1, g, {}, seconds{1}), now_);
+    EXPECT_EQ(r->current_version(), 2);
+    EXPECT_EQ(r->compatibility().older_querier_until(1), kNever);
+    EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})),
+              std::vector{cs({rec(RecordType::ModeIsExclude, g, {})})});
+    now_ += seconds{2};
+    r->on_query(general(1, seconds{1}), now_);
     EXPECT_EQ(r->current_version(), 1);
     EXPECT_EQ(r->compatibility().older_querier_until(1), now_ + seconds{260});
     EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})), (std::vector{mode(2, 1, 0), old(1, g)}));
+    // In MLDv1 mode a specific query neither restarts the timer nor leaves the mode.
+    const auto until = r->compatibility().older_querier_until(1);
+    now_ += seconds{2};
+    r->on_query(specific(1, g, {}, seconds{1}), now_);
+    EXPECT_EQ(r->compatibility().older_querier_until(1), until);
+    EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})), std::vector{old(1, g)});
 }
 
 // The helper appends one Transition per mode change, nothing otherwise.
@@ -1013,7 +1028,7 @@ TEST(HostCompatibility, ModeIsTheOldestRunningTimerCappedByConfiguration) {
     igmp.on_query(2, true, at_ms(100), igmp_out);
     EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv3", "IGMPv2"}}));
     EXPECT_EQ(igmp.version(), 2);
-    igmp.on_query(1, false, at_ms(50), igmp_out);
+    igmp.on_query(1, true, at_ms(50), igmp_out); // the reporter calls every IGMPv1 query general
     EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv2", "IGMPv1"}}));
     EXPECT_EQ(igmp.version(), 1);
     EXPECT_EQ(igmp.next_deadline(), at_ms(50));
@@ -1035,7 +1050,10 @@ TEST(HostCompatibility, ModeIsTheOldestRunningTimerCappedByConfiguration) {
     EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), Changes{});
     HostCompatibility<Ipv6Family> mld{7};
     EXPECT_EQ(mld.version(), 2);
-    mld.on_query(1, false, at_ms(10), mld_out);
+    mld.on_query(1, false, at_ms(10), mld_out); // MLDv1 Multicast Address Specific Query
+    EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), Changes{});
+    EXPECT_EQ(mld.older_querier_until(1), kNever);
+    mld.on_query(1, true, at_ms(10), mld_out);
     EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), (Changes{{"MLDv2", "MLDv1"}}));
 }
 
