@@ -118,8 +118,9 @@ void HostReporter<Family>::set_membership(const Address& group, const State& mer
         ++counters_.untrackable_refused;
         return;
     }
-    // RFC 4604 §2.2.1: a host "SHOULD NOT send" IS_EX / TO_EX for an SSM address. The
-    // router side never merges such state (rfc-map item 27); this is the second fence.
+    // RFC 4604 §2.2.2 (now RFC 9777 §5.2.13, RFC 9776 §4.2.13): an SSM-aware host "SHOULD
+    // NOT send" IS_EX / TO_EX for an SSM address. The router side never merges such state
+    // (rfc-map item 27); this is the second fence.
     if (merged.mode == FilterMode::Exclude && Family::is_ssm(group)) {
         ++counters_.ssm_exclude_refused;
         return;

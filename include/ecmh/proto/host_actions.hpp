@@ -94,7 +94,7 @@ struct HostCounters {
     std::array<std::uint64_t, 4> queries_by_version{}; // [1..3]; [0] = other versions
     std::uint64_t mode_changes = 0;
     std::uint64_t ssm_suppressed = 0;          // SSM reports withheld in v1/v2 mode (RFC 4607 §8)
-    std::uint64_t ssm_exclude_refused = 0;     // EXCLUDE states for SSM groups (RFC 4604 §2.2.1)
+    std::uint64_t ssm_exclude_refused = 0;     // EXCLUDE states for SSM groups (RFC 4604 §2.2.2)
     std::uint64_t untrackable_refused = 0;     // link-scope / reserved groups (rfc-map item 32)
     std::uint64_t recorded_sources_capped = 0; // Q(G,S) answered as Q(G) (RFC 3810 §10.1)
 };

@@ -433,7 +433,7 @@ TYPED_TEST(HostReporterTest, NothingToReport) {
     this->settle(this->g2, this->inc({this->s1}));
     r.set_membership(this->g2, this->inc({this->s1}), this->now_); // unchanged
     // Link-scope groups never go upstream (rfc-map item 32); SSM never with EXCLUDE
-    // (RFC 4604 §2.2.1).
+    // (RFC 4604 §2.2.2).
     r.set_membership(this->link, this->exc({}), this->now_);
     r.set_membership(this->sg, this->exc({}), this->now_);
     EXPECT_TRUE(this->take().empty());
