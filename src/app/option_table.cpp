@@ -251,6 +251,20 @@ Lower it when older IGMP routers share the links (RFC 3376 section 7.3.1).)",
         .group = OptionGroup::Selection,
         .apply = [](S& s, const V& v) { return set_igmp_version(s.options.igmp_version, v); },
     },
+    {
+        .long_name = "no-host-compatibility",
+        .help = "ignore older queries upstream instead of falling back to MLDv1 or IGMPv1/v2 "
+                "(SSM-only networks, RFC 9777 §8.2.1)",
+        .manual = R"(On the upstream, ignore queries older than the version ecmh speaks there
+(MLDv1; IGMPv1 and IGMPv2): they are not answered and do not make ecmh fall back to their
+version.
+RFC 9777 section 8.2.1 and RFC 9776 section 7.2.1 recommend this switch for networks that
+run SSM only, which an older querier cannot serve.
+It is off by default: without it ecmh follows an older querier on the upstream, as those
+sections require.)",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::host_compatibility, false>,
+    },
     // --- Files.
     {
         .long_name = "pidfile",

@@ -97,6 +97,7 @@ void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uin
     proto::HostReporterConfig hc;
     hc.vars = config_.vars;
     hc.newest_version = config_.newest_version;
+    hc.host_compatibility = config_.host_compatibility;
     hc.old_unsolicited_report_interval = config_.vars.old_unsolicited_report_interval;
     upstream_.emplace(link, own, mtu, hc, random_);
     table_.set_upstream(link);

@@ -21,6 +21,7 @@ PlaneConfig plane_config(const ProxyConfig& c, std::uint8_t newest_version) {
     PlaneConfig p;
     p.vars = c.vars;
     p.newest_version = newest_version;
+    p.host_compatibility = c.host_compatibility;
     p.max_groups_per_link = c.max_groups_per_link;
     p.max_sources_per_group = c.max_sources_per_group;
     return p;

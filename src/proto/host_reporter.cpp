@@ -213,6 +213,10 @@ template <class Family>
 void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
     advance(now);
     ++counters_.queries_by_version[query.version <= 3 ? query.version : 0];
+    if (!config_.host_compatibility && query.version < compat_.newest_allowed()) {
+        ++counters_.older_queries_ignored; // neither answered nor followed
+        return;
+    }
     // An IGMPv1 query's group field is "ignored when received" (RFC 1112 App. I).
     const bool general = query.is_general() || (kIsIgmp<Family> && query.version == 1);
     // OVQPT = RV·QI(last query) + QRI; old queries carry no QQIC, so this is our QI

@@ -62,6 +62,9 @@ struct Options {
     // The IGMP version ecmh speaks as router and at most as host: RFC 3376 §7.3.1 wants a
     // configuration option for networks with IGMPv1/v2 routers.
     std::uint8_t igmp_version = 3;
+    // --no-host-compatibility: the upstream never falls back to an older version (RFC 9777
+    // §8.2.1, RFC 9776 §7.2.1 RECOMMEND the option for SSM-only networks; on by default).
+    bool host_compatibility = true;
     bool ipv4 = true;
     bool ipv6 = true;
     std::string pid_file = "/var/run/ecmh.pid";

@@ -26,6 +26,12 @@ struct HostReporterConfig {
     // The newest version the upstream may speak: MLD 1–2, IGMP 1–3. 0 (or anything out
     // of range) means the family's newest. An MLDv1-only upstream is 1.
     std::uint8_t newest_version = 0;
+    // The Host Compatibility Mode (RFC 9777 §8.2.1, RFC 9776 §7.2.1). Off, a query older
+    // than newest_version is ignored and counted (older_queries_ignored): the upstream
+    // keeps speaking its newest version, as an SSM-only network wants ("It is RECOMMENDED
+    // that implementations provide a configuration option to disable the use of Host
+    // Compatibility Mode ... This configuration option SHOULD be disabled by default").
+    bool host_compatibility = true;
     // URI of the old protocols, between repetitions of an unsolicited v1/v2 report
     // (RFC 2710 §7.10, RFC 2236 §8.10: 10 s). vars.unsolicited_report_interval is the
     // MLDv2/IGMPv3 one (1 s).
@@ -93,6 +99,7 @@ struct HostCounters {
     std::uint64_t old_leaves = 0;
     std::array<std::uint64_t, 4> queries_by_version{}; // [1..3]; [0] = other versions
     std::uint64_t mode_changes = 0;
+    std::uint64_t older_queries_ignored = 0;   // with host_compatibility off
     std::uint64_t ssm_suppressed = 0;          // SSM reports withheld in v1/v2 mode (RFC 4607 §8)
     std::uint64_t ssm_exclude_refused = 0;     // EXCLUDE states for SSM groups (RFC 4604 §2.2.2)
     std::uint64_t untrackable_refused = 0;     // link-scope / reserved groups (rfc-map item 32)

@@ -70,7 +70,8 @@ public:
     // no longer wanted. Sends what the change needs (RFC 3810 §6.1 / RFC 4605 §4.1).
     void set_membership(const Address& group, const State& merged, TimePoint now);
     // A valid query heard on the upstream link (RFC 3810 §6.2, §8.2.1; RFC 3376 §5.2,
-    // §7.2.1; RFC 2710 §4; RFC 2236 §3).
+    // §7.2.1; RFC 2710 §4; RFC 2236 §3). With host_compatibility off, one older than the
+    // configured newest version changes nothing but a counter.
     void on_query(const Query& query, TimePoint now);
     // A full set of current-state reports now (SIGUSR2, new link-local address).
     void resend_all(TimePoint now);

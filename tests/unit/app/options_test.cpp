@@ -70,6 +70,8 @@ TEST(Options, DefaultsAreTheRfcsAndEcmhs) {
     EXPECT_EQ(o.timers.old_unsolicited_report_interval, milliseconds{10'000}); // RFC 2710 §7.10
     EXPECT_TRUE(o.ipv4);
     EXPECT_TRUE(o.ipv6);
+    // RFC 9777 §8.2.1: the switch that turns it off "SHOULD be disabled by default".
+    EXPECT_TRUE(o.host_compatibility);
 }
 
 TEST(Options, EcmhCompatibleFlags) {
@@ -125,6 +127,12 @@ TEST(Options, IgmpVersion) {
     EXPECT_EQ(run_options({"--igmp-version", "2"}).igmp_version, 2);
     EXPECT_EQ(error_of({"--igmp-version", "4"}),
               "invalid value '4' for --igmp-version: expected 1, 2 or 3");
+}
+
+// The switches RFC 9777 §8.2.1 / §8.3.1 and RFC 9776 §7.2.1 / §7.3.1 RECOMMEND for
+// SSM-only networks.
+TEST(Options, SsmOnlySwitches) {
+    EXPECT_FALSE(run_options({"--no-host-compatibility"}).host_compatibility);
 }
 
 TEST(Options, CaptureMethod) {

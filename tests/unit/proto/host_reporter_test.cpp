@@ -719,6 +719,59 @@ TYPED_TEST(HostReporterTest, FilterModeChangesAreTransitions) {
 
 // ---- Compatibility modes (item 36) and SSM in them (item 38) --------------------------
 
+// RFC 9777 §8.2.1 / RFC 9776 §7.2.1: "It is RECOMMENDED that implementations provide a
+// configuration option to disable the use of Host Compatibility Mode". With it off, every
+// query older than the configured version, general or specific, is ignored and counted:
+// no mode change, no answer. The newest version's queries are answered as always.
+TYPED_TEST(HostReporterTest, HostCompatibilityOffIgnoresOlderQueries) {
+    using Query = typename TestFixture::Query;
+    const auto kNew = this->kNew;
+    this->config.host_compatibility = false;
+    auto& r = this->make();
+    this->settle(this->g, this->exc({}));
+    (void)this->take_transitions();
+    std::vector<Query> older;
+    for (std::uint8_t v = 1; v < kNew; ++v) {
+        older.push_back(this->general(v, seconds{1}));
+        older.push_back(this->specific(v, this->g, {}, seconds{1}));
+    }
+    for (const auto& q : older) {
+        r.on_query(q, this->now_);
+    }
+    EXPECT_TRUE(this->take().empty());
+    EXPECT_TRUE(this->take_transitions().empty());
+    EXPECT_EQ(r.current_version(), kNew);
+    EXPECT_EQ(r.compatibility().next_deadline(), kNever);
+    EXPECT_EQ(r.next_deadline(), kNever);
+    EXPECT_EQ(r.counters().older_queries_ignored, older.size());
+    r.on_query(this->general(kNew, seconds{1}), this->now_);
+    EXPECT_EQ(this->outputs_of(this->run_until(this->now_ + seconds{2})),
+              std::vector{this->cs({this->rec(RecordType::ModeIsExclude, this->g, {})})});
+    EXPECT_EQ(r.counters().older_queries_ignored, older.size());
+}
+
+// "Older" is older than the configured version: an MLDv1-only (IGMPv2) upstream still
+// answers MLDv1 (IGMPv2) queries with compatibility off; only IGMPv1 is then older.
+TYPED_TEST(HostReporterTest, HostCompatibilityOffKeepsTheConfiguredOlderVersion) {
+    const auto kOld = this->kOld;
+    this->config.host_compatibility = false;
+    this->config.newest_version = kOld;
+    auto& r = this->make();
+    this->settle(this->g, this->exc({}));
+    r.on_query(this->general(kOld, seconds{1}), this->now_);
+    EXPECT_EQ(this->outputs_of(this->run_until(this->now_ + seconds{2})),
+              std::vector{this->old(kOld, this->g)});
+    EXPECT_EQ(r.counters().older_queries_ignored, 0U);
+    for (std::uint8_t v = 1; v < kOld; ++v) { // IGMP: the IGMPv1 query
+        r.on_query(this->general(v, Duration{0}), this->now_ + seconds{2});
+    }
+    EXPECT_EQ(r.current_version(), kOld);
+    EXPECT_EQ(r.counters().older_queries_ignored, kOld - 1U);
+    if (kOld > 1) {
+        EXPECT_EQ(r.compatibility().older_querier_until(1), kNever); // IGMPv1 timer not started
+    }
+}
+
 TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     using RT = RecordType;
     const auto kOld = this->kOld;
