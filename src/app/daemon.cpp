@@ -24,6 +24,7 @@ engine::ProxyConfig proxy_config(const Options& o) {
                  : o.mld_mode == MldMode::V2Only ? engine::MldMode::V2Only
                                                  : engine::MldMode::Auto;
     c.igmp_version = o.igmp_version;
+    c.igmp3_only = o.igmp3_only;
     c.host_compatibility = o.host_compatibility;
     c.ipv4 = o.ipv4;
     c.ipv6 = o.ipv6;

@@ -513,6 +513,10 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         stats_.count(DropReason::ControlOnUpstream);
         return;
     }
+    if (config_.igmp3_only && !std::holds_alternative<wire::IgmpV3Report>(*message)) {
+        stats_.count(DropReason::IgnoredVersion);
+        return;
+    }
     if (!on_subnet(in.config, p.source)) {
         stats_.count(DropReason::OffSubnetReport);
         return;

@@ -20,7 +20,7 @@ enum class DropReason : std::uint8_t {
     QueryRejected,     // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
     OffSubnetReport,   // IGMP report from a source not on the link's subnet (RFC 3376 §9.2)
     DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
-    IgnoredVersion,    // MLDv1 while -2 (mld2only)
+    IgnoredVersion,    // MLDv1 while -2 (mld2only), IGMPv1/v2 while --igmp3only
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
     Tunnel,            // proto-41 outside tunnel mode (-t)
     UnknownTunnelPeer, // proto-41 from an outer source that is no configured peer (RFC 4213 §3.6)

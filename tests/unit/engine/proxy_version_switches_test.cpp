@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The switches RFC 9776 and RFC 9777 RECOMMEND for SSM-only networks, through a whole
 // Proxy: --no-host-compatibility (the upstream ignores older-version queries, RFC 9777
-// §8.2.1, RFC 9776 §7.2.1; rfc-map item 38).
+// §8.2.1, RFC 9776 §7.2.1; rfc-map item 38) and --igmp3only (IGMPv1/v2 reports and leaves
+// ignored downstream, RFC 9776 §7.3.1, as -2 does for MLDv1; rfc-map item 29).
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
@@ -49,6 +50,15 @@ Bytes igmp_v3_join(const char* host, const char* group) {
     wire::PackCursor cursor;
     return bytes_of(
         buf, wire::pack_igmp_v3_report(buf, test::ipv4(host), 1500, std::span(&rec, 1), cursor));
+}
+
+Bytes igmp_old(std::uint8_t type, const char* host, const char* group) {
+    std::array<std::uint8_t, 1500> buf{};
+    const auto h = test::ipv4(host);
+    const auto g = test::ipv4(group);
+    return bytes_of(buf, type == wire::kIgmpV1Report   ? wire::build_igmp_v1_report(buf, h, g)
+                         : type == wire::kIgmpV2Report ? wire::build_igmp_v2_report(buf, h, g)
+                                                       : wire::build_igmp_v2_leave(buf, h, g));
 }
 
 Bytes mld_query(wire::MldVersion version) {
@@ -153,5 +163,35 @@ TEST(ProxyVersionSwitches, HostCompatibilityOffIgnoresOlderQueriesUpstream) {
         EXPECT_EQ(rig.proxy.igmp().host()->current_version(), row.igmp_version);
         EXPECT_EQ(rig.proxy.mld().host()->counters().older_queries_ignored, row.ignored);
         EXPECT_EQ(rig.proxy.igmp().host()->counters().older_queries_ignored, row.ignored);
+    }
+}
+
+// RFC 9776 §7.3.1: "It is RECOMMENDED that implementations provide a configuration option to
+// disable use of compatibility mode". With --igmp3only an IGMPv1 or IGMPv2 Report and an
+// IGMPv2 Leave on a downstream link are dropped as ignored-version, as -2 drops MLDv1
+// (ScenarioMldModes.V2OnlyDropsMldv1); IGMPv3 is taken either way. Without it the old
+// reports put their groups into compatibility mode (RFC 9776 §7.3.2).
+TEST(ProxyVersionSwitches, Igmp3OnlyDropsIgmpv1AndIgmpv2) {
+    struct Row {
+        bool igmp3_only;
+        std::size_t groups;     // in the forwarding table afterwards
+        std::uint64_t ignored;  // ignored-version drops
+        std::uint8_t compat_g1; // 239.1.1.1's Group Compatibility Mode on d1
+    };
+    const Row rows[] = {{false, 3, 0, 1}, {true, 1, 3, 0}};
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.igmp3_only ? "--igmp3only" : "default");
+        auto config = fast_config();
+        config.ipv6 = false;
+        config.igmp3_only = row.igmp3_only;
+        Rig rig{config};
+        rig.deliver(rig.d1, igmp_old(wire::kIgmpV1Report, "198.51.100.10", "239.1.1.1"), 10);
+        rig.deliver(rig.d1, igmp_old(wire::kIgmpV2Report, "198.51.100.11", "239.1.1.2"), 20);
+        rig.deliver(rig.d1, igmp_old(wire::kIgmpV2Leave, "198.51.100.12", "239.1.1.2"), 30);
+        rig.deliver(rig.d1, igmp_v3_join("198.51.100.13", "239.1.1.3"), 40);
+        EXPECT_EQ(rig.proxy.igmp().forwarding().group_count(), row.groups);
+        EXPECT_EQ(rig.proxy.statistics().of(engine::DropReason::IgnoredVersion), row.ignored);
+        const auto* g1 = rig.proxy.igmp().router(rig.d1)->find(test::ipv4("239.1.1.1"));
+        EXPECT_EQ(g1 == nullptr ? 0 : g1->compatibility_version(), row.compat_g1);
     }
 }
