@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -123,6 +124,7 @@ private:
     [[nodiscard]] Duration max_response(const Query& query) const;
 
     void advance(TimePoint now);
+    void report_ssm_query(const Query& query, bool general, TimePoint now);
     void follow_mode(std::uint8_t before);
     void change_mode(std::uint8_t from);
     void report_filter_mode(const Address& group, FilterMode before, FilterMode after,
@@ -151,6 +153,8 @@ private:
     TimePoint general_at_ = kNever;
     std::size_t listening_ = 0;
     std::size_t recorded_total_ = 0;
+    std::optional<TimePoint> last_ssm_error_; // the last HostSsmQueryError pushed
+    std::uint64_t ssm_errors_suppressed_ = 0; // since then
     HostCounters counters_;
     Outputs outputs_;
 };

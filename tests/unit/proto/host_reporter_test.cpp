@@ -56,6 +56,12 @@ void PrintTo(const HostOldLeave<A>& r, std::ostream* os) {
 inline void PrintTo(const HostModeChanged& m, std::ostream* os) {
     *os << "ModeChanged(" << int{m.from} << "->" << int{m.to} << ", ssm " << m.ssm_groups << ')';
 }
+template <class A>
+void PrintTo(const HostSsmQueryError<A>& e, std::ostream* os) {
+    *os << "SsmQueryError(v" << int{e.version} << " from " << e.source.to_string() << ", group "
+        << e.group.to_string() << ", ssm " << e.ssm_groups << ", suppressed " << e.suppressed
+        << ')';
+}
 
 } // namespace host_reporter_test_printers
 } // namespace ecmh::proto
@@ -153,6 +159,10 @@ protected:
     static Output leave(A group) { return HostOldLeave<A>{group}; }
     static Output mode(std::uint8_t from, std::uint8_t to, std::size_t ssm) {
         return HostModeChanged{from, to, ssm};
+    }
+    static Output ssm_error(std::uint8_t version, A group, std::size_t ssm,
+                            std::uint64_t suppressed) {
+        return HostSsmQueryError<A>{version, A{}, group, ssm, suppressed};
     }
 
     static Query general(std::uint8_t version, Duration mrd) {
@@ -772,6 +782,68 @@ TYPED_TEST(HostReporterTest, HostCompatibilityOffKeepsTheConfiguredOlderVersion)
     }
 }
 
+// RFC 9777 §8.2.1 / RFC 9776 §7.2.1: an older General Query while SSM groups have state,
+// or an older Group-Specific Query for an SSM group, "SHOULD log an error"; the reporter
+// emits one HostSsmQueryError per 10 s and counts the rest. One row per query, in order.
+TYPED_TEST(HostReporterTest, OlderQueryConcerningSsmIsAnErrorRateLimited) {
+    using A = typename TestFixture::A;
+    using Output = typename TestFixture::Output;
+    const auto kOld = this->kOld;
+    const A none{};
+    auto& r = this->make();
+    this->settle(this->g, this->exc({}));
+    this->settle(this->sg, this->inc({this->s1}));
+    const auto t = this->now_;
+    struct Row {
+        const char* what;
+        std::int64_t at_s;
+        std::uint8_t version;
+        A group; // unspecified: General Query
+        std::vector<Output> errors;
+    };
+    const Row rows[] = {
+        {"newest-version General Query", 0, this->kNew, none, {}},
+        {"older General Query, 1 SSM group", 0, kOld, none, {this->ssm_error(kOld, none, 1, 0)}},
+        {"the same 1 s later: suppressed", 1, kOld, none, {}},
+        {"older Group-Specific Query, ASM group", 2, kOld, this->g, {}},
+        {"older Group-Specific Query, SSM group: suppressed", 3, kOld, this->sg, {}},
+        {"10 s after the first error", 11, kOld, this->sg, {this->ssm_error(kOld, this->sg, 1, 2)}},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.what);
+        auto q = this->general(row.version, seconds{1});
+        q.group = row.group;
+        r.on_query(q, t + seconds{row.at_s});
+        std::vector<Output> errors;
+        for (auto& o : this->take()) {
+            if (std::holds_alternative<HostSsmQueryError<A>>(o)) {
+                errors.push_back(o);
+            }
+        }
+        EXPECT_EQ(errors, row.errors);
+    }
+    EXPECT_EQ(r.counters().ssm_query_errors, 4U);
+    // Without SSM state a General Query is no error; a query for an SSM address still is.
+    r.set_membership(this->sg, this->inc({}), t + seconds{12});
+    (void)this->take();
+    r.on_query(this->general(kOld, seconds{1}), t + seconds{30});
+    EXPECT_TRUE(this->take().empty());
+    r.on_query(this->specific(kOld, this->sg, {}, seconds{1}), t + seconds{31});
+    EXPECT_EQ(this->take(), std::vector{this->ssm_error(kOld, this->sg, 0, 0)});
+    EXPECT_EQ(r.counters().ssm_query_errors, 5U);
+}
+
+// The error does not depend on following the older querier: with the Host Compatibility
+// Mode off the query is ignored, and still logged.
+TYPED_TEST(HostReporterTest, SsmErrorAlsoWithHostCompatibilityOff) {
+    this->config.host_compatibility = false;
+    auto& r = this->make();
+    this->settle(this->sg, this->inc({this->s1}));
+    r.on_query(this->general(this->kOld, seconds{1}), this->now_);
+    EXPECT_EQ(this->take(), std::vector{this->ssm_error(this->kOld, {}, 1, 0)});
+    EXPECT_EQ(r.current_version(), this->kNew);
+}
+
 TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     using RT = RecordType;
     const auto kOld = this->kOld;
@@ -786,7 +858,8 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     const auto t = this->now_ + seconds{100};
     (void)this->take_transitions();
     r.on_query(this->general(kOld, seconds{10}), t);
-    EXPECT_EQ(this->take(), std::vector{this->mode(kNew, kOld, 1)});
+    EXPECT_EQ(this->take(),
+              (std::vector{this->ssm_error(kOld, {}, 1, 0), this->mode(kNew, kOld, 1)}));
     EXPECT_EQ(this->take_transitions(),
               std::vector{this->compat(kNew, "older-version query received", kOld)});
     EXPECT_EQ(r.current_version(), kOld);
@@ -929,7 +1002,8 @@ TYPED_TEST(HostReporterTest, OldModeCommands) {
     this->settle(this->g2, this->inc({this->s1}));
     const auto t = this->now_;
     r.on_query(this->general(this->kOld, seconds{10}), t);
-    EXPECT_EQ(this->take(), std::vector{this->mode(this->kNew, this->kOld, 1)});
+    EXPECT_EQ(this->take(), (std::vector{this->ssm_error(this->kOld, {}, 1, 0),
+                                         this->mode(this->kNew, this->kOld, 1)}));
     r.resend_all(t + milliseconds{1});
     EXPECT_EQ(this->take(),
               (std::vector{this->old(this->kOld, this->g), this->old(this->kOld, this->g2)}));
