@@ -22,6 +22,8 @@ engine::ProxyConfig proxy_config(const Options& o) {
                  : o.mld_mode == MldMode::V2Only ? engine::MldMode::V2Only
                                                  : engine::MldMode::Auto;
     c.igmp_version = o.igmp_version;
+    c.igmp3_only = o.igmp3_only;
+    c.host_compatibility = o.host_compatibility;
     c.ipv4 = o.ipv4;
     c.ipv6 = o.ipv6;
     c.max_groups_per_link = o.limits.max_groups_per_link;

@@ -168,13 +168,14 @@ Needs
     {
         .long_name = "mld2only",
         .short_name = '2',
-        .help = "MLDv2 only: MLDv1 reports are ignored (*)",
-        .manual = R"(MLDv2 only: MLDv1 reports are ignored.
-This is not RFC-compliant; without
+        .help = "MLDv2 only: MLDv1 reports and dones are ignored (*)",
+        .manual = R"(MLDv2 only: MLDv1 Reports and Dones are ignored.
+RFC 9777 section 8.3.1 recommends this switch for networks that run SSM only.
+It is off by default: without
 .B \-1
 or
 .BR \-2 ,
-MLDv1 listeners are served in compatibility mode as RFC 3810 section 8 requires.)",
+MLDv1 listeners are served in compatibility mode as RFC 9777 section 8.3.2 requires.)",
         .group = OptionGroup::Original,
         .apply = set_state<&ParseState::mld2_only>,
     },
@@ -250,6 +251,35 @@ Giving both is a usage error.)",
 Lower it when older IGMP routers share the links (RFC 3376 section 7.3.1).)",
         .group = OptionGroup::Selection,
         .apply = [](S& s, const V& v) { return set_igmp_version(s.options.igmp_version, v); },
+    },
+    {
+        .long_name = "igmp3only",
+        .help = "IGMPv3 only: IGMPv1/v2 reports and leaves are ignored (*)",
+        .manual = R"(IGMPv3 only, the IGMP counterpart of
+.BR \-2 :
+IGMPv1 and IGMPv2 Reports and IGMPv2 Leaves are ignored.
+RFC 9776 section 7.3.1 recommends this switch for networks that run SSM only.
+It is off by default: without it, IGMPv1 and IGMPv2 members are served in compatibility
+mode as RFC 9776 section 7.3.2 requires.
+With
+.B \-\-igmp\-version
+1 or 2 it is a usage error.)",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::igmp3_only, true>,
+    },
+    {
+        .long_name = "no-host-compatibility",
+        .help = "ignore older queries upstream instead of falling back to MLDv1 or IGMPv1/v2 "
+                "(SSM-only networks, RFC 9777 §8.2.1)",
+        .manual = R"(On the upstream, ignore queries older than the version ecmh speaks there
+(MLDv1; IGMPv1 and IGMPv2): they are not answered and do not make ecmh fall back to their
+version.
+RFC 9777 section 8.2.1 and RFC 9776 section 7.2.1 recommend this switch for networks that
+run SSM only, which an older querier cannot serve.
+It is off by default: without it ecmh follows an older querier on the upstream, as those
+sections require.)",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::host_compatibility, false>,
     },
     // --- Files.
     {

@@ -40,6 +40,10 @@ OptionError validate(const ParseState& state) {
     if (state.mld1_only && state.mld2_only) {
         return "options '-1' (--mld1only) and '-2' (--mld2only) exclude each other";
     }
+    if (o.igmp3_only && o.igmp_version != 3) {
+        return "options '--igmp3only' and '--igmp-version " + std::to_string(o.igmp_version) +
+               "' exclude each other";
+    }
     if (!o.ipv4 && !o.ipv6) {
         return "options '--no-ipv4' and '--no-ipv6' together leave nothing to do";
     }

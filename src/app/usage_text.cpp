@@ -25,8 +25,8 @@ constexpr std::string_view kEpilogue = R"(
 Signals: SIGUSR1 writes the dump file, SIGUSR2 re-sends reports upstream,
 SIGHUP rescans interfaces, SIGTERM/SIGINT exit cleanly.
 
-(*) not RFC-compliant: without -1/-2, MLDv1 listeners are served in
-compatibility mode as RFC 3810 §8 requires.
+(*) for SSM-only networks (RFC 9777 §8.3.1, RFC 9776 §7.3.1); without them,
+MLDv1 and IGMPv1/v2 listeners are served in compatibility mode.
 )";
 
 // Columns on a terminal: UTF-8 continuation bytes take none ("§" is two bytes).

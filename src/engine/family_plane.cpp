@@ -56,6 +56,30 @@ void log_transition(EventLog& log, std::string_view link,
 
 constexpr auto kLimitLogInterval = std::chrono::seconds{10};
 
+// "MLD upstream: an MLDv1 General Query from fe80::1 while 2 SSM groups have listeners:
+// an older querier cannot serve SSM (RFC 9777 §8.2.1; ...)", the error RFC 9777 §8.2.1 /
+// RFC 9776 §7.2.1 want logged; the reporter has rate-limited it.
+template <class Family>
+std::string describe(const proto::HostSsmQueryError<typename Family::Address>& e) {
+    constexpr std::string_view kRule = std::is_same_v<typename Family::Address, net::Ipv6Address>
+                                           ? "RFC 9777 §8.2.1"
+                                           : "RFC 9776 §7.2.1";
+    std::string text = std::string(Family::kProtocolName) + " upstream: an " +
+                       std::string(Family::version_name(e.version)) +
+                       (e.group == typename Family::Address{}
+                            ? " General Query"
+                            : " query for the SSM group " + e.group.to_string()) +
+                       " from " + e.source.to_string();
+    if (e.ssm_groups > 0) {
+        text += " while " + std::to_string(e.ssm_groups) + " SSM groups have listeners";
+    }
+    text += ": an older querier cannot serve SSM (" + std::string(kRule);
+    if (e.suppressed > 0) {
+        text += "; " + std::to_string(e.suppressed) + " more since the last such message";
+    }
+    return text + "; further such messages suppressed for 10 s)";
+}
+
 template <class... F>
 struct Overloaded : F... {
     using F::operator()...;
@@ -101,6 +125,7 @@ void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uin
     proto::HostReporterConfig hc;
     hc.vars = config_.vars;
     hc.newest_version = config_.newest_version;
+    hc.host_compatibility = config_.host_compatibility;
     hc.old_unsolicited_report_interval = config_.vars.old_unsolicited_report_interval;
     upstream_.emplace(link, own, mtu, hc, random_);
     table_.set_upstream(link);
@@ -430,6 +455,9 @@ void FamilyPlane<Family>::drain_host() {
                                  ? "; " + std::to_string(m.ssm_groups) +
                                        " SSM groups cannot be reported in this version (RFC 4604)"
                                  : ""));
+                },
+                [&](const proto::HostSsmQueryError<Address>& e) {
+                    log_.log(LogLevel::Error, describe<Family>(e));
                 },
                 [&](const proto::Transition<Address>& t) {
                     log_transition<Family>(log_, sink_.link_name(up.link), t);

@@ -22,6 +22,7 @@ PlaneConfig plane_config(const ProxyConfig& c, std::uint8_t newest_version) {
     PlaneConfig p;
     p.vars = c.vars;
     p.newest_version = newest_version;
+    p.host_compatibility = c.host_compatibility;
     p.max_groups_per_link = c.max_groups_per_link;
     p.max_sources_per_group = c.max_sources_per_group;
     return p;
@@ -526,6 +527,10 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
     }
     if (upstream) {
         stats_.count(DropReason::ControlOnUpstream);
+        return;
+    }
+    if (config_.igmp3_only && !std::holds_alternative<wire::IgmpV3Report>(*message)) {
+        stats_.count(DropReason::IgnoredVersion);
         return;
     }
     if (!on_subnet(in.config, p.source)) {

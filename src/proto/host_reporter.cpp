@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace ecmh::proto {
 namespace {
@@ -118,8 +119,9 @@ void HostReporter<Family>::set_membership(const Address& group, const State& mer
         ++counters_.untrackable_refused;
         return;
     }
-    // RFC 4604 §2.2.1: a host "SHOULD NOT send" IS_EX / TO_EX for an SSM address. The
-    // router side never merges such state (rfc-map item 27); this is the second fence.
+    // RFC 4604 §2.2.2 (now RFC 9777 §5.2.13, RFC 9776 §4.2.13): an SSM-aware host "SHOULD
+    // NOT send" IS_EX / TO_EX for an SSM address. The router side never merges such state
+    // (rfc-map item 27); this is the second fence.
     if (merged.mode == FilterMode::Exclude && Family::is_ssm(group)) {
         ++counters_.ssm_exclude_refused;
         return;
@@ -214,6 +216,11 @@ void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
     ++counters_.queries_by_version[query.version <= 3 ? query.version : 0];
     // An IGMPv1 query's group field is "ignored when received" (RFC 1112 App. I).
     const bool general = query.is_general() || (kIsIgmp<Family> && query.version == 1);
+    report_ssm_query(query, general, now);
+    if (!config_.host_compatibility && query.version < compat_.newest_allowed()) {
+        ++counters_.older_queries_ignored; // neither answered nor followed
+        return;
+    }
     // OVQPT = RV·QI(last query) + QRI; old queries carry no QQIC, so this is our QI
     // (rfc-map note A.4).
     const auto until =
@@ -228,6 +235,33 @@ void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
     } else {
         schedule_old(query, general, now);
     }
+}
+
+// An older querier cannot serve SSM: "An SSM-aware host that receives an IGMPv1 Query, an
+// IGMPv2 General Query, or an IGMPv2 Group Specific Query for a multicast address in the
+// SSM address range SHOULD log an error" (RFC 9776 §7.2.1, RFC 9777 §8.2.1). Rate-limited
+// (host_actions.hpp HostSsmQueryError).
+template <class Family>
+void HostReporter<Family>::report_ssm_query(const Query& query, bool general, TimePoint now) {
+    if (query.version >= Family::kNewestVersion) {
+        return;
+    }
+    const auto ssm_groups = static_cast<std::size_t>(
+        std::count_if(groups_.begin(), groups_.end(), [](const auto& entry) {
+            return Family::is_ssm(entry.first) && !entry.second.state.is_empty();
+        }));
+    if (general ? ssm_groups == 0 : !Family::is_ssm(query.group)) {
+        return;
+    }
+    ++counters_.ssm_query_errors;
+    if (last_ssm_error_ && now - *last_ssm_error_ < kSsmQueryErrorInterval) {
+        ++ssm_errors_suppressed_;
+        return;
+    }
+    last_ssm_error_ = now;
+    outputs_.push(HostSsmQueryError<Address>{query.version, query.source,
+                                             general ? Address{} : query.group, ssm_groups,
+                                             std::exchange(ssm_errors_suppressed_, 0)});
 }
 
 template <class Family>

@@ -32,6 +32,14 @@ bool querier_precedes(net::Ipv4Address candidate, net::Ipv4Address own,
     return candidate.value() < own.value();
 }
 
+bool counts_in_election(const ReceivedQuery<net::Ipv6Address>& /*query*/) {
+    return true; // "When a router receives a query with a lower IPv6 address" (§7.6.2)
+}
+
+bool counts_in_election(const ReceivedQuery<net::Ipv4Address>& query) {
+    return query.is_general(); // "When a router receives a General Query with a lower IP address"
+}
+
 template <class Family>
 Querier<Family>::Querier(const ProtocolVariables& configured, const Address& own_address,
                          std::uint8_t version, TimePoint now)
@@ -48,6 +56,12 @@ void Querier<Family>::on_query(const ReceivedQuery<Address>& query, TimePoint no
     // The S flag "does not suppress the querier election" (RFC 3810 §5.1.7): not looked at.
     if (!querier_precedes(query.source, own_, query.version)) {
         return; // a higher address: we stay (or it stays) what we were
+    }
+    if (!counts_in_election(query)) {
+        if (!querier_ && query.source == other_querier_) {
+            adopt(query); // the querier's own Group-Specific Query
+        }
+        return;
     }
     const bool was_querier = querier_;
     querier_ = false;

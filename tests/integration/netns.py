@@ -97,7 +97,8 @@ QUERY_RESPONSE_INTERVAL = 1.0
 LLQI = 0.2
 URI = 0.2
 LLQT = LLQI * ROBUSTNESS
-MALI = ROBUSTNESS * QUERY_INTERVAL + QUERY_RESPONSE_INTERVAL
+# RFC 9777 §9.4 / RFC 9776 §8.4 (erratum 6725): RV·QI + 2·QRI.
+MALI = ROBUSTNESS * QUERY_INTERVAL + 2 * QUERY_RESPONSE_INTERVAL
 ECMH_TIMER_ARGS = ["--robustness", str(ROBUSTNESS), "--query-interval", "2s",
                    "--query-response-interval", "1s", "--last-listener-query-interval", "200ms",
                    "--unsolicited-report-interval", "200ms"]

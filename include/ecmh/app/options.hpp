@@ -30,7 +30,7 @@ inline constexpr int kExitConfig = 78;       // EX_CONFIG
 enum class MldMode : std::uint8_t {
     Auto,   // MLDv2 with per-group MLDv1 compatibility (RFC 3810 §8) — recommended
     V1Only, // -1: act as an MLDv1-only router and host
-    V2Only, // -2: MLDv2 only; MLDv1 reports ignored (not RFC-compliant, as ecmh said)
+    V2Only, // -2: MLDv2 only; MLDv1 reports ignored (for SSM-only networks, RFC 9777 §8.3.1)
 };
 
 struct Limits {
@@ -62,6 +62,12 @@ struct Options {
     // The IGMP version ecmh speaks as router and at most as host: RFC 3376 §7.3.1 wants a
     // configuration option for networks with IGMPv1/v2 routers.
     std::uint8_t igmp_version = 3;
+    // --igmp3only, the IGMP counterpart of -2: IGMPv1/v2 reports and leaves are ignored
+    // (RFC 9776 §7.3.1 RECOMMENDS the option for SSM-only networks; off by default).
+    bool igmp3_only = false;
+    // --no-host-compatibility: the upstream never falls back to an older version (RFC 9777
+    // §8.2.1, RFC 9776 §7.2.1 RECOMMEND the option for SSM-only networks; on by default).
+    bool host_compatibility = true;
     bool ipv4 = true;
     bool ipv6 = true;
     std::string pid_file = "/var/run/ecmh.pid";

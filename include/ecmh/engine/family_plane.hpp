@@ -45,6 +45,7 @@ public:
 struct PlaneConfig {
     proto::ProtocolVariables vars;
     std::uint8_t newest_version = 0; // 0: the family's newest; MLDv1-only mode: 1
+    bool host_compatibility = true;  // the upstream's (proto::HostReporterConfig)
     std::size_t max_groups_per_link = 4096;
     std::size_t max_sources_per_group = 512;
 };

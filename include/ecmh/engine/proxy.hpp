@@ -41,6 +41,12 @@ struct ProxyConfig {
     proto::ProtocolVariables vars;
     MldMode mld_mode = MldMode::Auto;
     std::uint8_t igmp_version = 3; // RFC 3376 §7.3.1: configurable for IGMPv1/v2 networks
+    // --igmp3only: IGMPv1/v2 Reports and Leaves are dropped (IgnoredVersion), as MLDv1 with
+    // MldMode::V2Only (RFC 9776 §7.3.1: an option "to disable use of compatibility mode").
+    bool igmp3_only = false;
+    // Off: the upstream ignores queries older than its version (RFC 9777 §8.2.1, RFC 9776
+    // §7.2.1: an option "to disable the use of Host Compatibility Mode").
+    bool host_compatibility = true;
     bool ipv4 = true;
     bool ipv6 = true;
     std::size_t max_groups_per_link = 4096;

@@ -20,7 +20,7 @@ enum class DropReason : std::uint8_t {
     QueryRejected,     // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
     OffSubnetReport,   // IGMP report from a source not on the link's subnet (RFC 3376 §9.2)
     DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
-    IgnoredVersion,    // MLDv1 while -2 (mld2only)
+    IgnoredVersion,    // MLDv1 while -2 (mld2only), IGMPv1/v2 while --igmp3only
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
     OwnSource,         // a packet from one of our own IP addresses (a loop or a spoof)
     Tunnel,            // proto-41 outside tunnel mode (-t)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The upstream Host Compatibility Mode (RFC 3810 §8.2.1, RFC 3376 §7.2.1, RFC 4605
+// The upstream Host Compatibility Mode (RFC 9777 §8.2.1, RFC 9776 §7.2.1, RFC 4605
 // §4.1 "If there is an IGMPv1 or IGMPv2/MLDv1 querier on the upstream network, then
 // the proxy device will perform IGMPv1 or IGMPv2/MLDv1").
 //
@@ -7,11 +7,19 @@
 // and v2. The mode is the oldest version whose timer runs, else the newest, never
 // above the configured newest version (an MLDv1-only proxy stays at 1).
 //
-//   v1 timer  set by every version-1 query ("whenever an MLDv1 ... Query is received",
-//             "whenever an IGMPv1 Membership Query is received")
-//   v2 timer  (IGMP) set by IGMPv2 *General* Queries only (RFC 3376 §7.2.1)
-//   duration  OVQPT = RV·QI(last query) + QRI (RFC 3810 §9.12, RFC 3376 §8.12), given
+//   v1 timer  (MLD) set by MLDv1 *General* Queries only: "whenever an MLDv1 Multicast
+//             Address Listener General Query is received" (RFC 9777 §8.2.1; RFC 3810
+//             said any MLDv1 query, and RFC 9777 §9.12 still says "an MLDv1 query")
+//             (IGMP) set by every IGMPv1 query, "whenever an IGMPv1 Membership Query is
+//             received" (RFC 9776 §7.2.1): its group field is ignored (RFC 1112 App. I),
+//             so the caller passes every IGMPv1 query as general
+//   v2 timer  (IGMP) set by IGMPv2 *General* Queries only: "The Host Compatibility Mode
+//             variable value MUST NOT be changed by an older version Group Specific
+//             Query" (RFC 9776 §7.2.1)
+//   duration  OVQPT = RV·QI(last query) + QRI (RFC 9777 §9.12, RFC 3376 §8.12), given
 //             by the caller
+//
+// So a query that is not general never changes the mode, in either family.
 //
 // Each change of mode is appended to the reporter's queue as one Transition; what the
 // change cancels is the reporter's business (it compares version() before and after).
@@ -41,9 +49,10 @@ public:
         until_.fill(kNever);
     }
 
-    // A query of wire `version` arrived; `until` is now + OVQPT.
+    // A query of wire `version` arrived; `general` is true for a General Query (and
+    // for every IGMPv1 query); `until` is now + OVQPT.
     void on_query(std::uint8_t version, bool general, TimePoint until, Outputs& out) {
-        if (version < 1 || version >= kNewest || (version > 1 && !general)) {
+        if (version < 1 || version >= kNewest || !general) {
             return;
         }
         const auto before = version_now();

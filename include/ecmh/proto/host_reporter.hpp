@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -70,7 +71,8 @@ public:
     // no longer wanted. Sends what the change needs (RFC 3810 §6.1 / RFC 4605 §4.1).
     void set_membership(const Address& group, const State& merged, TimePoint now);
     // A valid query heard on the upstream link (RFC 3810 §6.2, §8.2.1; RFC 3376 §5.2,
-    // §7.2.1; RFC 2710 §4; RFC 2236 §3).
+    // §7.2.1; RFC 2710 §4; RFC 2236 §3). With host_compatibility off, one older than the
+    // configured newest version changes nothing but a counter.
     void on_query(const Query& query, TimePoint now);
     // A full set of current-state reports now (SIGUSR2, new link-local address).
     void resend_all(TimePoint now);
@@ -122,6 +124,7 @@ private:
     [[nodiscard]] Duration max_response(const Query& query) const;
 
     void advance(TimePoint now);
+    void report_ssm_query(const Query& query, bool general, TimePoint now);
     void follow_mode(std::uint8_t before);
     void change_mode(std::uint8_t from);
     void report_filter_mode(const Address& group, FilterMode before, FilterMode after,
@@ -150,6 +153,8 @@ private:
     TimePoint general_at_ = kNever;
     std::size_t listening_ = 0;
     std::size_t recorded_total_ = 0;
+    std::optional<TimePoint> last_ssm_error_; // the last HostSsmQueryError pushed
+    std::uint64_t ssm_errors_suppressed_ = 0; // since then
     HostCounters counters_;
     Outputs outputs_;
 };

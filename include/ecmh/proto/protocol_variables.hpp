@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The protocol variables of RFC 3810 §9 / RFC 3376 §8 and every interval derived from
-// them. Only the five configurable values are stored; the rest are computed, so they
-// can never disagree.
+// The protocol variables of RFC 9777 §9 / RFC 9776 §8 (RFC 3810 §9 / RFC 3376 §8 before
+// them) and every interval derived from them. Only the five configurable values are
+// stored; the rest are computed, so they can never disagree.
 //
-//   MALI / GMI   = RV·QI + QRI            Multicast Address Listening / Group Membership
-//   OQPT         = RV·QI + QRI/2          Other Querier Present
-//   SQI          = QI/4,  SQC = RV        Startup Query Interval / Count
-//   LLQC         = RV,    LLQT = LLQI·LLQC  Last Listener Query Count / Time
-//   OVHPT        = RV·QI + QRI            Older Version Host Present (router, per group)
-//   OVQPT        = RV·QI(last query) + QRI  Older Version Querier Present (host)
+//   MALI / GMI   = RV·QI + 2·QRI          Multicast Address Listening / Group Membership
+//                                         (RFC 9777 §9.4, RFC 9776 §8.4; erratum 6725:
+//                                         RFC 3810 / RFC 3376 had RV·QI + QRI)
+//   OQPT         = RV·QI + QRI/2          Other Querier Present (§9.5, §8.5)
+//   SQI          = QI/4,  SQC = RV        Startup Query Interval / Count (§9.6–7, §8.6–7)
+//   LLQC         = RV,    LLQT = LLQI·LLQC  Last Listener Query Count / Time (§9.9–10)
+//   OVHPT        = RV·QI + QRI            Older Version Host Present (router, per group;
+//                                         RFC 9777 §9.13, RFC 9776 §8.13): no longer MALI
+//   OVQPT        = RV·QI(last query) + QRI  Older Version Querier Present (host; RFC 9777
+//                                         §9.12; for IGMP see rfc-map 9776.15)
 #pragma once
 
 #include "ecmh/proto/time.hpp"
@@ -32,7 +36,7 @@ struct ProtocolVariables {
     std::chrono::milliseconds old_unsolicited_report_interval{10'000};
 
     [[nodiscard]] constexpr Duration listener_interval() const { // MALI, GMI
-        return Duration{robustness * query_interval + query_response_interval};
+        return Duration{robustness * query_interval + 2 * query_response_interval};
     }
     [[nodiscard]] constexpr Duration other_querier_present_interval() const { // OQPT
         return Duration{robustness * query_interval} + Duration{query_response_interval} / 2;
@@ -46,7 +50,7 @@ struct ProtocolVariables {
         return Duration{last_listener_query_interval * robustness};
     }
     [[nodiscard]] constexpr Duration older_version_host_present_interval() const { // OVHPT
-        return listener_interval();
+        return Duration{robustness * query_interval + query_response_interval};
     }
     // OVQPT for a querier whose last query said `querier_qi` (0 = not given: use ours).
     [[nodiscard]] constexpr Duration

@@ -7,8 +7,14 @@
 //   A valid query from a lower address → Non-Querier, Other Querier Present = now +
 //   OQPT; each further one restarts it. On expiry → Querier, a General Query at once,
 //   then one per QI.
+//   Which queries count (counts_in_election): MLD, every query ("When a router receives
+//   a query with a lower IPv6 address", RFC 9777 §7.6.2); IGMP, General Queries only
+//   ("When a router receives a General Query with a lower IP address", RFC 9776 §6.6.2).
+//   An IGMP Group-Specific Query from a lower address neither demotes nor restarts OQPT.
 //   As Non-Querier the querier's QRV and QQI are adopted (0 = not given: ours), so
-//   MALI, LLQT, OVHPT and OQPT use them (RFC 3376 §4.1.6/§4.1.7, RFC 3810 §5.1.8/§5.1.9).
+//   MALI, LLQT, OVHPT and OQPT use them (RFC 3376 §4.1.6/§4.1.7, RFC 3810 §5.1.8/§5.1.9):
+//   from every query of the elected querier, one that does not count included ("the
+//   most recently received Query", RFC 9776 §4.1.6).
 //   OQPT = RV·QI + QRI/2,  SQI = QI/4,  SQC = RV.
 //
 // Outputs go to the link's queue (router_outputs.hpp): a SendQuery per General Query
@@ -35,6 +41,11 @@ namespace ecmh::proto {
                                     std::uint8_t query_version);
 [[nodiscard]] bool querier_precedes(net::Ipv4Address candidate, net::Ipv4Address own,
                                     std::uint8_t query_version);
+
+// Does a query from a lower address take part in the election? MLD: any (RFC 9777 §7.6.2);
+// IGMP: a General Query (RFC 9776 §6.6.2; an IGMPv1 query always is, its group is 0).
+[[nodiscard]] bool counts_in_election(const ReceivedQuery<net::Ipv6Address>& query);
+[[nodiscard]] bool counts_in_election(const ReceivedQuery<net::Ipv4Address>& query);
 
 template <class Family>
 class Querier {

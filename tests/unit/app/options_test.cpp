@@ -70,6 +70,9 @@ TEST(Options, DefaultsAreTheRfcsAndEcmhs) {
     EXPECT_EQ(o.timers.old_unsolicited_report_interval, milliseconds{10'000}); // RFC 2710 §7.10
     EXPECT_TRUE(o.ipv4);
     EXPECT_TRUE(o.ipv6);
+    // RFC 9777 §8.2.1, RFC 9776 §7.3.1: the switches "SHOULD be disabled by default".
+    EXPECT_TRUE(o.host_compatibility);
+    EXPECT_FALSE(o.igmp3_only);
 }
 
 TEST(Options, EcmhCompatibleFlags) {
@@ -125,6 +128,20 @@ TEST(Options, IgmpVersion) {
     EXPECT_EQ(run_options({"--igmp-version", "2"}).igmp_version, 2);
     EXPECT_EQ(error_of({"--igmp-version", "4"}),
               "invalid value '4' for --igmp-version: expected 1, 2 or 3");
+}
+
+// The switches RFC 9777 §8.2.1 / §8.3.1 and RFC 9776 §7.2.1 / §7.3.1 RECOMMEND for
+// SSM-only networks.
+TEST(Options, SsmOnlySwitches) {
+    EXPECT_FALSE(run_options({"--no-host-compatibility"}).host_compatibility);
+    EXPECT_TRUE(run_options({"--igmp3only"}).igmp3_only);
+    EXPECT_TRUE(run_options({"--igmp3only", "--igmp-version", "3"}).igmp3_only);
+    expect_errors({
+        {{"--igmp3only", "--igmp-version", "2"},
+         "options '--igmp3only' and '--igmp-version 2' exclude each other"},
+        {{"--igmp-version", "1", "--igmp3only"},
+         "options '--igmp3only' and '--igmp-version 1' exclude each other"},
+    });
 }
 
 TEST(Options, CaptureMethod) {
@@ -218,10 +235,26 @@ TEST(Duration, ParsesUnits) {
 
 TEST(UsageText, ListsEveryOptionOnce) {
     const auto text = usage_text("ecmh");
-    for (const char* flag : {"--upstream", "--foreground", "--user", "--promisc", "--nopromisc",
-                             "--tunnelmode", "--notunnelmode", "--mld1only", "--mld2only",
-                             "--verbose", "--version", "--help", "--pidfile", "--dumpfile",
-                             "--interface", "--exclude", "--robustness", "--query-interval"}) {
+    for (const char* flag : {"--upstream",
+                             "--foreground",
+                             "--user",
+                             "--promisc",
+                             "--nopromisc",
+                             "--tunnelmode",
+                             "--notunnelmode",
+                             "--mld1only",
+                             "--mld2only",
+                             "--igmp3only",
+                             "--no-host-compatibility",
+                             "--verbose",
+                             "--version",
+                             "--help",
+                             "--pidfile",
+                             "--dumpfile",
+                             "--interface",
+                             "--exclude",
+                             "--robustness",
+                             "--query-interval"}) {
         EXPECT_NE(text.find(flag), std::string::npos) << flag;
     }
     EXPECT_EQ(text.rfind("Usage: ecmh", 0), 0U);

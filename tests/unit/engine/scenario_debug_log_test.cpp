@@ -70,20 +70,20 @@ TYPED_TEST(ScenarioDebugLog, OneLinePerTransition) {
                   this->line("u0", "host compatibility mode " + this->version(F::kNewest) + " -> " +
                                        this->version(F::kOld) + " on older-version query received"),
               }));
-    // Then everything changes back, one line each: r1 goes quiet (OQPT, 8.6 s), nobody
-    // answers on d1 so its Filter Timer ends (MALI, 9.1 s), and with it the upstream's
-    // EXCLUDE, just after the old querier's OVQPT ran out (9.1 s).
+    // Then everything changes back, one line each: r1 goes quiet (OQPT, 8.6 s), the old
+    // querier's OVQPT runs out (9.1 s), nobody answers on d1 so its Filter Timer ends
+    // (MALI, 10.1 s), and with it the upstream's EXCLUDE.
     this->s.log().lines.clear();
-    this->s.run_until(at_ms(10'000));
+    this->s.run_until(at_ms(11'000));
     EXPECT_EQ(this->transitions(),
               (Strings{
                   this->line("d1", "querier Non-Querier -> Querier on other querier present "
                                    "timer expired"),
-                  this->line("d1", std::string(F::G) +
-                                       " filter mode EXCLUDE -> INCLUDE on Filter Timer expired"),
                   this->line("u0", "host compatibility mode " + this->version(F::kOld) + " -> " +
                                        this->version(F::kNewest) +
                                        " on Older Version Querier Present timer expired"),
+                  this->line("d1", std::string(F::G) +
+                                       " filter mode EXCLUDE -> INCLUDE on Filter Timer expired"),
                   this->line("u0", std::string(F::G) + " host filter mode EXCLUDE -> INCLUDE on "
                                                        "membership database changed"),
               }));
@@ -92,7 +92,7 @@ TYPED_TEST(ScenarioDebugLog, OneLinePerTransition) {
 TYPED_TEST(ScenarioDebugLog, NothingAtDebugWhenDebugIsOff) {
     this->s.log().debug = false;
     this->change_everything();
-    this->s.run_until(at_ms(10'000));
+    this->s.run_until(at_ms(11'000));
     for (const auto& [level, text] : this->s.log().lines) {
         EXPECT_NE(level, engine::LogLevel::Debug) << text;
     }

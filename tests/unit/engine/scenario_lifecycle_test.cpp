@@ -149,23 +149,23 @@ TYPED_TEST(ScenarioLifecycle, OldVersionListenerJoinAnswerDoneExpire) {
     run_lifecycle<TypeParam>(this->s, true);
 }
 
-// A listener that stops answering is dropped at MALI (9 s) after its last report, and
-// the upstream hears TO_IN({}) then.
+// A listener that stops answering is dropped at MALI (RV·QI + 2·QRI = 10 s, RFC 9777
+// §9.4, RFC 9776 §8.4) after its last report, and the upstream hears TO_IN({}) then.
 TYPED_TEST(ScenarioLifecycle, SilentListenerExpiresAtMali) {
     using F = TypeParam;
     auto& s = this->s;
     s.run_until(at_ms(2000));
     s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
-    s.run_until(at_ms(10'999));
+    s.run_until(at_ms(11'999));
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), std::vector<std::string>{"d1"});
     s.take();
-    s.run_until(at_ms(11'000));
-    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), std::vector<std::string>{});
     s.run_until(at_ms(12'000));
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), std::vector<std::string>{});
+    s.run_until(at_ms(13'000));
     const auto events = s.take();
     const auto up = select(events, {.link = s.u0()});
     ASSERT_EQ(up.size(), 2U) << dump(events);
-    EXPECT_EQ(up[0].at, at_ms(11'000));
+    EXPECT_EQ(up[0].at, at_ms(12'000));
     EXPECT_EQ(up[0].records, (Recs{{RecordType::ChangeToIncludeMode, F::G, {}}}));
     // No last-listener query for a timeout: nobody said they left.
     EXPECT_TRUE(select(events, {.kind = Kind::GroupQuery}).empty()) << dump(events);

@@ -241,7 +241,7 @@ TYPED_TEST(ScenarioLinkEvents, DownLinkGetsNothingKeepsItsStateAndResumesAtOnce)
     EXPECT_TRUE(select(events, {.link = s.u0()}).empty()) << "nobody left: " << dump(events);
     EXPECT_EQ(s.upstream_state(F::G), "EXCLUDE{}");
 
-    s.set_link_up(s.d1()); // at 6000, before the group's timer (10000) runs out
+    s.set_link_up(s.d1()); // at 6000, before the group's timer (11000) runs out
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"}) << "no report needed";
     s.run_until(at_ms(7500));
     events = s.take();
@@ -256,15 +256,15 @@ TYPED_TEST(ScenarioLinkEvents, LinkDownLongerThanItsListenersExpiresThem) {
     auto& s = this->s;
     this->h1a_joined_until(2000);
     s.set_link_down(s.d1());
-    s.run_until(at_ms(11000));
+    s.run_until(at_ms(12000));
     const auto up = select(s.take(), {.link = s.u0()});
     ASSERT_FALSE(up.empty());
-    EXPECT_EQ(up[0].at, at_ms(10000)) << "MALI after the report, as if the link were up";
+    EXPECT_EQ(up[0].at, at_ms(11000)) << "MALI after the report, as if the link were up";
     EXPECT_EQ(up[0].records, (Recs{{RecordType::ChangeToIncludeMode, F::G, {}}}));
     s.answer_queries(s.d1(), F::H1A, {{RecordType::ModeIsExclude, F::G, {}}});
     s.set_link_up(s.d1());
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});
-    s.run_until(at_ms(11500));
+    s.run_until(at_ms(12500));
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"}) << "the startup query asked";
 }
 

@@ -72,7 +72,7 @@ TYPED_TEST(ScenarioQuerier, LostToLowerAddressThenRegainedAfterOqpt) {
 
     s.run_until(at_ms(19'500));
     EXPECT_TRUE(s.is_querier(d1, F::kV6));
-    // h1a's membership (last report 11.5 s, MALI 9 s) is still there: copies resume at once.
+    // h1a's membership (last report 11.5 s, MALI 10 s) is still there: copies resume at once.
     EXPECT_EQ(s.probe(F::S1, F::G, u0), (Strings{"d1", "d2"}));
     s.run_until(at_ms(24'000));
     events = s.take();
@@ -102,8 +102,33 @@ TYPED_TEST(ScenarioQuerier, HigherAddressRouterDoesNotWin) {
               (std::vector<std::int64_t>{5000, 9000}));
 }
 
+// Item 15: a lower-address router's Group-Specific Query (S = 1, so no timer is
+// lowered) demotes ecmh on d1 for MLD, which elects by "a query" (RFC 9777 §7.6.2), but
+// not for IGMP, which elects by General Queries only (RFC 9776 §6.6.2): ecmh stays
+// querier there, keeps its query schedule and keeps forwarding to d1.
+TYPED_TEST(ScenarioQuerier, LowerAddressGroupSpecificQueryElectsOnlyInMld) {
+    using F = TypeParam;
+    auto& s = this->s;
+    const auto d1 = s.d1();
+    s.run_until(at_ms(2000));
+    s.report(d1, F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.answer_queries(d1, F::H1A, {{RecordType::ModeIsExclude, F::G, {}}});
+    s.take();
+    QueryIn q{F::R1_LOWER, F::kNewest, F::G};
+    q.s_flag = true;
+    s.query(d1, q);
+    EXPECT_EQ(s.is_querier(d1, F::kV6), !F::kV6);
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), F::kV6 ? Strings{} : Strings{"d1"});
+    s.run_until(at_ms(6000));
+    const auto events = s.take();
+    EXPECT_EQ(ms_of(select(events, {.link = d1, .kind = Kind::GeneralQuery})),
+              F::kV6 ? std::vector<std::int64_t>{} : std::vector<std::int64_t>{5000})
+        << dump(events);
+}
+
 // A Non-Querier adopts the querier's QRV and QQI (RFC 3376 §4.1.6/§4.1.7): with r1
-// saying QRV 3, QQIC 6 s a silent listener lives 3·6 + 1 = 19 s, not 9 s (item 16 c),
+// saying QRV 3, QQIC 6 s a silent listener lives MALI = 3·6 + 2·1 = 20 s, not 10 s (item
+// 16 c),
 // as the upstream record shows (d1 is not forwarded to, by the querier rule).
 TYPED_TEST(ScenarioQuerier, NonQuerierAdoptsQuerierVariables) {
     using F = TypeParam;
@@ -119,13 +144,13 @@ TYPED_TEST(ScenarioQuerier, NonQuerierAdoptsQuerierVariables) {
     for (int t = 8000; t <= 26'000; t += 6000) {
         s.at(at_ms(t), [&s, d1, q] { s.query(d1, q); });
     }
-    s.run_until(at_ms(20'999));
+    s.run_until(at_ms(21'999));
     EXPECT_EQ(s.upstream_state(F::G), "EXCLUDE{}");
-    s.run_until(at_ms(21'000));
+    s.run_until(at_ms(22'000));
     EXPECT_EQ(s.upstream_state(F::G), "");
-    const auto up = select(s.take(), {.link = s.u0(), .from = at_ms(20'000)});
+    const auto up = select(s.take(), {.link = s.u0(), .from = at_ms(21'000)});
     ASSERT_FALSE(up.empty());
-    EXPECT_EQ(up[0].at, at_ms(21'000));
+    EXPECT_EQ(up[0].at, at_ms(22'000));
     EXPECT_EQ(up[0].records, (Recs{{RecordType::ChangeToIncludeMode, F::G, {}}}));
 }
 

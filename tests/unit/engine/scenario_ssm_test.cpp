@@ -103,3 +103,47 @@ TYPED_TEST(ScenarioSsm, ExcludeRecordsAndOldReportsForSsmAreIgnored) {
     ASSERT_EQ(events.size(), 1U) << dump(events);
     EXPECT_EQ(events[0].records, (Recs{{RecordType::AllowNewSources, F::SG, {F::S2}}}));
 }
+
+// Item 38: an older-version General Query upstream while an SSM group has listeners is
+// logged as an error (RFC 9777 §8.2.1, RFC 9776 §7.2.1: "SHOULD log an error"), at most
+// once per 10 s; the next line says how many were left out. The fallback itself is
+// logged as before, once.
+TYPED_TEST(ScenarioSsm, OlderQueryUpstreamIsLoggedAsAnErrorRateLimited) {
+    using F = TypeParam;
+    auto& s = this->s;
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::AllowNewSources, F::SG, {F::S1}}});
+    s.answer_queries(s.d1(), F::H1A, {{RecordType::ModeIsInclude, F::SG, {F::S1}}});
+    s.run_until(at_ms(2000));
+    s.log().lines.clear();
+    const auto ssm_errors = [&s] {
+        Strings lines;
+        for (const auto& [level, text] : s.log().lines) {
+            if (level == engine::LogLevel::Error && text.find("cannot serve SSM") != text.npos) {
+                lines.push_back(text);
+            }
+        }
+        return lines;
+    };
+    const std::string protocol = F::kV6 ? "MLD" : "IGMP";
+    const std::string prefix = protocol + " upstream: an " + protocol + "v" +
+                               std::to_string(F::kOld) + " General Query from " + F::R_U +
+                               " while 1 SSM groups have listeners: an older querier cannot "
+                               "serve SSM (" +
+                               (F::kV6 ? "RFC 9777 §8.2.1" : "RFC 9776 §7.2.1");
+    for (const int t : {2000, 5000, 9000, 12'500}) {
+        s.at(at_ms(t), [&s] { s.query(s.u0(), QueryIn{F::R_U, F::kOld}); });
+    }
+    s.run_until(at_ms(12'000));
+    EXPECT_EQ(ssm_errors(), Strings{prefix + "; further such messages suppressed for 10 s)"});
+    s.run_until(at_ms(12'500));
+    EXPECT_EQ(ssm_errors(),
+              (Strings{prefix + "; further such messages suppressed for 10 s)",
+                       prefix + "; 2 more since the last such message; further such messages "
+                                "suppressed for 10 s)"}));
+    const auto fallbacks =
+        std::count_if(s.log().lines.begin(), s.log().lines.end(), [](const auto& line) {
+            return line.second.find("upstream now version") != std::string::npos;
+        });
+    EXPECT_EQ(fallbacks, 1);
+}

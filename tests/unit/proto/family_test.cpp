@@ -91,22 +91,24 @@ TEST(SourceSet, AlgebraOfTheRfcTables) {
     EXPECT_TRUE(s.contains(c));
 }
 
+// RFC 9777 §9 / RFC 9776 §8 at the defaults RV 2, QI 125 s, QRI 10 s, LLQI 1 s.
 TEST(ProtocolVariables, DerivedIntervalsAtRfcDefaults) {
     const ProtocolVariables v;
-    EXPECT_EQ(v.listener_interval(), seconds{260});              // MALI / GMI
-    EXPECT_EQ(v.other_querier_present_interval(), seconds{255}); // OQPT
+    EXPECT_EQ(v.listener_interval(), seconds{270});              // MALI / GMI: RV·QI + 2·QRI
+    EXPECT_EQ(v.other_querier_present_interval(), seconds{255}); // OQPT: RV·QI + QRI/2
     EXPECT_EQ(v.startup_query_interval(), milliseconds{31'250}); // SQI
     EXPECT_EQ(v.startup_query_count(), 2U);
     EXPECT_EQ(v.last_listener_query_count(), 2U);
     EXPECT_EQ(v.last_listener_query_time(), seconds{2});
-    EXPECT_EQ(v.older_version_host_present_interval(), seconds{260});
+    EXPECT_EQ(v.older_version_host_present_interval(), seconds{260}); // RV·QI + QRI
     EXPECT_EQ(v.older_version_querier_present_interval(milliseconds{0}), seconds{260});
     EXPECT_EQ(v.older_version_querier_present_interval(seconds{60}), seconds{130});
 }
 
 TEST(ProtocolVariables, FastProfileMatchesTheHarness) {
     const auto v = fast_test_profile();
-    EXPECT_EQ(v.listener_interval(), seconds{9});
+    EXPECT_EQ(v.listener_interval(), seconds{10});
+    EXPECT_EQ(v.older_version_host_present_interval(), seconds{9});
     EXPECT_EQ(v.other_querier_present_interval(), milliseconds{8'500});
     EXPECT_EQ(v.startup_query_interval(), seconds{1});
     EXPECT_EQ(v.last_listener_query_time(), milliseconds{600});

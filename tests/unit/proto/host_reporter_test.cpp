@@ -56,6 +56,12 @@ void PrintTo(const HostOldLeave<A>& r, std::ostream* os) {
 inline void PrintTo(const HostModeChanged& m, std::ostream* os) {
     *os << "ModeChanged(" << int{m.from} << "->" << int{m.to} << ", ssm " << m.ssm_groups << ')';
 }
+template <class A>
+void PrintTo(const HostSsmQueryError<A>& e, std::ostream* os) {
+    *os << "SsmQueryError(v" << int{e.version} << " from " << e.source.to_string() << ", group "
+        << e.group.to_string() << ", ssm " << e.ssm_groups << ", suppressed " << e.suppressed
+        << ')';
+}
 
 } // namespace host_reporter_test_printers
 } // namespace ecmh::proto
@@ -153,6 +159,10 @@ protected:
     static Output leave(A group) { return HostOldLeave<A>{group}; }
     static Output mode(std::uint8_t from, std::uint8_t to, std::size_t ssm) {
         return HostModeChanged{from, to, ssm};
+    }
+    static Output ssm_error(std::uint8_t version, A group, std::size_t ssm,
+                            std::uint64_t suppressed) {
+        return HostSsmQueryError<A>{version, A{}, group, ssm, suppressed};
     }
 
     static Query general(std::uint8_t version, Duration mrd) {
@@ -433,7 +443,7 @@ TYPED_TEST(HostReporterTest, NothingToReport) {
     this->settle(this->g2, this->inc({this->s1}));
     r.set_membership(this->g2, this->inc({this->s1}), this->now_); // unchanged
     // Link-scope groups never go upstream (rfc-map item 32); SSM never with EXCLUDE
-    // (RFC 4604 §2.2.1).
+    // (RFC 4604 §2.2.2).
     r.set_membership(this->link, this->exc({}), this->now_);
     r.set_membership(this->sg, this->exc({}), this->now_);
     EXPECT_TRUE(this->take().empty());
@@ -719,6 +729,121 @@ TYPED_TEST(HostReporterTest, FilterModeChangesAreTransitions) {
 
 // ---- Compatibility modes (item 36) and SSM in them (item 38) --------------------------
 
+// RFC 9777 §8.2.1 / RFC 9776 §7.2.1: "It is RECOMMENDED that implementations provide a
+// configuration option to disable the use of Host Compatibility Mode". With it off, every
+// query older than the configured version, general or specific, is ignored and counted:
+// no mode change, no answer. The newest version's queries are answered as always.
+TYPED_TEST(HostReporterTest, HostCompatibilityOffIgnoresOlderQueries) {
+    using Query = typename TestFixture::Query;
+    const auto kNew = this->kNew;
+    this->config.host_compatibility = false;
+    auto& r = this->make();
+    this->settle(this->g, this->exc({}));
+    (void)this->take_transitions();
+    std::vector<Query> older;
+    for (std::uint8_t v = 1; v < kNew; ++v) {
+        older.push_back(this->general(v, seconds{1}));
+        older.push_back(this->specific(v, this->g, {}, seconds{1}));
+    }
+    for (const auto& q : older) {
+        r.on_query(q, this->now_);
+    }
+    EXPECT_TRUE(this->take().empty());
+    EXPECT_TRUE(this->take_transitions().empty());
+    EXPECT_EQ(r.current_version(), kNew);
+    EXPECT_EQ(r.compatibility().next_deadline(), kNever);
+    EXPECT_EQ(r.next_deadline(), kNever);
+    EXPECT_EQ(r.counters().older_queries_ignored, older.size());
+    r.on_query(this->general(kNew, seconds{1}), this->now_);
+    EXPECT_EQ(this->outputs_of(this->run_until(this->now_ + seconds{2})),
+              std::vector{this->cs({this->rec(RecordType::ModeIsExclude, this->g, {})})});
+    EXPECT_EQ(r.counters().older_queries_ignored, older.size());
+}
+
+// "Older" is older than the configured version: an MLDv1-only (IGMPv2) upstream still
+// answers MLDv1 (IGMPv2) queries with compatibility off; only IGMPv1 is then older.
+TYPED_TEST(HostReporterTest, HostCompatibilityOffKeepsTheConfiguredOlderVersion) {
+    const auto kOld = this->kOld;
+    this->config.host_compatibility = false;
+    this->config.newest_version = kOld;
+    auto& r = this->make();
+    this->settle(this->g, this->exc({}));
+    r.on_query(this->general(kOld, seconds{1}), this->now_);
+    EXPECT_EQ(this->outputs_of(this->run_until(this->now_ + seconds{2})),
+              std::vector{this->old(kOld, this->g)});
+    EXPECT_EQ(r.counters().older_queries_ignored, 0U);
+    for (std::uint8_t v = 1; v < kOld; ++v) { // IGMP: the IGMPv1 query
+        r.on_query(this->general(v, Duration{0}), this->now_ + seconds{2});
+    }
+    EXPECT_EQ(r.current_version(), kOld);
+    EXPECT_EQ(r.counters().older_queries_ignored, kOld - 1U);
+    if (kOld > 1) {
+        EXPECT_EQ(r.compatibility().older_querier_until(1), kNever); // IGMPv1 timer not started
+    }
+}
+
+// RFC 9777 §8.2.1 / RFC 9776 §7.2.1: an older General Query while SSM groups have state,
+// or an older Group-Specific Query for an SSM group, "SHOULD log an error"; the reporter
+// emits one HostSsmQueryError per 10 s and counts the rest. One row per query, in order.
+TYPED_TEST(HostReporterTest, OlderQueryConcerningSsmIsAnErrorRateLimited) {
+    using A = typename TestFixture::A;
+    using Output = typename TestFixture::Output;
+    const auto kOld = this->kOld;
+    const A none{};
+    auto& r = this->make();
+    this->settle(this->g, this->exc({}));
+    this->settle(this->sg, this->inc({this->s1}));
+    const auto t = this->now_;
+    struct Row {
+        const char* what;
+        std::int64_t at_s;
+        std::uint8_t version;
+        A group; // unspecified: General Query
+        std::vector<Output> errors;
+    };
+    const Row rows[] = {
+        {"newest-version General Query", 0, this->kNew, none, {}},
+        {"older General Query, 1 SSM group", 0, kOld, none, {this->ssm_error(kOld, none, 1, 0)}},
+        {"the same 1 s later: suppressed", 1, kOld, none, {}},
+        {"older Group-Specific Query, ASM group", 2, kOld, this->g, {}},
+        {"older Group-Specific Query, SSM group: suppressed", 3, kOld, this->sg, {}},
+        {"10 s after the first error", 11, kOld, this->sg, {this->ssm_error(kOld, this->sg, 1, 2)}},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.what);
+        auto q = this->general(row.version, seconds{1});
+        q.group = row.group;
+        r.on_query(q, t + seconds{row.at_s});
+        std::vector<Output> errors;
+        for (auto& o : this->take()) {
+            if (std::holds_alternative<HostSsmQueryError<A>>(o)) {
+                errors.push_back(o);
+            }
+        }
+        EXPECT_EQ(errors, row.errors);
+    }
+    EXPECT_EQ(r.counters().ssm_query_errors, 4U);
+    // Without SSM state a General Query is no error; a query for an SSM address still is.
+    r.set_membership(this->sg, this->inc({}), t + seconds{12});
+    (void)this->take();
+    r.on_query(this->general(kOld, seconds{1}), t + seconds{30});
+    EXPECT_TRUE(this->take().empty());
+    r.on_query(this->specific(kOld, this->sg, {}, seconds{1}), t + seconds{31});
+    EXPECT_EQ(this->take(), std::vector{this->ssm_error(kOld, this->sg, 0, 0)});
+    EXPECT_EQ(r.counters().ssm_query_errors, 5U);
+}
+
+// The error does not depend on following the older querier: with the Host Compatibility
+// Mode off the query is ignored, and still logged.
+TYPED_TEST(HostReporterTest, SsmErrorAlsoWithHostCompatibilityOff) {
+    this->config.host_compatibility = false;
+    auto& r = this->make();
+    this->settle(this->sg, this->inc({this->s1}));
+    r.on_query(this->general(this->kOld, seconds{1}), this->now_);
+    EXPECT_EQ(this->take(), std::vector{this->ssm_error(this->kOld, {}, 1, 0)});
+    EXPECT_EQ(r.current_version(), this->kNew);
+}
+
 TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     using RT = RecordType;
     const auto kOld = this->kOld;
@@ -733,7 +858,8 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     const auto t = this->now_ + seconds{100};
     (void)this->take_transitions();
     r.on_query(this->general(kOld, seconds{10}), t);
-    EXPECT_EQ(this->take(), std::vector{this->mode(kNew, kOld, 1)});
+    EXPECT_EQ(this->take(),
+              (std::vector{this->ssm_error(kOld, {}, 1, 0), this->mode(kNew, kOld, 1)}));
     EXPECT_EQ(this->take_transitions(),
               std::vector{this->compat(kNew, "older-version query received", kOld)});
     EXPECT_EQ(r.current_version(), kOld);
@@ -876,7 +1002,8 @@ TYPED_TEST(HostReporterTest, OldModeCommands) {
     this->settle(this->g2, this->inc({this->s1}));
     const auto t = this->now_;
     r.on_query(this->general(this->kOld, seconds{10}), t);
-    EXPECT_EQ(this->take(), std::vector{this->mode(this->kNew, this->kOld, 1)});
+    EXPECT_EQ(this->take(), (std::vector{this->ssm_error(this->kOld, {}, 1, 0),
+                                         this->mode(this->kNew, this->kOld, 1)}));
     r.resend_all(t + milliseconds{1});
     EXPECT_EQ(this->take(),
               (std::vector{this->old(this->kOld, this->g), this->old(this->kOld, this->g2)}));
@@ -978,13 +1105,28 @@ TEST_F(HostReporterIgmpTest, V1ModeNeverResetsARunningTimer) {
 
 class HostReporterMldTest : public HostReporterTest<Ipv6Family> {};
 
-TEST_F(HostReporterMldTest, AnyV1QuerySetsTheV1Timer) {
+// RFC 9777 §8.2.1: the mode "is set to MLDv1 whenever an MLDv1 Multicast Address Listener
+// General Query is received"; RFC 3810 said any MLDv1 query. A Multicast Address Specific
+// Query of MLDv1 is answered in the mode the host is in.
+TEST_F(HostReporterMldTest, OnlyAV1GeneralQuerySetsTheV1Timer) {
     make();
     settle(g, exc({}));
     r->on_query(specific(1, g, {}, seconds{1}), now_);
+    EXPECT_EQ(r->current_version(), 2);
+    EXPECT_EQ(r->compatibility().older_querier_until(1), kNever);
+    EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})),
+              std::vector{cs({rec(RecordType::ModeIsExclude, g, {})})});
+    now_ += seconds{2};
+    r->on_query(general(1, seconds{1}), now_);
     EXPECT_EQ(r->current_version(), 1);
     EXPECT_EQ(r->compatibility().older_querier_until(1), now_ + seconds{260});
     EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})), (std::vector{mode(2, 1, 0), old(1, g)}));
+    // In MLDv1 mode a specific query neither restarts the timer nor leaves the mode.
+    const auto until = r->compatibility().older_querier_until(1);
+    now_ += seconds{2};
+    r->on_query(specific(1, g, {}, seconds{1}), now_);
+    EXPECT_EQ(r->compatibility().older_querier_until(1), until);
+    EXPECT_EQ(outputs_of(run_until(now_ + seconds{2})), std::vector{old(1, g)});
 }
 
 // The helper appends one Transition per mode change, nothing otherwise.
@@ -1013,7 +1155,7 @@ TEST(HostCompatibility, ModeIsTheOldestRunningTimerCappedByConfiguration) {
     igmp.on_query(2, true, at_ms(100), igmp_out);
     EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv3", "IGMPv2"}}));
     EXPECT_EQ(igmp.version(), 2);
-    igmp.on_query(1, false, at_ms(50), igmp_out);
+    igmp.on_query(1, true, at_ms(50), igmp_out); // the reporter calls every IGMPv1 query general
     EXPECT_EQ(igmp_changes(), (Changes{{"IGMPv2", "IGMPv1"}}));
     EXPECT_EQ(igmp.version(), 1);
     EXPECT_EQ(igmp.next_deadline(), at_ms(50));
@@ -1035,7 +1177,10 @@ TEST(HostCompatibility, ModeIsTheOldestRunningTimerCappedByConfiguration) {
     EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), Changes{});
     HostCompatibility<Ipv6Family> mld{7};
     EXPECT_EQ(mld.version(), 2);
-    mld.on_query(1, false, at_ms(10), mld_out);
+    mld.on_query(1, false, at_ms(10), mld_out); // MLDv1 Multicast Address Specific Query
+    EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), Changes{});
+    EXPECT_EQ(mld.older_querier_until(1), kNever);
+    mld.on_query(1, true, at_ms(10), mld_out);
     EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), (Changes{{"MLDv2", "MLDv1"}}));
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -175,7 +176,56 @@ TYPED_TEST(QuerierTest, KeepsQueryingAgainstHigherAddressOwnAddressAndUnspecifie
     EXPECT_EQ(this->run(5000), (std::vector<std::int64_t>{1000, 5000}));
 }
 
-// Item 16: a Non-Querier adopts QRV and QQI, so MALI = 3·6 + QRI = 19 s and OQPT =
+// Item 15: which queries from a lower address elect their sender. MLD: "a query with a
+// lower IPv6 address" (RFC 9777 §7.6.2, as RFC 2710 §4); IGMP: "a General Query with a
+// lower IP address" (RFC 9776 §6.6.2; RFC 3376 said "a query"). One row per query kind.
+struct ElectionCase {
+    const char* query;
+    bool older_version; // MLDv1 / IGMPv2 instead of MLDv2 / IGMPv3
+    bool group_specific;
+    bool with_sources;
+    bool elects_mld;
+    bool elects_igmp;
+};
+
+constexpr ElectionCase kElectionCases[] = {
+    {"General Query", false, false, false, true, true},
+    {"Group-Specific Query", false, true, false, true, false},
+    {"Group-and-Source-Specific Query", false, true, true, true, false},
+    {"older-version General Query", true, false, false, true, true},
+    {"older-version Group-Specific Query", true, true, false, true, false},
+};
+
+TYPED_TEST(QuerierTest, WhichQueriesFromALowerAddressElectIt) {
+    using A = typename TypeParam::Address;
+    constexpr bool kMld = std::is_same_v<TypeParam, Ipv6Family>;
+    for (const auto& row : kElectionCases) {
+        SCOPED_TRACE(row.query);
+        this->querier = Querier<TypeParam>{this->vars, Net<TypeParam>::own(),
+                                           TypeParam::kNewestVersion, at_ms(0)};
+        this->run(0);
+        auto q = this->query(Net<TypeParam>::lower(),
+                             TypeParam::kNewestVersion - (row.older_version ? 1 : 0));
+        if (row.group_specific) {
+            q.group = Net<TypeParam>::group();
+        }
+        if (row.with_sources) {
+            q.sources = SourceSet<A>{Net<TypeParam>::higher()};
+        }
+        const bool elects = kMld ? row.elects_mld : row.elects_igmp;
+        const auto got = this->receive(q, 500);
+        EXPECT_EQ(this->querier.is_querier(), !elects);
+        EXPECT_EQ(got.empty(), !elects);
+        if (elects) {
+            EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(9000));
+        } else {
+            EXPECT_EQ(this->querier.other_querier_present_until(), kNever);
+            EXPECT_EQ(this->run(5000), (std::vector<std::int64_t>{1000, 5000}));
+        }
+    }
+}
+
+// Item 16: a Non-Querier adopts QRV and QQI, so MALI = 3·6 + 2·QRI = 20 s and OQPT =
 // 3·6 + 0.5 = 18.5 s; QRV/QQI 0 mean "use the default"; Querier again → our values.
 TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     auto q = this->query(Net<TypeParam>::lower());
@@ -184,7 +234,7 @@ TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     this->querier.on_query(q, at_ms(1000), this->out);
     EXPECT_EQ(this->querier.variables().robustness, 3U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{6000});
-    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{19000});
+    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{20000});
     EXPECT_EQ(this->querier.variables().last_listener_query_time(), milliseconds{900});
     EXPECT_EQ(this->querier.other_querier_present_until(), at_ms(19500));
 
@@ -198,7 +248,7 @@ TYPED_TEST(QuerierTest, NonQuerierAdoptsQrvAndQqi) {
     q.robustness = 7;
     q.query_interval = milliseconds{1000}; // legal; as a Non-Querier it only shortens timers
     this->querier.on_query(q, at_ms(3000), this->out);
-    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{8000});
+    EXPECT_EQ(this->querier.variables().listener_interval(), milliseconds{9000});
     this->querier.on_timer(at_ms(10500), this->out);
     EXPECT_TRUE(this->querier.is_querier());
     EXPECT_EQ(this->querier.variables().robustness, 2U);
@@ -213,6 +263,40 @@ TYPED_TEST(QuerierTest, HigherAddressValuesNotAdopted) {
     this->querier.on_query(q, at_ms(1000), this->out);
     EXPECT_EQ(this->querier.variables().robustness, 2U);
     EXPECT_EQ(this->querier.variables().query_interval, milliseconds{4000});
+}
+
+// IGMP: as Non-Querier, the querier's own Group-Specific Query does not restart Other
+// Querier Present (only General Queries do, RFC 9776 §6.6.2), but its QRV and QQI are
+// adopted, as from "the most recently received Query" (RFC 9776 §4.1.6, §4.1.7).
+TEST(QuerierElection, IgmpGroupSpecificQueryOfTheQuerierAdoptsButDoesNotRestartOqpt) {
+    const auto own = *Ipv4Address::parse("198.51.100.100");
+    const auto lower = *Ipv4Address::parse("198.51.100.1");
+    Querier<Ipv4Family> querier{fast_test_profile(), own, 3, at_ms(0)};
+    RouterOutputs<Ipv4Address> out;
+    ReceivedQuery<Ipv4Address> general;
+    general.version = 3;
+    general.source = lower;
+    querier.on_query(general, at_ms(500), out);
+    EXPECT_FALSE(querier.is_querier());
+    EXPECT_EQ(querier.other_querier_present_until(), at_ms(9000));
+    auto specific = general;
+    specific.group = *Ipv4Address::parse("239.1.1.1");
+    specific.robustness = 3;
+    specific.query_interval = milliseconds{6000};
+    (void)out.take();
+    querier.on_query(specific, at_ms(4000), out);
+    EXPECT_TRUE(out.items().empty());
+    EXPECT_EQ(querier.variables().robustness, 3U);
+    EXPECT_EQ(querier.variables().query_interval, milliseconds{6000});
+    EXPECT_EQ(querier.other_querier_present_until(), at_ms(9000));
+    // Another router's group-specific query, lower still, is not adopted.
+    specific.source = *Ipv4Address::parse("198.51.100.0");
+    specific.robustness = 5;
+    querier.on_query(specific, at_ms(5000), out);
+    EXPECT_EQ(querier.variables().robustness, 3U);
+    EXPECT_EQ(querier.querier_address(), lower);
+    querier.on_timer(at_ms(9000), out);
+    EXPECT_TRUE(querier.is_querier());
 }
 
 // The address changes (M19): later elections compare against the new one.

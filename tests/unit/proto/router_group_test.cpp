@@ -3,7 +3,8 @@
 // row by row, for both families; timer expiries (§7.2.2, §7.2.3, §7.5); specific-query
 // building (§7.6.3); §7.6.1 lowering; older-version compatibility (§8.3.2 / §7.3.2);
 // the outputs each appends to the link's queue, state transitions included.
-// Fast profile: MALI = OVHPT = 9 s, LLQI = 0.3 s, LLQT = 0.6 s.
+// Fast profile: MALI = 2·4 s + 2·1 s = 10 s (RFC 9777 §9.4, RFC 9776 §8.4), OVHPT =
+// 2·4 s + 1 s = 9 s (§9.13, §8.13), LLQI = 0.3 s, LLQT = 0.6 s.
 #include "ecmh/proto/router_group.hpp"
 #include "support/proto_printers.hpp"
 
@@ -189,9 +190,9 @@ TYPED_TEST_SUITE(RouterGroupTest, Families, FamilyNames);
 
 // ---------------------------------------------------------------------------------
 // Every row of §7.4.1 / §7.4.2 (§6.4.1 / §6.4.2). Preconditions, built at t = 0:
-//   INCLUDE (A = {1,2}), timers 9000;
-//   EXCLUDE (X = {1,3}, Y = {2,4}), X timers 9000, Filter Timer 9000.
-// The trigger arrives at t = 1000, so "=MALI" is 10000, "=Filter Timer" is 9000 (the
+//   INCLUDE (A = {1,2}), timers 10000 (MALI);
+//   EXCLUDE (X = {1,3}, Y = {2,4}), X timers 10000, Filter Timer 10000.
+// The trigger arrives at t = 1000, so "=MALI" is 11000, "=Filter Timer" is 10000 (the
 // value before "Filter Timer=MALI") and "lowered to LLQT" is 1600.
 // ---------------------------------------------------------------------------------
 struct RowCase {
@@ -218,8 +219,8 @@ const std::vector<RowCase>& row_cases() {
          R::ModeIsInclude,
          {2, 3},
          M::Include,
-         {{1, 9000}, {2, 10000}, {3, 10000}},
-         {{1, 9000}, {2, 10000}, {3, 10000}},
+         {{1, 10000}, {2, 11000}, {3, 11000}},
+         {{1, 10000}, {2, 11000}, {3, 11000}},
          {},
          kNever_ms,
          kNever_ms,
@@ -230,11 +231,11 @@ const std::vector<RowCase>& row_cases() {
          R::ModeIsExclude,
          {2, 3},
          M::Exclude,
-         {{2, 9000}},
-         {{2, 9000}},
+         {{2, 10000}},
+         {{2, 10000}},
          {3},
-         10000,
-         10000,
+         11000,
+         11000,
          {}},
         // EXCLUDE (X,Y) IS_IN (A) → EXCLUDE (X+A, Y-A); (A)=MALI
         {"EX IS_IN",
@@ -242,11 +243,11 @@ const std::vector<RowCase>& row_cases() {
          R::ModeIsInclude,
          {3, 4, 5},
          M::Exclude,
-         {{1, 9000}, {3, 10000}, {4, 10000}, {5, 10000}},
-         {{1, 9000}, {3, 10000}, {4, 10000}, {5, 10000}},
+         {{1, 10000}, {3, 11000}, {4, 11000}, {5, 11000}},
+         {{1, 10000}, {3, 11000}, {4, 11000}, {5, 11000}},
          {2},
-         9000,
-         9000,
+         10000,
+         10000,
          {}},
         // EXCLUDE (X,Y) IS_EX (A) → EXCLUDE (A-Y, Y*A); (A-X-Y)=MALI; Delete (X-A);
         // Delete (Y-A); FT=MALI
@@ -255,11 +256,11 @@ const std::vector<RowCase>& row_cases() {
          R::ModeIsExclude,
          {3, 4, 5},
          M::Exclude,
-         {{3, 9000}, {5, 10000}},
-         {{3, 9000}, {5, 10000}},
+         {{3, 10000}, {5, 11000}},
+         {{3, 10000}, {5, 11000}},
          {4},
-         10000,
-         10000,
+         11000,
+         11000,
          {}},
         // INCLUDE (A) ALLOW (B) → INCLUDE (A+B); (B)=MALI
         {"IN ALLOW",
@@ -267,8 +268,8 @@ const std::vector<RowCase>& row_cases() {
          R::AllowNewSources,
          {2, 3},
          M::Include,
-         {{1, 9000}, {2, 10000}, {3, 10000}},
-         {{1, 9000}, {2, 10000}, {3, 10000}},
+         {{1, 10000}, {2, 11000}, {3, 11000}},
+         {{1, 10000}, {2, 11000}, {3, 11000}},
          {},
          kNever_ms,
          kNever_ms,
@@ -279,8 +280,8 @@ const std::vector<RowCase>& row_cases() {
          R::BlockOldSources,
          {2, 3},
          M::Include,
-         {{1, 9000}, {2, 9000}},
-         {{1, 9000}, {2, 1600}},
+         {{1, 10000}, {2, 10000}},
+         {{1, 10000}, {2, 1600}},
          {},
          kNever_ms,
          kNever_ms,
@@ -292,11 +293,11 @@ const std::vector<RowCase>& row_cases() {
          R::ChangeToExcludeMode,
          {2, 3},
          M::Exclude,
-         {{2, 9000}},
+         {{2, 10000}},
          {{2, 1600}},
          {3},
-         10000,
-         10000,
+         11000,
+         11000,
          {{{2}, false}}},
         // INCLUDE (A) TO_IN (B) → INCLUDE (A+B); (B)=MALI; Send Q(MA,A-B)
         {"IN TO_IN",
@@ -304,8 +305,8 @@ const std::vector<RowCase>& row_cases() {
          R::ChangeToIncludeMode,
          {2, 3},
          M::Include,
-         {{1, 9000}, {2, 10000}, {3, 10000}},
-         {{1, 1600}, {2, 10000}, {3, 10000}},
+         {{1, 10000}, {2, 11000}, {3, 11000}},
+         {{1, 1600}, {2, 11000}, {3, 11000}},
          {},
          kNever_ms,
          kNever_ms,
@@ -316,11 +317,11 @@ const std::vector<RowCase>& row_cases() {
          R::AllowNewSources,
          {3, 4, 5},
          M::Exclude,
-         {{1, 9000}, {3, 10000}, {4, 10000}, {5, 10000}},
-         {{1, 9000}, {3, 10000}, {4, 10000}, {5, 10000}},
+         {{1, 10000}, {3, 11000}, {4, 11000}, {5, 11000}},
+         {{1, 10000}, {3, 11000}, {4, 11000}, {5, 11000}},
          {2},
-         9000,
-         9000,
+         10000,
+         10000,
          {}},
         // EXCLUDE (X,Y) BLOCK (A) → EXCLUDE (X+(A-Y),Y); (A-X-Y)=FT; Send Q(MA,A-Y)
         {"EX BLOCK",
@@ -328,11 +329,11 @@ const std::vector<RowCase>& row_cases() {
          R::BlockOldSources,
          {3, 4, 5},
          M::Exclude,
-         {{1, 9000}, {3, 9000}, {5, 9000}},
-         {{1, 9000}, {3, 1600}, {5, 1600}},
+         {{1, 10000}, {3, 10000}, {5, 10000}},
+         {{1, 10000}, {3, 1600}, {5, 1600}},
          {2, 4},
-         9000,
-         9000,
+         10000,
+         10000,
          {{{3, 5}, false}}},
         // EXCLUDE (X,Y) TO_EX (A) → EXCLUDE (A-Y,Y*A); (A-X-Y)=FT; Delete (X-A);
         // Delete (Y-A); Send Q(MA,A-Y); FT=MALI
@@ -341,11 +342,11 @@ const std::vector<RowCase>& row_cases() {
          R::ChangeToExcludeMode,
          {3, 4, 5},
          M::Exclude,
-         {{3, 9000}, {5, 9000}},
+         {{3, 10000}, {5, 10000}},
          {{3, 1600}, {5, 1600}},
          {4},
-         10000,
-         10000,
+         11000,
+         11000,
          {{{3, 5}, false}}},
         // EXCLUDE (X,Y) TO_IN (A) → EXCLUDE (X+A,Y-A); (A)=MALI; Send Q(MA,X-A); Send Q(MA)
         {"EX TO_IN",
@@ -353,10 +354,10 @@ const std::vector<RowCase>& row_cases() {
          R::ChangeToIncludeMode,
          {3, 4, 5},
          M::Exclude,
-         {{1, 9000}, {3, 10000}, {4, 10000}, {5, 10000}},
-         {{1, 1600}, {3, 10000}, {4, 10000}, {5, 10000}},
+         {{1, 10000}, {3, 11000}, {4, 11000}, {5, 11000}},
+         {{1, 1600}, {3, 11000}, {4, 11000}, {5, 11000}},
          {2},
-         9000,
+         10000,
          1600,
          {{{}, false}, {{1}, false}}},
     };
@@ -450,14 +451,16 @@ TYPED_TEST(RouterGroupTest, IsExInIncludeIsOneTransitionToExclude) {
 TYPED_TEST(RouterGroupTest, IncludeSourceExpiryRemovesThenDeletes) {
     this->record(RecordType::AllowNewSources, {1}, 0);
     this->record(RecordType::AllowNewSources, {2}, 2000);
-    EXPECT_EQ(this->group.next_deadline(), at_ms(9000));
-    this->tick(9000);
-    this->expect_sources({{2, 11000}});
+    EXPECT_EQ(this->group.next_deadline(), at_ms(10000));
+    this->tick(9999);
+    EXPECT_TRUE(this->group.forwards(this->src(1)));
+    this->tick(10000);
+    this->expect_sources({{2, 12000}});
     EXPECT_FALSE(this->group.forwards(this->src(1)));
     EXPECT_TRUE(this->group.forwards(this->src(2)));
     EXPECT_FALSE(this->group.is_deletable());
-    EXPECT_EQ(this->group.next_deadline(), at_ms(11000));
-    this->tick(11000);
+    EXPECT_EQ(this->group.next_deadline(), at_ms(12000));
+    this->tick(12000);
     EXPECT_TRUE(this->group.is_deletable());
     EXPECT_EQ(this->group.next_deadline(), kNever);
 }
@@ -467,11 +470,11 @@ TYPED_TEST(RouterGroupTest, IncludeSourceExpiryRemovesThenDeletes) {
 TYPED_TEST(RouterGroupTest, ExcludeSourceExpiryMovesToYThenFilterExpiryDeletes) {
     this->record(RecordType::ModeIsExclude, {2}, 0);
     this->record(RecordType::AllowNewSources, {1}, 0);
-    this->record(RecordType::ModeIsExclude, {1, 2}, 5000); // keeps 1 at 9000, FT 14000
-    this->expect_sources({{1, 9000}});
-    EXPECT_EQ(this->group.filter_timer(), at_ms(14000));
+    this->record(RecordType::ModeIsExclude, {1, 2}, 5000); // keeps 1 at 10000, FT 15000
+    this->expect_sources({{1, 10000}});
+    EXPECT_EQ(this->group.filter_timer(), at_ms(15000));
     EXPECT_TRUE(this->group.forwards(this->src(1)));
-    this->tick(9000);
+    this->tick(10000);
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
     this->expect_sources({});
     EXPECT_EQ(this->group.excluded(), this->set({1, 2}));
@@ -479,7 +482,7 @@ TYPED_TEST(RouterGroupTest, ExcludeSourceExpiryMovesToYThenFilterExpiryDeletes) 
     EXPECT_TRUE(this->group.forwards(this->src(3)));
     EXPECT_EQ(this->group.contribution(), (MembershipState<typename TypeParam::Address>{
                                               FilterMode::Exclude, this->set({1, 2})}));
-    this->tick(14000);
+    this->tick(15000);
     EXPECT_TRUE(this->group.is_deletable());
 }
 
@@ -488,20 +491,20 @@ TYPED_TEST(RouterGroupTest, ExcludeSourceExpiryMovesToYThenFilterExpiryDeletes) 
 TYPED_TEST(RouterGroupTest, To1FilterExpirySwitchesToIncludeOfRequestedList) {
     this->record(RecordType::ModeIsExclude, {2}, 0);
     this->record(RecordType::AllowNewSources, {1}, 3000);
-    this->tick(8999);
+    this->tick(9999);
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
     EXPECT_TRUE(this->transitions.empty());
-    this->tick(9000);
+    this->tick(10000);
     EXPECT_EQ(this->group.mode(), FilterMode::Include);
     EXPECT_EQ(this->transitions,
               (std::vector{this->mode_change("EXCLUDE", "Filter Timer expired", "INCLUDE")}));
     EXPECT_EQ(this->group.filter_timer(), kNever);
-    this->expect_sources({{1, 12000}});
+    this->expect_sources({{1, 13000}});
     EXPECT_TRUE(this->group.excluded().empty());
     EXPECT_TRUE(this->group.forwards(this->src(1)));
     EXPECT_FALSE(this->group.forwards(this->src(2)));
     EXPECT_FALSE(this->group.forwards(this->src(4)));
-    this->tick(12000);
+    this->tick(13000);
     EXPECT_TRUE(this->transitions.empty());
     EXPECT_TRUE(this->group.is_deletable());
 }
@@ -511,7 +514,9 @@ TYPED_TEST(RouterGroupTest, To1FilterExpirySwitchesToIncludeOfRequestedList) {
 TYPED_TEST(RouterGroupTest, SourceEndingWithTheFilterTimerIsGone) {
     this->record(RecordType::ModeIsExclude, {2}, 0);
     this->record(RecordType::AllowNewSources, {1}, 0);
-    this->tick(9000);
+    this->tick(9999);
+    EXPECT_FALSE(this->group.is_deletable());
+    this->tick(10000);
     EXPECT_TRUE(this->group.is_deletable());
 }
 
@@ -528,7 +533,7 @@ TYPED_TEST(RouterGroupTest, Sq1GroupQueryRetransmissionSetsSWhenFilterTimerRefre
     EXPECT_EQ(this->group.filter_timer(), at_ms(1600));
     this->record(RecordType::ModeIsExclude, {}, 1100);
     EXPECT_TRUE(this->sent.empty());
-    EXPECT_EQ(this->group.filter_timer(), at_ms(10100));
+    EXPECT_EQ(this->group.filter_timer(), at_ms(11100));
     this->tick(1300);
     EXPECT_EQ(this->sent, (std::vector{this->q({}, true)}));
     EXPECT_EQ(this->group.next_retransmission(), kNever);
@@ -545,7 +550,7 @@ TYPED_TEST(RouterGroupTest, Sq2SourceRetransmissionMovesToSuppressedMessage) {
     this->tick(1300);
     EXPECT_EQ(this->sent, (std::vector{this->q({1}, true)}));
     this->tick(1600);
-    this->expect_sources({{1, 10100}, {2, 9000}});
+    this->expect_sources({{1, 11100}, {2, 10000}});
 }
 
 // Both messages in one transmission: S=1 for refreshed sources, S=0 for the others.
@@ -592,8 +597,8 @@ TYPED_TEST(RouterGroupTest, NullSetsSendNoQuery) {
     EXPECT_TRUE(this->sent.empty());
     this->record(RecordType::AllowNewSources, {}, 1000);
     this->record(RecordType::ModeIsInclude, {}, 1000);
-    this->expect_sources({{1, 9000}});
-    EXPECT_EQ(this->group.next_deadline(), at_ms(9000));
+    this->expect_sources({{1, 10000}});
+    EXPECT_EQ(this->group.next_deadline(), at_ms(10000));
 }
 
 // The Q(MA) sent with a Q(MA,A) makes the S=1 source message redundant (§7.6.3.2 note).
@@ -616,9 +621,9 @@ TYPED_TEST(RouterGroupTest, ReceivedQueriesLowerButNeverRaise) {
     this->record(RecordType::ModeIsExclude, {2}, 0);
     this->record(RecordType::AllowNewSources, {1, 3}, 0);
     this->group.lower_timers(this->set({1, 2, 5}), llqt, at_ms(1000));
-    this->expect_sources({{1, 1600}, {3, 9000}});
+    this->expect_sources({{1, 1600}, {3, 10000}});
     EXPECT_EQ(this->group.excluded(), this->set({2}));
-    EXPECT_EQ(this->group.filter_timer(), at_ms(9000));
+    EXPECT_EQ(this->group.filter_timer(), at_ms(10000));
     this->group.lower_timers({}, llqt, at_ms(2000));
     EXPECT_EQ(this->group.filter_timer(), at_ms(2600));
     this->group.lower_timers({}, llqt, at_ms(2500));
@@ -629,7 +634,7 @@ TYPED_TEST(RouterGroupTest, ReceivedQueriesLowerButNeverRaise) {
 TYPED_TEST(RouterGroupTest, GroupQueryInIncludeModeChangesNothing) {
     this->record(RecordType::AllowNewSources, {1}, 0);
     this->group.lower_timers({}, this->vars.last_listener_query_time(), at_ms(1000));
-    this->expect_sources({{1, 9000}});
+    this->expect_sources({{1, 10000}});
     EXPECT_EQ(this->group.filter_timer(), kNever);
 }
 
@@ -661,10 +666,10 @@ TYPED_TEST(RouterGroupTest, SourceCapRefusesNewRecordsKeepsOld) {
     this->max_sources = 2;
     this->record(RecordType::AllowNewSources, {1, 2, 3}, 0);
     EXPECT_EQ(this->refused, 1U);
-    this->expect_sources({{1, 9000}, {2, 9000}});
+    this->expect_sources({{1, 10000}, {2, 10000}});
     this->record(RecordType::AllowNewSources, {1, 2}, 1000); // refreshes need no room
     EXPECT_EQ(this->refused, 0U);
-    this->expect_sources({{1, 10000}, {2, 10000}});
+    this->expect_sources({{1, 11000}, {2, 11000}});
     // INCLUDE({1,2}) IS_EX({3,4,5}): A-B deleted first, then Y fills to the cap.
     this->record(RecordType::ModeIsExclude, {3, 4, 5}, 2000);
     EXPECT_EQ(this->refused, 1U);
@@ -672,7 +677,7 @@ TYPED_TEST(RouterGroupTest, SourceCapRefusesNewRecordsKeepsOld) {
     // Moving a source from Y to X needs no room either.
     this->record(RecordType::AllowNewSources, {3}, 3000);
     EXPECT_EQ(this->refused, 0U);
-    this->expect_sources({{3, 12000}});
+    this->expect_sources({{3, 13000}});
 }
 
 // ---------------------------------------------------------------------------------
@@ -692,9 +697,10 @@ TYPED_TEST(RouterGroupTest, V1ReportEntersCompatibilityModeAndTranslates) {
                               RouterGroup<TypeParam>::transition(FilterMode::Include,
                                                                  RecordType::ModeIsExclude))}));
     EXPECT_EQ(this->group.compatibility_version(), 1);
+    // OVHPT = RV·QI + QRI = 9 s; the Filter Timer MALI = RV·QI + 2·QRI = 10 s.
     EXPECT_EQ(this->group.older_host_present(1), at_ms(10000));
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
-    EXPECT_EQ(this->group.filter_timer(), at_ms(10000));
+    EXPECT_EQ(this->group.filter_timer(), at_ms(11000));
     this->expect_sources({});
     // BLOCK is ignored; TO_EX({2}) is TO_EX({}): 2 stays forwarded.
     EXPECT_FALSE(this->record(RecordType::BlockOldSources, {3}, 2000));
@@ -704,7 +710,7 @@ TYPED_TEST(RouterGroupTest, V1ReportEntersCompatibilityModeAndTranslates) {
     EXPECT_TRUE(this->group.forwards(this->src(2)));
     // A v2 host's IS_EX({2}), then a Q(MA,{2}) nobody answers: 2 moves to Y, yet the
     // v1 listener still wants every source.
-    this->record(RecordType::ModeIsExclude, {2}, 3000); // X = {2 until 12000}, FT 12000
+    this->record(RecordType::ModeIsExclude, {2}, 3000); // X = {2 until 13000}, FT 13000
     this->group.lower_timers(this->set({2}), this->vars.last_listener_query_time(), at_ms(3000));
     this->tick(3600);
     EXPECT_EQ(this->group.excluded(), this->set({2}));
@@ -719,7 +725,7 @@ TYPED_TEST(RouterGroupTest, V1ReportEntersCompatibilityModeAndTranslates) {
     EXPECT_EQ(this->group.compatibility_version(), TypeParam::kNewestVersion);
     EXPECT_EQ(this->group.older_host_present(1), kNever);
     EXPECT_EQ(this->group.mode(), FilterMode::Exclude);
-    EXPECT_EQ(this->group.filter_timer(), at_ms(12000));
+    EXPECT_EQ(this->group.filter_timer(), at_ms(13000));
     EXPECT_FALSE(this->group.forwards(this->src(2)));
     EXPECT_TRUE(this->group.forwards(this->src(3)));
     EXPECT_EQ(this->group.contribution(), (State{FilterMode::Exclude, this->set({2})}));
@@ -740,7 +746,7 @@ TYPED_TEST(RouterGroupTest, LeaveInCompatibilityModeQueriesTheGroup) {
     } else {
         // An IGMPv1 report means IGMPv1 mode: the Leave is ignored.
         EXPECT_TRUE(this->sent.empty());
-        EXPECT_EQ(this->group.filter_timer(), at_ms(9000));
+        EXPECT_EQ(this->group.filter_timer(), at_ms(10000));
     }
 }
 
@@ -805,7 +811,7 @@ TEST_F(RouterGroupIgmpCompat, V1ModeIgnoresLeaveAndToInV2ModeDoesNot) {
     group.on_old_report(2, ctx(0), out); // v2 timer 9000
     EXPECT_EQ(group.compatibility_version(), 2);
     EXPECT_EQ(mode_changes(), (Changes{{"IGMPv3", "IGMPv2"}}));
-    group.on_old_report(1, ctx(2000), out); // v1 timer 11000, v2 still 9000
+    group.on_old_report(1, ctx(2000), out); // v1 timer 11000, v2 still 9000, FT 12000
     EXPECT_EQ(group.compatibility_version(), 1);
     EXPECT_EQ(mode_changes(), (Changes{{"IGMPv2", "IGMPv1"}}));
     EXPECT_EQ(group.older_host_present(2), at_ms(9000));
@@ -813,7 +819,7 @@ TEST_F(RouterGroupIgmpCompat, V1ModeIgnoresLeaveAndToInV2ModeDoesNot) {
     EXPECT_FALSE(group.on_record(RecordType::ChangeToIncludeMode, {}, ctx(3000), out));
     EXPECT_FALSE(group.on_old_leave(ctx(3000), out));
     EXPECT_TRUE(out.items().empty());
-    EXPECT_EQ(group.filter_timer(), at_ms(11000));
+    EXPECT_EQ(group.filter_timer(), at_ms(12000));
     // v2 report at 8000: v2 timer 17000. The v1 timer ends at 11000 → IGMPv2 mode.
     group.on_old_report(2, ctx(8000), out);
     group.on_timer(ctx(9000), out);
@@ -832,7 +838,7 @@ TEST_F(RouterGroupIgmpCompat, V1ModeIgnoresLeaveAndToInV2ModeDoesNot) {
 
 TEST_F(RouterGroupIgmpCompat, V1TimerExpiryWithoutV2GoesStraightToV3) {
     group.on_old_report(1, ctx(0), out);
-    group.on_record(RecordType::ModeIsExclude, {}, ctx(1000), out); // FT past 9000
+    group.on_record(RecordType::ModeIsExclude, {}, ctx(1000), out); // FT 11000, past 9000
     (void)out.take();
     group.on_timer(ctx(9000), out);
     EXPECT_EQ(group.compatibility_version(), 3);

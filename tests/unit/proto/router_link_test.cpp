@@ -3,7 +3,8 @@
 // 17–22) as whole conversations against a manual clock, and the link's rules: scope
 // (26), SSM (27), older-version hosts (25), configured older versions (23, 24),
 // non-querier duties (16), election outputs (15), limits (M7).
-// Fast profile: MALI = OVHPT = 9 s, OQPT 8.5 s, SQI 1 s, QI 4 s, LLQI 0.3 s, LLQT 0.6 s.
+// Fast profile: MALI 10 s (RV·QI + 2·QRI), OVHPT 9 s (RV·QI + QRI), OQPT 8.5 s, SQI 1 s,
+// QI 4 s, LLQI 0.3 s, LLQT 0.6 s.
 #include "ecmh/proto/router_link.hpp"
 #include "support/proto_printers.hpp"
 
@@ -346,7 +347,7 @@ TYPED_TEST(RouterLinkTest, VectorStatesAreExact) {
     ASSERT_NE(group, nullptr);
     EXPECT_EQ(group->requested(), this->set({4}));
     EXPECT_EQ(group->excluded(), this->set({3}));
-    EXPECT_EQ(group->filter_timer(), at_ms(10000));
+    EXPECT_EQ(group->filter_timer(), at_ms(11000));
 }
 
 TYPED_TEST(RouterLinkTest, Sc9DeletesTheRecordAndReportsIt) {
@@ -362,15 +363,20 @@ TYPED_TEST(RouterLinkTest, Sc9DeletesTheRecordAndReportsIt) {
     EXPECT_EQ(this->link->contribution(this->g()), MembershipState<typename TypeParam::Address>{});
 }
 
-// CS2's afterthought: S2 (timer 9 s from t0) moves to Y at 9000, the Filter Timer (10 s
-// from the IS_EX at 1000) ends the record at 10000 — or keeps INCLUDE{S2} if refreshed.
+// CS2's afterthought: S2 (timer MALI = 10 s from t0) moves to Y at 10000, the Filter
+// Timer (MALI from the IS_EX at 1000) ends the record at 11000 — or keeps INCLUDE{S2} if
+// refreshed.
 TYPED_TEST(RouterLinkTest, Cs2AtMali) {
     this->start();
     this->record(RecordType::AllowNewSources, {1, 2}, 0);
     this->record(RecordType::ModeIsExclude, {2, 3}, 1000);
-    this->advance(9000);
-    EXPECT_EQ(this->fwd(), "1 4");
+    this->advance(9999);
+    EXPECT_EQ(this->fwd(), "1 2 4");
     this->advance(10000);
+    EXPECT_EQ(this->fwd(), "1 4");
+    this->advance(10999);
+    EXPECT_EQ(this->link->group_count(), 1U);
+    this->advance(11000);
     EXPECT_EQ(this->link->group_count(), 0U);
 
     this->log.clear();
@@ -378,7 +384,7 @@ TYPED_TEST(RouterLinkTest, Cs2AtMali) {
     this->record(RecordType::AllowNewSources, {1, 2}, 0);
     this->record(RecordType::ModeIsExclude, {2, 3}, 1000);
     this->record(RecordType::ModeIsInclude, {2}, 5000);
-    this->advance(10000);
+    this->advance(11000);
     EXPECT_EQ(this->fwd(), "2");
     EXPECT_EQ(this->link->find(this->g())->mode(), FilterMode::Include);
 }
@@ -410,17 +416,17 @@ TYPED_TEST(RouterLinkTest, To1FilterThenSourceExpiry) {
     this->record(RecordType::ModeIsExclude, {2}, 0);
     this->record(RecordType::AllowNewSources, {1}, 3000);
     EXPECT_EQ(this->fwd(), "1 3 4");
-    this->advance(8999);
+    this->advance(9999);
     EXPECT_EQ(this->fwd(), "1 3 4");
-    this->advance(9000);
+    this->advance(10000);
     EXPECT_EQ(this->fwd(), "1");
-    this->advance(11999);
+    this->advance(12999);
     EXPECT_EQ(this->fwd(), "1");
-    this->advance(12000);
+    this->advance(13000);
     EXPECT_EQ(this->fwd(), "");
     EXPECT_EQ(this->link->group_count(), 0U);
     EXPECT_EQ(this->template times_of<MembershipChanged<typename TypeParam::Address>>(),
-              (std::vector<std::int64_t>{0, 9000, 12000})); // ALLOW{S1} in EXCLUDE: same answer
+              (std::vector<std::int64_t>{0, 10000, 13000})); // ALLOW{S1} in EXCLUDE: same answer
     EXPECT_TRUE(this->specific_queries().empty());
 }
 
@@ -531,10 +537,10 @@ TYPED_TEST(RouterLinkTest, NonQuerierSendsNothingAndIgnoresLeaves) {
     this->advance(5000);
     EXPECT_TRUE(this->specific_queries().empty());
     EXPECT_EQ(this->general_query_times(), (std::vector<std::int64_t>{0}));
-    // (c) adopted QRV 3, QQI 6 s: the state lives 3·6 + QRI = 19 s from the last report.
+    // (c) adopted QRV 3, QQI 6 s: the state lives 3·6 + 2·QRI = 20 s from the last report.
     const auto* group = this->link->find(this->g());
     ASSERT_NE(group, nullptr);
-    EXPECT_EQ(group->filter_timer(), at_ms(200 + 19000));
+    EXPECT_EQ(group->filter_timer(), at_ms(200 + 20000));
 }
 
 TYPED_TEST(RouterLinkTest, NonQuerierLowersOnQuerierGroupQuery) {
@@ -565,13 +571,13 @@ TYPED_TEST(RouterLinkTest, QueriesWithSFlagOrFromOurselvesDoNotLower) {
     this->receive(q, 1000);
     auto own = this->query_from(Net<TypeParam>::own(), this->g());
     this->receive(own, 1000);
-    EXPECT_EQ(this->link->find(this->g())->filter_timer(), at_ms(9000));
+    EXPECT_EQ(this->link->find(this->g())->filter_timer(), at_ms(10000));
     // Q(G,{2}) with S = 0 lowers only S2's timer.
     auto qs = this->query_from(Net<TypeParam>::lower(), this->g());
     qs.sources = this->set({2});
     this->receive(qs, 2000);
     EXPECT_EQ(this->link->find(this->g())->sources().front().expires, at_ms(2600));
-    EXPECT_EQ(this->link->find(this->g())->filter_timer(), at_ms(9000));
+    EXPECT_EQ(this->link->find(this->g())->filter_timer(), at_ms(10000));
 }
 
 // RFC 2710 §4 / RFC 2236 §3: an MLDv1 / IGMPv2 group-specific query has no S flag; the
@@ -745,7 +751,7 @@ TYPED_TEST(RouterLinkTest, GroupCapRefusesNewGroupsKeepsExisting) {
     }
     EXPECT_EQ(moved, (std::vector<A>{Net<TypeParam>::group(1), Net<TypeParam>::group(2)}));
     this->record(RecordType::ModeIsExclude, {}, 1000, Net<TypeParam>::group(1)); // refresh
-    EXPECT_EQ(this->link->find(Net<TypeParam>::group(1))->filter_timer(), at_ms(10000));
+    EXPECT_EQ(this->link->find(Net<TypeParam>::group(1))->filter_timer(), at_ms(11000));
 }
 
 TYPED_TEST(RouterLinkTest, SourceCapRefusesNewSources) {
@@ -789,9 +795,9 @@ TEST_F(RouterLinkIgmpV1, V1HostMakesLeavesIgnored) {
     record(RecordType::ChangeToIncludeMode, {}, 1000);
     EXPECT_TRUE(specific_queries().empty());
     EXPECT_EQ(link->counters().ignored_compat, 2U);
-    advance(8999);
+    advance(9999);
     EXPECT_EQ(fwd(), "1 2 3 4");
-    advance(9000);
+    advance(10000);
     EXPECT_EQ(link->group_count(), 0U);
 }
 
