@@ -71,7 +71,7 @@ DataPlaneFixture::DataPlaneFixture() {
             const auto link =
                 downstream[static_cast<std::size_t>((first / 60 + copy * 13) % (kLinks - 1))];
             wire::PackCursor c6;
-            while (const auto n = wire::pack_mld_v2_report(buf, *Ipv6Address::parse("fe80::a"),
+            while (const auto n = wire::pack_mld_v2_report(buf, *Ipv6Address::parse("fe80::1:a"),
                                                            1500, r6, c6)) {
                 if (*n == 0) {
                     break;
