@@ -281,8 +281,9 @@ void Daemon::handle_captures(proto::TimePoint now) {
 }
 
 void Daemon::on_link_frame(engine::LinkId link, std::span<const std::uint8_t> frame,
-                           std::size_t wire_length, proto::TimePoint now) {
-    proxy_.on_captured(link, frame, wire_length, now);
+                           std::size_t wire_length, const wire::ReceiveOffload& offload,
+                           proto::TimePoint now) {
+    proxy_.on_captured(link, frame, wire_length, offload, now);
 }
 
 void Daemon::on_capture_failed(engine::LinkId link, const std::string& why) {

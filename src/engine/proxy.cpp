@@ -8,6 +8,7 @@
 #include "ecmh/wire/ipv4_fragment.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
+#include "ecmh/wire/udp_segment.hpp"
 
 #include <type_traits>
 #include <variant>
@@ -118,8 +119,8 @@ std::string_view to_string(DropReason reason) {
 Proxy::Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed)
     : config_(config), io_(io), log_(log), random_(random_seed), links_(table::kMaxLinks),
       mld_(plane_config(config, config.mld_mode == MldMode::V1Only ? 1 : 0), *this, log, random_),
-      igmp_(plane_config(config, config.igmp_version), *this, log, random_), buffer_(kMaxIpPacket) {
-}
+      igmp_(plane_config(config, config.igmp_version), *this, log, random_), buffer_(kMaxIpPacket),
+      segment_(kMaxIpPacket + kMaxLinkHeader) {}
 
 std::optional<LinkId> Proxy::free_link() const {
     for (std::size_t slot = 0; slot < table::kMaxLinks; ++slot) {
@@ -260,6 +261,12 @@ const Link* Proxy::link(LinkId id) const {
 
 void Proxy::on_captured(LinkId arrival, std::span<const std::uint8_t> frame,
                         std::size_t wire_length, proto::TimePoint now) {
+    on_captured(arrival, frame, wire_length, wire::ReceiveOffload{}, now);
+}
+
+void Proxy::on_captured(LinkId arrival, std::span<const std::uint8_t> frame,
+                        std::size_t wire_length, const wire::ReceiveOffload& offload,
+                        proto::TimePoint now) {
     const Link* in = link(arrival);
     if (in == nullptr) {
         return; // a link being removed
@@ -268,13 +275,35 @@ void Proxy::on_captured(LinkId arrival, std::span<const std::uint8_t> frame,
         stats_.count(DropReason::TruncatedCapture);
         return;
     }
-    // Larger than the link could carry: a GRO super-frame or a driver bug. Never
-    // forwarded, so no receiver sees a packet its link could not have delivered.
+    // Larger than the link could carry: a super-frame the stack built (GRO) or took whole
+    // from a veth peer (GSO), or a driver bug. Cut back into its datagrams when the
+    // capture says how; otherwise never forwarded, so no receiver sees a packet its link
+    // could not have delivered.
     if (frame.size() > std::size_t{in->config.mtu} + kMaxLinkHeader) {
-        stats_.count(DropReason::OversizedFrame);
+        if (offload.kind != wire::ReceiveOffload::Kind::Udp ||
+            !on_superframe(arrival, *in, frame, offload.segment_size, now)) {
+            drop_oversized(*in, frame.size(), now);
+        }
         return;
     }
     on_frame(arrival, frame, now);
+}
+
+bool Proxy::on_superframe(LinkId arrival, const Link& in, std::span<const std::uint8_t> frame,
+                          std::uint16_t segment_size, proto::TimePoint now) {
+    const auto datagrams = wire::UdpSegmenter::plan(in.config.link_type, frame, segment_size);
+    // Each datagram must fit the link as the original did, or the segment size is a lie.
+    if (!datagrams || datagrams->size(0) > std::size_t{in.config.mtu} + kMaxLinkHeader) {
+        return false;
+    }
+    ++stats_.superframes_segmented;
+    for (std::size_t i = 0; i < datagrams->count(); ++i) {
+        // segment_ holds any datagram of a packet up to 64 KiB; the first is the largest.
+        const std::size_t n = datagrams->write(i, segment_);
+        ++stats_.superframe_datagrams;
+        on_frame(arrival, std::span<const std::uint8_t>{segment_}.first(n), now);
+    }
+    return true;
 }
 
 void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now) {
@@ -773,6 +802,23 @@ void Proxy::drop_own_source(const Link& in, const std::string& source, proto::Ti
                                     source +
                                     " as its source: dropped, a loop or a spoof (further such "
                                     "messages suppressed for 10 s)");
+}
+
+void Proxy::drop_oversized(const Link& in, std::size_t size, proto::TimePoint now) {
+    stats_.count(DropReason::OversizedFrame);
+    if (last_oversized_log_ != proto::TimePoint::min() &&
+        now - last_oversized_log_ < kOversizedLogInterval) {
+        return;
+    }
+    last_oversized_log_ = now;
+    // Data is being lost: say why and what helps, once per interval.
+    log_.log(LogLevel::Warning,
+             in.config.name + ": dropped a " + std::to_string(size) +
+                 "-byte frame, larger than the link's MTU " + std::to_string(in.config.mtu) +
+                 ": a super-frame of GRO (rx-udp-gro-forwarding, rx-gro-list) or GSO that the "
+                 "capture cannot cut into its datagrams (libpcap says nothing of offload; not "
+                 "UDP). Use the packet-ring capture, or turn those features off on the link "
+                 "(further such messages suppressed for 10 s)");
 }
 
 void Proxy::rebuild_own_addresses() {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <bit>
+#include <cstring>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <sys/mman.h>
@@ -13,13 +14,35 @@
 namespace ecmh::io {
 namespace {
 
+// struct virtio_net_hdr of <linux/virtio_net.h>, which C++ cannot include (a member is
+// named `class`), and the gso_type values ecmh tells apart.
+struct VirtioNetHeader {
+    std::uint8_t flags;
+    std::uint8_t gso_type;
+    std::uint16_t hdr_len;
+    std::uint16_t gso_size; // payload octets per segment
+    std::uint16_t csum_start;
+    std::uint16_t csum_offset;
+};
+static_assert(sizeof(VirtioNetHeader) == 10);
+constexpr std::uint8_t kGsoNone = 0;
+constexpr std::uint8_t kGsoEcn = 0x80;
+constexpr std::uint8_t kGsoUdpL4 = 5; // UDP datagrams merged by GRO or sent with UDP_SEGMENT
+
 // What the kernel puts before the link header in a slot: the tpacket2 header, the
-// sockaddr_ll, and up to 16 octets of alignment (see tpacket_rcv's netoff).
+// sockaddr_ll, up to 16 octets of alignment (see tpacket_rcv's netoff) and the
+// virtio_net_hdr that describes offload.
 constexpr std::size_t align16(std::size_t n) {
     return (n + 15) & ~std::size_t{15}; // TPACKET_ALIGN, without the sign games
 }
 constexpr std::size_t kHeaderSpace = align16(sizeof(tpacket2_hdr));
-constexpr std::size_t kSlotOverhead = kHeaderSpace + sizeof(sockaddr_ll) + 16 + 16;
+constexpr std::size_t kSlotOverhead =
+    kHeaderSpace + sizeof(sockaddr_ll) + 16 + 16 + align16(sizeof(VirtioNetHeader));
+// A whole IP packet and its link header: what a super-frame can be at most.
+constexpr std::size_t kLargestFrame = 65535 + 18;
+// The queue that holds whole copies of frames larger than a slot (TP_STATUS_COPY).
+constexpr int kCopyQueueBytes = 4 << 20;
+
 constexpr std::size_t kLinkHeader = 18; // Ethernet with an 802.1Q tag
 constexpr std::size_t kBlockSize = 1 << 16;
 
@@ -33,6 +56,24 @@ SysResult<Done> set_option(int fd, int level, int name, const void* value, sockl
         return net::unexpected(last_error(what));
     }
     return Done{};
+}
+
+// What the kernel's virtio_net_hdr (in host byte order here: virtio_net_hdr_from_skb
+// writes it little-endian on little-endian hosts, i.e. natively) says of a frame.
+wire::ReceiveOffload offload_of(std::span<const std::uint8_t> bytes) {
+    VirtioNetHeader h{};
+    if (bytes.size() < sizeof h) {
+        return {};
+    }
+    std::memcpy(&h, bytes.data(), sizeof h);
+    switch (h.gso_type & ~kGsoEcn) {
+    case kGsoNone:
+        return {};
+    case kGsoUdpL4:
+        return {wire::ReceiveOffload::Kind::Udp, h.gso_size};
+    default:
+        return {wire::ReceiveOffload::Kind::Other, h.gso_size};
+    }
 }
 
 packet_mreq membership(net::IfIndex index, bool promiscuous) {
@@ -75,6 +116,17 @@ SysResult<PacketRing> PacketRing::open(RingGeometry g, const std::vector<sock_fi
     // them and next() reports them as outgoing).
     const int one = 1;
     (void)setsockopt(fd.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    // Each frame comes with its offload description, so a super-frame (GRO) can be cut
+    // back into its datagrams (wire/udp_segment.hpp); and a frame larger than a slot is
+    // also queued whole on the socket (TP_STATUS_COPY), where next() reads it. Both must
+    // be set before the ring exists. Without them (an old kernel) super-frames are
+    // dropped as oversized, as before.
+    const bool vnet = setsockopt(fd.get(), SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) == 0 &&
+                      setsockopt(fd.get(), SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof one) == 0;
+    if (vnet && setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kCopyQueueBytes,
+                           sizeof kCopyQueueBytes) != 0) {
+        (void)setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &kCopyQueueBytes, sizeof kCopyQueueBytes);
+    }
 
     const std::size_t block = std::max(kBlockSize, g.frame_size);
     const std::size_t per_block = block / g.frame_size;
@@ -104,7 +156,11 @@ SysResult<PacketRing> PacketRing::open(RingGeometry g, const std::vector<sock_fi
     if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         return net::unexpected(last_error("bind(AF_PACKET, all links)"));
     }
-    return PacketRing{std::move(fd), std::move(map), g};
+    PacketRing ring{std::move(fd), std::move(map), g};
+    if (vnet) {
+        ring.copy_.resize(sizeof(VirtioNetHeader) + kLargestFrame);
+    }
+    return ring;
 }
 
 SysResult<Done> PacketRing::add_membership(net::IfIndex index, bool promiscuous) {
@@ -131,20 +187,45 @@ bool PacketRing::next(RingFrame& frame) {
     const std::size_t mac = header->tp_mac;
     const std::size_t net = std::max<std::size_t>(header->tp_net, mac);
     const std::size_t captured = header->tp_snaplen;
+    const std::size_t vnet = copy_.empty() ? 0 : sizeof(VirtioNetHeader);
     // The kernel never writes past the slot; check anyway before trusting offsets.
-    const bool sane = mac + captured <= geometry_.frame_size && net - mac <= captured;
+    const bool sane =
+        mac + captured <= geometry_.frame_size && net - mac <= captured && mac >= vnet;
     frame.index = net::IfIndex{static_cast<std::uint32_t>(from->sll_ifindex)};
     frame.outgoing = from->sll_pkttype == PACKET_OUTGOING;
-    if (sane) {
+    frame.link = {};
+    frame.network = {};
+    frame.wire_length = 0;
+    frame.offload = {};
+    if ((header->tp_status & TP_STATUS_COPY) != 0) {
+        read_copy(frame, net - mac); // the slot holds the frame's head only
+    } else if (sane) {
         frame.link = {slot + mac, captured};
         frame.network = {slot + net, captured - (net - mac)};
         frame.wire_length = header->tp_len;
-    } else {
-        frame.link = {};
-        frame.network = {};
-        frame.wire_length = 0;
+        if (vnet != 0) {
+            frame.offload = offload_of({slot + mac - vnet, vnet});
+        }
     }
     return true;
+}
+
+void PacketRing::read_copy(RingFrame& frame, std::size_t link_header) {
+    // The whole frame waits on the socket's queue, in the order the slots were filled,
+    // behind its virtio_net_hdr. If it cannot be read (nothing queued: the kernel had
+    // no room), the frame is reported empty with its wire length, i.e. truncated.
+    const ssize_t n = recv(fd_.get(), copy_.data(), copy_.size(), MSG_DONTWAIT | MSG_TRUNC);
+    const std::size_t vnet = sizeof(VirtioNetHeader);
+    if (n < 0 || static_cast<std::size_t>(n) < vnet + link_header ||
+        static_cast<std::size_t>(n) > copy_.size()) {
+        frame.wire_length = n > 0 ? static_cast<std::size_t>(n) : 1;
+        return;
+    }
+    const std::span<const std::uint8_t> whole{copy_.data(), static_cast<std::size_t>(n)};
+    frame.offload = offload_of(whole.first(vnet));
+    frame.link = whole.subspan(vnet);
+    frame.network = frame.link.subspan(link_header);
+    frame.wire_length = frame.link.size();
 }
 
 void PacketRing::release() {

@@ -14,7 +14,7 @@ public:
     LinkDelivery(engine::LinkId link, proto::TimePoint now, LinkFrameSink& sink)
         : link_(link), now_(now), sink_(sink) {}
     void on_captured(std::span<const std::uint8_t> frame, std::size_t wire_length) override {
-        sink_.on_link_frame(link_, frame, wire_length, now_);
+        sink_.on_link_frame(link_, frame, wire_length, wire::ReceiveOffload{}, now_);
     }
 
 private:

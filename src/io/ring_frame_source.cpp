@@ -152,9 +152,9 @@ private:
         if (link.type == wire::LinkType::Raw) {
             const std::size_t header = frame.link.size() - frame.network.size();
             const std::size_t wire = frame.wire_length > header ? frame.wire_length - header : 0;
-            sink.on_link_frame(link.id, frame.network, wire, now);
+            sink.on_link_frame(link.id, frame.network, wire, frame.offload, now);
         } else {
-            sink.on_link_frame(link.id, frame.link, frame.wire_length, now);
+            sink.on_link_frame(link.id, frame.link, frame.wire_length, frame.offload, now);
         }
     }
 

@@ -351,6 +351,8 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "IPv4 Fragmented     : " + num(s.fragmented) + " (" + num(s.fragments_sent) +
            " fragments)\n";
     out += "Checksums Completed : " + num(s.checksums_completed) + "\n";
+    out += "Super-frames Cut    : " + num(s.superframes_segmented) + " (" +
+           num(s.superframe_datagrams) + " datagrams)\n";
     out += "Kernel Drops        : " + num(context.kernel_drops) + "\n";
     drop_lines(out, s);
     out += "\n*** Statistics Dump (end)\n";

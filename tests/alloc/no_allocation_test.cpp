@@ -58,3 +58,30 @@ TEST(NoAllocation, DecisionAlone) {
     EXPECT_EQ(g_allocations.load() - before, 0U);
     EXPECT_EQ(copies, 400'000U);
 }
+
+// A super-frame (GRO) is cut into its datagrams in a buffer the engine owns.
+TEST(NoAllocation, SuperFramesAreCutWithoutAllocating) {
+    ecmh::test::DataPlaneFixture f;
+    // The first group's frame, grown to 4,000 octets of UDP payload in datagrams of 1,000.
+    auto frame = f.v6_frames[0];
+    frame.resize(14 + 40);
+    const std::size_t udp = 8 + 4000;
+    frame[14 + 4] = static_cast<std::uint8_t>(udp >> 8);
+    frame[14 + 5] = static_cast<std::uint8_t>(udp);
+    const std::uint8_t header[] = {
+        0x13, 0x88, 0x13, 0x89, static_cast<std::uint8_t>(udp >> 8), static_cast<std::uint8_t>(udp),
+        0,    0};
+    frame.insert(frame.end(), std::begin(header), std::end(header));
+    frame.resize(frame.size() + 4000, 0xab);
+    const ecmh::wire::ReceiveOffload gro{ecmh::wire::ReceiveOffload::Kind::Udp, 1000};
+    const auto now = ecmh::proto::at_ms(1);
+    const auto before_frames = f.io.frames;
+    const auto before = g_allocations.load();
+    for (int i = 0; i < 1000; ++i) {
+        f.proxy->on_captured(f.upstream, frame, frame.size(), gro, now);
+    }
+    EXPECT_EQ(g_allocations.load() - before, 0U);
+    EXPECT_EQ(f.proxy->statistics().superframe_datagrams, 4000U);
+    // 4 datagrams a frame, each copied to the group's 4 links.
+    EXPECT_EQ(f.io.frames - before_frames, 1000U * 4U * 4U);
+}

@@ -959,13 +959,13 @@ class Sender:
     payloads padded to `size` bytes, if given)."""
 
     def __init__(self, topo, role, group, source, port, rate=20, hops=16, ifname="eth0",
-                 name=None, size=0):
+                 name=None, size=0, gso=1):
         self.group, self.source = group, source
         self.name = name or f"sender-{role}-{source}"
         self.proc = topo.spawn(role, [PYTHON, _tool("sender.py"), "--ifname", ifname,
                                       "--group", group, "--source", source, "--port",
                                       str(port), "--rate", str(rate), "--hops", str(hops),
-                                      "--size", str(size)],
+                                      "--size", str(size), "--gso", str(gso)],
                                self.name)
 
     def check_alive(self):

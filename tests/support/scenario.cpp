@@ -560,6 +560,12 @@ void Scenario::deliver_frame(LinkId link, std::span<const std::uint8_t> frame) {
     input(link, frame, true);
 }
 
+void Scenario::deliver_captured(LinkId link, std::span<const std::uint8_t> frame,
+                                const wire::ReceiveOffload& offload) {
+    proxy_.on_captured(link, frame, frame.size(), offload, now_);
+    collect(true);
+}
+
 std::vector<std::string> Scenario::probe(const std::string& source, const std::string& group,
                                          LinkId arrival, std::uint8_t hop) {
     const auto ip = frames::udp(source, group, hop);

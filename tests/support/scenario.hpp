@@ -282,6 +282,10 @@ public:
     // Any IP packet (the sender's MAC from its source address), or a whole frame.
     void deliver(LinkId link, std::span<const std::uint8_t> ip);
     void deliver_frame(LinkId link, std::span<const std::uint8_t> frame);
+    // A whole frame as the capture hands it over with its offload description
+    // (Proxy::on_captured): a super-frame to cut, or one to drop as oversized.
+    void deliver_captured(LinkId link, std::span<const std::uint8_t> frame,
+                          const wire::ReceiveOffload& offload);
 
     // One data packet from `source` to `group` arriving on `arrival`: the names of the
     // links that got a copy, sorted. Its copies are checked and kept out of take().

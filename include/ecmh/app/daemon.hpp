@@ -65,7 +65,8 @@ private:
            std::unique_ptr<io::FrameSource> source);
 
     void on_link_frame(engine::LinkId link, std::span<const std::uint8_t> frame,
-                       std::size_t wire_length, proto::TimePoint now) override;
+                       std::size_t wire_length, const wire::ReceiveOffload& offload,
+                       proto::TimePoint now) override;
     void on_capture_failed(engine::LinkId link, const std::string& why) override;
     void rebuild_poll_set();
     [[nodiscard]] int poll_timeout(proto::TimePoint now) const;

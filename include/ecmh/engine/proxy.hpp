@@ -21,6 +21,7 @@
 #include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/ipv4.hpp"
 #include "ecmh/wire/ipv6.hpp"
+#include "ecmh/wire/receive_offload.hpp"
 
 #include <array>
 #include <chrono>
@@ -128,10 +129,15 @@ public:
     static constexpr auto kPeerQuerySpacing = std::chrono::milliseconds{1};
 
     // A frame as captured: `wire_length` is its length on the wire. A frame captured
-    // shorter (the snap length cut it) or longer than its link can carry (a GRO
-    // super-frame) is counted and dropped; any other goes to on_frame().
+    // shorter (the snap length cut it) is counted and dropped. One longer than its link
+    // can carry is a super-frame (GRO, a veth peer's GSO): with the capture's offload
+    // description of UDP datagrams it is cut back into them (wire/udp_segment.hpp), each
+    // going to on_frame(); without one it is counted and dropped. Any other frame goes to
+    // on_frame().
     void on_captured(LinkId arrival, std::span<const std::uint8_t> frame, std::size_t wire_length,
                      proto::TimePoint now);
+    void on_captured(LinkId arrival, std::span<const std::uint8_t> frame, std::size_t wire_length,
+                     const wire::ReceiveOffload& offload, proto::TimePoint now);
     void on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now);
     void on_timer(proto::TimePoint now);
     [[nodiscard]] proto::TimePoint next_deadline() const;
@@ -187,6 +193,9 @@ private:
     // An IPv4 copy without Don't Fragment, larger than `o`'s MTU: sent as fragments (RFC
     // 791 §3.2, RFC 1812 §5.2.6). False (nothing sent) when it must not be fragmented.
     bool send_fragments(Link& o, LinkId out, const wire::ForwardCopy& copy);
+    bool on_superframe(LinkId arrival, const Link& in, std::span<const std::uint8_t> frame,
+                       std::uint16_t segment_size, proto::TimePoint now);
+    void drop_oversized(const Link& in, std::size_t size, proto::TimePoint now);
     // RFC 4443 §3.2 (allowed for multicast, §2.4(e.3)), at most one per source per
     // kTooBigInterval (§2.4(f)), back on the arrival link to the previous hop.
     void send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu,
@@ -241,7 +250,8 @@ private:
     static constexpr std::size_t kTooBigSources = 4096; // rate-limiter entries kept
     FamilyPlane<proto::Ipv6Family> mld_;
     FamilyPlane<proto::Ipv4Family> igmp_;
-    std::vector<std::uint8_t> buffer_; // control messages are built here
+    std::vector<std::uint8_t> buffer_;  // control messages are built here
+    std::vector<std::uint8_t> segment_; // a super-frame's datagram, one at a time
     // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2
     // loop check instead of a walk over every link.
     std::unordered_set<std::uint64_t> own_macs_;
@@ -250,7 +260,9 @@ private:
     std::unordered_set<net::Ipv4Address> own_ipv4_;
     std::unordered_set<net::Ipv6Address> own_ipv6_;
     proto::TimePoint last_own_source_log_ = proto::TimePoint::min();
+    proto::TimePoint last_oversized_log_ = proto::TimePoint::min();
     static constexpr auto kOwnSourceLogInterval = std::chrono::seconds{10};
+    static constexpr auto kOversizedLogInterval = std::chrono::seconds{10};
     void rebuild_own_addresses();
 };
 

@@ -64,6 +64,10 @@ struct Statistics {
     // IPv4 copies larger than their out-link's MTU sent as fragments, and the fragments.
     std::uint64_t fragmented = 0;
     std::uint64_t fragments_sent = 0;
+    // Super-frames (GRO, a veth peer's GSO) cut back into their UDP datagrams, and the
+    // datagrams.
+    std::uint64_t superframes_segmented = 0;
+    std::uint64_t superframe_datagrams = 0;
     std::array<std::uint64_t, kParseErrorCount> parse_drops{};
     std::array<std::uint64_t, kVerdictCount> verdicts{};
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};

@@ -13,6 +13,7 @@
 #include "ecmh/net/if_index.hpp"
 #include "ecmh/proto/time.hpp"
 #include "ecmh/wire/link.hpp"
+#include "ecmh/wire/receive_offload.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -36,8 +37,11 @@ public:
     virtual ~LinkFrameSink() = default;
     // A frame from `link`, captured at `now` (the wake-up the dispatch belongs to).
     // `wire_length` is the frame's length on the wire; a shorter frame was truncated.
+    // `offload` describes a super-frame the stack built (GRO) or took whole (GSO), as
+    // far as the capture knows (the packet rings do; libpcap does not).
     virtual void on_link_frame(engine::LinkId link, std::span<const std::uint8_t> frame,
-                               std::size_t wire_length, proto::TimePoint now) = 0;
+                               std::size_t wire_length, const wire::ReceiveOffload& offload,
+                               proto::TimePoint now) = 0;
     // A link's capture failed (the link went away under us): it gets nothing more.
     virtual void on_capture_failed(engine::LinkId link, const std::string& why) = 0;
 };

@@ -12,6 +12,7 @@
 #include "ecmh/io/sys_error.hpp"
 #include "ecmh/io/unique_fd.hpp"
 #include "ecmh/net/if_index.hpp"
+#include "ecmh/wire/receive_offload.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@ struct RingFrame {
     std::span<const std::uint8_t> network; // from the IP header
     std::size_t wire_length = 0;           // the frame's length on the wire, from `link`
     bool outgoing = false;                 // PACKET_OUTGOING: one of the host's own
+    wire::ReceiveOffload offload;          // a super-frame's segmentation (GRO, GSO)
 };
 
 struct RingGeometry {
@@ -75,9 +77,15 @@ private:
     PacketRing(UniqueFd fd, std::unique_ptr<std::uint8_t, Unmap> map, RingGeometry geometry)
         : fd_(std::move(fd)), map_(std::move(map)), geometry_(geometry) {}
 
+    // A frame larger than a slot, read whole from the socket's queue into copy_.
+    void read_copy(RingFrame& frame, std::size_t link_header);
+
     UniqueFd fd_;
     std::unique_ptr<std::uint8_t, Unmap> map_;
     RingGeometry geometry_;
+    // Whole copies of frames larger than a slot land here (empty when the kernel offers
+    // no offload description, and then no copies either).
+    std::vector<std::uint8_t> copy_;
     std::size_t head_ = 0;
 };
 
