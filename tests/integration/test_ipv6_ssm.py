@@ -5,7 +5,8 @@
 S1 and S2 (ns up) both stream to ff3e::8000:1. h1 joins (S1, ff3e::8000:1) with
 MCAST_JOIN_SOURCE_GROUP: S1's stream reaches h1, S2's never reaches h1's link. h2 makes
 an any-source join of the same SSM group (its kernel reports EXCLUDE {}), which a router
-must ignore (RFC 4604 §3.7): nothing reaches h2's link. h1 leaves the source: S1's stream
+must ignore (RFC 4604 §3.7): once a capture on ecmh's side of h2's link has seen that
+report arrive, nothing reaches h2's link and the dump lists the group on dn1 only. h1 leaves the source: S1's stream
 stops reaching h1's link within the last listener query time.
 """
 
@@ -15,7 +16,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
-from netns import S1_6, S2_6, check, log  # noqa: E402
+from netns import S1_6, S2_6, check, log, summarize, wait_until  # noqa: E402
 
 GROUP = "ff3e::8000:1"
 PORT = 5002
@@ -26,6 +27,7 @@ def body(args):
     ecmh = netns.start_ecmh(topo, args, ["-i", "up0"])
     sniff1 = netns.Sniffer(topo, "h1")
     sniff2 = netns.Sniffer(topo, "h2")
+    cap2 = netns.Capture(topo, "rtr", ifname=netns.HOSTS["h2"][0], expression="ip6 and not udp")
     s1 = netns.Sender(topo, "up", GROUP, S1_6, PORT)
     netns.Sender(topo, "up", GROUP, S2_6, PORT)
 
@@ -47,7 +49,23 @@ def body(args):
     check(S2_6 not in details, f"the dump mentions S2 for {GROUP} on dn1: {details!r}")
 
     log(f"h2 makes an any-source join of the SSM group {GROUP} (must be ignored)")
+    dn2 = netns.HOSTS["h2"][0]
+    received = dump.interfaces[dn2]["ICMP's received"]
+    mark = cap2.mark()
+    h2_ll = topo.link_local("h2", "eth0")
     l2 = netns.Listener(topo, "h2", [GROUP], PORT)
+    # The join happened: h2's EXCLUDE record for the group reached ecmh's side of the
+    # link, and ecmh has read MLD on dn2 since (its counter moved), so what follows tests
+    # an ignored join, not a join that never came.
+    reports = wait_until(
+        lambda: netns.find_messages([m for m in cap2.messages(mark) if m.src == h2_ll],
+                                    "mldv2-report", GROUP, rtypes=(netns.IS_EX, netns.TO_EX),
+                                    sources=()),
+        netns.SOON, f"h2's EXCLUDE {{}} report for {GROUP} on {dn2}",
+        detail=lambda: summarize(cap2.messages(mark)))
+    log(f"h2's any-source join seen on {dn2}: {reports[0]!r}")
+    wait_until(lambda: int(ecmh.dump().interfaces[dn2]["ICMP's received"]) > int(received),
+               netns.SOON, f"ecmh to count h2's report as received on {dn2}")
     base = l1.count(GROUP, S1_6)
     l1.wait_count(base + 30, GROUP, S1_6, what="h1 to receive 30 more datagrams from S1")
     check(sniff2.count(GROUP) == 0,
@@ -55,6 +73,10 @@ def body(args):
           "datagrams reached its link")
     check(l2.count() == 0, "h2's socket received datagrams")
     check(sniff1.count(GROUP, S2_6) == 0, "S2's datagrams reached h1's link")
+    dump = ecmh.dump()
+    check(dump.group_links(GROUP) == {"dn1"},
+          f"after h2's any-source join the dump should still list {GROUP} on dn1 only, "
+          f"lists {dump.group_links(GROUP)}")
 
     log(f"h1 leaves ({S1_6}, {GROUP})")
     netns.measure_leave("MLDv2 source leave (h1)", l1, f"{GROUP}@{S1_6}", sniff1, s1)
@@ -62,4 +84,4 @@ def body(args):
 
 
 if __name__ == "__main__":
-    netns.main("ipv6_ssm", body)
+    netns.main("ipv6_ssm", body, need_scapy=True, need_tcpdump=True)

@@ -11,6 +11,10 @@ tcpdump captures ns up's eth0; the messages are decoded with scapy.
  3. An MLDv2 General Query (from a fe80:: source, hop limit 1, Router Alert) and an
     IGMPv3 General Query from ns up: ecmh answers with current-state reports (IS_EX {}
     and IS_IN {S1}).
+ 3b. Another host on the upstream link (ns up) reports A6 and A4 in MLDv1 / IGMPv2,
+    then leaves them: an MLDv1 Done, an IGMPv2 Leave, MLDv2 / IGMPv3 TO_IN {}. ecmh is a
+    host there (RFC 4605 §4): it counts the six as control-on-upstream, sends nothing
+    about A6 or A4 in answer, and its upstream records stay EXCLUDE {}.
  4. h1 leaves everything: TO_IN {} for the any-source groups, BLOCK {S1} (or TO_IN {})
     for the channels, at least twice.
  5. h1 joins ff0e::4:2 and 239.4.4.2; an MLDv1 and an IGMPv2 General Query: ecmh answers
@@ -137,6 +141,34 @@ def body(args):
     print(f"query responses: MLDv2 after {m6[0].time - t_query:.2f} s, IGMPv3 after "
           f"{m4[0].time - t_query:.2f} s (Max Response 1 s; from the end of craft.py)",
           flush=True)
+
+    # 3b. Another host's reports and leaves upstream change nothing.
+    wait_no_retransmissions(ecmh, [A6, SSM6, A4, SSM4])
+    before = ecmh.dump()
+    start = cap.mark()
+    log(f"another host on the upstream link reports, then leaves, {A6} and {A4}")
+    craft(topo, f"mldv1-report:{A6}", f"igmpv2-report:{A4}", f"mldv1-done:{A6}",
+          f"igmpv2-leave:{A4}", f"mldv2-to-in:{A6}", f"igmpv3-to-in:{A4}")
+    base = before.drops.get("control-on-upstream", 0)
+    counted = wait_until(
+        lambda: (lambda d: d if d.drops.get("control-on-upstream", 0) >= base + 6 else None)(
+            ecmh.dump()),
+        SOON, "ecmh to count the six messages as control-on-upstream", interval=0.2)
+    # A router would answer a Done / Leave at once with a specific query; give ecmh's
+    # answer, if any, a second to reach the capture.
+    time.sleep(1.0)
+    answered = [m for m in up.messages(start) if m.groups() & {A6, A4}]
+    check(not answered, "ecmh answered another host's messages upstream:" + summarize(answered))
+    dump = ecmh.dump()
+    for g in (A6, A4):
+        check(dump.upstream.get(g, {}).get("Mode") == "EXCLUDE",
+              f"after another host's leave upstream, ecmh's record for {g} must stay "
+              f"EXCLUDE: {dump.upstream.get(g)}")
+    moved = {k: v - before.drops.get(k, 0) for k, v in counted.drops.items()
+             if v != before.drops.get(k, 0)}
+    print(f"drops moved by another host's messages upstream: {moved}", flush=True)
+    check(set(moved) == {"control-on-upstream"},
+          f"only control-on-upstream may count them: {moved}")
 
     # 4. Leaves, current versions.
     start = cap.mark()

@@ -4,6 +4,8 @@
 an upstream router, and malformed or invalid messages a hostile host might send.
 
 usage: craft.py --ifname IF [--src4 A.B.C.D] [--ll fe80::X] [--repeat N] KIND...
+       craft.py --ifname IF ... --stdin   (one KIND a line on standard input, each sent
+                                           when it is read, then "# sent KIND N" printed)
 
 The IPv6 source is IF's link-local address (read from /proc/net/if_inet6) unless --ll
 names another (another router's, for querier election), so each
@@ -16,6 +18,15 @@ Queries (as a router on the link would send them):
   query-igmpv2    IGMPv2 General Query (8 octets), Max Resp Time 1 s
   query-igmpv3    IGMPv3 General Query, MRC 1 s, QRV 2, QQIC 2 s
   (all: hop limit / TTL 1, Router Alert; MLD from the link-local address)
+
+Another host's messages for GROUP (valid: hop limit / TTL 1, Router Alert; MLD from the
+link-local address, IGMP from --src4), to show ecmh ignores them where it is a host:
+  mldv1-report:GROUP   MLDv1 Report, to the group
+  mldv1-done:GROUP     MLDv1 Done, to ff02::2
+  mldv2-to-in:GROUP    MLDv2 Report TO_IN {} (a leave), to ff02::16
+  igmpv2-report:GROUP  IGMPv2 Report, to the group
+  igmpv2-leave:GROUP   IGMPv2 Leave, to 224.0.0.2
+  igmpv3-to-in:GROUP   IGMPv3 Report TO_IN {} (a leave), to 224.0.0.22
 
 Hostile (each names its own group so a test can check ecmh ignored it):
   mld-truncated       MLDv1 Report for ff0e::9:1 cut to 20 octets
@@ -137,8 +148,29 @@ class Crafter:
                 / IP(src=src or self.src4, dst=dst, ttl=1, tos=0xC0, proto=2, options=opts)
                 / Raw(body))
 
+    def host_frames(self, kind, group):
+        """Another host's valid report or leave for `group` (the kinds NAME:GROUP)."""
+        if kind == "mldv1-report":
+            mac = "33:33:" + ":".join(f"{b:02x}" for b in in6(group)[12:])
+            return [self.mld(group, mldv1(131, group), mac)]
+        if kind == "mldv1-done":
+            return [self.mld("ff02::2", mldv1(132, group), ALL_ROUTERS_MAC_V6)]
+        if kind == "mldv2-to-in":
+            return [self.mld("ff02::16", mldv2_report([(3, group, [], None)]),
+                             MLDV2_ROUTERS_MAC)]
+        if kind == "igmpv2-report":
+            return [self.igmp(group, struct.pack("!BBH", 0x16, 0, 0) + in4(group))]
+        if kind == "igmpv2-leave":
+            return [self.igmp("224.0.0.2", struct.pack("!BBH", 0x17, 0, 0) + in4(group))]
+        if kind == "igmpv3-to-in":
+            return [self.igmp("224.0.0.22", igmpv3_report([(3, group, [])]))]
+        sys.exit(f"craft.py: unknown kind {kind}:{group}\n{__doc__}")
+
     def frames(self, kind):
         ll_report = ("ff02::16", MLDV2_ROUTERS_MAC)
+        name, _, group = kind.partition(":")
+        if group:
+            return self.host_frames(name, group)
         if kind == "query-mldv1":
             return [self.mld("ff02::1", mldv1(130, "::", mrd=1000), ALL_NODES_MAC)]
         if kind == "query-mldv2":
@@ -210,9 +242,22 @@ def main():
     p.add_argument("--src6", default="2001:db8:2::10", help="global source (mld-global-source)")
     p.add_argument("--ll", help="link-local source of MLD frames (default: IF's own)")
     p.add_argument("--repeat", type=int, default=1)
-    p.add_argument("kinds", nargs="+")
+    p.add_argument("--stdin", action="store_true",
+                   help="read the kinds from standard input, one a line (scapy loads once)")
+    p.add_argument("kinds", nargs="*")
     args = p.parse_args()
     crafter = Crafter(args.ifname, args.src4, args.src4_off, args.src6, args.ll)
+    if args.stdin:
+        print("# ready", flush=True)
+        for line in sys.stdin:
+            kind = line.strip()
+            if not kind:
+                continue
+            frames = crafter.frames(kind)
+            for _ in range(args.repeat):
+                sendp(frames, iface=args.ifname, verbose=False)
+            print(f"# sent {kind} {len(frames) * args.repeat}", flush=True)
+        return
     frames = []
     for kind in args.kinds:
         frames += crafter.frames(kind)

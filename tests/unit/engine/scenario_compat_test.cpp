@@ -6,8 +6,10 @@
 //   report.
 //   Upstream (items 33, 36): an older querier switches the reports to MLDv1 / IGMPv2 /
 //   IGMPv1 messages (creation and deletion only) until OVQPT (9 s) after its last query.
+#include "support/ipv4_packets.hpp"
 #include "support/scenario_fixture.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 using namespace ecmh;
@@ -284,4 +286,40 @@ TEST_F(ScenarioCompatIgmp, Igmpv1ThenIgmpv2QuerierUpstream) {
     ASSERT_EQ(events.size(), 1U) << dump(events);
     EXPECT_EQ(events[0].kind, Kind::V2Report);
     EXPECT_EQ(events[0].records, (Recs{{RecordType::ChangeToExcludeMode, F::G2, {}}}));
+}
+
+// "Routers SHOULD accept a Leave Group message addressed to the group being left"
+// (RFC 2236 §3; rfc-map items 23, M18): an IGMPv2 member's Leave sent to G instead of
+// 224.0.0.2 starts the last-member queries at once and prunes G after LLQT, as the
+// same Leave to 224.0.0.2 does.
+TEST_F(ScenarioCompatIgmp, LeaveSentToTheGroupAddressIsAccepted) {
+    const auto d1 = s.d1();
+    const auto u0 = s.u0();
+    s.run_until(at_ms(2000));
+    s.old_report(d1, F::H1A, F::G, 2);
+    s.run_until(at_ms(3000));
+    s.take();
+    EXPECT_EQ(s.probe(F::S1, F::G, u0), Strings{"d1"});
+    auto leave = frames::old_leave(F::H1A, F::G);
+    ASSERT_EQ(leave[16], 224); // built to 224.0.0.2
+    const auto group = net::Ipv4Address::parse(F::G)->bytes();
+    std::copy(group.begin(), group.end(), leave.begin() + 16);
+    v4::fix_header_checksum(leave); // the IGMP checksum does not cover the addresses
+    const auto stats = s.stats();
+    s.deliver(d1, leave);
+    EXPECT_EQ(s.stats().parse_drops, stats.parse_drops);
+    EXPECT_EQ(s.stats().drops, stats.drops);
+    auto events = s.take();
+    const auto first = select(events, {.link = d1, .kind = Kind::GroupQuery});
+    ASSERT_EQ(first.size(), 1U) << dump(events);
+    EXPECT_EQ(first[0].at, at_ms(3000));
+    EXPECT_EQ(first[0].group, F::G);
+    s.run_until(at_ms(3599));
+    EXPECT_EQ(s.probe(F::S1, F::G, u0), Strings{"d1"}); // forwarding goes on during LLQT
+    s.run_until(at_ms(3600));
+    EXPECT_EQ(s.probe(F::S1, F::G, u0), Strings{});
+    events = s.take();
+    EXPECT_EQ(times(select(events, {.link = d1, .kind = Kind::GroupQuery})),
+              (std::vector<proto::TimePoint>{at_ms(3300)}))
+        << dump(events);
 }

@@ -198,3 +198,45 @@ TYPED_TEST(ScenarioNoUpstream, TrafficOnlyBetweenListenersAndNoReports) {
     }
     EXPECT_FALSE(select(s.all(), {.link = s.d2(), .kind = Kind::GeneralQuery}).empty());
 }
+
+// A source-routed data packet (IPv4 LSRR 131 or SSRR 137 option) is never forwarded
+// (RFC 4607 §7.4 for SSM, and a source route through a proxy makes no sense for ASM
+// either; rfc-map M11): counted as source-route and nothing else, no copy; the same
+// datagram without the option is forwarded to the listener.
+TEST(ScenarioDataPlaneIpv4, SourceRoutedDataIsDroppedWithItsReason) {
+    using F = IgmpFamily;
+    Scenario s{Scenario::Options{.ipv6 = false}};
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(2000));
+    s.take();
+    const auto plain = frames::udp(F::S1, F::G, 8);
+    const std::size_t header = v4::ihl_bytes(plain);
+    s.deliver(s.u0(), plain);
+    EXPECT_EQ(select(s.take(), {.link = s.d1(), .kind = Kind::Data}).size(), 1U)
+        << "without the option the datagram is forwarded";
+    for (const std::uint8_t option : {std::uint8_t{0x83}, std::uint8_t{0x89}}) {
+        SCOPED_TRACE(int{option});
+        v4::Ipv4Fields fields;
+        fields.source = *net::Ipv4Address::parse(F::S1);
+        fields.destination = *net::Ipv4Address::parse(F::G);
+        fields.tos = 0;
+        fields.ttl = 8;
+        fields.protocol = 17;
+        // type, length 7, pointer 4, one route address (198.51.100.9), EOL.
+        fields.options = {option, 7, 4, 198, 51, 100, 9, 0};
+        auto routed = v4::make_ipv4(
+            fields, std::span(plain).subspan(header)); // the UDP checksum does not cover options
+        v4::fix_header_checksum(routed);
+        const auto before = s.stats();
+        s.deliver(s.u0(), routed);
+        auto expected = before.parse_drops;
+        ++expected[static_cast<std::size_t>(wire::ParseError::SourceRoute)];
+        EXPECT_EQ(s.stats().parse_drops, expected);
+        EXPECT_EQ(s.stats().drops, before.drops);
+        EXPECT_EQ(s.stats().verdicts, before.verdicts);
+        EXPECT_EQ(s.stats().forwarded, before.forwarded);
+        EXPECT_TRUE(s.take().empty()) << "no copy of a source-routed packet";
+    }
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}

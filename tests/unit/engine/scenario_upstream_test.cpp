@@ -262,3 +262,47 @@ TYPED_TEST(ScenarioUpstream, MergeAcrossDownstreamLinks) {
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events[0].records, (Recs{{RecordType::ChangeToIncludeMode, F::G, {F::S1, F::S2}}}));
 }
+
+// Another host's messages on the upstream link, where ecmh is a host (RFC 4605 §4:
+// "MUST NOT perform the router portion ... on its upstream interface"). An old
+// querier upstream has ecmh owe an old report for G and G2; before they go out another
+// host there reports G (an RFC 2710 / RFC 2236 §3 host would suppress its own; ecmh
+// speaks for all its downstream links and does not, rfc-map item 36), then sends a
+// Done / Leave for G, then a v2/v3 TO_IN({}) for G. Each is counted ControlOnUpstream
+// and nothing else; nothing is sent because of them; the upstream record and the
+// forwarding of G stay; ecmh's own two reports still go out in the MRD.
+TYPED_TEST(ScenarioUpstream, OtherHostsReportsAndLeavesUpstreamChangeNothing) {
+    using F = TypeParam;
+    auto& s = this->s;
+    const std::string other = F::kV6 ? "fe80::77" : "192.0.2.77";
+    this->build_database();
+    s.query(s.u0(), QueryIn{F::R_U, F::kOld}); // MRD 1 s: old reports owed for G, G2
+    EXPECT_TRUE(s.take().empty());
+    const auto dropped = [&] { return s.stats().of(engine::DropReason::ControlOnUpstream); };
+    const auto before = s.stats();
+    s.old_report(s.u0(), other, F::G);
+    EXPECT_EQ(dropped(), before.of(engine::DropReason::ControlOnUpstream) + 1);
+    s.old_leave(s.u0(), other, F::G);
+    EXPECT_EQ(dropped(), before.of(engine::DropReason::ControlOnUpstream) + 2);
+    s.report(s.u0(), other, {{RecordType::ChangeToIncludeMode, F::G, {}}});
+    EXPECT_EQ(dropped(), before.of(engine::DropReason::ControlOnUpstream) + 3);
+    EXPECT_TRUE(s.take().empty()) << "nothing sent in answer to another host";
+    // Those three and nothing else were counted.
+    auto expected = before.drops;
+    expected[static_cast<std::size_t>(engine::DropReason::ControlOnUpstream)] += 3;
+    EXPECT_EQ(s.stats().drops, expected);
+    EXPECT_EQ(s.stats().parse_drops, before.parse_drops);
+
+    s.run_until(at_ms(4500));
+    std::vector<std::string> groups;
+    for (const auto& e : select(s.take(), {.link = s.u0()})) {
+        EXPECT_EQ(e.kind, Kind::V1Report) << e;
+        EXPECT_LE(e.at, at_ms(4000)) << e;
+        groups.push_back(e.group);
+    }
+    std::sort(groups.begin(), groups.end());
+    EXPECT_EQ(groups, (std::vector<std::string>{F::G, F::G2})) << "no report suppressed";
+    EXPECT_EQ(s.upstream_state(F::G), "EXCLUDE{" + std::string(F::S2) + "}");
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), (std::vector<std::string>{"d1"}));
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}

@@ -5,6 +5,7 @@
 #include "ecmh/io/netlink_messages.hpp"
 #include "support/netlink_builder.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 using ecmh::io::apply_netlink_messages;
@@ -579,23 +581,153 @@ TEST(NetlinkMessages, LyingLengthInANestedBlockEndsOnlyThatBlock) {
     EXPECT_EQ(outer[1].type, IFLA_MTU);
 }
 
-// Random bytes flipped in a valid buffer: whatever comes out, nothing is read out of
-// bounds and every call returns.
-TEST(NetlinkMessages, CorruptedBuffersNeverCrash) {
+// An independent walk of length-prefixed records (the framing rule of netlink(7)): a
+// record starts with a 16- or 32-bit length counting its own header; one shorter than
+// its header, or longer than what remains, ends the walk; the next starts at the length
+// rounded up to 4. Returns (offset, length) of each record, in order.
+template <class Length>
+std::vector<std::pair<std::size_t, std::size_t>> walk_records(std::span<const std::uint8_t> bytes,
+                                                              std::size_t header_size) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    std::size_t at = 0;
+    while (bytes.size() - at >= header_size) {
+        Length length = 0;
+        std::memcpy(&length, bytes.data() + at, sizeof length);
+        if (length < header_size || length > bytes.size() - at) {
+            break;
+        }
+        out.emplace_back(at, length);
+        at += std::min<std::size_t>((length + 3U) & ~std::size_t{3}, bytes.size() - at);
+    }
+    return out;
+}
+
+// The size of the fixed header before the attributes of the messages the table reads.
+std::size_t fixed_header_size(std::uint16_t type) {
+    switch (type) {
+    case RTM_NEWLINK:
+    case RTM_DELLINK:
+        return sizeof(ifinfomsg);
+    case RTM_NEWADDR:
+    case RTM_DELADDR:
+        return sizeof(ifaddrmsg);
+    default:
+        return 0;
+    }
+}
+
+// The interface index a link or address message names (0 for any other message).
+std::uint32_t named_index(std::uint16_t type, std::span<const std::uint8_t> payload) {
+    const std::size_t fixed = fixed_header_size(type);
+    if (fixed == 0 || payload.size() < fixed) {
+        return 0;
+    }
+    if (fixed == sizeof(ifinfomsg)) {
+        ifinfomsg ifi{};
+        std::memcpy(&ifi, payload.data(), sizeof ifi);
+        return static_cast<std::uint32_t>(ifi.ifi_index);
+    }
+    ifaddrmsg ifa{};
+    std::memcpy(&ifa, payload.data(), sizeof ifa);
+    return ifa.ifa_index;
+}
+
+// Random bytes changed in a valid buffer, then the buffer cut at a random length (in a
+// heap block of exactly that size, so ASan sees any read past it). For each: the
+// readers frame exactly the messages and attributes an independent walk frames, every
+// span they give lies inside the buffer, the table holds only interfaces some framed
+// message names, and br0 (the first message) is there whenever its bytes are intact and
+// no later framed message names its index.
+TEST(NetlinkMessages, CorruptedBuffersAreFramedAsAnIndependentWalkFramesThem) {
+    using ecmh::io::NetlinkAttributeReader;
+    using ecmh::io::NetlinkMessageReader;
     const Bytes full = sample_buffer();
+    const std::size_t first_end = link_message(Link{.index = 3, .name = "br0"}).size();
     std::mt19937 random{12345};
     std::uniform_int_distribution<std::size_t> position(0, full.size() - 1);
     std::uniform_int_distribution<int> value(0, 255);
+    int br0_checked = 0;
+    int messages_framed = 0;
     for (int round = 0; round < 3000; ++round) {
+        SCOPED_TRACE(round);
         Bytes corrupted = full;
+        // Every other round spares the first message, so the intact-prefix check runs.
+        const std::size_t lowest = round % 2 == 0 ? 0 : first_end;
+        std::size_t first_changed = full.size();
         for (int flips = 1 + round % 4; flips > 0; --flips) {
-            corrupted[position(random)] = static_cast<std::uint8_t>(value(random));
+            const std::size_t at = lowest + position(random) % (full.size() - lowest);
+            corrupted[at] = static_cast<std::uint8_t>(value(random));
+            if (corrupted[at] != full[at]) {
+                first_changed = std::min(first_changed, at);
+            }
         }
-        corrupted.resize(position(random) + 1);
-        corrupted.shrink_to_fit();
+        const std::size_t size = position(random) + 1;
+        auto block = std::make_unique<std::uint8_t[]>(size);
+        std::memcpy(block.get(), corrupted.data(), size);
+        const std::span<const std::uint8_t> bytes{block.get(), size};
+        const auto inside = [&](std::span<const std::uint8_t> s) {
+            return s.data() >= bytes.data() && s.data() + s.size() <= bytes.data() + bytes.size();
+        };
+
+        const auto expected = walk_records<std::uint32_t>(bytes, sizeof(nlmsghdr));
+        NetlinkMessageReader messages{bytes};
+        std::size_t n = 0;
+        bool br0_named_again = false;
+        while (const auto m = messages.next()) {
+            ASSERT_LT(n, expected.size()) << "a message the walk does not frame";
+            const auto [offset, length] = expected[n];
+            EXPECT_EQ(m->payload.data(), bytes.data() + offset + sizeof(nlmsghdr));
+            EXPECT_EQ(m->payload.size(), length - sizeof(nlmsghdr));
+            EXPECT_TRUE(inside(m->payload));
+            EXPECT_EQ(m->header.nlmsg_len, length);
+            const auto type = m->header.nlmsg_type;
+            br0_named_again = br0_named_again || (n > 0 && named_index(type, m->payload) == 3);
+            const std::size_t fixed = fixed_header_size(type);
+            if (fixed != 0 && m->payload.size() >= fixed) {
+                // The attribute block, walked both ways (rtattr: 16-bit length).
+                const auto block_bytes = m->payload.subspan(fixed);
+                const auto attrs = walk_records<std::uint16_t>(block_bytes, sizeof(rtattr));
+                NetlinkAttributeReader reader{block_bytes};
+                std::size_t k = 0;
+                while (const auto a = reader.next()) {
+                    ASSERT_LT(k, attrs.size()) << "an attribute the walk does not frame";
+                    EXPECT_EQ(a->value.data(),
+                              block_bytes.data() + attrs[k].first + sizeof(rtattr));
+                    EXPECT_EQ(a->value.size(), attrs[k].second - sizeof(rtattr));
+                    EXPECT_TRUE(inside(a->value));
+                    ++k;
+                }
+                EXPECT_EQ(k, attrs.size());
+            }
+            ++n;
+        }
+        EXPECT_EQ(n, expected.size());
+        messages_framed += static_cast<int>(n);
+
         InterfaceTable table;
-        apply_netlink_messages(corrupted, table);
+        apply_netlink_messages(bytes, table);
+        // No interface out of nowhere: each entry's index is one a framed message names.
+        for (const auto& [index, info] : table.all()) {
+            const bool named = std::any_of(expected.begin(), expected.end(), [&](const auto& e) {
+                nlmsghdr h{};
+                std::memcpy(&h, bytes.data() + e.first, sizeof h);
+                return named_index(h.nlmsg_type,
+                                   bytes.subspan(e.first + sizeof h, e.second - sizeof h)) ==
+                       info.index.value();
+            });
+            EXPECT_TRUE(named) << "ifindex " << info.index.value() << " named by no message";
+        }
+        if (first_changed >= first_end && size >= first_end && !br0_named_again) {
+            ++br0_checked;
+            const InterfaceInfo* br0 = table.find("br0");
+            ASSERT_NE(br0, nullptr) << "the intact first message was not applied";
+            EXPECT_EQ(br0->index, IfIndex{3});
+            EXPECT_EQ(br0->mtu, 1500U);
+        }
     }
+    // The checks above ran often enough to mean something.
+    EXPECT_GT(br0_checked, 500);
+    EXPECT_GT(messages_framed, 3000);
 }
 
 } // namespace

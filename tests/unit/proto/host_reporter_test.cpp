@@ -247,15 +247,20 @@ protected:
     }
 
     // Item 34: `before` (if not empty) is settled, then the change to `after` must be
-    // sent exactly RV times as `expected`: first at once, the rest (0, URI] apart.
+    // sent exactly RV times as `expected`: first at once, the rest (0, URI] apart, each
+    // gap the delay drawn for it from (0, URI] with the configured URI (700 ms here, so
+    // the default 1 s, the old 10 s, a fixed delay or no delay would all fail).
     void expect_rv_transmissions(const State& before, const State& after, const Output& expected,
                                  std::uint32_t rv) {
+        const Duration interval = milliseconds{700};
         config.vars.robustness = rv;
+        config.vars.unsolicited_report_interval = milliseconds{700};
         make();
         if (!before.is_empty()) {
             settle(g, before);
         }
         const auto t = now_ + seconds{1};
+        twin = rng; // from here on, twin draws what the reporter draws
         r->set_membership(g, after, t);
         std::vector<Timed> sent;
         for (auto& a : take()) {
@@ -269,8 +274,10 @@ protected:
         for (std::size_t i = 0; i < sent.size(); ++i) {
             EXPECT_EQ(sent[i].output, expected) << "transmission " << i;
             if (i > 0) {
-                EXPECT_GT(sent[i].at, sent[i - 1].at);
-                EXPECT_LE(sent[i].at - sent[i - 1].at, uri);
+                const auto gap = sent[i].at - sent[i - 1].at;
+                EXPECT_GT(gap, Duration{0});
+                EXPECT_LE(gap, interval);
+                EXPECT_EQ(gap, twin.delay_up_to(interval)) << "transmission " << i;
             }
         }
         EXPECT_EQ(r->next_deadline(), kNever);
@@ -876,8 +883,10 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     EXPECT_EQ(sent[1].output, this->old(kOld, g_at < g2_at ? this->g2 : this->g));
     EXPECT_GE(r.counters().ssm_suppressed, 1U);
 
-    // A creation: report now, repeated RV − 1 = 1 time within the old URI (10 s).
+    // A creation: report now, repeated RV − 1 = 1 time after the delay drawn from
+    // (0, old URI] (10 s): neither the MLDv2/IGMPv3 URI (1 s) nor a fixed delay.
     const auto t2 = t + seconds{20};
+    this->twin = this->rng;
     r.set_membership(this->g3, this->inc({this->s1}), t2);
     EXPECT_EQ(this->take(), std::vector{this->old(kOld, this->g3)});
     const auto repeat = this->run_until(t2 + seconds{30});
@@ -885,6 +894,7 @@ TYPED_TEST(HostReporterTest, OlderQuerierSwitchesToOldReportsUntilOvqpt) {
     EXPECT_EQ(repeat[0].output, this->old(kOld, this->g3));
     EXPECT_GT(repeat[0].at, t2);
     EXPECT_LE(repeat[0].at, t2 + seconds{10});
+    EXPECT_EQ(repeat[0].at, t2 + this->twin.delay_up_to(seconds{10}));
     // "All other changes are ignored"; SSM changes are never reported; deletion → Done/Leave.
     r.set_membership(this->g2, this->inc({this->s1, this->s2}), t2 + seconds{40});
     r.set_membership(this->sg, this->inc({}), t2 + seconds{40});
