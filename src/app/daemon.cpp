@@ -143,6 +143,7 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     }
     const auto now = daemon->clock_.now();
     daemon->links_.reconcile(daemon->interfaces_, now);
+    daemon->log_capture_notes();
     daemon->reconcile_peers(now);
     if (daemon->links_.links().empty()) {
         log.log(LogLevel::Warning, "no usable interface yet: waiting for one to appear");
@@ -261,6 +262,7 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     if (links_.reconcile(interfaces_, now)) {
         rebuild_poll_set();
     }
+    log_capture_notes();
     reconcile_peers(now); // our addresses, or the kernel's tunnels, may have changed
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
@@ -284,6 +286,12 @@ void Daemon::on_link_frame(engine::LinkId link, std::span<const std::uint8_t> fr
                            std::size_t wire_length, const wire::ReceiveOffload& offload,
                            proto::TimePoint now) {
     proxy_.on_captured(link, frame, wire_length, offload, now);
+}
+
+void Daemon::log_capture_notes() {
+    for (const auto& note : source_->take_notes()) {
+        log_.log(LogLevel::Warning, note);
+    }
 }
 
 void Daemon::on_capture_failed(engine::LinkId link, const std::string& why) {

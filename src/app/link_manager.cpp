@@ -156,7 +156,8 @@ LinkManager::Outcome LinkManager::apply_change(ActiveLink& link, const io::Inter
     if (!grew || !link.captured) {
         return Outcome::Kept;
     }
-    if (auto resized = source_.resize(link.id, capture_link(info)); !resized) {
+    if (auto resized = source_.resize(link.id, capture_link(info, link.config.upstream));
+        !resized) {
         // The old capture would cut the larger frames: a new one at the next retry.
         log_.log(engine::LogLevel::Warning, "cannot capture " + info.name + " at MTU " +
                                                 std::to_string(wanted.mtu) + ": " +
@@ -187,7 +188,7 @@ bool LinkManager::follow_carrier(ActiveLink& link, const io::InterfaceInfo& info
     if (!running || link.captured) {
         return false;
     }
-    const auto type = source_.attach(link.id, capture_link(info));
+    const auto type = source_.attach(link.id, capture_link(info, link.config.upstream));
     if (!type) {
         note(info, "cannot capture: " + type.error().message());
         wants_retry_ = true;
@@ -197,9 +198,9 @@ bool LinkManager::follow_carrier(ActiveLink& link, const io::InterfaceInfo& info
     return true;
 }
 
-io::CaptureLink LinkManager::capture_link(const io::InterfaceInfo& info) {
+io::CaptureLink LinkManager::capture_link(const io::InterfaceInfo& info, bool upstream) {
     return io::CaptureLink{info.name, info.index, info.mtu != 0 ? info.mtu : 1500,
-                           info.hardware_type};
+                           info.hardware_type, !upstream};
 }
 
 void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now) {
@@ -210,7 +211,7 @@ void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimeP
         note(info, "no room for another link");
         return;
     }
-    const auto type = source_.attach(*id, capture_link(info));
+    const auto type = source_.attach(*id, capture_link(info, upstream));
     if (!type) {
         note(info, "cannot capture: " + type.error().message());
         wants_retry_ = true;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FrameSource over one libpcap Capture per link (capture.hpp).
 #include "ecmh/io/frame_source.hpp"
+#include "ecmh/io/report_groups.hpp"
 
 #include <algorithm>
 
@@ -25,7 +26,14 @@ private:
 
 class PcapFrameSource final : public FrameSource {
 public:
-    explicit PcapFrameSource(const CaptureOptions& options) : options_(options) {}
+    explicit PcapFrameSource(const CaptureOptions& options)
+        : options_(options)
+#ifdef __linux__
+          ,
+          memberships_(options.ipv6, options.ipv4)
+#endif
+    {
+    }
 
     SysResult<wire::LinkType> attach(engine::LinkId id, const CaptureLink& link) override {
         auto capture = Capture::open(link.name, link.index, link.mtu, options_);
@@ -34,10 +42,18 @@ public:
         }
         const auto type = capture->link_type();
         captures_.push_back(Entry{id, link.mtu, std::move(*capture)});
+#ifdef __linux__
+        if (link.router) {
+            memberships_.join(id, link.name, link.index);
+        }
+#endif
         return type;
     }
 
     void detach(engine::LinkId id) override {
+#ifdef __linux__
+        memberships_.leave(id);
+#endif
         const auto it = find(id);
         if (it != captures_.end()) {
             closed_drops_ += it->capture.kernel_drops();
@@ -103,7 +119,15 @@ public:
         return total;
     }
 
-    [[nodiscard]] const char* name() const override { return "libpcap"; }
+#ifdef __linux__
+    [[nodiscard]] std::vector<std::string> take_notes() override {
+        return memberships_.take_notes();
+    }
+#endif
+
+    [[nodiscard]] const char* name() const override {
+        return "libpcap";
+    }
 
 private:
     struct Entry {
@@ -120,6 +144,9 @@ private:
     CaptureOptions options_;
     std::vector<Entry> captures_;
     std::uint64_t closed_drops_ = 0;
+#ifdef __linux__
+    RouterLinkMemberships memberships_;
+#endif
 };
 
 } // namespace

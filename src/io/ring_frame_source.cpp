@@ -9,6 +9,7 @@
 #include "ecmh/io/frame_source.hpp"
 #include "ecmh/io/link_selection.hpp"
 #include "ecmh/io/packet_ring.hpp"
+#include "ecmh/io/report_groups.hpp"
 
 #include <array>
 #include <net/if_arp.h>
@@ -29,7 +30,8 @@ RingGeometry geometry_for(std::size_t frame_size, std::size_t bytes) {
 
 class RingFrameSource final : public FrameSource {
 public:
-    explicit RingFrameSource(const CaptureOptions& options) : options_(options) {}
+    explicit RingFrameSource(const CaptureOptions& options)
+        : options_(options), memberships_(options.ipv6, options.ipv4) {}
 
     SysResult<Done> open_rings(std::size_t frame_size) {
         auto control = PacketRing::open(geometry_for(frame_size, kControlRingBytes),
@@ -80,6 +82,9 @@ public:
         }
         links_[link.index] = Attached{id, *type};
         index_of_[id.slot()] = link.index;
+        if (link.router) {
+            memberships_.join(id, link.name, link.index);
+        }
         return *type;
     }
 
@@ -95,6 +100,7 @@ public:
         if (id.slot() >= index_of_.size() || !index_of_[id.slot()].valid()) {
             return;
         }
+        memberships_.leave(id);
         const auto index = std::exchange(index_of_[id.slot()], net::IfIndex{});
         if (links_.erase(index) != 0) {
             data_->drop_membership(index, options_.promiscuous);
@@ -122,6 +128,10 @@ public:
     std::uint64_t kernel_drops() override {
         drops_ += control_->take_drops() + data_->take_drops();
         return drops_;
+    }
+
+    [[nodiscard]] std::vector<std::string> take_notes() override {
+        return memberships_.take_notes();
     }
 
     [[nodiscard]] const char* name() const override { return "packet ring"; }
@@ -165,6 +175,7 @@ private:
     std::unordered_map<net::IfIndex, Attached> links_;
     std::array<net::IfIndex, table::kMaxLinks> index_of_{}; // by LinkId slot
     std::uint64_t drops_ = 0; // taken from the kernel so far (reading resets its count)
+    RouterLinkMemberships memberships_;
 };
 
 } // namespace

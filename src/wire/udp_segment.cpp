@@ -106,7 +106,7 @@ std::size_t UdpSegmenter::write(std::size_t index, std::span<std::uint8_t> out) 
     if (protocol_ == NetworkProtocol::Ipv4) {
         finish_ipv4(ip, index, length - ip_offset_);
     } else {
-        finish_ipv6(ip, length - ip_offset_);
+        write16(ip, kIpv6PayloadLengthField, length - ip_offset_ - kIpv6HeaderSize);
     }
     // IPv4 UDP sent without a checksum stays so (RFC 768); IPv6 UDP always has one.
     if (protocol_ == NetworkProtocol::Ipv4 && read16(udp, kUdpChecksumField) == 0) {
@@ -136,10 +136,6 @@ void UdpSegmenter::finish_ipv4(std::span<std::uint8_t> ip, std::size_t index,
     write16(ip, kIpv4IdentificationField, (read16(ip, kIpv4IdentificationField) + index) & 0xffff);
     write16(ip, kIpv4ChecksumField, 0);
     write16(ip, kIpv4ChecksumField, net::internet_checksum(ip.first(header)));
-}
-
-void UdpSegmenter::finish_ipv6(std::span<std::uint8_t> ip, std::size_t length) const {
-    write16(ip, kIpv6PayloadLengthField, length - kIpv6HeaderSize);
 }
 
 } // namespace ecmh::wire

@@ -68,6 +68,7 @@ private:
                        std::size_t wire_length, const wire::ReceiveOffload& offload,
                        proto::TimePoint now) override;
     void on_capture_failed(engine::LinkId link, const std::string& why) override;
+    void log_capture_notes();
     void rebuild_poll_set();
     [[nodiscard]] int poll_timeout(proto::TimePoint now) const;
     void handle_signals(proto::TimePoint now);

@@ -72,7 +72,7 @@ private:
     // Down / up in the engine as the interface is; reopens the capture of a running link
     // that has none (true when it did).
     bool follow_carrier(ActiveLink& link, const io::InterfaceInfo& info, proto::TimePoint now);
-    [[nodiscard]] static io::CaptureLink capture_link(const io::InterfaceInfo& info);
+    [[nodiscard]] static io::CaptureLink capture_link(const io::InterfaceInfo& info, bool upstream);
     [[nodiscard]] static engine::LinkConfig config_for(const io::InterfaceInfo& info, bool upstream,
                                                        wire::LinkType type);
     void note(const io::InterfaceInfo& info, const std::string& reason);

@@ -30,6 +30,9 @@ struct CaptureLink {
     net::IfIndex index;
     std::uint32_t mtu = 1500;
     std::uint16_t hardware_type = 0; // ARPHRD_*
+    // ecmh is the router here (a downstream link): the report addresses are joined
+    // (report_groups.hpp) for as long as the link is attached.
+    bool router = false;
 };
 
 class LinkFrameSink {
@@ -69,6 +72,9 @@ public:
                                  proto::TimePoint now, LinkFrameSink& sink) = 0;
     // Frames the kernel dropped because a capture buffer was full, since the start.
     [[nodiscard]] virtual std::uint64_t kernel_drops() = 0;
+    // What went wrong since the last call without stopping a capture (a report address
+    // that could not be joined), one line each, for the daemon's log.
+    [[nodiscard]] virtual std::vector<std::string> take_notes() { return {}; }
     // "packet ring" or "libpcap", for the log.
     [[nodiscard]] virtual const char* name() const = 0;
 };

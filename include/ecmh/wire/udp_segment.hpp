@@ -42,7 +42,6 @@ public:
 private:
     [[nodiscard]] std::size_t payload_size(std::size_t index) const;
     void finish_ipv4(std::span<std::uint8_t> ip, std::size_t index, std::size_t length) const;
-    void finish_ipv6(std::span<std::uint8_t> ip, std::size_t length) const;
 
     std::span<const std::uint8_t> frame_;
     NetworkProtocol protocol_ = NetworkProtocol::Ipv6;

@@ -28,6 +28,7 @@ public:
             return net::unexpected(io::SysError{"capture on " + link.name, 19, "No such device"});
         }
         attached[id] = link.index;
+        router[id] = link.router;
         return link.hardware_type == ARPHRD_ETHER ? wire::LinkType::Ethernet : wire::LinkType::Raw;
     }
     void detach(LinkId id) override {
@@ -47,6 +48,7 @@ public:
     const char* name() const override { return "fake"; }
 
     std::map<LinkId, IfIndex> attached;
+    std::map<LinkId, bool> router;           // asked to join the report addresses (downstream)
     std::map<LinkId, std::uint32_t> resized; // the MTU each capture was last resized to
     std::set<std::string> failing;
     int detaches = 0;
@@ -148,6 +150,10 @@ TEST_F(LinkManagerTest, EachInterfaceGetsOneIdForCaptureRouteAndEngine) {
     ASSERT_TRUE(up && dn && tun);
     EXPECT_TRUE(proxy_.link(*up)->config.upstream);
     EXPECT_FALSE(proxy_.link(*dn)->config.upstream);
+    // The capture joins ff02::16 / 224.0.0.22 where ecmh is the router, not upstream.
+    EXPECT_FALSE(source_.router.at(*up));
+    EXPECT_TRUE(source_.router.at(*dn));
+    EXPECT_TRUE(source_.router.at(*tun));
     // Framing follows what the capture reported.
     EXPECT_EQ(sender_.routes.at(*dn).type, wire::LinkType::Ethernet);
     EXPECT_EQ(sender_.routes.at(*tun).type, wire::LinkType::Raw);
