@@ -23,6 +23,7 @@ engine::ProxyConfig proxy_config(const Options& o) {
                                                  : engine::MldMode::Auto;
     c.igmp_version = o.igmp_version;
     c.igmp3_only = o.igmp3_only;
+    c.accept_off_subnet = o.accept_off_subnet;
     c.host_compatibility = o.host_compatibility;
     c.ipv4 = o.ipv4;
     c.ipv6 = o.ipv6;

@@ -268,6 +268,18 @@ With
         .apply = set_option<&Options::igmp3_only, true>,
     },
     {
+        .long_name = "accept-off-subnet",
+        .help = "take IGMP reports from sources outside the link's IPv4 subnet",
+        .manual = R"(Take IGMP Reports and Leaves from sources outside the receiving link's IPv4
+subnet. By default they are ignored and counted as off-subnet-report, the defence RFC 3376
+section 9.2 describes against forged reports from afar; turn it off where hosts are numbered
+outside the router's subnet (unnumbered or point-to-point links, some CPE).
+Reports from 0.0.0.0 are always taken (RFC 3376 section 4.2.13), and IGMP from a loopback,
+multicast, class E or broadcast source never (counted as bogus-source).)",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::accept_off_subnet, true>,
+    },
+    {
         .long_name = "no-host-compatibility",
         .help = "ignore older queries upstream instead of falling back to MLDv1 or IGMPv1/v2 "
                 "(SSM-only networks, RFC 9777 §8.2.1)",

@@ -41,9 +41,12 @@ proto::GroupRecord<Address> to_record(const View& record) {
 }
 
 // RFC 3376 §9.2: a report from a source that is not on the link's subnet is ignored
-// (0.0.0.0 is always accepted, §4.2.13); a link without an IPv4 address cannot judge.
-bool on_subnet(const LinkConfig& link, Ipv4Address source) {
-    if (source.is_unspecified() || !link.ipv4 || link.ipv4_prefix_length == 0) {
+// (0.0.0.0 is always accepted, §4.2.13); a link without an IPv4 address cannot judge,
+// and --accept-off-subnet turns the defence off (it is a SHOULD, and some networks have
+// hosts numbered outside the router's subnet).
+bool on_subnet(const LinkConfig& link, Ipv4Address source, bool accept_off_subnet) {
+    if (accept_off_subnet || source.is_unspecified() || !link.ipv4 ||
+        link.ipv4_prefix_length == 0) {
         return true;
     }
     const std::uint32_t mask =
@@ -88,6 +91,8 @@ std::string_view to_string(DropReason reason) {
         return "disabled-family";
     case DropReason::IgnoredVersion:
         return "ignored-version";
+    case DropReason::BogusSource:
+        return "bogus-source";
     case DropReason::OwnFrame:
         return "own-frame";
     case DropReason::OwnSource:
@@ -528,6 +533,12 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         stats_.count(message.error());
         return;
     }
+    // Loopback, multicast, class E and broadcast are nobody's source address: a forgery or
+    // a broken stack, never a member or a querier (rfc-map M4), whatever the link's subnet.
+    if (p.source.is_loopback() || p.source.is_multicast() || p.source.is_reserved_class_e()) {
+        stats_.count(DropReason::BogusSource);
+        return;
+    }
     const bool upstream = igmp_.is_upstream(id);
     if (const auto* q = std::get_if<wire::IgmpQuery>(&*message)) {
         if (upstream) {
@@ -562,7 +573,7 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         stats_.count(DropReason::IgnoredVersion);
         return;
     }
-    if (!on_subnet(in.config, p.source)) {
+    if (!on_subnet(in.config, p.source, config_.accept_off_subnet)) {
         stats_.count(DropReason::OffSubnetReport);
         return;
     }

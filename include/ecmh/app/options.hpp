@@ -65,6 +65,8 @@ struct Options {
     // --igmp3only, the IGMP counterpart of -2: IGMPv1/v2 reports and leaves are ignored
     // (RFC 9776 §7.3.1 RECOMMENDS the option for SSM-only networks; off by default).
     bool igmp3_only = false;
+    // --accept-off-subnet: the RFC 3376 §9.2 defence against off-subnet reports is off.
+    bool accept_off_subnet = false;
     // --no-host-compatibility: the upstream never falls back to an older version (RFC 9777
     // §8.2.1, RFC 9776 §7.2.1 RECOMMEND the option for SSM-only networks; on by default).
     bool host_compatibility = true;

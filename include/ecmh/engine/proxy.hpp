@@ -45,6 +45,9 @@ struct ProxyConfig {
     // --igmp3only: IGMPv1/v2 Reports and Leaves are dropped (IgnoredVersion), as MLDv1 with
     // MldMode::V2Only (RFC 9776 §7.3.1: an option "to disable use of compatibility mode").
     bool igmp3_only = false;
+    // --accept-off-subnet: IGMP reports from sources outside the link's subnet are taken
+    // (RFC 3376 §9.2 describes ignoring them as a defence; on by default).
+    bool accept_off_subnet = false;
     // Off: the upstream ignores queries older than its version (RFC 9777 §8.2.1, RFC 9776
     // §7.2.1: an option "to disable the use of Host Compatibility Mode").
     bool host_compatibility = true;

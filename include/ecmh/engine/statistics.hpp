@@ -19,6 +19,7 @@ enum class DropReason : std::uint8_t {
     ControlOnUpstream, // a report/leave on the upstream: ecmh is a host there (RFC 4605 §3)
     QueryRejected,     // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
     OffSubnetReport,   // IGMP report from a source not on the link's subnet (RFC 3376 §9.2)
+    BogusSource,       // IGMP from 127/8, 224/4 or 240/4 (incl. broadcast): no host's address
     DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
     IgnoredVersion,    // MLDv1 while -2 (mld2only), IGMPv1/v2 while --igmp3only
     OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)

@@ -73,6 +73,12 @@ TEST(Options, DefaultsAreTheRfcsAndEcmhs) {
     // RFC 9777 §8.2.1, RFC 9776 §7.3.1: the switches "SHOULD be disabled by default".
     EXPECT_TRUE(o.host_compatibility);
     EXPECT_FALSE(o.igmp3_only);
+    // RFC 3376 §9.2's defence against off-subnet reports is on unless switched off.
+    EXPECT_FALSE(o.accept_off_subnet);
+}
+
+TEST(Options, AcceptOffSubnet) {
+    EXPECT_TRUE(run_options({"--accept-off-subnet"}).accept_off_subnet);
 }
 
 TEST(Options, EcmhCompatibleFlags) {
