@@ -45,6 +45,10 @@ protected:
         return F::kV6 ? s.proxy().mld().router(link)->counters()
                       : s.proxy().igmp().router(link)->counters();
     }
+    [[nodiscard]] bool querier_on(LinkId link) {
+        return F::kV6 ? s.proxy().mld().router(link)->is_querier()
+                      : s.proxy().igmp().router(link)->is_querier();
+    }
     [[nodiscard]] std::size_t groups_on(LinkId link) {
         return F::kV6 ? s.proxy().mld().router(link)->group_count()
                       : s.proxy().igmp().router(link)->group_count();
@@ -101,6 +105,32 @@ TYPED_TEST(ScenarioFlood, TheRateLimitIsLoggedOncePerTenSecondsAndLink) {
     this->flood_d1(2000, this->kRate + 1);
     EXPECT_EQ(this->warnings("d1: more than 100"), 2);
     EXPECT_EQ(this->rate_limited(s.d1()), 3U);
+}
+
+// rfc-map M16: a lower querier flooding queries wins the election on its link (as the RFCs
+// say), its flood held to the rate like reports; the other link keeps its querier and its
+// stream, and ecmh takes over again an Other Querier Present Interval after the flood.
+TYPED_TEST(ScenarioFlood, AQueryFloodIsRateLimitedAndEcmhTakesOverAfterIt) {
+    using F = TypeParam;
+    auto& s = this->s;
+    s.run_until(at_ms(1000));
+    s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    (void)s.answer_queries(s.d2(), F::H2, {{RecordType::ModeIsExclude, F::G, {}}});
+    constexpr int kQueries = 4000; // 2000 a second for 2 s
+    for (int i = 0; i < kQueries; ++i) {
+        s.query(s.d1(), QueryIn{F::R1_LOWER, F::kNewest});
+        s.run_for(std::chrono::microseconds{500});
+    }
+    const auto limited = this->rate_limited(s.d1());
+    EXPECT_GT(limited, 0U);
+    EXPECT_LE(kQueries - limited, this->kRate * 3); // the burst and 2 s at the rate
+    EXPECT_EQ(this->counters(s.d1()).queries_received, kQueries - limited);
+    EXPECT_FALSE(this->querier_on(s.d1()));
+    EXPECT_TRUE(this->querier_on(s.d2()));
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), (std::vector<std::string>{"d2"}));
+    s.run_for(proto::fast_test_profile().other_querier_present_interval() + millis(100));
+    EXPECT_TRUE(this->querier_on(s.d1()));
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), (std::vector<std::string>{"d2"}));
 }
 
 TYPED_TEST(ScenarioFlood, TotalSourceCapRefusesNewSourcesAcrossLinksUntilSomeExpire) {
