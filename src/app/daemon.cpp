@@ -29,6 +29,8 @@ engine::ProxyConfig proxy_config(const Options& o) {
     c.ipv6 = o.ipv6;
     c.max_groups_per_link = o.limits.max_groups_per_link;
     c.max_sources_per_group = o.limits.max_sources_per_group;
+    c.max_total_sources = o.limits.max_total_sources;
+    c.max_membership_rate = o.limits.max_membership_rate;
     c.tunnel_mode = o.tunnel_mode;
     return c;
 }

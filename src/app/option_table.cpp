@@ -426,6 +426,48 @@ sources per group (default 512).)",
                 return set_count(s.options.limits.max_sources_per_group, v, 1, kMaxLimit);
             },
     },
+    {
+        .long_name = "max-total-sources",
+        .argument = "N",
+        .help = "sources in all groups of all links, per family (default 65536)",
+        .manual = R"(At most
+.I n
+source records in all groups of all links together, for MLD and for IGMP each (default
+65536). Beyond it new sources are refused as beyond
+.BR \-\-max\-sources :
+what is there is kept, and a warning is logged at most every 10 seconds. A source that
+expires or is left frees its place. The default leaves room for every link of a large site
+to follow a few thousand source-specific channels, and bounds the memory a flood of
+distinct sources can take to a few megabytes.)",
+        .group = OptionGroup::Limits,
+        .apply =
+            [](S& s, const V& v) {
+                return set_count(s.options.limits.max_total_sources, v, 1, kMaxLimit);
+            },
+    },
+    {
+        .long_name = "max-membership-rate",
+        .argument = "N",
+        .help = "MLD/IGMP messages a second per link, 0 for no limit (default 1000)",
+        .manual = R"(At most
+.I n
+MLD and IGMP messages a second from each link, with bursts of up to
+.I n
+at once (default 1000; 0: no limit). The excess is dropped before it is parsed and counted
+as
+.B membership-rate-limit
+in the dump, and a warning names the link at most every 10 seconds, so a host flooding
+reports costs ecmh little and the other links keep being served (RFC 2711 allows Router
+Alert processing to be rate-limited). Hosts answer a General Query within the Query
+Response Interval (10 seconds), one report per group in MLDv1 and IGMPv1/v2 or a few in
+MLDv2 and IGMPv3, so even a link with thousands of listened groups stays well below the
+default; raise it for a link with more, e.g. a switch's many ports behind it.)",
+        .group = OptionGroup::Limits,
+        .apply =
+            [](S& s, const V& v) {
+                return set_count(s.options.limits.max_membership_rate, v, 0, kMaxLimit);
+            },
+    },
 };
 
 constexpr std::array kGroups{

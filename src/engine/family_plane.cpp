@@ -92,7 +92,7 @@ Overloaded(F...) -> Overloaded<F...>;
 template <class Family>
 FamilyPlane<Family>::FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log,
                                  proto::Random& random)
-    : config_(config), sink_(sink), log_(log), random_(random) {}
+    : config_(config), sink_(sink), log_(log), random_(random), budget_(config.max_total_sources) {}
 
 template <class Family>
 void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
@@ -106,6 +106,7 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
     }
     rc.max_groups = config_.max_groups_per_link;
     rc.max_sources_per_group = config_.max_sources_per_group;
+    rc.source_budget = &budget_;
     if (const auto old = downstream_.find(link.slot()); old != downstream_.end()) {
         deadlines_.erase({old->second.indexed, link.slot()});
     }
@@ -481,11 +482,14 @@ void FamilyPlane<Family>::log_limit(const Address& group, proto::LimitKind kind,
         return;
     }
     last_limit_log_ = now;
-    log_.log(LogLevel::Warning,
-             std::string(Family::kProtocolName) +
-                 (kind == proto::LimitKind::Groups ? ": group limit reached, refusing "
-                                                   : ": source limit reached for ") +
-                 group.to_string() + " (further such messages suppressed for 10 s)");
+    const std::string what =
+        kind == proto::LimitKind::Groups ? ": group limit reached, refusing "
+        : kind == proto::LimitKind::SourcesPerGroup
+            ? ": source limit reached for "
+            : ": total source limit (" + std::to_string(budget_.cap()) +
+                  " in all groups, --max-total-sources) reached, refusing new sources for ";
+    log_.log(LogLevel::Warning, std::string(Family::kProtocolName) + what + group.to_string() +
+                                    " (further such messages suppressed for 10 s)");
 }
 
 template class FamilyPlane<proto::Ipv6Family>;

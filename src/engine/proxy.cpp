@@ -26,6 +26,7 @@ PlaneConfig plane_config(const ProxyConfig& c, std::uint8_t newest_version) {
     p.host_compatibility = c.host_compatibility;
     p.max_groups_per_link = c.max_groups_per_link;
     p.max_sources_per_group = c.max_sources_per_group;
+    p.max_total_sources = c.max_total_sources;
     return p;
 }
 
@@ -111,6 +112,8 @@ std::string_view to_string(DropReason reason) {
         return "oversized-frame";
     case DropReason::LinkDown:
         return "link-down";
+    case DropReason::MembershipRateLimit:
+        return "membership-rate-limit";
     case DropReason::SendFailed:
         return "send-failed";
     case DropReason::BuildFailed:
@@ -152,6 +155,7 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
         return false;
     }
     links_[id.slot()] = Link{config, {}, true};
+    links_[id.slot()].membership_rate = membership_bucket();
     rebuild_own_addresses();
     if (config_.ipv6) {
         if (config.upstream) {
@@ -240,6 +244,7 @@ std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto
                               peer.ttl,    peer.master, peer.master_index,
                               std::nullopt};
     links_[slot] = Link{c, {}, true};
+    links_[slot].membership_rate = membership_bucket();
     // The first General Queries of many peers are spread, kPeerQuerySpacing apart.
     const auto first_query = std::max(now, next_peer_query_);
     next_peer_query_ = first_query + kPeerQuerySpacing;
@@ -476,9 +481,30 @@ void Proxy::log_unknown_peer(Ipv4Address source, proto::TimePoint now) {
                                     "messages suppressed for 10 s)");
 }
 
-void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
+bool Proxy::admit_membership(Link& in, proto::TimePoint now) {
     ++in.counters.control_received;
     ++stats_.total.control_received;
+    if (in.membership_rate.take(now)) {
+        return true;
+    }
+    stats_.count(DropReason::MembershipRateLimit);
+    ++in.counters.control_rate_limited;
+    ++stats_.total.control_rate_limited;
+    if (in.last_rate_log == proto::TimePoint::min() || now - in.last_rate_log >= kRateLogInterval) {
+        in.last_rate_log = now;
+        log_.log(LogLevel::Warning,
+                 in.config.name + ": more than " + std::to_string(config_.max_membership_rate) +
+                     " MLD/IGMP messages a second (--max-membership-rate): the excess is "
+                     "dropped (further such messages for " +
+                     in.config.name + " suppressed for 10 s)");
+    }
+    return false;
+}
+
+void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePoint now) {
+    if (!admit_membership(in, now)) {
+        return; // before any parsing: the flood costs a counter
+    }
     const auto message = wire::parse_mld(p);
     if (!message) {
         stats_.count(message.error());
@@ -526,8 +552,9 @@ void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePo
 }
 
 void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimePoint now) {
-    ++in.counters.control_received;
-    ++stats_.total.control_received;
+    if (!admit_membership(in, now)) {
+        return;
+    }
     const auto message = wire::parse_igmp(p);
     if (!message) {
         stats_.count(message.error());

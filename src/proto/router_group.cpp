@@ -144,6 +144,8 @@ void RouterGroup<Family>::apply(RecordType type, const Sources& sources, const C
     const FilterMode before = mode_;
     transmit_now_ = false;
     refused_now_ = 0;
+    refused_total_now_ = 0;
+    added_now_ = 0;
     (this->*row->apply)(sources, ctx);
     report_mode(before, wire::to_string(type), row->rfc, out);
     if (transmit_now_) {
@@ -308,10 +310,13 @@ void RouterGroup<Family>::set_timers(const Sources& set, TimePoint expires, cons
         }
         const auto held =
             merged.size() + static_cast<std::size_t>(sources_.end() - it) + excluded_.size();
-        if (held < ctx.max_sources) {
-            merged.push_back(SourceTimer<Address>{source, expires, 0});
-        } else {
+        if (held >= ctx.max_sources) {
             ++refused_now_;
+        } else if (added_now_ >= ctx.source_room) {
+            ++refused_total_now_;
+        } else {
+            merged.push_back(SourceTimer<Address>{source, expires, 0});
+            ++added_now_;
         }
     }
     merged.insert(merged.end(), it, sources_.end());
@@ -328,14 +333,19 @@ template <class Family>
 void RouterGroup<Family>::add_excluded(const Sources& set, const Context& ctx) {
     const auto fresh = set - excluded_;
     const auto held = sources_.size() + excluded_.size();
-    const auto room = ctx.max_sources > held ? ctx.max_sources - held : 0;
+    const auto group_room = ctx.max_sources > held ? ctx.max_sources - held : 0;
+    const auto total_room = ctx.source_room > added_now_ ? ctx.source_room - added_now_ : 0;
+    const auto room = std::min(group_room, total_room);
     if (fresh.size() <= room) {
         excluded_ = excluded_ + fresh;
+        added_now_ += fresh.size();
         return;
     }
-    // Refused sources stay forwarded: the safe side of a full table.
+    // Refused sources stay forwarded: the safe side of a full table. They count against
+    // the tighter of the two caps.
     excluded_ = excluded_ + Sources::from(std::span{fresh.items()}.first(room));
-    refused_now_ += fresh.size() - room;
+    added_now_ += room;
+    (group_room <= total_room ? refused_now_ : refused_total_now_) += fresh.size() - room;
 }
 
 template <class Family>
@@ -426,6 +436,10 @@ void RouterGroup<Family>::report_refusals(Outputs& out) {
     if (refused_now_ > 0) {
         out.push(LimitReached<Address>{LimitKind::SourcesPerGroup, group_, refused_now_});
         refused_now_ = 0;
+    }
+    if (refused_total_now_ > 0) {
+        out.push(LimitReached<Address>{LimitKind::TotalSources, group_, refused_total_now_});
+        refused_total_now_ = 0;
     }
 }
 

@@ -25,6 +25,13 @@ template <class Family>
 RouterLink<Family>::RouterLink(const Config& config, TimePoint now)
     : config_(config), querier_(config.vars, config.own_address, config.version, now) {}
 
+template <class Family>
+RouterLink<Family>::~RouterLink() {
+    if (config_.source_budget != nullptr) {
+        config_.source_budget->adjust(source_records_, 0);
+    }
+}
+
 // --- Inputs -----------------------------------------------------------------------
 
 template <class Family>
@@ -245,6 +252,9 @@ auto RouterLink<Family>::make_context(TimePoint now) const -> Context {
     ctx.configured = config_.vars;
     ctx.querier = querier_.is_querier();
     ctx.max_sources = config_.max_sources_per_group;
+    if (config_.source_budget != nullptr) {
+        ctx.source_room = config_.source_budget->room();
+    }
     return ctx;
 }
 
@@ -257,10 +267,22 @@ template <class Op>
 void RouterLink<Family>::update_group(const Address& group, TimePoint now, Op op) {
     const auto mark = outputs_.size();
     const auto ctx = make_context(now);
+    const auto records = [&] {
+        const auto it = groups_.find(group);
+        return it == groups_.end() ? std::size_t{0} : it->second.group.source_records();
+    };
+    const auto before = records();
     if (const auto it = groups_.find(group); it != groups_.end()) {
         change_group(it, ctx, op);
     } else {
         add_group(group, ctx, op, mark);
+    }
+    // Every change of a group's records goes through here (records, expiries, deletion),
+    // so the link's count and the family's budget stay exact.
+    const auto after = records();
+    source_records_ = source_records_ - before + after;
+    if (config_.source_budget != nullptr) {
+        config_.source_budget->adjust(before, after);
     }
     tally(mark);
 }
@@ -314,8 +336,10 @@ void RouterLink<Family>::tally(std::size_t first) {
                : q->sources.empty() ? counters_.group_queries_sent
                                     : counters_.group_source_queries_sent);
         } else if (const auto* l = std::get_if<LimitReached<Address>>(&items[i])) {
-            (l->kind == LimitKind::Groups ? counters_.group_limit_hits
-                                          : counters_.source_limit_hits) += l->refused;
+            (l->kind == LimitKind::Groups            ? counters_.group_limit_hits
+             : l->kind == LimitKind::SourcesPerGroup ? counters_.source_limit_hits
+                                                     : counters_.total_source_limit_hits) +=
+                l->refused;
         } else if (std::holds_alternative<QuerierChanged<Address>>(items[i])) {
             ++counters_.querier_transitions;
         }

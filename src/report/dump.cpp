@@ -232,6 +232,9 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
     out += "  Bytes sent        : " + num(t.bytes_sent) + "\n";
     out += "  ICMP's received   : " + num(t.control_received) + "\n";
     out += "  ICMP's sent       : " + num(t.control_sent) + "\n";
+    if (t.control_rate_limited > 0) { // a flooding host: which link it is on
+        out += "  ICMP's rate-limited : " + num(t.control_rate_limited) + "\n";
+    }
     out += "  Hop Limit Exceeded : " + num(t.hop_limit_exceeded) + "\n";
 }
 
@@ -354,6 +357,10 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "Super-frames Cut    : " + num(s.superframes_segmented) + " (" +
            num(s.superframe_datagrams) + " datagrams)\n";
     out += "Kernel Drops        : " + num(context.kernel_drops) + "\n";
+    // New: how full the --max-total-sources budgets are (rfc-map M7).
+    out += "Source Records      : " + num(proxy.mld().sources().used()) + " MLD, " +
+           num(proxy.igmp().sources().used()) + " IGMP (at most " +
+           num(proxy.config().max_total_sources) + " each)\n";
     drop_lines(out, s);
     out += "\n*** Statistics Dump (end)\n";
     return out;

@@ -243,9 +243,11 @@ setup() {
 
 # --- The router: ecmh or the kernel ------------------------------------------------------
 
+# The limits raised for the scale scenarios: thousands of groups per link, joined at once
+# (their state-change reports would exceed --max-membership-rate's default 1000 a second).
 ecmh_args=(-f -i up0 --pidfile "$tmp/ecmh.pid" --dumpfile "$tmp/ecmh.dump"
     --query-interval 5s --query-response-interval 1s --last-listener-query-interval 200ms
-    --unsolicited-report-interval 200ms --max-groups 16384)
+    --unsolicited-report-interval 200ms --max-groups 16384 --max-membership-rate 0)
 ecmh_pid=
 router_pid=
 start_ecmh() {
@@ -621,7 +623,7 @@ G6_TUN=ff0e::db8:5 PORT_TUN=5005
 # first ones 1 ms apart (Proxy::kPeerQuerySpacing).
 tunnel_args=(-f -i up0 -t --pidfile "$tmp/ecmh.pid" --dumpfile "$tmp/ecmh.dump"
     --query-interval 60s --query-response-interval 1s --last-listener-query-interval 200ms
-    --unsolicited-report-interval 200ms --max-groups 16384)
+    --unsolicited-report-interval 200ms --max-groups 16384 --max-membership-rate 0)
 tunnel_startup_queries_s=15 # the second round of startup queries, after the first
 tunnel_locals=125           # peers per remote address (tunnel_peers' --locals)
 # The copies per second a fan-out trial asks for in total (the source sends this / N pps).

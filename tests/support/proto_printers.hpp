@@ -38,7 +38,10 @@ void PrintTo(const MembershipChanged<Address>& c, std::ostream* os) {
 
 template <class Address>
 void PrintTo(const LimitReached<Address>& l, std::ostream* os) {
-    *os << "LimitReached(" << (l.kind == LimitKind::Groups ? "groups " : "sources ")
+    *os << "LimitReached("
+        << (l.kind == LimitKind::Groups            ? "groups "
+            : l.kind == LimitKind::SourcesPerGroup ? "sources "
+                                                   : "total sources ")
         << l.group.to_string() << ", " << l.refused << ')';
 }
 

@@ -483,6 +483,9 @@ engine::ProxyConfig proxy_config(const Scenario::Options& o) {
     c.mld_mode = o.mld_mode;
     c.ipv4 = o.ipv4;
     c.ipv6 = o.ipv6;
+    c.max_sources_per_group = o.max_sources_per_group;
+    c.max_total_sources = o.max_total_sources;
+    c.max_membership_rate = o.max_membership_rate;
     return c;
 }
 

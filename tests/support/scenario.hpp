@@ -257,6 +257,10 @@ public:
         proto::ProtocolVariables vars = proto::fast_test_profile();
         engine::MldMode mld_mode = engine::MldMode::Auto;
         std::uint32_t d2_mtu = 1500; // the others are 1500
+        // The limits (engine::ProxyConfig's defaults unless a test sets them).
+        std::size_t max_sources_per_group = engine::ProxyConfig{}.max_sources_per_group;
+        std::size_t max_total_sources = engine::ProxyConfig{}.max_total_sources;
+        std::uint32_t max_membership_rate = engine::ProxyConfig{}.max_membership_rate;
     };
 
     Scenario();

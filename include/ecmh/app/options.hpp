@@ -36,6 +36,8 @@ enum class MldMode : std::uint8_t {
 struct Limits {
     std::uint32_t max_groups_per_link = 4096;
     std::uint32_t max_sources_per_group = 512;
+    std::uint32_t max_total_sources = 65'536; // per family, all groups of all links
+    std::uint32_t max_membership_rate = 1000; // MLD/IGMP messages a second per link; 0: none
 };
 
 // How frames are captured: the Linux packet rings (one shared ring for control and one

@@ -48,6 +48,7 @@ struct PlaneConfig {
     bool host_compatibility = true;  // the upstream's (proto::HostReporterConfig)
     std::size_t max_groups_per_link = 4096;
     std::size_t max_sources_per_group = 512;
+    std::size_t max_total_sources = 65'536; // all groups of all links together
 };
 
 template <class Family>
@@ -61,6 +62,12 @@ public:
                                                            : wire::NetworkProtocol::Ipv4;
 
     FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log, proto::Random& random);
+    // Its routers hold the address of its source budget.
+    FamilyPlane(const FamilyPlane&) = delete;
+    FamilyPlane& operator=(const FamilyPlane&) = delete;
+    FamilyPlane(FamilyPlane&&) = delete;
+    FamilyPlane& operator=(FamilyPlane&&) = delete;
+    ~FamilyPlane() = default;
 
     // A new downstream link; its router's first General Query is due at `first_query`
     // (now, or later where many links start at once and their queries are spread).
@@ -118,6 +125,8 @@ public:
     [[nodiscard]] const table::ForwardingTable<Family>& forwarding() const { return table_; }
     [[nodiscard]] const Router* router(LinkId link) const;
     [[nodiscard]] const Host* host() const { return upstream_ ? &upstream_->host : nullptr; }
+    // The source records of all its routers, and the cap on them (--max-total-sources).
+    [[nodiscard]] const proto::SourceBudget& sources() const { return budget_; }
     template <class F>
     void for_each_router(F&& f) const {
         for (const auto& [slot, d] : downstream_) {
@@ -170,6 +179,8 @@ private:
     PacketSink& sink_;
     EventLog& log_;
     proto::Random& random_;
+    // Declared before the routers, which give their records back to it as they go.
+    proto::SourceBudget budget_;
     std::map<std::uint16_t, Downstream> downstream_; // by LinkId slot: ordered for the dump
     // Every router's next deadline, earliest first: a timer tick touches only the routers
     // that are due, and next_deadline() is one look, however many links (tunnel peers by

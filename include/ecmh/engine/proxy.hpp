@@ -15,6 +15,7 @@
 #include "ecmh/engine/family_plane.hpp"
 #include "ecmh/engine/link.hpp"
 #include "ecmh/engine/statistics.hpp"
+#include "ecmh/engine/token_bucket.hpp"
 #include "ecmh/proto/random.hpp"
 #include "ecmh/table/tunnel_peer_table.hpp"
 #include "ecmh/wire/constants.hpp"
@@ -55,6 +56,13 @@ struct ProxyConfig {
     bool ipv6 = true;
     std::size_t max_groups_per_link = 4096;
     std::size_t max_sources_per_group = 512;
+    // Source records held in all groups of all links, per family (rfc-map M7): past it a
+    // new source is refused as past max_sources_per_group.
+    std::size_t max_total_sources = 65'536;
+    // MLD/IGMP messages a second accepted per link, with a burst of as many (0: no limit;
+    // rfc-map items 29, M7). The excess is dropped before it is parsed
+    // (membership-rate-limit), so a flooding host cannot starve the other links.
+    std::uint32_t max_membership_rate = 1000;
     // -t: protocol-41 packets from configured tunnel peers are decapsulated and the peers
     // served as links of their own; without it protocol 41 is dropped (`tunnel`).
     bool tunnel_mode = false;
@@ -80,6 +88,10 @@ struct Link {
     // Set while the link is down (admin down or no carrier): its state is kept and its
     // timers run, but nothing is sent on it (set_link_down).
     std::optional<proto::TimePoint> down_since{};
+    // The MLD/IGMP messages it may send us (ProxyConfig::max_membership_rate), and when
+    // their excess was last logged.
+    TokenBucket membership_rate{0, 1};
+    proto::TimePoint last_rate_log = proto::TimePoint::min();
 };
 
 class Proxy final : private PacketSink {
@@ -177,6 +189,13 @@ private:
     // nothing from an unknown source changes state or is answered).
     void on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::TimePoint now);
     void log_unknown_peer(net::Ipv4Address source, proto::TimePoint now);
+    // Counts an MLD/IGMP message in; false (counted as membership-rate-limit, logged at
+    // most once per kRateLogInterval and link) when the link is over its rate.
+    [[nodiscard]] bool admit_membership(Link& in, proto::TimePoint now);
+    [[nodiscard]] TokenBucket membership_bucket() const {
+        return TokenBucket{config_.max_membership_rate, config_.max_membership_rate};
+    }
+    static constexpr auto kRateLogInterval = std::chrono::seconds{10};
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
     // Where a forwarded packet came from: for a Packet Too Big about it.

@@ -31,6 +31,7 @@ enum class DropReason : std::uint8_t {
     TruncatedCapture,  // the capture delivered less than the frame (snap length)
     OversizedFrame,    // a captured frame larger than its link's MTU plus link header
     LinkDown,          // a copy or message for a link that is down (its state kept meanwhile)
+    MembershipRateLimit, // an MLD/IGMP message beyond its link's --max-membership-rate
     // Counted by the daemon's transmit code (io) as well as the engine:
     SendFailed,  // the kernel refused a copy (queue full, link gone), or the link had no route
     BuildFailed, // a control message could not be built (no room for it: a bug, never silent)
@@ -51,6 +52,7 @@ struct TrafficCounters {
     std::uint64_t bytes_sent = 0;
     std::uint64_t control_received = 0; // ICMPv6 MLD + IGMP messages
     std::uint64_t control_sent = 0;
+    std::uint64_t control_rate_limited = 0; // received beyond --max-membership-rate, dropped
     std::uint64_t hop_limit_exceeded = 0;
 };
 

@@ -8,9 +8,9 @@
 //
 // Outputs go to the link's queue (router_outputs.hpp), passed with each call: the
 // specific queries to send (SendQuery, complete with the link's version and values),
-// one LimitReached per operation the source cap cut short, and one Transition per
-// change of filter mode (named after the table row that made it) or of compatibility
-// mode. Forwarding changes are the link's to notice: it compares contribution().
+// one LimitReached per operation and cap (per group, in all) that cut it short, and one Transition
+// per change of filter mode (named after the table row that made it) or of compatibility mode.
+// Forwarding changes are the link's to notice: it compares contribution().
 //
 // State and its invariants:
 //   mode INCLUDE: sources() is the Include List A, every timer running; excluded()
@@ -52,6 +52,9 @@ struct GroupContext {
     bool querier = true;
     // Source records (X and Y together) one group may hold (rfc-map M7).
     std::size_t max_sources = std::numeric_limits<std::size_t>::max();
+    // New source records this operation may create, what the family's total cap has
+    // left (SourceBudget::room).
+    std::size_t source_room = std::numeric_limits<std::size_t>::max();
 };
 
 // A source record with a running timer: a member of the Include List (INCLUDE) or of
@@ -101,6 +104,8 @@ public:
     // older-version membership → EXCLUDE({}).
     [[nodiscard]] MembershipState<Address> contribution() const;
     [[nodiscard]] TimePoint next_deadline() const;
+    // Source records held: X (or A) and Y together, what the caps count.
+    [[nodiscard]] std::size_t source_records() const { return sources_.size() + excluded_.size(); }
     [[nodiscard]] bool is_deletable() const {
         return mode_ == FilterMode::Include && sources_.empty();
     }
@@ -191,8 +196,10 @@ private:
     // Q(MA) transmissions still owed, and when the next (merged) transmission is due.
     std::uint32_t group_queries_left_ = 0;
     TimePoint next_query_ = kNever;
-    bool transmit_now_ = false;     // a "Send Q" of the current record wants a transmission
-    std::uint64_t refused_now_ = 0; // new source records the cap kept out of this operation
+    bool transmit_now_ = false;           // a "Send Q" of the current record wants a transmission
+    std::uint64_t refused_now_ = 0;       // new source records the cap kept out of this operation
+    std::uint64_t refused_total_now_ = 0; // ... that the family's total cap kept out
+    std::size_t added_now_ = 0;           // new source records this operation created
 };
 
 extern template class RouterGroup<Ipv6Family>;

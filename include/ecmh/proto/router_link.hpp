@@ -11,7 +11,8 @@
 //            IGMPv2 router does not know the message) and acts in that version for
 //            every group; its queries use that version.
 //   Limits:  a new group beyond max_groups, a new source beyond max_sources_per_group
-//            is refused, existing state is kept, a LimitReached output is emitted.
+//            or beyond the family's source_budget is refused, existing state is kept,
+//            a LimitReached output is emitted.
 //   Queries: started only by the Querier (General and specific); a specific-query
 //            retransmission already under way finishes (RFC 2710 §4, RFC 2236 §3).
 //
@@ -27,6 +28,7 @@
 #include "ecmh/proto/query.hpp"
 #include "ecmh/proto/router_group.hpp"
 #include "ecmh/proto/router_outputs.hpp"
+#include "ecmh/proto/source_budget.hpp"
 #include "ecmh/proto/time.hpp"
 
 #include <cstddef>
@@ -47,6 +49,9 @@ struct RouterLinkConfig {
     std::uint8_t version = Family::kNewestVersion;
     std::size_t max_groups = 4096;
     std::size_t max_sources_per_group = 1024;
+    // The family's cap on source records in all groups of all links, shared by its
+    // routers (owned by the engine, which outlives them); null: none.
+    SourceBudget* source_budget = nullptr;
 };
 
 struct RouterLinkCounters {
@@ -71,7 +76,8 @@ struct RouterLinkCounters {
     std::uint64_t group_source_queries_sent = 0; // Q(MA,A) messages
     // Limits and transitions.
     std::uint64_t group_limit_hits = 0;
-    std::uint64_t source_limit_hits = 0; // source records refused
+    std::uint64_t source_limit_hits = 0;       // source records refused by the per-group cap
+    std::uint64_t total_source_limit_hits = 0; // ... by the family's total (SourceBudget)
     std::uint64_t querier_transitions = 0;
 };
 
@@ -86,6 +92,12 @@ public:
 
     // Starts as Querier; the first General Query is due at `now` (next_deadline()).
     RouterLink(const Config& config, TimePoint now);
+    // Gives the link's source records back to the family's budget.
+    ~RouterLink();
+    RouterLink(const RouterLink&) = delete;
+    RouterLink& operator=(const RouterLink&) = delete;
+    RouterLink(RouterLink&&) = delete;
+    RouterLink& operator=(RouterLink&&) = delete;
 
     void on_query(const ReceivedQuery<Address>& query, TimePoint now);
     // One record of an MLDv2 / IGMPv3 report; call once per record, in report order.
@@ -107,6 +119,8 @@ public:
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const RouterLinkCounters& counters() const { return counters_; }
     [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
+    // Source records held by all its groups (what it claims of the family's budget).
+    [[nodiscard]] std::size_t source_records() const { return source_records_; }
     [[nodiscard]] const Group* find(const Address& group) const;
     // §7.3 suggestion for (source, group) on this link; the querier rule is the engine's.
     [[nodiscard]] bool forwards(const Address& group, const Address& source) const;
@@ -155,6 +169,7 @@ private:
     std::set<std::pair<TimePoint, Address>> deadlines_;
     Outputs outputs_;
     RouterLinkCounters counters_;
+    std::size_t source_records_ = 0;
 };
 
 extern template class RouterLink<Ipv6Family>;

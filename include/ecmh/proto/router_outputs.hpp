@@ -38,7 +38,8 @@ struct MembershipChanged {
     friend bool operator==(const MembershipChanged&, const MembershipChanged&) = default;
 };
 
-enum class LimitKind : std::uint8_t { Groups, SourcesPerGroup };
+// TotalSources: the family's cap on the source records of all groups on all links.
+enum class LimitKind : std::uint8_t { Groups, SourcesPerGroup, TotalSources };
 
 // A cap refused new state (rfc-map M7): log it, rate-limited. One per operation.
 template <class Address>

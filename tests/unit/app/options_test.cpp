@@ -129,6 +129,20 @@ TEST(Options, InterfaceSelectionPathsAndLimits) {
     EXPECT_FALSE(o.ipv4);
 }
 
+// The flood limits (rfc-map items 29, M7): their defaults, and 0 turns the rate limit off.
+TEST(Options, FloodLimits) {
+    const auto defaults = run_options({});
+    EXPECT_EQ(defaults.limits.max_total_sources, 65'536U);
+    EXPECT_EQ(defaults.limits.max_membership_rate, 1000U);
+    const auto o = run_options({"--max-total-sources", "300", "--max-membership-rate", "50"});
+    EXPECT_EQ(o.limits.max_total_sources, 300U);
+    EXPECT_EQ(o.limits.max_membership_rate, 50U);
+    EXPECT_EQ(run_options({"--max-membership-rate", "0"}).limits.max_membership_rate, 0U);
+    EXPECT_EQ(error_of({"--max-total-sources", "0"}),
+              "invalid value '0' for --max-total-sources: expected a whole number from 1 to "
+              "1000000");
+}
+
 TEST(Options, IgmpVersion) {
     EXPECT_EQ(run_options({}).igmp_version, 3);
     EXPECT_EQ(run_options({"--igmp-version", "2"}).igmp_version, 2);
