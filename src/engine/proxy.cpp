@@ -94,6 +94,8 @@ std::string_view to_string(DropReason reason) {
         return "ignored-version";
     case DropReason::BogusSource:
         return "bogus-source";
+    case DropReason::MisaddressedReport:
+        return "misaddressed-report";
     case DropReason::OwnFrame:
         return "own-frame";
     case DropReason::OwnSource:
@@ -538,6 +540,15 @@ void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePo
         return;
     }
     if (const auto* r = std::get_if<wire::MldV1Report>(&*message)) {
+        // An MLDv1 host sends its report to the group it reports (RFC 2710 §4); RFC 3810
+        // §5.2.14 also accepts one to an address of ours. To anything else it is a forgery
+        // or a confused stack, whose field cannot be trusted (rfc-map M18, derived).
+        const bool to_us =
+            p.destination == in.config.link_local || own_ipv6_.contains(p.destination);
+        if (p.destination != r->group && !to_us) {
+            stats_.count(DropReason::MisaddressedReport);
+            return;
+        }
         mld_.on_old_report(id, r->group, 1, now);
     } else if (const auto* d = std::get_if<wire::MldV1Done>(&*message)) {
         mld_.on_old_leave(id, d->group, now);

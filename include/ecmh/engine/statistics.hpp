@@ -14,23 +14,24 @@ namespace ecmh::engine {
 
 // Drops that are not a ParseError or a forwarding Verdict.
 enum class DropReason : std::uint8_t {
-    TooBigForLink,     // larger than the out-link's MTU: IPv6, or IPv4 with Don't Fragment
-    NotMulticast,      // a unicast or broadcast destination reached us
-    ControlOnUpstream, // a report/leave on the upstream: ecmh is a host there (RFC 4605 §3)
-    QueryRejected,     // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
-    OffSubnetReport,   // IGMP report from a source not on the link's subnet (RFC 3376 §9.2)
-    BogusSource,       // IGMP from 127/8, 224/4 or 240/4 (incl. broadcast): no host's address
-    DisabledFamily,    // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
-    IgnoredVersion,    // MLDv1 while -2 (mld2only), IGMPv1/v2 while --igmp3only
-    OwnFrame,          // a frame from one of our own MAC addresses (an L2 loop)
-    OwnSource,         // a packet from one of our own IP addresses (a loop or a spoof)
-    Tunnel,            // proto-41 outside tunnel mode (-t)
-    UnknownTunnelPeer, // proto-41 from an outer source that is no configured peer (RFC 4213 §3.6)
-    TunnelNotForUs,    // proto-41 from a peer to an address that is not ours
-    VlanTagged,        // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
-    TruncatedCapture,  // the capture delivered less than the frame (snap length)
-    OversizedFrame,    // a captured frame larger than its link's MTU plus link header
-    LinkDown,          // a copy or message for a link that is down (its state kept meanwhile)
+    TooBigForLink,      // larger than the out-link's MTU: IPv6, or IPv4 with Don't Fragment
+    NotMulticast,       // a unicast or broadcast destination reached us
+    ControlOnUpstream,  // a report/leave on the upstream: ecmh is a host there (RFC 4605 §3)
+    QueryRejected,      // an upstream IGMP query failing RFC 3376 §9.1 (no RA, wrong address)
+    OffSubnetReport,    // IGMP report from a source not on the link's subnet (RFC 3376 §9.2)
+    BogusSource,        // IGMP from 127/8, 224/4 or 240/4 (incl. broadcast): no host's address
+    MisaddressedReport, // an MLDv1 Report sent to neither its group nor an address of ours
+    DisabledFamily,     // --no-ipv4 / --no-ipv6, or MLD on a link without a link-local address
+    IgnoredVersion,     // MLDv1 while -2 (mld2only), IGMPv1/v2 while --igmp3only
+    OwnFrame,           // a frame from one of our own MAC addresses (an L2 loop)
+    OwnSource,          // a packet from one of our own IP addresses (a loop or a spoof)
+    Tunnel,             // proto-41 outside tunnel mode (-t)
+    UnknownTunnelPeer,  // proto-41 from an outer source that is no configured peer (RFC 4213 §3.6)
+    TunnelNotForUs,     // proto-41 from a peer to an address that is not ours
+    VlanTagged,         // an 802.1Q-tagged frame: ecmh's links are untagged (VLANs are own links)
+    TruncatedCapture,   // the capture delivered less than the frame (snap length)
+    OversizedFrame,     // a captured frame larger than its link's MTU plus link header
+    LinkDown,           // a copy or message for a link that is down (its state kept meanwhile)
     MembershipRateLimit, // an MLD/IGMP message beyond its link's --max-membership-rate
     // Counted by the daemon's transmit code (io) as well as the engine:
     SendFailed,  // the kernel refused a copy (queue full, link gone), or the link had no route

@@ -121,6 +121,12 @@ void set_source6(Bytes& ip, const char* source) {
     v6::fix_icmpv6_checksum(ip, frames::kMldOffset);
 }
 
+void set_destination6(Bytes& ip, const char* destination) {
+    const auto a = net::Ipv6Address::parse(destination)->bytes();
+    std::copy(a.begin(), a.end(), ip.begin() + 24);
+    v6::fix_icmpv6_checksum(ip, frames::kMldOffset);
+}
+
 Bytes igmp_leave() {
     return frames::v2_report(F4::H1A, {{RecordType::ChangeToIncludeMode, F4::G, {}}});
 }
@@ -184,6 +190,14 @@ TEST(ScenarioHostile, MldInputsChangeNothing) {
         ip[42] = 0x01; // the Router Alert option becomes a PadN
         cases.push_back({"TO_IN({}) without Router Alert", false, ip,
                          parse_drop(ParseError::MissingRouterAlert)});
+    }
+    {
+        // RFC 2710 §4: an MLDv1 Report goes to the group it reports; this one, valid but
+        // to another group, is not believed (rfc-map M18).
+        auto ip = frames::old_report(F6::H1A, F6::G2);
+        set_destination6(ip, "ff05::1");
+        cases.push_back({"MLDv1 Report for G2 sent to ff05::1", false, ip,
+                         drop(DropReason::MisaddressedReport)});
     }
     // A valid report for ff02::1: ignored (never tracked, RFC 2710 §5); the router
     // side counts it (statistics() has no counter for it: it is not a drop).
@@ -276,4 +290,17 @@ TEST(ScenarioHostile, IgmpInputsChangeNothing) {
                          drop(DropReason::QueryRejected)});
     }
     run_hostile<F4>(cases);
+}
+
+// RFC 3810 §5.2.14: a router accepts an MLDv1 Report sent to an address of its own as
+// well as to the group (rfc-map M18).
+TEST(ScenarioHostile, Mldv1ReportToOurOwnAddressIsTaken) {
+    Scenario s{Scenario::Options{.ipv6 = true, .ipv4 = false}};
+    s.run_until(at_ms(1000));
+    auto ip = frames::old_report(F6::H1A, F6::G2);
+    set_destination6(ip, "fe80::100"); // d1's link-local address
+    s.deliver(s.d1(), ip);
+    EXPECT_EQ(s.stats().of(DropReason::MisaddressedReport), 0U);
+    EXPECT_EQ(s.probe(F6::S1, F6::G2, s.u0()), Strings{"d1"});
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
 }
