@@ -52,6 +52,13 @@ def tunnel_downstream(args, topo, cap):
     outer = netns.Sniffer(topo, "t1", "eth0", name="sniffer-t1-6in4", decap_6in4=True)
     inner = netns.Sniffer(topo, "t1", "tnl0", name="sniffer-t1-tnl0")
     sniff1 = netns.Sniffer(topo, "h1")
+    # What arrives on the source's own link: nothing of its stream may come back. On a
+    # link without a link header there is no MAC to recognise our own copies by; what
+    # keeps ecmh from reading its copies to tnl1 as arrivals and forwarding them upstream
+    # is that its captures never see its own frames: sent with PACKET_QDISC_BYPASS (no
+    # tap sees them), and captured with PACKET_IGNORE_OUTGOING and PCAP_D_IN (rfc-map 49,
+    # M13). With all three removed this check fails (hop limit 14 copies on up's eth0).
+    sniff_up = netns.Sniffer(topo, "up", "eth0", name="sniffer-up")
     sender = netns.Sender(topo, "up", GROUP_DOWN, S1_6, PORT_DOWN)
 
     log(f"ecmh queries t1 over the tunnel (from {rtr_ll})")
@@ -76,6 +83,10 @@ def tunnel_downstream(args, topo, cap):
     check(inner.count(GROUP_DOWN) > 0, "no datagram seen arriving on t1's tnl0")
     check(sniff1.count(GROUP_DOWN) == 0,
           f"h1 does not listen, yet {sniff1.count(GROUP_DOWN)} datagrams reached its link")
+    check(sniff_up.count(GROUP_DOWN) == 0,
+          f"{sniff_up.count(GROUP_DOWN)} datagrams of S1's stream came back to its own link "
+          f"(hop limits {sorted({p[4] for p in sniff_up.packets(GROUP_DOWN)})}): ecmh read "
+          "its own copies to tnl1 as arrivals")
     dump = ecmh.dump()
     check(dump.group_links(GROUP_DOWN) == {"tnl1"},
           f"the dump should list {GROUP_DOWN} on tnl1 only, lists "
