@@ -502,8 +502,9 @@ private:
             return false;
         }
         const auto& a = family(b[0]);
+        const bool dont_fragment = (b[0] & 0x20U) != 0; // IPv4 only
         deliver(b[0], frames::udp(pick(a.senders, b[1]), pick(a.groups, b[2]), b[3],
-                                  std::size_t{b[4]} * 8U));
+                                  std::size_t{b[4]} * 8U, dont_fragment));
         return true;
     }
 

@@ -13,7 +13,8 @@
 //   OldReport  link, host, group, version                   MLDv1 / IGMPv1 / IGMPv2
 //   Leave      link, host, group                            Done / IGMPv2 Leave
 //   Query      link, querier, version, group, flags, qqi, mrc, count, count × source
-//   Data       link, source, group, hop limit, payload length
+//   Data       link, source, group, hop limit, payload length (÷ 8); IPv4: link bit 5
+//              sets Don't Fragment
 //   Clock      unit, amount (u16)                            see ClockUnit
 //   Command    command                                       see Command
 //   Link       link                                          present: removed; absent: added
