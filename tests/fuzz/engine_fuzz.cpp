@@ -6,8 +6,9 @@
 // coming and going. After every event, or the input is a finding (abort):
 //   - every frame sent keeps the envelope rules the scenario harness checks (MACs, hop
 //     limit and Router Alert of control, its source, a tunnel peer's outer header;
-//     copies identical to their input but for hop limit and checksums, never back out of
-//     the arrival link, one per link, MLD/IGMP never copied);
+//     copies identical to their input but for hop limit and checksums, or IPv4 fragments
+//     that add up to it, never back out of the arrival link, one per link, MLD/IGMP never
+//     copied);
 //   - state stays within the limits: groups per link, sources per group, and neither the
 //     forwarding table nor the upstream's report larger than the routers' state;
 //   - the sent-packet counter agrees with the frames that went out;
