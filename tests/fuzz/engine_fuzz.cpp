@@ -3,7 +3,8 @@
 // captured frames, raw or built from templates so that mutations get past the parsers
 // (MLDv1/v2 and IGMPv1/2/3 reports, leaves and queries, UDP data, each optionally in
 // 6in4 from a tunnel peer), clock steps, operator commands, links and tunnel peers
-// coming and going. After every event, or the input is a finding (abort):
+// coming and going, links going down and up and changing MTU and addresses. After every
+// event, or the input is a finding (abort):
 //   - every frame sent keeps the envelope rules the scenario harness checks (MACs, hop
 //     limit and Router Alert of control, its source, a tunnel peer's outer header;
 //     copies identical to their input but for hop limit and checksums, or IPv4 fragments
@@ -583,16 +584,88 @@ private:
         if (!in.u8(which)) {
             return false;
         }
-        const std::string name{script::kLinkNames[which % script::kLinkNames.size()]};
+        const std::string name{link_name(which)};
+        const auto id = s_->find(name);
+        // Links come and go, and change, as the daemon's link manager sees them; tunnel
+        // peers only come and go.
+        const bool interface = id && !table::is_tunnel_peer(*id);
+        switch (static_cast<script::LinkAction>((which >> 3U) & 3U)) {
+        case script::LinkAction::Presence:
+            presence(name, id);
+            return true;
+        case script::LinkAction::DownUp:
+            if (interface && s_->proxy().link(*id)->down_since) {
+                s_->set_link_up(*id);
+            } else if (interface) {
+                s_->set_link_down(*id);
+            }
+            return true;
+        case script::LinkAction::Mtu:
+            return mtu(in, interface ? id : std::nullopt);
+        case script::LinkAction::Address:
+            return address(in, interface ? id : std::nullopt);
+        case script::LinkAction::kCount:
+            break;
+        }
+        return true;
+    }
+
+    void presence(const std::string& name, std::optional<LinkId> id) {
         const auto* peer = std::find_if(kPeers.begin(), kPeers.end(),
                                         [&](const Peer& p) { return p.name == name; });
-        if (const auto id = s_->find(name)) {
+        if (id) {
             s_->remove_link(*id);
         } else if (peer == kPeers.end()) {
             s_->restore_link(name);
         } else if (s_->options().tunnel_mode) {
             add_peer(*peer);
         }
+    }
+
+    bool mtu(Reader& in, std::optional<LinkId> id) {
+        std::uint16_t mtu = 0;
+        if (!in.u16(mtu)) {
+            return false;
+        }
+        if (id) {
+            s_->update_link(
+                *id, [&](engine::LinkConfig& c) { c.mtu = std::max<std::uint16_t>(mtu, 68); });
+        }
+        return true;
+    }
+
+    // A link-local address stays one (fe80::/64), an IPv4 address a unicast one: what the
+    // kernel can give a link.
+    bool address(Reader& in, std::optional<LinkId> id) {
+        std::uint8_t flags = 0;
+        std::array<std::uint8_t, 16> b{};
+        if (!in.u8(flags)) {
+            return false;
+        }
+        const bool removed = (flags & script::kAddressRemoved) != 0;
+        const bool ipv4 = (flags & script::kAddressIpv4) != 0;
+        if (!removed && !in.u8s(std::span(b).first(ipv4 ? 4 : 16))) {
+            return false;
+        }
+        if (!id) {
+            return true;
+        }
+        if (ipv4) {
+            const auto a = net::Ipv4Address::from_bytes({b[0], b[1], b[2], b[3]});
+            if (!removed && (a.is_unspecified() || a.is_multicast() || a.is_broadcast())) {
+                return true;
+            }
+            s_->update_link(*id, [&](engine::LinkConfig& c) {
+                c.ipv4 = removed ? std::nullopt : std::optional{a};
+            });
+            return true;
+        }
+        std::fill_n(b.begin(), 8, 0);
+        b[0] = 0xfe;
+        b[1] = 0x80;
+        s_->update_link(*id, [&](engine::LinkConfig& c) {
+            c.link_local = removed ? std::nullopt : std::optional{net::Ipv6Address{b}};
+        });
         return true;
     }
 

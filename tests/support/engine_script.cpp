@@ -158,8 +158,14 @@ void Writer::add(const Scenario::Input& input) {
         return;
     case Scenario::Input::Kind::RemoveLink:
     case Scenario::Input::Kind::RestoreLink:
-        op(Op::Link);
-        bytes_.push_back(link_index(input.link));
+        link(input.link, LinkAction::Presence);
+        return;
+    case Scenario::Input::Kind::LinkDown:
+    case Scenario::Input::Kind::LinkUp:
+        link(input.link, LinkAction::DownUp);
+        return;
+    case Scenario::Input::Kind::UpdateLink:
+        update(input.link, *input.before, *input.after);
         return;
     case Scenario::Input::Kind::ResendReports:
     case Scenario::Input::Kind::Shutdown:
@@ -196,6 +202,46 @@ void Writer::clock(ClockUnit unit, std::uint16_t amount) {
     bytes_.push_back(static_cast<std::uint8_t>(amount >> 8U));
 }
 
+void Writer::link(const std::string& name, LinkAction action) {
+    op(Op::Link);
+    bytes_.push_back(
+        static_cast<std::uint8_t>(link_index(name) | (static_cast<unsigned>(action) << 3U)));
+}
+
+// One event per field that changed; a change the format has no event for leaves the
+// script incomplete.
+void Writer::update(const std::string& name, const engine::LinkConfig& before,
+                    const engine::LinkConfig& after) {
+    const bool rest_same =
+        before.name == after.name && before.ifindex == after.ifindex &&
+        before.link_type == after.link_type && before.mac == after.mac &&
+        before.global == after.global && before.ipv4_prefix_length == after.ipv4_prefix_length &&
+        before.upstream == after.upstream && before.tunnel.has_value() == after.tunnel.has_value();
+    complete_ = complete_ && rest_same;
+    if (before.mtu != after.mtu) {
+        link(name, LinkAction::Mtu);
+        const auto mtu = static_cast<std::uint16_t>(std::min<std::uint32_t>(after.mtu, 0xffff));
+        bytes_.push_back(static_cast<std::uint8_t>(mtu & 0xffU));
+        bytes_.push_back(static_cast<std::uint8_t>(mtu >> 8U));
+    }
+    if (before.link_local != after.link_local) {
+        link(name, LinkAction::Address);
+        bytes_.push_back(after.link_local ? 0 : kAddressRemoved);
+        if (after.link_local) {
+            const auto b = after.link_local->bytes();
+            bytes_.insert(bytes_.end(), b.begin(), b.end());
+        }
+    }
+    if (before.ipv4 != after.ipv4) {
+        link(name, LinkAction::Address);
+        bytes_.push_back(after.ipv4 ? kAddressIpv4 : kAddressIpv4 | kAddressRemoved);
+        if (after.ipv4) {
+            const auto b = after.ipv4->bytes();
+            bytes_.insert(bytes_.end(), b.begin(), b.end());
+        }
+    }
+}
+
 std::uint8_t Writer::link_index(const std::string& name) {
     const auto* const it = std::find(kLinkNames.begin(), kLinkNames.end(), name);
     if (it == kLinkNames.end()) {
@@ -217,7 +263,7 @@ SeedRecorder::SeedRecorder(Scenario& s) : s_(s) {
 }
 
 void SeedRecorder::save(std::string name) const {
-    if (!writer_) {
+    if (!writer_ || !writer_->complete()) {
         return;
     }
     writer_->advance_to(s_.now());

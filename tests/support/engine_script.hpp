@@ -17,7 +17,12 @@
 //              sets Don't Fragment
 //   Clock      unit, amount (u16)                            see ClockUnit
 //   Command    command                                       see Command
-//   Link       link                                          present: removed; absent: added
+//   Link       link, then by its bits 3-4 (LinkAction):
+//                Presence  —                               present: removed; absent: added
+//                DownUp    —                               up: set down; down: set up
+//                Mtu       mtu (u16, little-endian)        the link's MTU (68 at least)
+//                Address   flags, address (16 or 4 bytes)  flags bit 0: IPv4 (else the
+//                          link-local, kept in fe80::/64), bit 1: removed (no address bytes)
 //
 // `link` picks one of kLinkNames; in the message events its bit 3 picks the family (0:
 // IPv6, 1: IPv4) and bit 4 wraps the packet in 6in4 (bits 5-7 pick the tunnel's
@@ -55,6 +60,10 @@ enum class Op : std::uint8_t {
 // without link header (tun); p0, p1, tunnel peers (tunnel mode only): p0 toward one of
 // our addresses, p1 toward any.
 inline constexpr std::array<std::string_view, 6> kLinkNames{"u0", "d1", "d2", "t3", "p0", "p1"};
+
+enum class LinkAction : std::uint8_t { Presence, DownUp, Mtu, Address, kCount };
+inline constexpr std::uint8_t kAddressIpv4 = 1;
+inline constexpr std::uint8_t kAddressRemoved = 2;
 
 enum class ClockUnit : std::uint8_t {
     Micros,
@@ -122,19 +131,27 @@ public:
     // Clock steps up to `t`: the last timers a scenario ran after its last input.
     void advance_to(proto::TimePoint t);
     [[nodiscard]] const Bytes& bytes() const { return bytes_; }
+    // False once an input was one the format cannot say (a link change beyond its MTU
+    // and addresses).
+    [[nodiscard]] bool complete() const { return complete_; }
 
 private:
     void clock(ClockUnit unit, std::uint16_t amount);
     void op(Op op) { bytes_.push_back(static_cast<std::uint8_t>(op)); }
+    void link(const std::string& name, LinkAction action);
+    void update(const std::string& name, const engine::LinkConfig& before,
+                const engine::LinkConfig& after);
     [[nodiscard]] static std::uint8_t link_index(const std::string& name);
 
     Bytes bytes_;
     proto::TimePoint now_ = proto::at_ms(0);
+    bool complete_ = true;
 };
 
 // With ECMH_SCENARIO_SEEDS=DIR in the environment, records a scenario from now on and
 // save() writes the script to DIR/<name>: how tests/fuzz/corpus/engine/ was made
-// (README.md, "Fuzzing"). Scenarios whose options the header cannot say are skipped.
+// (README.md, "Fuzzing"). Scenarios the format cannot say (options, link changes) are
+// skipped.
 class SeedRecorder {
 public:
     explicit SeedRecorder(Scenario& s);

@@ -691,7 +691,7 @@ std::vector<std::string> Scenario::probe(const std::string& source, const std::s
 }
 
 Events Scenario::input(LinkId link, std::span<const std::uint8_t> frame, bool keep, bool captured) {
-    record(Input::Kind::Frame, name(link), frame);
+    record({.kind = Input::Kind::Frame, .link = name(link), .frame = frame});
     if (captured) {
         proxy_.on_captured(link, frame, frame.size(), now_);
     } else {
@@ -809,7 +809,7 @@ void Scenario::remove_link(LinkId link) {
     if (it == configs_.end()) {
         bad_test("remove_link: no such link");
     }
-    record(Input::Kind::RemoveLink, it->second.name);
+    record({.kind = Input::Kind::RemoveLink, .link = it->second.name});
     proxy_.remove_link(link, now_);
     collect(true); // before the config goes: the upstream may report the loss
     configs_.erase(it);
@@ -824,7 +824,7 @@ LinkId Scenario::restore_link(const std::string& name) {
     } else if (name == "d2") {
         d2_ = id;
     }
-    record(Input::Kind::RestoreLink, name);
+    record({.kind = Input::Kind::RestoreLink, .link = name});
     collect(true);
     return id;
 }
@@ -843,39 +843,46 @@ void Scenario::update_link(LinkId link, const std::function<void(engine::LinkCon
     if (it == configs_.end()) {
         bad_test("update_link: no such link");
     }
+    const auto before = it->second;
     change(it->second);
     if (!proxy_.update_link(link, it->second, now_)) {
         bad_test("update_link refused the change of " + it->second.name);
     }
+    record({.kind = Input::Kind::UpdateLink,
+            .link = it->second.name,
+            .before = &before,
+            .after = &it->second});
     collect(true);
 }
 
 void Scenario::set_link_down(LinkId link) {
+    record({.kind = Input::Kind::LinkDown, .link = name(link)});
     proxy_.set_link_down(link, now_);
     collect(true);
 }
 
 void Scenario::set_link_up(LinkId link) {
+    record({.kind = Input::Kind::LinkUp, .link = name(link)});
     proxy_.set_link_up(link, now_);
     collect(true);
 }
 
 void Scenario::resend_reports() {
-    record(Input::Kind::ResendReports, "");
+    record({.kind = Input::Kind::ResendReports});
     proxy_.resend_reports(now_);
     collect(true);
 }
 
 void Scenario::shutdown() {
-    record(Input::Kind::Shutdown, "");
+    record({.kind = Input::Kind::Shutdown});
     proxy_.shutdown(now_);
     collect(true);
 }
 
-void Scenario::record(Input::Kind kind, const std::string& link,
-                      std::span<const std::uint8_t> frame) {
+void Scenario::record(Input input) {
     if (recorder_) {
-        recorder_(Input{kind, now_, link, frame});
+        input.at = now_;
+        recorder_(input);
     }
 }
 

@@ -265,13 +265,25 @@ public:
         bool keep_history = true; // false: all() and take() stay empty (a long fuzzer run)
     };
 
-    // An input as the scenario was fed it, for recording (Scenario::on_input).
+    // An input as the scenario was fed it, for recording (Scenario::on_input). The spans
+    // and pointers are valid during the call only.
     struct Input {
-        enum class Kind : std::uint8_t { Frame, RemoveLink, RestoreLink, ResendReports, Shutdown };
+        enum class Kind : std::uint8_t {
+            Frame,
+            RemoveLink,
+            RestoreLink,
+            LinkDown,
+            LinkUp,
+            UpdateLink, // before → after
+            ResendReports,
+            Shutdown,
+        };
         Kind kind = Kind::Frame;
         proto::TimePoint at{};
-        std::string link;                      // its name
-        std::span<const std::uint8_t> frame{}; // valid during the call only
+        std::string link{}; // its name
+        std::span<const std::uint8_t> frame{};
+        const engine::LinkConfig* before = nullptr;
+        const engine::LinkConfig* after = nullptr;
     };
 
     Scenario();
@@ -385,8 +397,7 @@ private:
     void check_input(LinkId arrival, std::span<const std::uint8_t> frame, const Events& out);
     void check_copies(LinkId arrival, std::span<const std::uint8_t> ip, const Events& out);
     void violation(std::string what);
-    void record(Input::Kind kind, const std::string& link,
-                std::span<const std::uint8_t> frame = {});
+    void record(Input input); // at now()
 
     Options options_;
     FakeLinkIo io_;
