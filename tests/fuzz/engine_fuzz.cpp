@@ -20,7 +20,9 @@
 //     §9.1/§9.2); timers only ever lower from there.
 // ASan and UBSan watch the rest.
 #include "ecmh/net/byte_writer.hpp"
+#include "ecmh/net/checksum.hpp"
 #include "ecmh/report/dump.hpp"
+#include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
@@ -505,9 +507,35 @@ private:
         }
         const auto& a = family(b[0]);
         const bool dont_fragment = (b[0] & 0x20U) != 0; // IPv4 only
-        deliver(b[0], frames::udp(pick(a.senders, b[1]), pick(a.groups, b[2]), b[3],
-                                  std::size_t{b[4]} * 8U, dont_fragment));
+        auto packet = frames::udp(pick(a.senders, b[1]), pick(a.groups, b[2]), b[3],
+                                  std::size_t{b[4]} * 8U, dont_fragment);
+        if (&a == &kIgmp) {
+            as_fragment(packet, (b[0] & 0x40U) != 0, (b[0] & 0x80U) != 0);
+        }
+        deliver(b[0], packet);
         return true;
+    }
+
+    // IPv4 data as a piece of a larger packet, with More Fragments and/or an offset:
+    // a copy too big for its link is then a fragment cut again, whose last piece keeps
+    // More Fragments (RFC 791 §3.2). Raw frames seldom get there: they would need a
+    // valid header checksum.
+    static void as_fragment(Bytes& ip, bool more, bool later) {
+        constexpr std::uint16_t kLaterOffset = 1480 / 8; // in 8-octet units
+        if (!more && !later) {
+            return;
+        }
+        const auto field = static_cast<std::uint16_t>(((ip[6] << 8U) | ip[7]) |
+                                                      (more ? wire::kIpv4FlagMoreFragments : 0U) |
+                                                      (later ? kLaterOffset : 0U));
+        write16(ip, 6, field);
+        write16(ip, 10, 0);
+        write16(ip, 10, net::internet_checksum(std::span(ip).first(20)));
+    }
+
+    static void write16(Bytes& b, std::size_t at, std::uint16_t value) {
+        b[at] = static_cast<std::uint8_t>(value >> 8U);
+        b[at + 1] = static_cast<std::uint8_t>(value & 0xffU);
     }
 
     // ---- Clock, commands, links

@@ -14,7 +14,7 @@
 //   Leave      link, host, group                            Done / IGMPv2 Leave
 //   Query      link, querier, version, group, flags, qqi, mrc, count, count × source
 //   Data       link, source, group, hop limit, payload length (÷ 8); IPv4: link bit 5
-//              sets Don't Fragment
+//              sets Don't Fragment, bit 6 More Fragments, bit 7 a fragment offset (1480)
 //   Clock      unit, amount (u16)                            see ClockUnit
 //   Command    command                                       see Command
 //   Link       link, then by its bits 3-4 (LinkAction):
