@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "support/scenario.hpp"
 
+#include "ecmh/net/checksum.hpp"
+#include "ecmh/wire/checksum_offload.hpp"
 #include "ecmh/wire/constants.hpp"
 #include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
@@ -8,6 +10,7 @@
 #include "ecmh/wire/ipv6.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
+#include "ecmh/wire/tunnel_6in4.hpp"
 
 #include <algorithm>
 #include <array>
@@ -110,6 +113,18 @@ bool is_mld_type(std::uint8_t type) {
            type == wire::kMldV2Report;
 }
 
+// An ICMPv6 message of `type` (whatever its validity), as the engine tells MLD from data:
+// a non-first fragment's payload is no ICMPv6 header, so such a fragment is data.
+bool is_icmpv6(const wire::Ipv6Packet& p, bool (*type)(std::uint8_t)) {
+    const bool first_fragment = !p.is_fragment || p.fragment_offset == 0;
+    return p.next_header == wire::kProtoIcmpv6 && first_fragment && !p.payload.empty() &&
+           type(p.payload[0]);
+}
+
+bool is_too_big_type(std::uint8_t type) {
+    return type == wire::kIcmpv6PacketTooBig;
+}
+
 // Is the input IP packet MLD / IGMP (whatever its validity)?
 bool is_control(std::span<const std::uint8_t> ip) {
     if (ip.empty()) {
@@ -117,8 +132,7 @@ bool is_control(std::span<const std::uint8_t> ip) {
     }
     if ((ip[0] >> 4) == 6) {
         const auto p = wire::parse_ipv6(ip);
-        return p && p->next_header == wire::kProtoIcmpv6 && !p->payload.empty() &&
-               is_mld_type(p->payload[0]);
+        return p && is_icmpv6(*p, is_mld_type);
     }
     return ip.size() >= 20 && ip[9] == wire::kProtoIgmp;
 }
@@ -126,6 +140,31 @@ bool is_control(std::span<const std::uint8_t> ip) {
 // Bytes that a forwarded copy may change: hop limit (IPv6) / TTL and header checksum.
 bool mutable_byte(bool v6, std::size_t i) {
     return v6 ? i == 7 : (i == 8 || i == 10 || i == 11);
+}
+
+// The transport checksum a copy completes; nullopt where it keeps it as it is.
+std::optional<wire::ChecksumCompletion> completed_checksum(std::span<const std::uint8_t> ip) {
+    if (ip.empty()) {
+        return std::nullopt;
+    }
+    if ((ip[0] >> 4) == 6) {
+        const auto p = wire::parse_ipv6(ip);
+        return p ? wire::offloaded_checksum(*p) : std::nullopt;
+    }
+    const auto p = wire::parse_ipv4(ip);
+    return p ? wire::offloaded_checksum(*p) : std::nullopt;
+}
+
+// `ip` as its copies carry it: with the transport checksum completed where the sender left
+// it to offload (wire/checksum_offload.hpp; fragments are cut from that too).
+Bytes as_copied(std::span<const std::uint8_t> ip) {
+    const auto completion = completed_checksum(ip);
+    Bytes out(ip.begin(), ip.end());
+    if (completion && completion->offset + 1 < out.size()) {
+        out[completion->offset] = static_cast<std::uint8_t>(completion->value >> 8U);
+        out[completion->offset + 1] = static_cast<std::uint8_t>(completion->value & 0xffU);
+    }
+    return out;
 }
 
 bool same_but_hop(std::span<const std::uint8_t> out, std::span<const std::uint8_t> in) {
@@ -212,6 +251,27 @@ std::string check_reassembly(const std::vector<const Event*>& fragments,
         return "the fragments do not add up to the packet";
     }
     return {};
+}
+
+// A frame to a tunnel peer: a 20-byte IPv4 header without DF, protocol 41, a valid
+// checksum and Total Length = the frame, to the peer with its TTL, from our end once
+// known (RFC 4213 §3.2, §3.3, §3.5); "" when it is all that.
+std::string tunnel_header_error(const engine::TunnelEndpoint& t, std::span<const std::uint8_t> b) {
+    if (b.size() < wire::kTunnelHeaderSize + 40) {
+        return "tunnel: shorter than an outer header and an IPv6 header";
+    }
+    const auto source = Ipv4Address::from_bytes({b[12], b[13], b[14], b[15]});
+    const auto destination = Ipv4Address::from_bytes({b[16], b[17], b[18], b[19]});
+    if (b[0] != 0x45 || b[9] != wire::kProtoIpv6 ||
+        ((std::size_t{b[2]} << 8U) | b[3]) != b.size() || (b[6] & 0x40U) != 0 ||
+        net::internet_checksum(b.first(20)) != 0) {
+        return "tunnel: a bad outer header";
+    }
+    if (destination != t.remote || b[8] != t.ttl ||
+        (!t.local.is_unspecified() && source != t.local)) {
+        return "tunnel: not from our end to the peer, or not with its TTL";
+    }
+    return "";
 }
 
 } // namespace
@@ -481,13 +541,32 @@ engine::ProxyConfig proxy_config(const Scenario::Options& o) {
     engine::ProxyConfig c;
     c.vars = o.vars;
     c.mld_mode = o.mld_mode;
+    c.igmp_version = o.igmp_version;
     c.ipv4 = o.ipv4;
     c.ipv6 = o.ipv6;
+    c.max_groups_per_link = o.max_groups_per_link;
     c.max_sources_per_group = o.max_sources_per_group;
     c.max_total_sources = o.max_total_sources;
     c.max_membership_rate = o.max_membership_rate;
+    c.tunnel_mode = o.tunnel_mode;
     return c;
 }
+
+// The links a scenario may have (rfc-map §0.1, and t3 for links without link header).
+struct StandardLink {
+    const char* name;
+    std::uint8_t index; // ifindex and the last byte of our MAC
+    const char* link_local;
+    const char* ipv4;
+    bool upstream;
+    bool raw; // IP packets without link header, as on tun; MTU 1480
+};
+constexpr std::array<StandardLink, 4> kStandardLinks{{
+    {"u0", 0x02, "fe80::2", "192.0.2.2", true, false},
+    {"d1", 0x10, "fe80::100", "198.51.100.100", false, false},
+    {"d2", 0x20, "fe80::200", "203.0.113.100", false, false},
+    {"t3", 0x30, "fe80::300", "10.3.0.1", false, true},
+}};
 
 } // namespace
 
@@ -496,25 +575,34 @@ Scenario::Scenario() : Scenario(Options{}) {}
 Scenario::Scenario(const Options& options)
     : options_(options), proxy_(proxy_config(options), io_, log_, options.seed) {
     if (options.upstream) {
-        u0_ = add("u0", 0x02, "fe80::2", "192.0.2.2", true);
+        u0_ = add("u0");
     }
-    d1_ = add("d1", 0x10, "fe80::100", "198.51.100.100", false);
-    d2_ = add("d2", 0x20, "fe80::200", "203.0.113.100", false, options.d2_mtu);
+    d1_ = add("d1");
+    d2_ = add("d2");
     collect(true);
     run_until(now_); // the startup General Queries, due at t = 0
 }
 
-LinkId Scenario::add(const std::string& name, std::uint8_t index, const char* ll, const char* v4,
-                     bool upstream, std::uint32_t mtu) {
+LinkId Scenario::add(const std::string& name) {
+    const auto* standard = std::find_if(kStandardLinks.begin(), kStandardLinks.end(),
+                                        [&](const StandardLink& l) { return l.name == name; });
+    if (standard == kStandardLinks.end() || find(name)) {
+        bad_test("no such link to add: " + name);
+    }
     engine::LinkConfig c;
     c.name = name;
-    c.ifindex = net::IfIndex{index};
-    c.mac = net::MacAddress{{0x02, 0xec, 0, 0, 0, index}}; // never a host's 02:00:…
-    c.mtu = mtu;
-    c.link_local = a6(ll);
-    c.ipv4 = a4(v4);
+    c.ifindex = net::IfIndex{standard->index};
+    c.mtu = name == "d2" ? options_.d2_mtu : 1500;
+    if (standard->raw) {
+        c.link_type = wire::LinkType::Raw;
+        c.mtu = 1480;
+    } else {
+        c.mac = net::MacAddress{{0x02, 0xec, 0, 0, 0, standard->index}}; // never a host's 02:00:…
+    }
+    c.link_local = a6(standard->link_local);
+    c.ipv4 = a4(standard->ipv4);
     c.ipv4_prefix_length = 24;
-    c.upstream = upstream;
+    c.upstream = standard->upstream;
     const auto id = proxy_.add_link(c, now_);
     if (!id) {
         bad_test("add_link failed for " + name);
@@ -526,6 +614,24 @@ LinkId Scenario::add(const std::string& name, std::uint8_t index, const char* ll
 std::string Scenario::name(LinkId link) const {
     const auto it = configs_.find(link.slot());
     return it == configs_.end() ? "link" + std::to_string(link.slot()) : it->second.name;
+}
+
+std::optional<LinkId> Scenario::find(const std::string& name) const {
+    for (const auto& [slot, c] : configs_) {
+        if (c.name == name) {
+            return LinkId{slot};
+        }
+    }
+    return std::nullopt;
+}
+
+// The engine's own view where the link is there: a tunnel peer's link-local address
+// follows the local end it learns.
+const engine::LinkConfig& Scenario::config(LinkId link) const {
+    if (const auto* l = proxy_.link(link)) {
+        return l->config;
+    }
+    return configs_.at(link.slot());
 }
 
 void Scenario::report(LinkId link, const std::string& host, const Recs& records) {
@@ -548,6 +654,10 @@ void Scenario::query(LinkId link, const QueryIn& q) {
 }
 
 void Scenario::deliver(LinkId link, std::span<const std::uint8_t> ip) {
+    if (config(link).link_type != wire::LinkType::Ethernet) {
+        check_copies(link, ip, input(link, ip, true));
+        return;
+    }
     std::uint8_t last = 0x99;
     if (!ip.empty() && (ip[0] >> 4) == 6 && ip.size() >= 24) {
         last = ip[23];
@@ -560,7 +670,11 @@ void Scenario::deliver(LinkId link, std::span<const std::uint8_t> ip) {
 }
 
 void Scenario::deliver_frame(LinkId link, std::span<const std::uint8_t> frame) {
-    input(link, frame, true);
+    check_input(link, frame, input(link, frame, true));
+}
+
+void Scenario::capture(LinkId link, std::span<const std::uint8_t> frame) {
+    check_input(link, frame, input(link, frame, true, true));
 }
 
 void Scenario::deliver_captured(LinkId link, std::span<const std::uint8_t> frame,
@@ -584,8 +698,13 @@ std::vector<std::string> Scenario::probe(const std::string& source, const std::s
     return names;
 }
 
-Events Scenario::input(LinkId link, std::span<const std::uint8_t> frame, bool keep) {
-    proxy_.on_frame(link, frame, now_);
+Events Scenario::input(LinkId link, std::span<const std::uint8_t> frame, bool keep, bool captured) {
+    record({.kind = Input::Kind::Frame, .link = name(link), .frame = frame});
+    if (captured) {
+        proxy_.on_captured(link, frame, frame.size(), now_);
+    } else {
+        proxy_.on_frame(link, frame, now_);
+    }
     return collect(keep);
 }
 
@@ -595,9 +714,11 @@ Events Scenario::collect(bool keep) {
         auto e = decode(sent.link, sent.bytes);
         e.at = now_;
         check_event(e);
-        all_.push_back(e);
-        if (keep) {
-            pending_.push_back(e);
+        if (options_.keep_history) {
+            all_.push_back(e);
+            if (keep) {
+                pending_.push_back(e);
+            }
         }
         out.push_back(std::move(e));
     }
@@ -696,27 +817,33 @@ void Scenario::remove_link(LinkId link) {
     if (it == configs_.end()) {
         bad_test("remove_link: no such link");
     }
+    record({.kind = Input::Kind::RemoveLink, .link = it->second.name});
     proxy_.remove_link(link, now_);
     collect(true); // before the config goes: the upstream may report the loss
-    removed_[it->second.name] = it->second;
     configs_.erase(it);
 }
 
 LinkId Scenario::restore_link(const std::string& name) {
-    const auto it = removed_.find(name);
-    if (it == removed_.end()) {
-        bad_test("restore_link: " + name + " was not removed");
+    const auto id = add(name);
+    if (name == "u0") {
+        u0_ = id;
+    } else if (name == "d1") {
+        d1_ = id;
+    } else if (name == "d2") {
+        d2_ = id;
     }
-    const auto config = it->second;
-    removed_.erase(it);
-    const auto id = proxy_.add_link(config, now_);
-    if (!id) {
-        bad_test("add_link failed for " + name);
-    }
-    configs_[id->slot()] = config;
-    (name == "u0" ? *u0_ : name == "d1" ? d1_ : d2_) = *id;
+    record({.kind = Input::Kind::RestoreLink, .link = name});
     collect(true);
-    return *id;
+    return id;
+}
+
+std::optional<LinkId> Scenario::add_peer(const engine::TunnelPeerConfig& peer) {
+    const auto id = proxy_.add_tunnel_peer(peer, now_);
+    if (id) {
+        configs_[id->slot()] = proxy_.link(*id)->config;
+    }
+    collect(true);
+    return id;
 }
 
 void Scenario::update_link(LinkId link, const std::function<void(engine::LinkConfig&)>& change) {
@@ -724,31 +851,47 @@ void Scenario::update_link(LinkId link, const std::function<void(engine::LinkCon
     if (it == configs_.end()) {
         bad_test("update_link: no such link");
     }
+    const auto before = it->second;
     change(it->second);
     if (!proxy_.update_link(link, it->second, now_)) {
         bad_test("update_link refused the change of " + it->second.name);
     }
+    record({.kind = Input::Kind::UpdateLink,
+            .link = it->second.name,
+            .before = &before,
+            .after = &it->second});
     collect(true);
 }
 
 void Scenario::set_link_down(LinkId link) {
+    record({.kind = Input::Kind::LinkDown, .link = name(link)});
     proxy_.set_link_down(link, now_);
     collect(true);
 }
 
 void Scenario::set_link_up(LinkId link) {
+    record({.kind = Input::Kind::LinkUp, .link = name(link)});
     proxy_.set_link_up(link, now_);
     collect(true);
 }
 
 void Scenario::resend_reports() {
+    record({.kind = Input::Kind::ResendReports});
     proxy_.resend_reports(now_);
     collect(true);
 }
 
 void Scenario::shutdown() {
+    record({.kind = Input::Kind::Shutdown});
     proxy_.shutdown(now_);
     collect(true);
+}
+
+void Scenario::record(Input input) {
+    if (recorder_) {
+        input.at = now_;
+        recorder_(input);
+    }
 }
 
 namespace {
@@ -833,19 +976,33 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
     Event e;
     e.link = link;
     e.link_name = name(link);
-    const auto lf = wire::parse_link_frame(wire::LinkType::Ethernet, frame);
+    const auto& c = config(link);
+    if (c.tunnel) {
+        e.error = tunnel_header_error(*c.tunnel, frame);
+        if (e.error.empty()) {
+            decode_ip(e, frame.subspan(wire::kTunnelHeaderSize), wire::NetworkProtocol::Ipv6);
+        }
+        return e;
+    }
+    const auto lf = wire::parse_link_frame(c.link_type, frame);
     if (!lf) {
         e.error = "link: " + std::string(wire::to_string(lf.error()));
         return e;
     }
     e.eth_source = lf->source;
     e.eth_destination = lf->destination;
-    if (lf->protocol == wire::NetworkProtocol::Ipv6) {
+    decode_ip(e, lf->payload, lf->protocol);
+    return e;
+}
+
+void Scenario::decode_ip(Event& e, std::span<const std::uint8_t> ip,
+                         wire::NetworkProtocol protocol) {
+    if (protocol == wire::NetworkProtocol::Ipv6) {
         e.v6 = true;
-        const auto p = wire::parse_ipv6(lf->payload);
+        const auto p = wire::parse_ipv6(ip);
         if (!p) {
             e.error = "ipv6: " + std::string(wire::to_string(p.error()));
-            return e;
+            return;
         }
         e.source = p->source.to_string();
         e.destination = p->destination.to_string();
@@ -854,20 +1011,19 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
         e.ip.assign(p->packet.begin(), p->packet.end());
         e.ip_length = p->packet.size();
         e.group = e.destination;
-        if (p->next_header == wire::kProtoIcmpv6 && !p->payload.empty() &&
-            p->payload[0] == wire::kIcmpv6PacketTooBig) {
+        // Ours go to a unicast source; one to a group is a forwarded copy.
+        if (is_icmpv6(*p, is_too_big_type) && !p->destination.is_multicast()) {
             e.kind = Kind::PacketTooBig;
-            return e;
+            return;
         }
-        if (p->next_header != wire::kProtoIcmpv6 || p->payload.empty() ||
-            !is_mld_type(p->payload[0])) {
+        if (!is_icmpv6(*p, is_mld_type)) {
             e.kind = Kind::Data;
-            return e;
+            return;
         }
         const auto m = wire::parse_mld(*p);
         if (!m) {
             e.error = "mld: " + std::string(wire::to_string(m.error()));
-            return e;
+            return;
         }
         std::visit(Overloaded{
                        [&](const wire::MldQuery& q) {
@@ -903,13 +1059,13 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
                        },
                    },
                    *m);
-        return e;
+        return;
     }
     e.v6 = false;
-    const auto p = wire::parse_ipv4(lf->payload);
+    const auto p = wire::parse_ipv4(ip);
     if (!p) {
         e.error = "ipv4: " + std::string(wire::to_string(p.error()));
-        return e;
+        return;
     }
     e.source = p->source.to_string();
     e.destination = p->destination.to_string();
@@ -920,12 +1076,12 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
     e.group = e.destination;
     if (p->protocol != wire::kProtoIgmp) {
         e.kind = Kind::Data;
-        return e;
+        return;
     }
     const auto m = wire::parse_igmp(*p);
     if (!m) {
         e.error = "igmp: " + std::string(wire::to_string(m.error()));
-        return e;
+        return;
     }
     std::visit(Overloaded{
                    [&](const wire::IgmpQuery& q) {
@@ -966,7 +1122,6 @@ Event Scenario::decode(LinkId link, std::span<const std::uint8_t> frame) const {
                    },
                },
                *m);
-    return e;
 }
 
 // What every frame ecmh sends must look like (rfc-map items 4, 5, 30, 48).
@@ -975,18 +1130,20 @@ void Scenario::check_event(const Event& e) {
         violation("sent a malformed frame: " + e.str());
         return;
     }
-    const auto& link = configs_.at(e.link.slot());
-    if (e.eth_source != link.mac) {
+    const auto& link = config(e.link);
+    // A tunnel peer's outer header was checked in decode(); a raw link has no header.
+    const bool ethernet = link.link_type == wire::LinkType::Ethernet && !link.tunnel;
+    if (ethernet && e.eth_source != link.mac) {
         violation("Ethernet source is not the link's own MAC: " + e.str());
     }
     if (e.kind == Kind::PacketTooBig) {
         // Unicast, to the previous hop: never to a group's MAC.
-        if ((e.eth_destination.bytes()[0] & 1) != 0) {
+        if (ethernet && (e.eth_destination.bytes()[0] & 1) != 0) {
             violation("Packet Too Big to a multicast MAC: " + e.str());
         }
         return;
     }
-    if (const auto mac = destination_mac(e.ip); !mac || e.eth_destination != *mac) {
+    if (const auto mac = destination_mac(e.ip); ethernet && (!mac || e.eth_destination != *mac)) {
         violation("Ethernet destination is not the group's multicast MAC: " + e.str());
     }
     if (e.kind == Kind::Data) {
@@ -1039,16 +1196,51 @@ void Scenario::check_event(const Event& e) {
     }
 }
 
+void Scenario::check_input(LinkId arrival, std::span<const std::uint8_t> frame, const Events& out) {
+    const auto lf = wire::parse_link_frame(config(arrival).link_type, frame);
+    if (!lf) {
+        if (!out.empty()) {
+            violation("a frame that does not parse caused output: " + out.front().str());
+        }
+        return;
+    }
+    // The IP packet without what follows it in the frame (Ethernet padding).
+    auto ip = lf->payload;
+    if (lf->protocol == wire::NetworkProtocol::Ipv6) {
+        if (const auto p = wire::parse_ipv6(ip)) {
+            ip = p->packet;
+        }
+    } else if (const auto p = wire::parse_ipv4(ip)) {
+        ip = p->packet;
+        const auto inner = wire::parse_6in4(*p);
+        if (options_.tunnel_mode && inner) {
+            auto peer = proxy_.find_tunnel_peer(p->source, p->destination);
+            if (!peer) {
+                peer = proxy_.find_tunnel_peer(p->source, Ipv4Address{});
+            }
+            if (peer) {
+                arrival = *peer;
+                ip = inner->packet;
+            }
+        }
+    }
+    check_copies(arrival, ip, out);
+}
+
 // Copies of one input packet (rfc-map items 45, 47, 49).
 void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, const Events& out) {
     const bool control = is_control(ip);
     const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
+    const auto copied = as_copied(ip);
     std::set<std::uint16_t> seen;
     std::map<std::uint16_t, std::vector<const Event*>> fragments; // by out-link slot
     for (const auto& e : out) {
-        const bool copy = same_but_hop(e.ip, ip);
+        const bool copy = same_but_hop(e.ip, copied);
+        const std::size_t hop_at = v6 ? 7 : 8;
         if (control) {
-            if (copy) {
+            // A copy has the hop limit lowered: a report of ours for the same group from
+            // the same address (a host that used it) is the very same packet otherwise.
+            if (copy && e.ip[hop_at] + 1 == ip[hop_at]) {
                 violation("MLD/IGMP forwarded as data: " + e.str());
             }
             continue;
@@ -1075,7 +1267,6 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
             violation("a data packet caused something other than a copy: " + e.str());
             continue;
         }
-        const std::size_t hop_at = v6 ? 7 : 8;
         if (e.ip[hop_at] + 1 != ip[hop_at]) {
             violation("copy's hop limit/TTL is not the input's minus one: " + e.str());
         }
@@ -1087,7 +1278,7 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
         }
     }
     for (const auto& [slot, pieces] : fragments) {
-        if (const auto wrong = check_reassembly(pieces, ip); !wrong.empty()) {
+        if (const auto wrong = check_reassembly(pieces, copied); !wrong.empty()) {
             violation(wrong + ": " + pieces.front()->str());
         }
         if (slot == arrival.slot()) {

@@ -32,6 +32,7 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -256,11 +257,36 @@ public:
         std::uint64_t seed = 1;
         proto::ProtocolVariables vars = proto::fast_test_profile();
         engine::MldMode mld_mode = engine::MldMode::Auto;
+        std::uint8_t igmp_version = 3;
         std::uint32_t d2_mtu = 1500; // the others are 1500
         // The limits (engine::ProxyConfig's defaults unless a test sets them).
+        std::size_t max_groups_per_link = engine::ProxyConfig{}.max_groups_per_link;
         std::size_t max_sources_per_group = engine::ProxyConfig{}.max_sources_per_group;
         std::size_t max_total_sources = engine::ProxyConfig{}.max_total_sources;
         std::uint32_t max_membership_rate = engine::ProxyConfig{}.max_membership_rate;
+        bool tunnel_mode = false;
+        bool keep_history = true; // false: all() and take() stay empty (a long fuzzer run)
+    };
+
+    // An input as the scenario was fed it, for recording (Scenario::on_input). The spans
+    // and pointers are valid during the call only.
+    struct Input {
+        enum class Kind : std::uint8_t {
+            Frame,
+            RemoveLink,
+            RestoreLink,
+            LinkDown,
+            LinkUp,
+            UpdateLink, // before → after
+            ResendReports,
+            Shutdown,
+        };
+        Kind kind = Kind::Frame;
+        proto::TimePoint at{};
+        std::string link{}; // its name
+        std::span<const std::uint8_t> frame{};
+        const engine::LinkConfig* before = nullptr;
+        const engine::LinkConfig* after = nullptr;
     };
 
     Scenario();
@@ -274,6 +300,9 @@ public:
     [[nodiscard]] LinkId d1() const { return d1_; }
     [[nodiscard]] LinkId d2() const { return d2_; }
     [[nodiscard]] std::string name(LinkId link) const;
+    // A present link by name, tunnel peers included.
+    [[nodiscard]] std::optional<LinkId> find(const std::string& name) const;
+    [[nodiscard]] const Options& options() const { return options_; }
     [[nodiscard]] proto::TimePoint now() const { return now_; }
     [[nodiscard]] RecordingLog& log() { return log_; }
 
@@ -283,13 +312,19 @@ public:
                     std::uint8_t version = 2);
     void old_leave(LinkId link, const std::string& host, const std::string& group);
     void query(LinkId link, const QueryIn& query);
-    // Any IP packet (the sender's MAC from its source address), or a whole frame.
+    // Any IP packet (the sender's MAC from its source address; on a link without link
+    // header, t3, the packet is the frame), or a whole frame; either way its copies are
+    // checked.
     void deliver(LinkId link, std::span<const std::uint8_t> ip);
     void deliver_frame(LinkId link, std::span<const std::uint8_t> frame);
     // A whole frame as the capture hands it over with its offload description
     // (Proxy::on_captured): a super-frame to cut, or one to drop as oversized.
     void deliver_captured(LinkId link, std::span<const std::uint8_t> frame,
                           const wire::ReceiveOffload& offload);
+    // A frame as the capture hands it over (Proxy::on_captured), whatever its bytes; its
+    // copies are checked as deliver()'s are (a 6in4 packet's, in tunnel mode, as those
+    // of the inner packet arriving on its tunnel peer).
+    void capture(LinkId link, std::span<const std::uint8_t> frame);
 
     // One data packet from `source` to `group` arriving on `arrival`: the names of the
     // links that got a copy, sorted. Its copies are checked and kept out of take().
@@ -315,9 +350,13 @@ public:
     int answer_queries_old(LinkId link, const std::string& host, const std::string& group,
                            std::uint8_t version = 2, proto::Duration delay = millis(200));
 
-    // --- Links going away and coming back (the same name, MAC and addresses).
+    // --- Links going away and coming back (the same name, MAC and addresses). Besides
+    // u0, d1 and d2 there is t3, a downstream link without link header (tun), which
+    // only restore_link() adds.
     void remove_link(LinkId link);
     LinkId restore_link(const std::string& name);
+    // A tunnel peer (tunnel mode); nullopt when the engine refuses it.
+    std::optional<LinkId> add_peer(const engine::TunnelPeerConfig& peer);
 
     // --- Runtime link events at now() (rfc-map M19): the link's config changed in place
     // (Proxy::update_link; later frames are checked against the new addresses), or it
@@ -347,17 +386,25 @@ public:
     // Everything ever sent, probe copies included.
     [[nodiscard]] const Events& all() const { return all_; }
     [[nodiscard]] const std::vector<std::string>& violations() const { return violations_; }
+    // Called with every input from now on: frames, link changes, commands.
+    void on_input(std::function<void(const Input&)> recorder) { recorder_ = std::move(recorder); }
 
 private:
-    LinkId add(const std::string& name, std::uint8_t index, const char* ll, const char* v4,
-               bool upstream, std::uint32_t mtu = 1500);
+    LinkId add(const std::string& name);
     // Sends `frame` in on `link` and decodes what came out; returns the new events.
-    Events input(LinkId link, std::span<const std::uint8_t> frame, bool keep);
+    Events input(LinkId link, std::span<const std::uint8_t> frame, bool keep,
+                 bool captured = false);
     Events collect(bool keep);
+    [[nodiscard]] const engine::LinkConfig& config(LinkId link) const;
     [[nodiscard]] Event decode(LinkId link, std::span<const std::uint8_t> frame) const;
+    static void decode_ip(Event& e, std::span<const std::uint8_t> ip,
+                          wire::NetworkProtocol protocol);
     void check_event(const Event& e);
+    // The copies of the IP packet in `frame` (the inner one of a tunnel peer's 6in4).
+    void check_input(LinkId arrival, std::span<const std::uint8_t> frame, const Events& out);
     void check_copies(LinkId arrival, std::span<const std::uint8_t> ip, const Events& out);
     void violation(std::string what);
+    void record(Input input); // at now()
 
     Options options_;
     FakeLinkIo io_;
@@ -367,7 +414,6 @@ private:
     LinkId d1_;
     LinkId d2_;
     std::map<std::uint16_t, engine::LinkConfig> configs_;
-    std::map<std::string, engine::LinkConfig> removed_;
     proto::TimePoint now_ = proto::at_ms(0);
     std::multimap<proto::TimePoint, std::function<void()>> scheduled_;
     std::map<int, std::function<void(const Event&)>> observers_;
@@ -375,6 +421,7 @@ private:
     Events all_;
     Events pending_;
     std::vector<std::string> violations_;
+    std::function<void(const Input&)> recorder_;
 };
 
 } // namespace ecmh::test
