@@ -132,9 +132,13 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     if (auto loaded = load_interfaces(daemon->netlink_, daemon->interfaces_); !loaded) {
         return net::unexpected(loaded.error());
     }
+    // At boot a PPPoE, WireGuard, VLAN or container link often appears after the daemons
+    // start: an upstream that is not there yet is waited for, and the other links are served
+    // meanwhile (as without -i). LinkManager takes it into service when netlink announces it.
     if (options.upstream && daemon->interfaces_.find(*options.upstream) == nullptr) {
-        return net::unexpected(startup_error(
-            kExitConfig, "upstream interface " + *options.upstream + " does not exist"));
+        log.log(LogLevel::Warning, "upstream interface " + *options.upstream +
+                                       " does not exist (yet): waiting for it, serving the "
+                                       "other links without an upstream meanwhile");
     }
     if (options.tunnel_peers_file) {
         std::string error;

@@ -51,7 +51,10 @@ constexpr OptionDescriptor kTable[] = {
         .help = "upstream interface (where the multicast router is)",
         .manual = R"(The upstream interface, where the multicast router is.
 Given twice with different names, it is a usage error: there is one upstream.
-Without it, every link is downstream (see above).)",
+Without it, every link is downstream (see above).
+An interface that does not exist yet (a PPPoE, WireGuard or VLAN link that comes up after
+ecmh) is waited for: ecmh logs that once, serves the other links meanwhile as it would
+without an upstream, and takes the interface as its upstream when it appears.)",
         .group = OptionGroup::Original,
         .apply = [](S& s, const V& v) { return set_upstream(s.options.upstream, v); },
     },
