@@ -17,8 +17,8 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
-from netns import RTR_UP_4, S1_4, S1_6, SOON, TO_EX, check, log, wait_until  # noqa: E402
-from test_upstream_recreated import recreate_upstream  # noqa: E402
+from netns import S1_4, S1_6, SOON, check, log, wait_until  # noqa: E402
+from test_upstream_recreated import recreate_upstream, wait_join_reports  # noqa: E402
 
 G6, G4 = "ff0e::a:2", "239.10.10.2"
 PORT = 5015
@@ -40,14 +40,8 @@ def body(args):
     cap = recreate_upstream(topo)
     wait_until(lambda: ecmh.dump().interfaces.get("up0", {}).get("Role") == "upstream", SOON,
                "the dump to show up0 as the upstream", interval=0.2)
-    sources = {topo.link_local("rtr", "up0"), RTR_UP_4}
-    for kind, group in (("mldv2-report", G6), ("igmpv3-report", G4)):
-        msgs = wait_until(
-            lambda k=kind, g=group: netns.find_messages(
-                netns.from_ecmh(cap.messages(), sources), k, g, [TO_EX], ()),
-            SOON, f"ecmh's {kind} for {group} on up0", interval=0.1,
-            detail=lambda: netns.summarize(cap.messages()))
-        print(f"REPORT on up0 once it exists: {msgs[0]}", flush=True)
+    for msg in wait_join_reports(topo, cap, G6, G4, "up0"):
+        print(f"REPORT on up0 once it exists: {msg}", flush=True)
     netns.Sender(topo, "up", G6, S1_6, PORT)
     netns.Sender(topo, "up", G4, S1_4, PORT)
     for group in (G6, G4):

@@ -44,6 +44,20 @@ def recreate_upstream(topo):
     return cap
 
 
+def wait_join_reports(topo, cap, g6, g4, where):
+    """Waits for ecmh's MLDv2 TO_EX {} report for g6 and IGMPv3 one for g4 from up0's
+    addresses in `cap` (ns up's eth0); returns the first of each."""
+    sources = {topo.link_local("rtr", "up0"), RTR_UP_4}
+    found = []
+    for kind, group in (("mldv2-report", g6), ("igmpv3-report", g4)):
+        found.append(wait_until(
+            lambda k=kind, g=group: netns.find_messages(
+                netns.from_ecmh(cap.messages(), sources), k, g, [TO_EX], ()),
+            SOON, f"ecmh's {kind} for {group} on {where}", interval=0.1,
+            detail=lambda: netns.summarize(cap.messages()))[0])
+    return found
+
+
 def body(args):
     topo = netns.standard_topology("upstream_recreated", hosts=("h1",))
     ecmh = netns.start_ecmh(topo, args, ["-i", "up0"])
@@ -70,15 +84,9 @@ def body(args):
     check(new_index is not None and new_index != old_index,
           f"up0's index should change from {old_index}, the dump says {new_index}")
     check(dump.interfaces["up0"].get("Role") == "upstream", "the new up0 is not the upstream")
-    sources = {topo.link_local("rtr", "up0"), RTR_UP_4}
-    for kind, group in (("mldv2-report", G6), ("igmpv3-report", G4)):
-        msgs = wait_until(
-            lambda k=kind, g=group: netns.find_messages(
-                netns.from_ecmh(cap.messages(), sources), k, g, [TO_EX], ()),
-            SOON, f"ecmh's {kind} for {group} on the new up0", interval=0.1,
-            detail=lambda: netns.summarize(cap.messages()))
-        print(f"REPORT on the new up0 {msgs[0].time - time.time() + time.monotonic() - t0:.2f}"
-              f" s after it was created: {msgs[0]}", flush=True)
+    for msg in wait_join_reports(topo, cap, G6, G4, "the new up0"):
+        print(f"REPORT on the new up0 {msg.time - time.time() + time.monotonic() - t0:.2f}"
+              f" s after it was created: {msg}", flush=True)
     base = {g: l1.count(g) for g in (G6, G4)}
     netns.Sender(topo, "up", G6, S1_6, PORT, name="sender-up-again-6")
     netns.Sender(topo, "up", G4, S1_4, PORT, name="sender-up-again-4")
