@@ -54,8 +54,6 @@ void log_transition(EventLog& log, std::string_view link,
     }
 }
 
-constexpr auto kLimitLogInterval = std::chrono::seconds{10};
-
 // "MLD upstream: an MLDv1 General Query from fe80::1 while 2 SSM groups have listeners:
 // an older querier cannot serve SSM (RFC 9777 §8.2.1; ...)", the error RFC 9777 §8.2.1 /
 // RFC 9776 §7.2.1 want logged; the reporter has rate-limited it.
@@ -253,11 +251,9 @@ void FamilyPlane<Family>::note_other_version(LinkId link, Downstream& d,
                                              const proto::ReceivedQuery<Address>& query,
                                              proto::TimePoint now) {
     d.other_version = OtherVersionQuery{query.source, query.version, now};
-    if (d.last_version_log != proto::TimePoint::min() &&
-        now - d.last_version_log < kLimitLogInterval) {
+    if (!d.version_log.open(now)) {
         return;
     }
-    d.last_version_log = now;
     constexpr std::string_view kVersionRule =
         std::is_same_v<Address, net::Ipv6Address> ? "RFC 3810 §8.3.1" : "RFC 3376 §7.3.1";
     const std::string name(Family::kProtocolName);
@@ -478,10 +474,9 @@ void FamilyPlane<Family>::check(const Built& built) {
 template <class Family>
 void FamilyPlane<Family>::log_limit(const Address& group, proto::LimitKind kind,
                                     proto::TimePoint now) {
-    if (last_limit_log_ != proto::TimePoint::min() && now - last_limit_log_ < kLimitLogInterval) {
+    if (!limit_log_.open(now)) {
         return;
     }
-    last_limit_log_ = now;
     const std::string what =
         kind == proto::LimitKind::Groups ? ": group limit reached, refusing "
         : kind == proto::LimitKind::SourcesPerGroup

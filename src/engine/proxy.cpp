@@ -64,8 +64,6 @@ Ipv6Address tunnel_link_local(Ipv4Address ipv4) {
     return Ipv6Address{b};
 }
 
-constexpr auto kUnknownPeerLogInterval = std::chrono::seconds{10};
-
 void add_traffic(TrafficCounters& c, std::size_t bytes, bool control) {
     ++c.packets_sent;
     c.bytes_sent += bytes;
@@ -473,11 +471,9 @@ void Proxy::on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::Time
 }
 
 void Proxy::log_unknown_peer(Ipv4Address source, proto::TimePoint now) {
-    if (last_unknown_peer_log_ != proto::TimePoint::min() &&
-        now - last_unknown_peer_log_ < kUnknownPeerLogInterval) {
+    if (!unknown_peer_log_.open(now)) {
         return;
     }
-    last_unknown_peer_log_ = now;
     log_.log(LogLevel::Warning, "protocol 41 from " + source.to_string() +
                                     ", which is no tunnel peer: dropped (further such "
                                     "messages suppressed for 10 s)");
@@ -492,8 +488,7 @@ bool Proxy::admit_membership(Link& in, proto::TimePoint now) {
     stats_.count(DropReason::MembershipRateLimit);
     ++in.counters.control_rate_limited;
     ++stats_.total.control_rate_limited;
-    if (in.last_rate_log == proto::TimePoint::min() || now - in.last_rate_log >= kRateLogInterval) {
-        in.last_rate_log = now;
+    if (in.rate_log.open(now)) {
         log_.log(LogLevel::Warning,
                  in.config.name + ": more than " + std::to_string(config_.max_membership_rate) +
                      " MLD/IGMP messages a second (--max-membership-rate): the excess is "
@@ -840,11 +835,9 @@ bool Proxy::is_own_source(const Link& in, const net::Ipv6Address& source) const 
 
 void Proxy::drop_own_source(const Link& in, const std::string& source, proto::TimePoint now) {
     stats_.count(DropReason::OwnSource);
-    if (last_own_source_log_ != proto::TimePoint::min() &&
-        now - last_own_source_log_ < kOwnSourceLogInterval) {
+    if (!own_source_log_.open(now)) {
         return;
     }
-    last_own_source_log_ = now;
     const auto from =
         previous_hop_ == net::MacAddress{} ? std::string{} : " from " + previous_hop_.to_string();
     log_.log(LogLevel::Warning, in.config.name + ": a packet" + from + " carries our own address " +
@@ -855,11 +848,9 @@ void Proxy::drop_own_source(const Link& in, const std::string& source, proto::Ti
 
 void Proxy::drop_oversized(const Link& in, std::size_t size, proto::TimePoint now) {
     stats_.count(DropReason::OversizedFrame);
-    if (last_oversized_log_ != proto::TimePoint::min() &&
-        now - last_oversized_log_ < kOversizedLogInterval) {
+    if (!oversized_log_.open(now)) {
         return;
     }
-    last_oversized_log_ = now;
     // Data is being lost: say why and what helps, once per interval.
     log_.log(LogLevel::Warning,
              in.config.name + ": dropped a " + std::to_string(size) +

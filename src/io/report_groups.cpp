@@ -79,9 +79,5 @@ void RouterLinkMemberships::leave(engine::LinkId id) {
     }
 }
 
-bool RouterLinkMemberships::joined(engine::LinkId id) const {
-    return id.slot() < by_slot_.size() && by_slot_[id.slot()].has_value();
-}
-
 } // namespace ecmh::io
 #endif

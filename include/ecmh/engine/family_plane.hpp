@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ecmh/engine/link.hpp"
+#include "ecmh/engine/log_gate.hpp"
 #include "ecmh/engine/messages.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/proto/host_reporter.hpp"
@@ -141,7 +142,7 @@ private:
         std::unique_ptr<Router> router;
         proto::TimePoint indexed = proto::kNever; // its key in deadlines_
         std::optional<OtherVersionQuery> other_version;
-        proto::TimePoint last_version_log = proto::TimePoint::min();
+        LogGate version_log{};
         bool silent = false; // no address on the link (update_link): no queries sent
     };
     struct Upstream {
@@ -169,10 +170,10 @@ private:
     // A builder that failed is counted (build-failed), never ignored.
     void check(const Built& built);
     // Notes a query of another version than the link's, and warns at most once per
-    // kLimitLogInterval and link (the warnings "MUST be rate-limited").
+    // LogGate::kInterval and link (the warnings "MUST be rate-limited").
     void note_other_version(LinkId link, Downstream& d, const proto::ReceivedQuery<Address>& query,
                             proto::TimePoint now);
-    // At most one line per kLimitLogInterval about refused state (rfc-map M7).
+    // At most one line per LogGate::kInterval about refused state (rfc-map M7).
     void log_limit(const Address& group, proto::LimitKind kind, proto::TimePoint now);
 
     PlaneConfig config_;
@@ -188,7 +189,7 @@ private:
     std::set<std::pair<proto::TimePoint, std::uint16_t>> deadlines_;
     std::optional<Upstream> upstream_;
     table::ForwardingTable<Family> table_;
-    proto::TimePoint last_limit_log_ = proto::TimePoint::min();
+    LogGate limit_log_;
 };
 
 extern template class FamilyPlane<proto::Ipv6Family>;

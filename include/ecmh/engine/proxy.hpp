@@ -14,6 +14,7 @@
 
 #include "ecmh/engine/family_plane.hpp"
 #include "ecmh/engine/link.hpp"
+#include "ecmh/engine/log_gate.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/engine/token_bucket.hpp"
 #include "ecmh/proto/random.hpp"
@@ -91,7 +92,7 @@ struct Link {
     // The MLD/IGMP messages it may send us (ProxyConfig::max_membership_rate), and when
     // their excess was last logged.
     TokenBucket membership_rate{0, 1};
-    proto::TimePoint last_rate_log = proto::TimePoint::min();
+    LogGate rate_log{};
 };
 
 class Proxy final : private PacketSink {
@@ -190,12 +191,11 @@ private:
     void on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::TimePoint now);
     void log_unknown_peer(net::Ipv4Address source, proto::TimePoint now);
     // Counts an MLD/IGMP message in; false (counted as membership-rate-limit, logged at
-    // most once per kRateLogInterval and link) when the link is over its rate.
+    // most once per LogGate::kInterval and link) when the link is over its rate.
     [[nodiscard]] bool admit_membership(Link& in, proto::TimePoint now);
     [[nodiscard]] TokenBucket membership_bucket() const {
         return TokenBucket{config_.max_membership_rate, config_.max_membership_rate};
     }
-    static constexpr auto kRateLogInterval = std::chrono::seconds{10};
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);
     // Where a forwarded packet came from: for a Packet Too Big about it.
@@ -245,7 +245,7 @@ private:
     [[nodiscard]] bool is_own_source(const net::Ipv4Address& source) const {
         return own_ipv4_.contains(source);
     }
-    // Counts it (own-source) and says so at most once per kOwnSourceLogInterval.
+    // Counts it (own-source) and says so at most once per LogGate::kInterval.
     void drop_own_source(const Link& in, const std::string& source, proto::TimePoint now);
 
     static constexpr std::size_t kMaxIpPacket = 65'535;
@@ -265,7 +265,7 @@ private:
     table::TunnelPeerTable peers_;
     table::TunnelPeerTable kernel_tunnels_; // set_kernel_tunnels(); the ids mean nothing
     proto::TimePoint next_peer_query_{};
-    proto::TimePoint last_unknown_peer_log_ = proto::TimePoint::min();
+    LogGate unknown_peer_log_;
     net::MacAddress previous_hop_; // the source MAC of the frame being handled
     std::unordered_map<net::Ipv6Address, proto::TimePoint> too_big_sent_; // by source
     static constexpr auto kTooBigInterval = std::chrono::seconds{1};
@@ -281,10 +281,8 @@ private:
     // own-source check; our global IPv6 addresses, for the latter.
     std::unordered_set<net::Ipv4Address> own_ipv4_;
     std::unordered_set<net::Ipv6Address> own_ipv6_;
-    proto::TimePoint last_own_source_log_ = proto::TimePoint::min();
-    proto::TimePoint last_oversized_log_ = proto::TimePoint::min();
-    static constexpr auto kOwnSourceLogInterval = std::chrono::seconds{10};
-    static constexpr auto kOversizedLogInterval = std::chrono::seconds{10};
+    LogGate own_source_log_;
+    LogGate oversized_log_;
     void rebuild_own_addresses();
 };
 

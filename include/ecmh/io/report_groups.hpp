@@ -30,8 +30,6 @@ public:
     // the all-multicast capture may still see the reports.
     [[nodiscard]] static ReportGroups join(net::IfIndex index, bool ipv6, bool ipv4);
 
-    [[nodiscard]] bool joined_ipv6() const { return static_cast<bool>(ipv6_); }
-    [[nodiscard]] bool joined_ipv4() const { return static_cast<bool>(ipv4_); }
     [[nodiscard]] const std::string& problem() const { return problem_; }
 
 private:
@@ -48,7 +46,6 @@ public:
 
     void join(engine::LinkId id, const std::string& name, net::IfIndex index);
     void leave(engine::LinkId id);
-    [[nodiscard]] bool joined(engine::LinkId id) const;
     [[nodiscard]] std::vector<std::string> take_notes() { return std::exchange(notes_, {}); }
 
 private:

@@ -49,20 +49,15 @@ import socket
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from inet_checksum import checksum  # noqa: E402
+
 from scapy.all import Ether, IP, IPOption_Router_Alert, Raw, get_if_hwaddr, sendp
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop, RouterAlert
 
 ALL_NODES_MAC, MLDV2_ROUTERS_MAC = "33:33:00:00:00:01", "33:33:00:00:00:16"
 ALL_ROUTERS_MAC_V6 = "33:33:00:00:00:02"
 
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return (~total) & 0xFFFF
 
 
 def icmpv6(src, dst, body):
