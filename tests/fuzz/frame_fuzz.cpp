@@ -15,6 +15,7 @@
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
+#include "ecmh/wire/udp_segment.hpp"
 
 #include <array>
 #include <cstddef>
@@ -86,6 +87,37 @@ void fragment_once(const ecmh::wire::Ipv4Packet& p, std::uint8_t mtu_pick) {
     }
 }
 
+// A frame taken as a GRO super-frame with a segment size picked from the input: every
+// datagram is as large as size() says, and parses again as a whole IP packet whose
+// payload is a UDP datagram of the length its header gives.
+void cut_once(ecmh::wire::LinkType type, std::span<const std::uint8_t> frame,
+              std::uint8_t segment_pick) {
+    using namespace ecmh::wire;
+    static std::array<std::uint8_t, 65'535 + 18> datagram;
+    const auto s = UdpSegmenter::plan(type, frame, static_cast<std::uint16_t>(segment_pick * 8));
+    if (!s) {
+        return;
+    }
+    for (std::size_t i = 0; i < s->count(); ++i) {
+        const auto n = s->write(i, datagram);
+        const auto link = parse_link_frame(type, std::span(datagram).first(n));
+        if (n == 0 || n != s->size(i) || !link) {
+            std::abort();
+        }
+        std::span<const std::uint8_t> udp;
+        if (link->protocol == NetworkProtocol::Ipv6) {
+            const auto p = parse_ipv6(link->payload);
+            udp = p ? p->payload : std::span<const std::uint8_t>{};
+        } else {
+            const auto p = parse_ipv4(link->payload);
+            udp = p ? p->payload : std::span<const std::uint8_t>{};
+        }
+        if (udp.size() < 8 || ((std::size_t{udp[4]} << 8) | udp[5]) != udp.size()) {
+            std::abort();
+        }
+    }
+}
+
 template <class Sources>
 void touch_sources(const Sources& sources) {
     for (const auto& s : sources) {
@@ -142,6 +174,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!frame) {
         return 0;
     }
+    cut_once(type, std::span(data + 1, size - 1), data[size - 1]);
     if (frame->protocol == NetworkProtocol::Ipv6) {
         if (const auto p = parse_ipv6(frame->payload)) {
             visit_ipv6(*p);
