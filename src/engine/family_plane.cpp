@@ -93,17 +93,33 @@ FamilyPlane<Family>::FamilyPlane(const PlaneConfig& config, PacketSink& sink, Ev
     : config_(config), sink_(sink), log_(log), random_(random), budget_(config.max_total_sources) {}
 
 template <class Family>
+const table::GroupPolicy<typename Family::Address>&
+FamilyPlane<Family>::policy_of(const LinkSettings& s) {
+    if constexpr (std::is_same_v<Address, net::Ipv6Address>) {
+        return s.mld_policy;
+    } else {
+        return s.igmp_policy;
+    }
+}
+
+template <class Family>
+std::uint8_t FamilyPlane<Family>::version_of(const LinkSettings& s) const {
+    const auto& v = std::is_same_v<Address, net::Ipv6Address> ? s.mld_version : s.igmp_version;
+    return v.value_or(config_.newest_version);
+}
+
+template <class Family>
 void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
-                                         proto::TimePoint now,
+                                         const LinkSettings& settings, proto::TimePoint now,
                                          std::optional<proto::TimePoint> first_query) {
     proto::RouterLinkConfig<Family> rc;
-    rc.vars = config_.vars;
+    rc.vars = settings.vars.value_or(config_.vars);
     rc.own_address = own;
-    if (config_.newest_version != 0) {
-        rc.version = config_.newest_version;
+    if (const auto version = version_of(settings); version != 0) {
+        rc.version = version;
     }
-    rc.max_groups = config_.max_groups_per_link;
-    rc.max_sources_per_group = config_.max_sources_per_group;
+    rc.max_groups = settings.max_groups.value_or(config_.max_groups_per_link);
+    rc.max_sources_per_group = settings.max_sources.value_or(config_.max_sources_per_group);
     rc.source_budget = &budget_;
     if (const auto old = downstream_.find(link.slot()); old != downstream_.end()) {
         deadlines_.erase({old->second.indexed, link.slot()});
@@ -112,22 +128,27 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
     d = Downstream{};
     d.own = own;
     d.mtu = mtu;
+    d.policy = policy_of(settings);
+    d.querier_rule = settings.querier_rule;
     d.router = std::make_unique<Router>(rc, first_query.value_or(now));
     // A new router starts as the querier (RFC 3810 §7.6.2).
     table_.set_querier(link, true);
+    table_.set_boundary(link, d.policy);
     drain(link, d, now);
 }
 
 template <class Family>
 void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
-                                       proto::TimePoint now) {
+                                       const LinkSettings& settings, proto::TimePoint now) {
     proto::HostReporterConfig hc;
-    hc.vars = config_.vars;
-    hc.newest_version = config_.newest_version;
+    hc.vars = settings.vars.value_or(config_.vars);
+    hc.newest_version = version_of(settings);
     hc.host_compatibility = config_.host_compatibility;
-    hc.old_unsolicited_report_interval = config_.vars.old_unsolicited_report_interval;
+    hc.old_unsolicited_report_interval = hc.vars.old_unsolicited_report_interval;
     upstream_.emplace(link, own, mtu, hc, random_);
+    upstream_->policy = policy_of(settings);
     table_.set_upstream(link);
+    table_.set_boundary(link, upstream_->policy);
     std::vector<Address> groups;
     for (const auto& [slot, d] : downstream_) {
         d.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
@@ -284,15 +305,29 @@ FamilyPlane<Family>::other_version_query(LinkId link, proto::TimePoint now) cons
 }
 
 template <class Family>
-void FamilyPlane<Family>::on_record(LinkId link, const proto::GroupRecord<Address>& record,
+bool FamilyPlane<Family>::on_record(LinkId link, const proto::GroupRecord<Address>& record,
                                     proto::TimePoint now) {
-    on_router(link, now, [&](Router& r) { r.on_record(record, now); });
+    const auto it = downstream_.find(link.slot());
+    if (it == downstream_.end() || it->second.policy.empty()) {
+        on_router(link, now, [&](Router& r) { r.on_record(record, now); });
+        return true;
+    }
+    bool changed = false;
+    const auto allowed = it->second.policy.filter(record, changed);
+    on_router(link, now, [&](Router& r) { r.on_record(allowed, now); });
+    return !changed;
 }
 
 template <class Family>
-void FamilyPlane<Family>::on_old_report(LinkId link, const Address& group, std::uint8_t version,
+bool FamilyPlane<Family>::on_old_report(LinkId link, const Address& group, std::uint8_t version,
                                         proto::TimePoint now) {
+    // An MLDv1 / IGMPv1-v2 report is an any-source join: the group's decision.
+    if (const auto it = downstream_.find(link.slot());
+        it != downstream_.end() && !it->second.policy.allows_group(group)) {
+        return false;
+    }
     on_router(link, now, [&](Router& r) { r.on_old_report(group, version, now); });
+    return true;
 }
 
 template <class Family>
@@ -364,7 +399,8 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
                 },
                 [&](const proto::LimitReached<Address>& l) { log_limit(l.group, l.kind, now); },
                 [&](const proto::QuerierChanged<Address>& q) {
-                    table_.set_querier(link, q.querier);
+                    // With the querier rule off the link keeps its copies (LinkSettings).
+                    table_.set_querier(link, q.querier || !d.querier_rule);
                     log_.log(LogLevel::Info,
                              std::string(Family::kProtocolName) + " querier on " +
                                  std::string(sink_.link_name(link)) + ": " +
@@ -415,9 +451,11 @@ void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint
     // RFC 4605 §4.1: the merge over every downstream link's subscription for the group —
     // the table's members of the group are exactly the links with one (each holds its
     // router's contribution), so this costs the group's listeners, not every link.
+    // The upstream's policy filters each link's state before the merge, so a source
+    // one link includes survives another link's any-source join of a denied group.
     proto::MembershipMerge<Address> merge;
     for (const auto& member : table_.members(group)) {
-        merge.add(member.state);
+        merge.add(upstream_->policy.filter(group, member.state));
     }
     upstream_->host.set_membership(group, merge.result(), now);
     drain_host();

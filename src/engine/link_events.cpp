@@ -35,7 +35,7 @@ void update_family(FamilyPlane<Family>& plane, EventLog& log, LinkId id, const L
         plane.update_link(id, after, c.mtu, now);
     } else if (after) {
         log.log(LogLevel::Info, "link " + c.name + " has an address now: " + protocol + " there");
-        plane.add_downstream(id, *after, c.mtu, now);
+        plane.add_downstream(id, *after, c.mtu, c.settings, now);
     }
 }
 

@@ -114,6 +114,8 @@ std::string_view to_string(DropReason reason) {
         return "link-down";
     case DropReason::MembershipRateLimit:
         return "membership-rate-limit";
+    case DropReason::PolicyDenied:
+        return "policy-denied";
     case DropReason::SendFailed:
         return "send-failed";
     case DropReason::BuildFailed:
@@ -155,15 +157,16 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
         return false;
     }
     links_[id.slot()] = Link{config, {}, true};
-    links_[id.slot()].membership_rate = membership_bucket();
+    links_[id.slot()].membership_rate = membership_bucket(config.settings);
     rebuild_own_addresses();
     if (config_.ipv6) {
         if (config.upstream) {
             // Without a link-local address the upstream still carries data; MLD reports
             // wait for an address (RFC 3810 §5.2.13).
-            mld_.add_upstream(id, config.link_local.value_or(Ipv6Address{}), config.mtu, now);
+            mld_.add_upstream(id, config.link_local.value_or(Ipv6Address{}), config.mtu,
+                              config.settings, now);
         } else if (config.link_local) {
-            mld_.add_downstream(id, *config.link_local, config.mtu, now);
+            mld_.add_downstream(id, *config.link_local, config.mtu, config.settings, now);
         } else {
             log_.log(LogLevel::Warning,
                      "link " + config.name + " has no link-local IPv6 address: no MLD there");
@@ -172,9 +175,10 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
     if (config_.ipv4) {
         if (config.upstream) {
             // A host may report from 0.0.0.0 (RFC 3376 §4.2.13).
-            igmp_.add_upstream(id, config.ipv4.value_or(Ipv4Address{}), config.mtu, now);
+            igmp_.add_upstream(id, config.ipv4.value_or(Ipv4Address{}), config.mtu, config.settings,
+                               now);
         } else if (config.ipv4) {
-            igmp_.add_downstream(id, *config.ipv4, config.mtu, now);
+            igmp_.add_downstream(id, *config.ipv4, config.mtu, config.settings, now);
         } else {
             // A querier from 0.0.0.0 would win every election on the link (RFC 3376
             // §6.6.2: the lowest address) and silence the real querier; and on a 6in4
@@ -244,12 +248,12 @@ std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto
                               peer.ttl,    peer.master, peer.master_index,
                               std::nullopt};
     links_[slot] = Link{c, {}, true};
-    links_[slot].membership_rate = membership_bucket();
+    links_[slot].membership_rate = membership_bucket(c.settings);
     // The first General Queries of many peers are spread, kPeerQuerySpacing apart.
     const auto first_query = std::max(now, next_peer_query_);
     next_peer_query_ = first_query + kPeerQuerySpacing;
     if (config_.ipv6) {
-        mld_.add_downstream(id, *c.link_local, c.mtu, now, first_query);
+        mld_.add_downstream(id, *c.link_local, c.mtu, c.settings, now, first_query);
     }
     return id;
 }
@@ -544,14 +548,14 @@ void Proxy::on_mld(Link& in, LinkId id, const wire::Ipv6Packet& p, proto::TimePo
             stats_.count(DropReason::MisaddressedReport);
             return;
         }
-        mld_.on_old_report(id, r->group, 1, now);
+        count_policy(mld_.on_old_report(id, r->group, 1, now));
     } else if (const auto* d = std::get_if<wire::MldV1Done>(&*message)) {
         mld_.on_old_leave(id, d->group, now);
     } else {
         // Records in order; unknown types are skipped, the rest processed (§5.2.12).
         for (const auto& record : std::get<wire::MldV2Report>(*message)) {
             if (record.known_type()) {
-                mld_.on_record(id, to_record<Ipv6Address>(record), now);
+                count_policy(mld_.on_record(id, to_record<Ipv6Address>(record), now));
             }
         }
     }
@@ -611,15 +615,15 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
         return;
     }
     if (const auto* r1 = std::get_if<wire::IgmpV1Report>(&*message)) {
-        igmp_.on_old_report(id, r1->group, 1, now);
+        count_policy(igmp_.on_old_report(id, r1->group, 1, now));
     } else if (const auto* r2 = std::get_if<wire::IgmpV2Report>(&*message)) {
-        igmp_.on_old_report(id, r2->group, 2, now);
+        count_policy(igmp_.on_old_report(id, r2->group, 2, now));
     } else if (const auto* leave = std::get_if<wire::IgmpV2Leave>(&*message)) {
         igmp_.on_old_leave(id, leave->group, now);
     } else {
         for (const auto& record : std::get<wire::IgmpV3Report>(*message)) {
             if (record.known_type()) {
-                igmp_.on_record(id, to_record<Ipv4Address>(record), now);
+                count_policy(igmp_.on_record(id, to_record<Ipv4Address>(record), now));
             }
         }
     }

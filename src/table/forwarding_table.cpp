@@ -15,6 +15,8 @@ std::string_view to_string(Verdict v) {
         return "scope-not-forwarded";
     case Verdict::InvalidSource:
         return "invalid-source";
+    case Verdict::Boundary:
+        return "scope-boundary";
     case Verdict::NoListeners:
         return "no-listeners";
     }
@@ -68,8 +70,17 @@ void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, 
 }
 
 template <class Family>
+void ForwardingTable<Family>::set_boundary(LinkId link, const GroupPolicy<Address>& policy) {
+    std::erase_if(boundaries_, [&](const auto& b) { return b.first == link; });
+    if (!policy.boundaries().empty() || policy.scope_boundary() != 0) {
+        boundaries_.emplace_back(link, policy);
+    }
+}
+
+template <class Family>
 void ForwardingTable<Family>::remove_link(LinkId link) {
     set_querier(link, false);
+    set_boundary(link, {});
     if (upstream_ == link) {
         upstream_.reset();
     }
@@ -141,6 +152,15 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!Family::is_forwardable_source(source)) {
         return Decision{Verdict::InvalidSource, {}, {}, nullptr};
     }
+    LinkSet bounded;
+    for (const auto& [link, policy] : boundaries_) {
+        if (policy.bounds(group)) {
+            if (link == arrival) {
+                return Decision{Verdict::Boundary, {}, {}, nullptr};
+            }
+            bounded.insert(link);
+        }
+    }
     LinkSet out;
     std::span<const LinkId> exclude_peers;
     std::span<const LinkId> blocked_peers;
@@ -174,6 +194,7 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!is_tunnel_peer(arrival)) {
         out.erase(arrival);
     }
+    out.subtract(bounded);
     const PeerCopies peers{exclude_peers, blocked_peers, include_peers, &querier_peers_, arrival};
     if (out.empty() && peers.empty()) {
         return Decision{Verdict::NoListeners, {}, {}, nullptr};

@@ -603,6 +603,9 @@ LinkId Scenario::add(const std::string& name) {
     c.ipv4 = a4(standard->ipv4);
     c.ipv4_prefix_length = 24;
     c.upstream = standard->upstream;
+    if (const auto it = options_.settings.find(name); it != options_.settings.end()) {
+        c.settings = it->second;
+    }
     const auto id = proxy_.add_link(c, now_);
     if (!id) {
         bad_test("add_link failed for " + name);

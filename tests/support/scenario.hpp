@@ -266,6 +266,9 @@ public:
         std::uint32_t max_membership_rate = engine::ProxyConfig{}.max_membership_rate;
         bool tunnel_mode = false;
         bool keep_history = true; // false: all() and take() stay empty (a long fuzzer run)
+        // A link's configuration-file settings, by name ("u0", "d1", …); the others
+        // have the defaults.
+        std::map<std::string, engine::LinkSettings> settings{};
     };
 
     // An input as the scenario was fed it, for recording (Scenario::on_input). The spans

@@ -72,11 +72,14 @@ public:
 
     // A new downstream link; its router's first General Query is due at `first_query`
     // (now, or later where many links start at once and their queries are spread).
-    void add_downstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now,
+    // `settings` (the configuration's for the link) override the plane's where set.
+    void add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
+                        const LinkSettings& settings, proto::TimePoint now,
                         std::optional<proto::TimePoint> first_query = std::nullopt);
     // Reports everything the downstream links want at once: an upstream that appears (or
     // comes back) learns the whole database (RFC 3810 §5.2.13, rfc-map M19).
-    void add_upstream(LinkId link, const Address& own, std::uint32_t mtu, proto::TimePoint now);
+    void add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
+                      const LinkSettings& settings, proto::TimePoint now);
     void remove_link(LinkId link, proto::TimePoint now);
     // A downstream link's own address changed (a tunnel peer's local end learned): its
     // queries come from the new one.
@@ -95,11 +98,14 @@ public:
     // queries over as at startup, the upstream reports every group again at once.
     void link_up(LinkId link, proto::TimePoint now);
 
-    // Validated messages, from the link they arrived on.
+    // Validated messages, from the link they arrived on. A record or old report is first
+    // filtered by the link's policy (table/group_policy.hpp); they return false when the
+    // policy denied all or part of it (counted as policy-denied by the caller).
     void on_query(LinkId link, const proto::ReceivedQuery<Address>& query, proto::TimePoint now);
-    void on_record(LinkId link, const proto::GroupRecord<Address>& record, proto::TimePoint now);
-    void on_old_report(LinkId link, const Address& group, std::uint8_t version,
-                       proto::TimePoint now);
+    [[nodiscard]] bool on_record(LinkId link, const proto::GroupRecord<Address>& record,
+                                 proto::TimePoint now);
+    [[nodiscard]] bool on_old_report(LinkId link, const Address& group, std::uint8_t version,
+                                     proto::TimePoint now);
     void on_old_leave(LinkId link, const Address& group, proto::TimePoint now);
 
     void on_timer(proto::TimePoint now);
@@ -144,6 +150,8 @@ private:
         std::optional<OtherVersionQuery> other_version;
         LogGate version_log{};
         bool silent = false; // no address on the link (update_link): no queries sent
+        table::GroupPolicy<Address> policy{};
+        bool querier_rule = true; // LinkSettings::querier_rule
     };
     struct Upstream {
         Upstream(LinkId l, const Address& a, std::uint32_t m, const proto::HostReporterConfig& c,
@@ -153,6 +161,7 @@ private:
         Address own;
         std::uint32_t mtu = 1500;
         Host host;
+        table::GroupPolicy<Address> policy{}; // what may be reported
     };
 
     // Hands `link`'s router to f, then sends what it produced.
@@ -167,6 +176,9 @@ private:
     void report_all_upstream(proto::TimePoint now);
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
     void update_upstream(const Address& group, proto::TimePoint now);
+    // The family's half of a link's settings.
+    [[nodiscard]] static const table::GroupPolicy<Address>& policy_of(const LinkSettings& s);
+    [[nodiscard]] std::uint8_t version_of(const LinkSettings& s) const;
     // A builder that failed is counted (build-failed), never ignored.
     void check(const Built& built);
     // Notes a query of another version than the link's, and warns at most once per

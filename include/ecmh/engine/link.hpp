@@ -8,6 +8,8 @@
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 #include "ecmh/net/mac_address.hpp"
+#include "ecmh/proto/protocol_variables.hpp"
+#include "ecmh/table/group_policy.hpp"
 #include "ecmh/table/link_set.hpp"
 #include "ecmh/wire/link.hpp"
 
@@ -39,6 +41,26 @@ struct TunnelEndpoint {
     std::optional<table::LinkId> master_link; // learned from arrivals
 };
 
+// What the configuration file sets for one link (doc/ecmh.conf.5); what it leaves unset
+// is the ProxyConfig's.
+struct LinkSettings {
+    std::optional<proto::ProtocolVariables> vars;
+    std::optional<std::uint8_t> mld_version;  // the router's (downstream) or host's (upstream)
+    std::optional<std::uint8_t> igmp_version; // likewise
+    // RFC 4605 §3: copies go only to downstream links where ecmh is the querier. Off, the
+    // link gets its listeners' copies whoever is querier there (a snooping switch with a
+    // lower address must not silently stop all forwarding).
+    bool querier_rule = true;
+    std::optional<std::uint32_t> max_groups;
+    std::optional<std::uint32_t> max_sources;
+    std::optional<std::uint32_t> max_membership_rate;
+    // Which groups and sources the link may join (a downstream link) or the upstream may
+    // report (the upstream link), and the link's scope boundaries.
+    table::GroupPolicy<net::Ipv6Address> mld_policy;
+    table::GroupPolicy<net::Ipv4Address> igmp_policy;
+    friend bool operator==(const LinkSettings&, const LinkSettings&) = default;
+};
+
 struct LinkConfig {
     std::string name;
     net::IfIndex ifindex;
@@ -54,6 +76,7 @@ struct LinkConfig {
     std::optional<net::Ipv4Address> ipv4;
     std::uint8_t ipv4_prefix_length = 0;
     bool upstream = false;
+    LinkSettings settings{};
     // Set on tunnel peers only (slots at and above kMaxLinks; link_type Raw).
     std::optional<TunnelEndpoint> tunnel;
 };

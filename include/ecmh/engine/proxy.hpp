@@ -193,8 +193,15 @@ private:
     // Counts an MLD/IGMP message in; false (counted as membership-rate-limit, logged at
     // most once per LogGate::kInterval and link) when the link is over its rate.
     [[nodiscard]] bool admit_membership(Link& in, proto::TimePoint now);
-    [[nodiscard]] TokenBucket membership_bucket() const {
-        return TokenBucket{config_.max_membership_rate, config_.max_membership_rate};
+    [[nodiscard]] TokenBucket membership_bucket(const LinkSettings& settings) const {
+        const auto rate = settings.max_membership_rate.value_or(config_.max_membership_rate);
+        return TokenBucket{rate, rate};
+    }
+    // A record or report the link's policy denied, in full or in part.
+    void count_policy(bool allowed) {
+        if (!allowed) {
+            stats_.count(DropReason::PolicyDenied);
+        }
     }
     void on_mld(Link& in, LinkId id, const wire::Ipv6Packet& packet, proto::TimePoint now);
     void on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& packet, proto::TimePoint now);

@@ -33,6 +33,8 @@ enum class DropReason : std::uint8_t {
     OversizedFrame,     // a captured frame larger than its link's MTU plus link header
     LinkDown,           // a copy or message for a link that is down (its state kept meanwhile)
     MembershipRateLimit, // an MLD/IGMP message beyond its link's --max-membership-rate
+    PolicyDenied, // a record or report a link's allow/deny rules or boundary refused, in part or
+                  // all
     // Counted by the daemon's transmit code (io) as well as the engine:
     SendFailed,  // the kernel refused a copy (queue full, link gone), or the link had no route
     BuildFailed, // a control message could not be built (no room for it: a bug, never silent)

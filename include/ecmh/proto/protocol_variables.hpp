@@ -58,6 +58,7 @@ struct ProtocolVariables {
         const auto qi = querier_qi.count() > 0 ? querier_qi : query_interval;
         return Duration{robustness * qi + query_response_interval};
     }
+    friend constexpr bool operator==(const ProtocolVariables&, const ProtocolVariables&) = default;
 };
 
 // The fast timer profile of rfc-map §0.2 (RV 2, QI 4 s, QRI 1 s, LLQI 0.3 s, URI 0.5 s).

@@ -22,6 +22,7 @@
 #include "ecmh/proto/family.hpp"
 #include "ecmh/proto/membership.hpp"
 #include "ecmh/proto/time.hpp"
+#include "ecmh/table/group_policy.hpp"
 #include "ecmh/table/link_set.hpp"
 
 #include <cstddef>
@@ -43,6 +44,7 @@ enum class Verdict : std::uint8_t {
     HopLimitExceeded,  // hop limit / TTL ≤ 1 on arrival
     ScopeNotForwarded, // link/realm-scope or reserved group, or not multicast
     InvalidSource,     // link-local, unspecified, loopback or multicast source
+    Boundary,          // the group is bounded on its arrival link (a configured boundary)
     NoListeners,       // nobody (and no upstream) wants it
 };
 
@@ -146,6 +148,10 @@ public:
     // forwards all but Y (RFC 3810 §7.3). INCLUDE({}) removes the link from the group.
     void set_membership(LinkId link, const Address& group, const State& state,
                         proto::TimePoint now = {});
+    // The scope boundaries of a link (GroupPolicy::bounds): no packet of a bounded group
+    // arrives through it or leaves through it (RFC 2365 §6, RFC 4007 §5). Replaces what
+    // the link had; a policy without boundaries removes them.
+    void set_boundary(LinkId link, const GroupPolicy<Address>& policy);
     // A link went away: forget it everywhere.
     void remove_link(LinkId link);
 
@@ -199,6 +205,8 @@ private:
 
     std::optional<LinkId> upstream_;
     LinkSet querier_links_;
+    // The links with boundaries, few: walked only when not empty.
+    std::vector<std::pair<LinkId, GroupPolicy<Address>>> boundaries_;
     std::vector<bool> querier_peers_; // by slot − kMaxLinks
     std::unordered_map<Address, GroupEntry> groups_;
     std::unordered_map<SourceKey, SourceEntry, SourceKeyHash> sources_;

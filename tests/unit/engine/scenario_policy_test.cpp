@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Scenario: the configuration file's per-link settings and policy in the engine, for MLD
+// and IGMP (issue 14; rfc-map items 32, 42, 46): a denied join is neither installed nor
+// reported upstream nor forwarded, and is counted; the upstream's rules limit what is
+// reported, not what downstream links exchange; a denied host is excluded from an
+// any-source join; a boundary stops a group's data both ways; the querier rule off keeps
+// a link's copies while another router is querier there.
+#include "support/scenario_fixture.hpp"
+
+#include <gtest/gtest.h>
+#include <memory>
+
+using namespace ecmh;
+using namespace ecmh::test;
+using proto::at_ms;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+struct RuleText {
+    table::PolicyAction action;
+    const char* group;
+    const char* source = nullptr;
+};
+
+// Settings whose policy for F's family has `rules` and `boundaries`.
+template <class F>
+engine::LinkSettings with_policy(std::initializer_list<RuleText> rules,
+                                 std::initializer_list<const char*> boundaries = {}) {
+    using Address = std::conditional_t<F::kV6, net::Ipv6Address, net::Ipv4Address>;
+    using Prefix = net::Prefix<Address>;
+    std::vector<table::PolicyRule<Address>> r;
+    for (const auto& t : rules) {
+        r.push_back({t.action, *Prefix::parse(t.group),
+                     t.source != nullptr ? Prefix::parse(t.source) : std::nullopt});
+    }
+    std::vector<Prefix> b;
+    for (const char* p : boundaries) {
+        b.push_back(*Prefix::parse(p));
+    }
+    engine::LinkSettings s;
+    if constexpr (F::kV6) {
+        s.mld_policy = table::GroupPolicy<Address>{r, b};
+    } else {
+        s.igmp_policy = table::GroupPolicy<Address>{r, b};
+    }
+    return s;
+}
+
+constexpr auto kAllow = table::PolicyAction::Allow;
+constexpr auto kDeny = table::PolicyAction::Deny;
+
+template <class F>
+class ScenarioPolicy : public ::testing::Test {
+protected:
+    Scenario& start(std::map<std::string, engine::LinkSettings> settings) {
+        Scenario::Options o{.ipv6 = F::kV6, .ipv4 = !F::kV6};
+        o.settings = std::move(settings);
+        s_ = std::make_unique<Scenario>(o);
+        return *s_;
+    }
+    void TearDown() override {
+        if (s_) {
+            EXPECT_TRUE(s_->violations().empty()) << ::testing::PrintToString(s_->violations());
+        }
+    }
+    std::unique_ptr<Scenario> s_;
+};
+
+using Families = ::testing::Types<MldFamily, IgmpFamily>;
+TYPED_TEST_SUITE(ScenarioPolicy, Families, FamilyNames);
+
+std::uint64_t policy_denied(const Scenario& s) {
+    return s.stats().of(engine::DropReason::PolicyDenied);
+}
+
+} // namespace
+
+TYPED_TEST(ScenarioPolicy, ADeniedJoinIsNeitherInstalledNorReportedNorForwarded) {
+    using F = TypeParam;
+    // d1 may join G2 only (a whitelist); d2 has no rules.
+    auto& s = this->start({{"d1", with_policy<F>({{kAllow, F::G2}})}});
+    s.run_until(at_ms(1000));
+    s.take();
+    s.report(s.d1(), F::H1A,
+             {{RecordType::ChangeToExcludeMode, F::G, {}},
+              {RecordType::ChangeToExcludeMode, F::G2, {}}});
+    s.old_report(s.d1(), F::H1B, F::G3, F::kOld);
+    s.run_until(at_ms(1100));
+    EXPECT_EQ(policy_denied(s), 2U); // G's record and G3's old report
+    EXPECT_EQ(s.upstream_state(F::G), "");
+    EXPECT_EQ(s.upstream_state(F::G3), "");
+    EXPECT_EQ(s.upstream_state(F::G2), "EXCLUDE{}");
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});
+    EXPECT_EQ(s.probe(F::S1, F::G3, s.u0()), Strings{});
+    EXPECT_EQ(s.probe(F::S1, F::G2, s.u0()), Strings{"d1"});
+    // No report upstream names G or G3.
+    for (const auto& e : select(s.take(), {.link = s.u0()})) {
+        for (const auto& r : e.records) {
+            EXPECT_EQ(r.group, F::G2) << dump({e});
+        }
+    }
+    // The same group is still served on a link whose rules allow it.
+    s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(1200));
+    EXPECT_EQ(s.upstream_state(F::G), "EXCLUDE{}");
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d2"});
+    EXPECT_EQ(policy_denied(s), 2U);
+}
+
+TYPED_TEST(ScenarioPolicy, TheUpstreamsRulesLimitReportsNotTheDownstreamLinks) {
+    using F = TypeParam;
+    auto& s = this->start({{"u0", with_policy<F>({{kDeny, F::G}})}});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A,
+             {{RecordType::ChangeToExcludeMode, F::G, {}},
+              {RecordType::ChangeToExcludeMode, F::G2, {}}});
+    s.run_until(at_ms(1100));
+    EXPECT_EQ(s.upstream_state(F::G), "");
+    EXPECT_EQ(s.upstream_state(F::G2), "EXCLUDE{}");
+    // d1's listener still gets G from a sender on d2: the rules are the upstream's.
+    EXPECT_EQ(s.probe(F::H2_SOURCE, F::G, s.d2()), (Strings{"d1", "u0"}));
+    EXPECT_EQ(policy_denied(s), 0U); // installed on d1: nothing refused there
+}
+
+TYPED_TEST(ScenarioPolicy, ADeniedHostIsExcludedFromAnAnySourceJoin) {
+    using F = TypeParam;
+    auto& s = this->start({{"d1", with_policy<F>({{kDeny, F::G, F::S1}, {kDeny, F::SG, F::S1}})}});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(1100));
+    EXPECT_EQ(s.upstream_state(F::G), std::string("EXCLUDE{") + F::S1 + "}");
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});
+    EXPECT_EQ(s.probe(F::S2, F::G, s.u0()), Strings{"d1"});
+    // A source-specific join of the denied host installs nothing; of another, it does.
+    s.report(s.d1(), F::H1A, {{RecordType::AllowNewSources, F::SG, {F::S1, F::S2}}});
+    s.run_until(at_ms(1200));
+    EXPECT_EQ(s.upstream_state(F::SG), std::string("INCLUDE{") + F::S2 + "}");
+    EXPECT_EQ(s.probe(F::S1, F::SG, s.u0()), Strings{});
+    EXPECT_EQ(s.probe(F::S2, F::SG, s.u0()), Strings{"d1"});
+    EXPECT_EQ(policy_denied(s), 2U); // the TO_EX gained S1; the ALLOW lost it
+}
+
+TYPED_TEST(ScenarioPolicy, ABoundaryStopsTheGroupsDataBothWays) {
+    using F = TypeParam;
+    auto& s = this->start({{"d1", with_policy<F>({}, {F::G})}});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(1100));
+    EXPECT_EQ(policy_denied(s), 1U);
+    // Into d1: never, though its host asked.
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d2"});
+    // Out of d1: nowhere, though d2 and the upstream would take it.
+    const auto before = s.stats().of(table::Verdict::Boundary);
+    EXPECT_EQ(s.probe(F::H1_SOURCE, F::G, s.d1()), Strings{});
+    EXPECT_EQ(s.stats().of(table::Verdict::Boundary), before + 1);
+    // Other groups cross d1 as before.
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G2, {}}});
+    s.run_until(at_ms(1200));
+    EXPECT_EQ(s.probe(F::S1, F::G2, s.u0()), Strings{"d1"});
+    EXPECT_EQ(s.probe(F::H1_SOURCE, F::G2, s.d1()), Strings{"u0"});
+}
+
+TYPED_TEST(ScenarioPolicy, TheQuerierRuleOffKeepsCopiesWhereAnotherRouterQueries) {
+    using F = TypeParam;
+    engine::LinkSettings off;
+    off.querier_rule = false;
+    auto& s = this->start({{"d1", off}});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.report(s.d2(), F::H2, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(1100));
+    // A router with a lower address (a snooping switch's querier) takes both links.
+    s.query(s.d1(), QueryIn{F::R1_LOWER, F::kNewest});
+    s.query(s.d2(), QueryIn{F::R1_LOWER, F::kNewest});
+    s.run_until(at_ms(1200));
+    EXPECT_FALSE(s.is_querier(s.d1(), F::kV6));
+    EXPECT_FALSE(s.is_querier(s.d2(), F::kV6));
+    // d2 keeps the RFC 4605 §3 rule and loses its copies; d1 keeps them.
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"});
+}
+
+TYPED_TEST(ScenarioPolicy, PerLinkVersionsAndTimers) {
+    using F = TypeParam;
+    engine::LinkSettings old;
+    if constexpr (F::kV6) {
+        old.mld_version = 1;
+    } else {
+        old.igmp_version = 2;
+    }
+    auto vars = proto::fast_test_profile();
+    vars.query_interval = std::chrono::milliseconds{2000};
+    old.vars = vars;
+    auto& s = this->start({{"d1", old}});
+    s.run_until(at_ms(9000));
+    const auto events = s.take();
+    // d1 queries in the old version, at its own interval (startup: QI/4 apart, twice);
+    // d2 in the newest, at the global one.
+    const auto d1_queries = select(events, {.link = s.d1(), .kind = Kind::GeneralQuery});
+    ASSERT_FALSE(d1_queries.empty());
+    for (const auto& q : d1_queries) {
+        EXPECT_EQ(q.version, F::kOld) << dump({q});
+    }
+    EXPECT_EQ(ms_of(d1_queries), (std::vector<std::int64_t>{0, 500, 2500, 4500, 6500, 8500}));
+    const auto d2_queries = select(events, {.link = s.d2(), .kind = Kind::GeneralQuery});
+    ASSERT_FALSE(d2_queries.empty());
+    EXPECT_EQ(d2_queries.front().version, F::kNewest);
+    EXPECT_EQ(ms_of(d2_queries), (std::vector<std::int64_t>{0, 1000, 5000, 9000}));
+}
+
+TYPED_TEST(ScenarioPolicy, ABoundaryOnTheUpstreamKeepsTheGroupInside) {
+    using F = TypeParam;
+    auto& s = this->start({{"u0", with_policy<F>({}, {F::G})}});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(1100));
+    EXPECT_EQ(s.upstream_state(F::G), "");                          // not asked for upstream
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});             // nor taken from there
+    EXPECT_EQ(s.probe(F::H2_SOURCE, F::G, s.d2()), Strings{"d1"});  // nor sent there
+    EXPECT_EQ(s.probe(F::H2_SOURCE, F::G2, s.d2()), Strings{"u0"}); // other groups are
+}
