@@ -3,12 +3,14 @@
 // run the loop. Every startup failure names its cause and exits with a sysexits code;
 // when daemonized, the parent waits for the child's verdict and exits with it, so an
 // init script sees the real outcome.
+#include "ecmh/app/config_file.hpp"
 #include "ecmh/app/daemon.hpp"
 #include "ecmh/app/options.hpp"
 #include "ecmh/io/daemonizer.hpp"
 #include "ecmh/io/log_sink.hpp"
 #include "ecmh/io/pid_file.hpp"
 #include "ecmh/io/privileges.hpp"
+#include "ecmh/io/text_file.hpp"
 #include "ecmh/version.hpp"
 
 #include <cerrno>
@@ -120,8 +122,25 @@ int run_daemon(const app::Options& options) {
 int run_main(int argc, char* argv[]) {
     using namespace ecmh::app;
     const auto program = base_name(argc > 0 ? argv[0] : nullptr);
-    const auto parsed = parse_command_line(argc, argv);
+    auto parsed = parse_command_line(argc, argv);
+    if (parsed.needs_config) {
+        // The file is read here, the parser stays pure; a file that does not read is a
+        // configuration error like one that does not parse.
+        auto text = io::read_text_file(*parsed.needs_config);
+        if (!text) {
+            std::fprintf(stderr, "%.*s: %s: %s\n", static_cast<int>(program.size()), program.data(),
+                         parsed.needs_config->c_str(), text.error().message().c_str());
+            return kExitConfig;
+        }
+        const ConfigText config{*parsed.needs_config, std::move(*text)};
+        parsed = parse_command_line(argc, argv, &config);
+    }
     if (parsed.error) {
+        if (parsed.error->in_config) {
+            std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(),
+                         parsed.error->message.c_str());
+            return kExitConfig;
+        }
         std::fprintf(stderr, "%.*s: %s\n\n%s", static_cast<int>(program.size()), program.data(),
                      parsed.error->message.c_str(), usage_text(program).c_str());
         return kExitUsage;
@@ -132,6 +151,9 @@ int run_main(int argc, char* argv[]) {
         return kExitOk;
     case Action::ShowVersion:
         std::fputs(version_text().c_str(), stdout);
+        return kExitOk;
+    case Action::CheckConfig:
+        std::fputs(config_summary(parsed.command_line->options).c_str(), stdout);
         return kExitOk;
     case Action::Run:
         break;

@@ -35,8 +35,12 @@ engine::ProxyConfig proxy_config(const Options& o) {
     return c;
 }
 
+// `o` outlives the policy: it is the daemon's own Options.
 io::LinkSelectionPolicy selection_policy(const Options& o) {
-    return io::LinkSelectionPolicy{o.upstream, o.interfaces, o.excluded, o.tunnel_mode};
+    return io::LinkSelectionPolicy{o.upstream, o.interfaces, o.excluded, o.tunnel_mode,
+                                   [&o](const std::string& name) {
+                                       return configured_role(o, name) == LinkRoleSetting::Disabled;
+                                   }};
 }
 
 io::CaptureOptions capture_options(const Options& o) {
@@ -165,9 +169,11 @@ Daemon::Daemon(const Options& options, engine::EventLog& log, io::Clock clock, i
     : options_(options), log_(log), clock_(std::move(clock)), signals_(std::move(signals)),
       netlink_(std::move(netlink)), sender_(std::move(sender)), source_(std::move(source)),
       proxy_(proxy_config(options), sender_, log, random_seed()),
-      links_(proxy_, sender_, *source_, log, selection_policy(options)), peers_(proxy_, log),
+      links_(proxy_, sender_, *source_, log, selection_policy(options_)), peers_(proxy_, log),
       dump_(options.dump_file), started_(clock_.now()), started_text_(clock_.wall_clock_text()) {
     sender_.on_failure([this](engine::LinkId link, int error) { on_send_failure(link, error); });
+    links_.set_settings_source(
+        [this](const std::string& name) { return link_settings(options_, name); });
 }
 
 Daemon::~Daemon() = default;

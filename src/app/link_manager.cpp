@@ -76,6 +76,15 @@ engine::LinkConfig LinkManager::config_for(const io::InterfaceInfo& info, bool u
     return c;
 }
 
+engine::LinkConfig LinkManager::wanted_config(const io::InterfaceInfo& info, bool upstream,
+                                              wire::LinkType type) const {
+    auto c = config_for(info, upstream, type);
+    if (settings_for_) {
+        c.settings = settings_for_(info.name);
+    }
+    return c;
+}
+
 void LinkManager::note(const io::InterfaceInfo& info, const std::string& reason) {
     auto& said = said_[info.index];
     if (said != reason) {
@@ -130,7 +139,7 @@ LinkManager::Outcome LinkManager::refresh(std::size_t position, const io::Interf
         return Outcome::Removed;
     }
     const auto wanted =
-        config_for(*info, selection.role == io::LinkRole::Upstream, link.config.link_type);
+        wanted_config(*info, selection.role == io::LinkRole::Upstream, link.config.link_type);
     auto outcome = Outcome::Kept;
     if (!same_config(wanted, link.config)) {
         outcome = apply_change(link, *info, wanted, now);
@@ -218,7 +227,7 @@ void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimeP
         return;
     }
     sender_.attach(*id, info.index, *type);
-    const auto config = config_for(info, upstream, *type);
+    const auto config = wanted_config(info, upstream, *type);
     if (!proxy_.add_link(*id, config, now)) {
         sender_.detach(*id);
         source_.detach(*id);

@@ -317,6 +317,42 @@ writes the dump (default
         .group = OptionGroup::Files,
         .apply = [](S& s, const V& v) { return set_path(s.options.dump_file, v); },
     },
+    {
+        .long_name = "config",
+        .short_name = 'c',
+        .argument = "FILE",
+        .help = "read settings, per-link settings and policy from FILE (see ecmh.conf(5))",
+        .manual = R"(Read the configuration file
+.I file
+(see
+.BR ecmh.conf (5)):
+every long option without its dashes, and per-link settings and policy in
+.B link
+blocks.
+An option given on the command line wins over the file's line for it.
+A file that does not read or has an error is refused before anything is done (exit
+status 78), with the file, the line and what is wrong.)",
+        .group = OptionGroup::Files,
+        .apply = [](S& s, const V& v) { return set_optional_path(s.options.config_file, v); },
+    },
+    {
+        .long_name = "check-config",
+        .argument = "FILE",
+        .help = "check FILE as --config would read it, then exit (0: good, 78: not)",
+        .manual = R"(Check the configuration file
+.I file
+together with the other options as
+.B \-\-config
+would read it, print what is wrong (or that it is good) and exit: status 0 when it
+is good, 78 when it is not.
+Nothing else is done; root is not needed.)",
+        .group = OptionGroup::Files,
+        .apply =
+            [](S& s, const V& v) {
+                s.check_config = true;
+                return set_optional_path(s.options.config_file, v);
+            },
+    },
     // --- Capture.
     {
         .long_name = "capture",

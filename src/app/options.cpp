@@ -3,11 +3,14 @@
 // then the checks that need every option at once.
 #include "ecmh/app/options.hpp"
 
+#include "ecmh/app/config_file.hpp"
 #include "ecmh/app/getopt_table.hpp"
 #include "ecmh/app/option_table.hpp"
 #include "ecmh/version.hpp"
 
 #include <getopt.h>
+#include <set>
+#include <string>
 
 namespace ecmh::app {
 namespace {
@@ -67,30 +70,38 @@ OptionError validate(const ParseState& state) {
 }
 
 ParseResult failure(std::string message) {
-    return ParseResult{std::nullopt, UsageError{std::move(message)}};
+    return ParseResult{std::nullopt, UsageError{std::move(message), false}, std::nullopt};
 }
 
 // Help and version win over everything but the errors found while reading.
 ParseResult finish(ParseState& state) {
     if (state.help || state.version) {
         const auto action = state.help ? Action::ShowHelp : Action::ShowVersion;
-        return ParseResult{CommandLine{action, state.options}, std::nullopt};
+        return ParseResult{CommandLine{action, state.options}, std::nullopt, std::nullopt};
     }
     if (auto error = validate(state)) {
-        return failure(*error);
+        auto result = failure(*error);
+        if (state.options.config_file) {
+            // The combination may come from the file: say which file was read.
+            result.error->message += " (with " + *state.options.config_file + ")";
+            result.error->in_config = true;
+        }
+        return result;
     }
     state.options.mld_mode = state.mld1_only   ? MldMode::V1Only
                              : state.mld2_only ? MldMode::V2Only
                                                : MldMode::Auto;
-    return ParseResult{CommandLine{Action::Run, state.options}, std::nullopt};
+    const auto action = state.check_config ? Action::CheckConfig : Action::Run;
+    return ParseResult{CommandLine{action, state.options}, std::nullopt, std::nullopt};
 }
 
 } // namespace
 
-ParseResult parse_command_line(int argc, char* const argv[]) {
+ParseResult parse_command_line(int argc, char* const argv[], const ConfigText* config) {
     const auto table = option_table();
     const auto getopt = make_getopt_table(table);
     ParseState state;
+    std::set<std::string, std::less<>> given; // long names: they win over the file
     optind = 0; // reinitialise getopt (glibc): the parser may run more than once
     opterr = 0; // we print our own messages
     while (true) {
@@ -109,9 +120,18 @@ ParseResult parse_command_line(int argc, char* const argv[]) {
         if (auto error = descriptor->apply(state, value)) {
             return failure(*error);
         }
+        given.insert(descriptor->long_name);
     }
     if (optind < argc) {
         return failure("unexpected argument '" + std::string(argv[optind]) + "'");
+    }
+    if (state.options.config_file && !state.help && !state.version) {
+        if (config == nullptr) {
+            return ParseResult{std::nullopt, std::nullopt, state.options.config_file};
+        }
+        if (auto error = apply_config(*config, state, given)) {
+            return ParseResult{std::nullopt, UsageError{error->what(), true}, std::nullopt};
+        }
     }
     return finish(state);
 }

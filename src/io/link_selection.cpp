@@ -96,6 +96,9 @@ LinkSelection select_link(const InterfaceInfo& info, const InterfaceTable& table
     if (listed(policy.excluded, info.name)) {
         return ignored("excluded by --exclude");
     }
+    if (policy.disabled && policy.disabled(info.name)) {
+        return ignored("disabled by the configuration (role disabled)");
+    }
     if (auto reason = unusable_reason(info, table); !reason.empty()) {
         return ignored(std::move(reason));
     }

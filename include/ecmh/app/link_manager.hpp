@@ -22,6 +22,7 @@
 #include "ecmh/io/link_selection.hpp"
 #include "ecmh/io/link_transmitter.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -57,8 +58,15 @@ public:
     [[nodiscard]] bool wants_retry() const { return wants_retry_; }
     [[nodiscard]] const std::vector<ActiveLink>& links() const { return links_; }
 
+    // Where a link's settings come from (the configuration's link blocks); without one,
+    // every link has the defaults.
+    using SettingsSource = std::function<engine::LinkSettings(const std::string& name)>;
+    void set_settings_source(SettingsSource source) { settings_for_ = std::move(source); }
+
 private:
     void add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now);
+    [[nodiscard]] engine::LinkConfig wanted_config(const io::InterfaceInfo& info, bool upstream,
+                                                   wire::LinkType type) const;
     void remove(std::size_t position, proto::TimePoint now);
     // What happened to a link in use: removed (gone, no longer qualifying, or its role
     // changed, and then added again as a new link), kept as it was, or kept with a
@@ -82,6 +90,7 @@ private:
     io::FrameSource& source_;
     engine::EventLog& log_;
     io::LinkSelectionPolicy policy_;
+    SettingsSource settings_for_;
     std::vector<ActiveLink> links_;
     // The last reason logged per interface (so a reason is said once, not per change),
     // and interfaces whose capture failed to open with the same error.

@@ -23,6 +23,7 @@ struct ParseState {
     bool mld2_only = false;
     bool help = false;
     bool version = false;
+    bool check_config = false; // --check-config
 };
 
 // One option as given: its value ("" for a flag) and the spelling the user typed

@@ -5,6 +5,7 @@
 // daemon sees only validated values.
 #pragma once
 
+#include "ecmh/app/link_blocks.hpp"
 #include "ecmh/app/tunnel_peers.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 
@@ -82,9 +83,12 @@ struct Options {
     std::vector<std::string> excluded;
     proto::ProtocolVariables timers; // RFC defaults
     Limits limits;
+    // --config / --check-config, and the link blocks the file gave (link_blocks.hpp).
+    std::optional<std::string> config_file;
+    std::vector<LinkBlock> link_blocks;
 };
 
-enum class Action : std::uint8_t { Run, ShowHelp, ShowVersion };
+enum class Action : std::uint8_t { Run, ShowHelp, ShowVersion, CheckConfig };
 
 struct CommandLine {
     Action action = Action::Run;
@@ -93,15 +97,26 @@ struct CommandLine {
 
 struct UsageError {
     std::string message; // names the offending argument
+    // The configuration file is wrong (exit 78) rather than the command line (64);
+    // the message names the file and line.
+    bool in_config = false;
 };
+
+struct ConfigText;
 
 struct ParseResult {
     std::optional<CommandLine> command_line;
     std::optional<UsageError> error;
+    // --config or --check-config named this file and no text of it was given: read it
+    // and parse again with it (the checks that combine options wait for it).
+    std::optional<std::string> needs_config;
 };
 
-// Parses argv with getopt_long. Never prints and never exits: main() decides.
-[[nodiscard]] ParseResult parse_command_line(int argc, char* const argv[]);
+// Parses argv with getopt_long, and the configuration file's text when argv names one
+// (--config, --check-config). Never prints, never reads a file and never exits: main()
+// decides.
+[[nodiscard]] ParseResult parse_command_line(int argc, char* const argv[],
+                                             const ConfigText* config = nullptr);
 
 // The --help text (also printed after a usage error).
 [[nodiscard]] std::string usage_text(std::string_view program_name);

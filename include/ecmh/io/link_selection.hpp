@@ -5,6 +5,7 @@
 
 #include "ecmh/io/interface_table.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct LinkSelectionPolicy {
     // -t: 6in4 (sit) interfaces other than the upstream are not links: their peers are
     // served by decapsulation, and serving both would handle every packet twice.
     bool tunnel_mode = false;
+    // The configuration file's `role disabled` (app/link_blocks.hpp), asked by name;
+    // empty: none.
+    std::function<bool(const std::string&)> disabled{};
 };
 
 enum class LinkRole : std::uint8_t { Ignored, Downstream, Upstream };

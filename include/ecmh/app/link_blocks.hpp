@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The configuration file's link blocks (doc/ecmh.conf.5): "link PATTERN" followed by
+// settings for the interfaces whose names match the fnmatch(3) pattern ("eth1",
+// "eth*", "wg[0-3]"). An interface takes the settings of every block that matches it,
+// in file order, a later value replacing an earlier one; policy lines (allow, deny,
+// boundary) of all matching blocks add up.
+//
+//   role upstream|downstream|disabled        mld-version 1|2      igmp-version 1|2|3
+//   querier-rule on|off                      robustness N         query-interval DUR
+//   query-response-interval DUR              last-listener-query-interval DUR
+//   unsolicited-report-interval DUR          max-groups N         max-sources N
+//   max-membership-rate N
+//   allow|deny GROUP[/LEN] [source SOURCE[/LEN]]
+//   boundary PREFIX | boundary scope N
+//
+// Parsing checks every value once, when the file is read; resolving an interface's
+// settings then cannot fail.
+#pragma once
+
+#include "ecmh/engine/link.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecmh::app {
+
+enum class LinkRoleSetting : std::uint8_t { Downstream, Upstream, Disabled };
+
+// One setting line of a block, as written (its value checked when it was read).
+struct LinkSettingLine {
+    std::string keyword;
+    std::vector<std::string> values;
+    std::size_t line = 0;
+    friend bool operator==(const LinkSettingLine&, const LinkSettingLine&) = default;
+};
+
+struct LinkBlock {
+    std::string pattern;
+    std::size_t line = 0;
+    std::vector<LinkSettingLine> settings;
+    friend bool operator==(const LinkBlock&, const LinkBlock&) = default;
+};
+
+struct Options;
+
+// Checks one line of a link block against the global options (`base`: timers a block
+// sets are checked together with the global ones they are combined with); the message
+// when it is wrong.
+[[nodiscard]] std::optional<std::string> check_link_setting(const LinkSettingLine& setting,
+                                                            const Options& base);
+// Whether `keyword` may appear in a link block.
+[[nodiscard]] bool is_link_keyword(std::string_view keyword);
+
+// The role the blocks give `interface`, when one does.
+[[nodiscard]] std::optional<LinkRoleSetting> configured_role(const Options& options,
+                                                             std::string_view interface);
+// What the blocks set for `interface`, on top of the global options.
+[[nodiscard]] engine::LinkSettings link_settings(const Options& options,
+                                                 std::string_view interface);
+// Whether the fnmatch(3) pattern matches the interface name.
+[[nodiscard]] bool pattern_matches(const std::string& pattern, std::string_view interface);
+
+} // namespace ecmh::app

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "ecmh/app/link_blocks.hpp"
+
+#include "ecmh/app/option_table.hpp"
+#include "ecmh/app/options.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fnmatch.h>
+#include <set>
+#include <utility>
+
+namespace ecmh::app {
+namespace {
+
+using net::Ipv4Address;
+using net::Ipv6Address;
+
+// Options of ecmh(8) that a link block may set for its links: the same names, values
+// and checks as on the command line.
+constexpr std::array<std::string_view, 9> kOptionKeywords{"robustness",
+                                                          "query-interval",
+                                                          "query-response-interval",
+                                                          "last-listener-query-interval",
+                                                          "unsolicited-report-interval",
+                                                          "igmp-version",
+                                                          "max-groups",
+                                                          "max-sources",
+                                                          "max-membership-rate"};
+constexpr std::array<std::string_view, 5> kTimerKeywords{
+    "robustness", "query-interval", "query-response-interval", "last-listener-query-interval",
+    "unsolicited-report-interval"};
+// Settings that exist for links only.
+constexpr std::array<std::string_view, 6> kLinkOnlyKeywords{"role",  "mld-version", "querier-rule",
+                                                            "allow", "deny",        "boundary"};
+
+template <std::size_t N>
+bool listed(const std::array<std::string_view, N>& list, std::string_view keyword) {
+    return std::find(list.begin(), list.end(), keyword) != list.end();
+}
+
+const OptionDescriptor* descriptor_of(std::string_view keyword) {
+    for (const auto& d : option_table()) {
+        if (keyword == d.long_name) {
+            return &d;
+        }
+    }
+    return nullptr;
+}
+
+// A block's settings as they accumulate over the matching blocks.
+struct Draft {
+    explicit Draft(const Options& base) { scratch.options = base; }
+    ParseState scratch; // the block's option lines applied to the global options
+    std::set<std::string, std::less<>> touched;
+    std::optional<LinkRoleSetting> role;
+    std::optional<std::uint8_t> mld_version;
+    std::optional<bool> querier_rule;
+    std::vector<table::PolicyRule<Ipv6Address>> mld_rules;
+    std::vector<table::PolicyRule<Ipv4Address>> igmp_rules;
+    std::vector<net::Ipv6Prefix> mld_boundaries;
+    std::vector<net::Ipv4Prefix> igmp_boundaries;
+    std::uint8_t scope_boundary = 0;
+};
+
+std::string quoted(std::string_view s) {
+    return "'" + std::string(s) + "'";
+}
+
+std::string expected(const LinkSettingLine& s, std::string_view what) {
+    std::string given;
+    for (const auto& v : s.values) {
+        given += (given.empty() ? "" : " ") + v;
+    }
+    return "invalid value '" + given + "' for " + s.keyword + ": expected " + std::string(what);
+}
+
+// A multicast prefix: inside ff00::/8 or 224.0.0.0/4 as a whole.
+template <class Address>
+bool is_multicast_prefix(const net::Prefix<Address>& p) {
+    constexpr std::uint8_t kMulticastBits = std::is_same_v<Address, Ipv6Address> ? 8 : 4;
+    return p.length() >= kMulticastBits && p.address().is_multicast();
+}
+
+template <class Address>
+std::optional<std::string> add_rule(const LinkSettingLine& s,
+                                    std::vector<table::PolicyRule<Address>>& rules) {
+    constexpr std::string_view kWhat =
+        "a multicast group prefix, optionally followed by 'source' and a unicast prefix of the "
+        "same family";
+    const auto group = net::Prefix<Address>::parse(s.values[0]);
+    if (!group || !is_multicast_prefix(*group)) {
+        return expected(s, kWhat);
+    }
+    table::PolicyRule<Address> rule{s.keyword == "allow" ? table::PolicyAction::Allow
+                                                         : table::PolicyAction::Deny,
+                                    *group, std::nullopt};
+    if (s.values.size() == 3) {
+        const auto source = net::Prefix<Address>::parse(s.values[2]);
+        if (s.values[1] != "source" || !source || source->address().is_multicast()) {
+            return expected(s, kWhat);
+        }
+        rule.source = *source;
+    } else if (s.values.size() != 1) {
+        return expected(s, kWhat);
+    }
+    rules.push_back(rule);
+    return std::nullopt;
+}
+
+std::optional<std::string> add_policy(Draft& d, const LinkSettingLine& s) {
+    if (s.values.empty()) {
+        return quoted(s.keyword) + " needs a group prefix";
+    }
+    if (s.values[0].find(':') != std::string::npos) {
+        return add_rule<Ipv6Address>(s, d.mld_rules);
+    }
+    return add_rule<Ipv4Address>(s, d.igmp_rules);
+}
+
+std::optional<std::string> add_boundary(Draft& d, const LinkSettingLine& s) {
+    constexpr std::string_view kWhat =
+        "a multicast prefix (239.0.0.0/8, ff15::/16) or 'scope N' (IPv6, N from 3 to 13)";
+    if (s.values.size() == 2 && s.values[0] == "scope") {
+        const auto& n = s.values[1];
+        unsigned scope = 0;
+        const auto [end, error] = std::from_chars(n.data(), n.data() + n.size(), scope);
+        if (error != std::errc{} || end != n.data() + n.size() || scope < 3 || scope > 13) {
+            return expected(s, kWhat);
+        }
+        d.scope_boundary = std::max(d.scope_boundary, static_cast<std::uint8_t>(scope));
+        return std::nullopt;
+    }
+    if (s.values.size() != 1) {
+        return expected(s, kWhat);
+    }
+    if (const auto v6 = net::Ipv6Prefix::parse(s.values[0]); v6 && is_multicast_prefix(*v6)) {
+        d.mld_boundaries.push_back(*v6);
+    } else if (const auto v4 = net::Ipv4Prefix::parse(s.values[0]);
+               v4 && is_multicast_prefix(*v4)) {
+        d.igmp_boundaries.push_back(*v4);
+    } else {
+        return expected(s, kWhat);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> set_word(const LinkSettingLine& s) {
+    if (s.values.size() != 1) {
+        return quoted(s.keyword) + " takes one value";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> apply(Draft& d, const LinkSettingLine& s) {
+    if (const auto* option =
+            listed(kOptionKeywords, s.keyword) ? descriptor_of(s.keyword) : nullptr) {
+        if (auto error = set_word(s)) {
+            return error;
+        }
+        d.touched.insert(s.keyword);
+        return option->apply(d.scratch, OptionValue{s.values[0], s.keyword});
+    }
+    if (s.keyword == "allow" || s.keyword == "deny") {
+        return add_policy(d, s);
+    }
+    if (s.keyword == "boundary") {
+        return add_boundary(d, s);
+    }
+    if (auto error = set_word(s)) {
+        return error;
+    }
+    const auto& v = s.values[0];
+    if (s.keyword == "role") {
+        if (v != "upstream" && v != "downstream" && v != "disabled") {
+            return expected(s, "upstream, downstream or disabled");
+        }
+        d.role = v == "upstream"   ? LinkRoleSetting::Upstream
+                 : v == "disabled" ? LinkRoleSetting::Disabled
+                                   : LinkRoleSetting::Downstream;
+    } else if (s.keyword == "mld-version") {
+        if (v != "1" && v != "2") {
+            return expected(s, "1 or 2");
+        }
+        d.mld_version = static_cast<std::uint8_t>(v[0] - '0');
+    } else if (s.keyword == "querier-rule") {
+        if (v != "on" && v != "off") {
+            return expected(s, "on or off");
+        }
+        d.querier_rule = v == "on";
+    } else {
+        return "unknown setting " + quoted(s.keyword);
+    }
+    return std::nullopt;
+}
+
+// Applies every line of every block that matches `interface`.
+Draft resolve(const Options& options, std::string_view interface) {
+    Draft d{options};
+    for (const auto& block : options.link_blocks) {
+        if (pattern_matches(block.pattern, interface)) {
+            for (const auto& line : block.settings) {
+                (void)apply(d, line); // checked when the file was read
+            }
+        }
+    }
+    return d;
+}
+
+template <class T>
+std::optional<T> if_touched(const Draft& d, std::string_view keyword, const T& value) {
+    return d.touched.contains(keyword) ? std::optional<T>{value} : std::nullopt;
+}
+
+} // namespace
+
+bool is_link_keyword(std::string_view keyword) {
+    return listed(kOptionKeywords, keyword) || listed(kLinkOnlyKeywords, keyword);
+}
+
+bool pattern_matches(const std::string& pattern, std::string_view interface) {
+    return ::fnmatch(pattern.c_str(), std::string(interface).c_str(), 0) == 0;
+}
+
+std::optional<std::string> check_link_setting(const LinkSettingLine& setting, const Options& base) {
+    if (!is_link_keyword(setting.keyword)) {
+        return descriptor_of(setting.keyword) != nullptr
+                   ? quoted(setting.keyword) +
+                         " is a global setting: put it before the first 'link' line"
+                   : "unknown setting " + quoted(setting.keyword);
+    }
+    Draft d{base};
+    if (auto error = apply(d, setting)) {
+        return error;
+    }
+    const auto& t = d.scratch.options.timers;
+    if (t.query_response_interval >= t.query_interval) {
+        return "the query response interval (" + std::to_string(t.query_response_interval.count()) +
+               " ms) must be less than the query interval (" +
+               std::to_string(t.query_interval.count()) + " ms)";
+    }
+    return std::nullopt;
+}
+
+std::optional<LinkRoleSetting> configured_role(const Options& options, std::string_view interface) {
+    return resolve(options, interface).role;
+}
+
+engine::LinkSettings link_settings(const Options& options, std::string_view interface) {
+    const Draft d = resolve(options, interface);
+    const auto& o = d.scratch.options;
+    engine::LinkSettings s;
+    if (std::any_of(kTimerKeywords.begin(), kTimerKeywords.end(),
+                    [&](std::string_view k) { return d.touched.contains(k); })) {
+        s.vars = o.timers;
+    }
+    s.mld_version = d.mld_version;
+    s.igmp_version = if_touched(d, "igmp-version", o.igmp_version);
+    s.querier_rule = d.querier_rule.value_or(true);
+    s.max_groups = if_touched(d, "max-groups", o.limits.max_groups_per_link);
+    s.max_sources = if_touched(d, "max-sources", o.limits.max_sources_per_group);
+    s.max_membership_rate = if_touched(d, "max-membership-rate", o.limits.max_membership_rate);
+    s.mld_policy = table::GroupPolicy<Ipv6Address>{d.mld_rules, d.mld_boundaries, d.scope_boundary};
+    s.igmp_policy = table::GroupPolicy<Ipv4Address>{d.igmp_rules, d.igmp_boundaries};
+    return s;
+}
+
+} // namespace ecmh::app
