@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -52,7 +53,7 @@ private:
     std::optional<io::Daemonizer>& daemonizer_;
 };
 
-int run_daemon(const app::Options& options) {
+int run_daemon(const app::Options& options, std::vector<std::string> arguments) {
     io::LogSink log{io::LogSink::Target::Stderr, options.verbosity};
     // The user is looked up before forking, so a typo is a plain usage-time error.
     std::optional<io::UserIds> user;
@@ -86,6 +87,7 @@ int run_daemon(const app::Options& options) {
     if (!daemon) {
         return startup.fail(daemon.error().exit_code, daemon.error().message);
     }
+    (*daemon)->set_arguments(std::move(arguments));
     // As the original ecmh: forwarding is latency-sensitive work.
     if (auto raised = io::raise_priority(-15); !raised) {
         log.log(LogLevel::Warning, "cannot raise priority: " + raised.error().message());
@@ -158,7 +160,8 @@ int run_main(int argc, char* argv[]) {
     case Action::Run:
         break;
     }
-    return run_daemon(parsed.command_line->options);
+    return run_daemon(parsed.command_line->options,
+                      std::vector<std::string>(argv + 1, argv + argc)); // for a reload
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/daemon.hpp"
 
+#include "ecmh/app/config_file.hpp"
+#include "ecmh/app/reload_plan.hpp"
 #include "ecmh/io/clock.hpp"
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/report/dump.hpp"
@@ -240,25 +242,81 @@ void Daemon::handle_signals(proto::TimePoint now) {
             proxy_.resend_reports(now);
             break;
         case io::Signal::Rescan:
-            log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
-            if (auto r = netlink_.resync(); !r) {
-                log_.log(LogLevel::Error, r.error().message());
-            }
-            if (options_.tunnel_peers_file) {
-                std::string error;
-                if (auto peers = read_peers_file(error)) {
-                    file_peers_ = std::move(*peers);
-                    reconcile_peers(now);
-                } else {
-                    log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
-                }
-            }
+            (void)reload(now);
             break;
         case io::Signal::Stop:
             stop_ = true;
             break;
         }
     }
+}
+
+std::string Daemon::reload(proto::TimePoint now) {
+    std::string result = "interfaces rescanned";
+    if (options_.config_file) {
+        std::string error;
+        auto next = read_configuration(error);
+        if (!next) {
+            result = "reload refused: " + error + "; the running configuration is kept";
+            log_.log(LogLevel::Error, "SIGHUP: " + result);
+            return result;
+        }
+        apply_configuration(std::move(*next));
+        result = "configuration " + *options_.config_file + " applied, " + result;
+    }
+    log_.log(LogLevel::Info, "SIGHUP: " + result);
+    // Links whose settings, role or selection changed are updated now, with the table
+    // at hand; the rescan below brings the table itself up to date.
+    if (links_.reconcile(interfaces_, now)) {
+        rebuild_poll_set();
+    }
+    if (auto r = netlink_.resync(); !r) {
+        log_.log(LogLevel::Error, r.error().message());
+    }
+    if (options_.tunnel_peers_file) {
+        std::string error;
+        if (auto peers = read_peers_file(error)) {
+            file_peers_ = std::move(*peers);
+            reconcile_peers(now);
+        } else {
+            log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
+        }
+    }
+    return result;
+}
+
+std::optional<Options> Daemon::read_configuration(std::string& error) const {
+    auto text = io::read_text_file(*options_.config_file);
+    if (!text) {
+        error = *options_.config_file + ": " + text.error().message();
+        return std::nullopt;
+    }
+    std::vector<std::string> arguments{"ecmh"};
+    arguments.insert(arguments.end(), arguments_.begin(), arguments_.end());
+    std::vector<char*> argv;
+    argv.reserve(arguments.size() + 1);
+    for (auto& a : arguments) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    const ConfigText config{*options_.config_file, std::move(*text)};
+    const auto parsed =
+        parse_command_line(static_cast<int>(arguments.size()), argv.data(), &config);
+    if (parsed.error || !parsed.command_line) {
+        error = parsed.error ? parsed.error->message : "no configuration";
+        return std::nullopt;
+    }
+    return parsed.command_line->options;
+}
+
+void Daemon::apply_configuration(Options next) {
+    auto plan = plan_reload(options_, std::move(next));
+    for (const auto& name : plan.restart_only) {
+        log_.log(LogLevel::Warning,
+                 "SIGHUP: '" + name + "' changed: it takes effect when ecmh restarts");
+    }
+    options_ = std::move(plan.next);
+    links_.set_policy(selection_policy(options_));
 }
 
 void Daemon::handle_netlink(proto::TimePoint now, bool retry) {

@@ -8,7 +8,6 @@
 #include <array>
 #include <charconv>
 #include <fnmatch.h>
-#include <set>
 #include <utility>
 
 namespace ecmh::app {
@@ -28,9 +27,6 @@ constexpr std::array<std::string_view, 9> kOptionKeywords{"robustness",
                                                           "max-groups",
                                                           "max-sources",
                                                           "max-membership-rate"};
-constexpr std::array<std::string_view, 5> kTimerKeywords{
-    "robustness", "query-interval", "query-response-interval", "last-listener-query-interval",
-    "unsolicited-report-interval"};
 // Settings that exist for links only.
 constexpr std::array<std::string_view, 6> kLinkOnlyKeywords{"role",  "mld-version", "querier-rule",
                                                             "allow", "deny",        "boundary"};
@@ -53,7 +49,6 @@ const OptionDescriptor* descriptor_of(std::string_view keyword) {
 struct Draft {
     explicit Draft(const Options& base) { scratch.options = base; }
     ParseState scratch; // the block's option lines applied to the global options
-    std::set<std::string, std::less<>> touched;
     std::optional<LinkRoleSetting> role;
     std::optional<std::uint8_t> mld_version;
     std::optional<bool> querier_rule;
@@ -159,7 +154,6 @@ std::optional<std::string> apply(Draft& d, const LinkSettingLine& s) {
         if (auto error = set_word(s)) {
             return error;
         }
-        d.touched.insert(s.keyword);
         return option->apply(d.scratch, OptionValue{s.values[0], s.keyword});
     }
     if (s.keyword == "allow" || s.keyword == "deny") {
@@ -208,11 +202,6 @@ Draft resolve(const Options& options, std::string_view interface) {
     return d;
 }
 
-template <class T>
-std::optional<T> if_touched(const Draft& d, std::string_view keyword, const T& value) {
-    return d.touched.contains(keyword) ? std::optional<T>{value} : std::nullopt;
-}
-
 } // namespace
 
 bool is_link_keyword(std::string_view keyword) {
@@ -250,17 +239,16 @@ std::optional<LinkRoleSetting> configured_role(const Options& options, std::stri
 engine::LinkSettings link_settings(const Options& options, std::string_view interface) {
     const Draft d = resolve(options, interface);
     const auto& o = d.scratch.options;
+    // Complete: the global values where no block sets one, so a reload that changes a
+    // global value changes every link's settings (and only then).
     engine::LinkSettings s;
-    if (std::any_of(kTimerKeywords.begin(), kTimerKeywords.end(),
-                    [&](std::string_view k) { return d.touched.contains(k); })) {
-        s.vars = o.timers;
-    }
+    s.vars = o.timers;
     s.mld_version = d.mld_version;
-    s.igmp_version = if_touched(d, "igmp-version", o.igmp_version);
+    s.igmp_version = o.igmp_version;
     s.querier_rule = d.querier_rule.value_or(true);
-    s.max_groups = if_touched(d, "max-groups", o.limits.max_groups_per_link);
-    s.max_sources = if_touched(d, "max-sources", o.limits.max_sources_per_group);
-    s.max_membership_rate = if_touched(d, "max-membership-rate", o.limits.max_membership_rate);
+    s.max_groups = o.limits.max_groups_per_link;
+    s.max_sources = o.limits.max_sources_per_group;
+    s.max_membership_rate = o.limits.max_membership_rate;
     s.mld_policy = table::GroupPolicy<Ipv6Address>{d.mld_rules, d.mld_boundaries, d.scope_boundary};
     s.igmp_policy = table::GroupPolicy<Ipv4Address>{d.igmp_rules, d.igmp_boundaries};
     return s;

@@ -12,7 +12,8 @@ namespace {
 bool same_config(const engine::LinkConfig& a, const engine::LinkConfig& b) {
     return a.name == b.name && a.link_type == b.link_type && a.mac == b.mac && a.mtu == b.mtu &&
            a.link_local == b.link_local && a.global == b.global && a.ipv4 == b.ipv4 &&
-           a.ipv4_prefix_length == b.ipv4_prefix_length && a.upstream == b.upstream;
+           a.ipv4_prefix_length == b.ipv4_prefix_length && a.upstream == b.upstream &&
+           a.settings == b.settings;
 }
 
 template <class T>
@@ -35,6 +36,9 @@ std::string changes(const engine::LinkConfig& a, const engine::LinkConfig& b) {
     add("global", text_of(a.global), text_of(b.global));
     add("IPv4", text_of(a.ipv4) + "/" + std::to_string(a.ipv4_prefix_length),
         text_of(b.ipv4) + "/" + std::to_string(b.ipv4_prefix_length));
+    if (a.settings != b.settings) {
+        text += (text.empty() ? "" : ", ") + std::string("settings from the configuration");
+    }
     return text;
 }
 

@@ -109,18 +109,46 @@ std::uint8_t FamilyPlane<Family>::version_of(const LinkSettings& s) const {
 }
 
 template <class Family>
+proto::RouterLinkConfig<Family> FamilyPlane<Family>::router_config(const Address& own,
+                                                                   const LinkSettings& s) {
+    proto::RouterLinkConfig<Family> rc;
+    rc.vars = s.vars.value_or(config_.vars);
+    rc.own_address = own;
+    if (const auto version = version_of(s); version != 0) {
+        rc.version = version;
+    }
+    rc.max_groups = s.max_groups.value_or(config_.max_groups_per_link);
+    rc.max_sources_per_group = s.max_sources.value_or(config_.max_sources_per_group);
+    rc.source_budget = &budget_;
+    return rc;
+}
+
+template <class Family>
+proto::HostReporterConfig FamilyPlane<Family>::host_config(const LinkSettings& s) const {
+    proto::HostReporterConfig hc;
+    hc.vars = s.vars.value_or(config_.vars);
+    hc.newest_version = version_of(s);
+    hc.host_compatibility = config_.host_compatibility;
+    hc.old_unsolicited_report_interval = hc.vars.old_unsolicited_report_interval;
+    return hc;
+}
+
+template <class Family>
+std::vector<typename Family::Address> FamilyPlane<Family>::downstream_groups() const {
+    std::vector<Address> groups;
+    for (const auto& [slot, d] : downstream_) {
+        d.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
+    }
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    return groups;
+}
+
+template <class Family>
 void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
                                          const LinkSettings& settings, proto::TimePoint now,
                                          std::optional<proto::TimePoint> first_query) {
-    proto::RouterLinkConfig<Family> rc;
-    rc.vars = settings.vars.value_or(config_.vars);
-    rc.own_address = own;
-    if (const auto version = version_of(settings); version != 0) {
-        rc.version = version;
-    }
-    rc.max_groups = settings.max_groups.value_or(config_.max_groups_per_link);
-    rc.max_sources_per_group = settings.max_sources.value_or(config_.max_sources_per_group);
-    rc.source_budget = &budget_;
+    const auto rc = router_config(own, settings);
     if (const auto old = downstream_.find(link.slot()); old != downstream_.end()) {
         deadlines_.erase({old->second.indexed, link.slot()});
     }
@@ -140,24 +168,61 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
 template <class Family>
 void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
                                        const LinkSettings& settings, proto::TimePoint now) {
-    proto::HostReporterConfig hc;
-    hc.vars = settings.vars.value_or(config_.vars);
-    hc.newest_version = version_of(settings);
-    hc.host_compatibility = config_.host_compatibility;
-    hc.old_unsolicited_report_interval = hc.vars.old_unsolicited_report_interval;
-    upstream_.emplace(link, own, mtu, hc, random_);
+    upstream_.emplace(link, own, mtu, host_config(settings), random_);
     upstream_->policy = policy_of(settings);
     table_.set_upstream(link);
     table_.set_boundary(link, upstream_->policy);
-    std::vector<Address> groups;
-    for (const auto& [slot, d] : downstream_) {
-        d.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
-    }
-    std::sort(groups.begin(), groups.end());
-    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-    for (const auto& g : groups) {
+    for (const auto& g : downstream_groups()) {
         update_upstream(g, now);
     }
+}
+
+template <class Family>
+void FamilyPlane<Family>::update_settings(LinkId link, const LinkSettings& before,
+                                          const LinkSettings& after, proto::TimePoint now) {
+    if (upstream_ && upstream_->link == link) {
+        if (host_config(before).vars != host_config(after).vars ||
+            version_of(before) != version_of(after)) {
+            // The host side starts over in the new version / with the new variables and
+            // reports every group at once (as an upstream that appears).
+            const auto own = upstream_->own;
+            const auto mtu = upstream_->mtu;
+            upstream_.emplace(link, own, mtu, host_config(after), random_);
+        }
+        upstream_->policy = policy_of(after);
+        table_.set_boundary(link, upstream_->policy);
+        for (const auto& g : downstream_groups()) {
+            update_upstream(g, now);
+        }
+        return;
+    }
+    if (const auto it = downstream_.find(link.slot()); it != downstream_.end()) {
+        update_downstream_settings(link, it->second, after, now);
+    }
+}
+
+template <class Family>
+void FamilyPlane<Family>::update_downstream_settings(LinkId link, Downstream& d,
+                                                     const LinkSettings& after,
+                                                     proto::TimePoint now) {
+    d.router->reconfigure(router_config(d.own, after), now);
+    d.policy = policy_of(after);
+    d.querier_rule = after.querier_rule;
+    table_.set_querier(link, d.router->is_querier() || !d.querier_rule);
+    table_.set_boundary(link, d.policy);
+    // Groups the rules now deny as a whole end at once; a joined group whose sources
+    // the rules changed is filtered from its listeners' next report on.
+    std::vector<Address> denied;
+    d.router->for_each_group([&](const Address& g, const auto&) {
+        const auto state = d.router->contribution(g);
+        if (d.policy.filter(g, state).is_empty()) {
+            denied.push_back(g);
+        }
+    });
+    for (const auto& g : denied) {
+        d.router->forget(g);
+    }
+    drain(link, d, now);
 }
 
 template <class Family>

@@ -54,7 +54,24 @@ bool Proxy::update_link(LinkId id, const LinkConfig& config, proto::TimePoint no
     if (config_.ipv4) {
         update_family(igmp_, log_, id, config, before.ipv4, config.ipv4, now);
     }
+    if (before.settings != config.settings) {
+        update_settings(id, before.settings, now);
+    }
     return true;
+}
+
+void Proxy::update_settings(LinkId id, const LinkSettings& before, proto::TimePoint now) {
+    auto& link = links_[id.slot()];
+    const auto& after = link.config.settings;
+    if (before.max_membership_rate != after.max_membership_rate) {
+        link.membership_rate = membership_bucket(after);
+    }
+    if (config_.ipv6) {
+        mld_.update_settings(id, before, after, now);
+    }
+    if (config_.ipv4) {
+        igmp_.update_settings(id, before, after, now);
+    }
 }
 
 void Proxy::set_link_down(LinkId id, proto::TimePoint now) {

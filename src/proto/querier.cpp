@@ -14,6 +14,7 @@ constexpr std::string_view kLost = "query received from a router with a lower IP
 constexpr std::string_view kRegained = "other querier present timer expired";
 constexpr std::string_view kAddressChanged = "own address changed to one below the querier's";
 constexpr std::string_view kLinkUp = "link up again: starting over as at startup";
+constexpr std::string_view kReconfigured = "settings reloaded: starting over as at startup";
 
 } // namespace
 
@@ -141,6 +142,20 @@ void Querier<Family>::restart(TimePoint now, Outputs& out) {
     // "assumes itself as Querier" (RFC 3810 §7.6.2) until a lower address is heard.
     if (!querier_) {
         become_querier(kLinkUp, now, out);
+    }
+    startup_left_ = configured_.startup_query_count();
+    next_general_query_ = now;
+}
+
+template <class Family>
+void Querier<Family>::reconfigure(const ProtocolVariables& configured, std::uint8_t version,
+                                  TimePoint now, Outputs& out) {
+    configured_ = configured;
+    version_ = version;
+    if (querier_) {
+        vars_ = configured_;
+    } else {
+        become_querier(kReconfigured, now, out);
     }
     startup_left_ = configured_.startup_query_count();
     next_general_query_ = now;

@@ -186,6 +186,35 @@ void RouterLink<Family>::restart_queries(TimePoint now) {
     tally(mark);
 }
 
+template <class Family>
+void RouterLink<Family>::reconfigure(const Config& config, TimePoint now) {
+    const bool protocol = config.vars != config_.vars || config.version != config_.version;
+    config_.vars = config.vars;
+    config_.version = config.version;
+    config_.max_groups = config.max_groups;
+    config_.max_sources_per_group = config.max_sources_per_group;
+    if (protocol) {
+        const auto mark = outputs_.size();
+        querier_.reconfigure(config_.vars, config_.version, now, outputs_);
+        tally(mark);
+    }
+}
+
+template <class Family>
+void RouterLink<Family>::forget(const Address& group) {
+    const auto it = groups_.find(group);
+    if (it == groups_.end()) {
+        return;
+    }
+    const auto records = it->second.group.source_records();
+    source_records_ -= records;
+    if (config_.source_budget != nullptr) {
+        config_.source_budget->adjust(records, 0);
+    }
+    erase(it);
+    outputs_.push(MembershipChanged<Address>{group});
+}
+
 // --- State ------------------------------------------------------------------------
 
 template <class Family>

@@ -50,6 +50,13 @@ public:
     [[nodiscard]] int run();
 
     [[nodiscard]] io::DumpFile& dump_file() { return dump_; }
+    // The command line ecmh was started with (argv[1…]): a reload reads the configuration
+    // file again under it, so the command line keeps winning over the file.
+    void set_arguments(std::vector<std::string> arguments) { arguments_ = std::move(arguments); }
+    // SIGHUP: the configuration file read and checked again and applied as a difference
+    // (reload_plan.hpp), or refused whole with the reason; the interfaces rescanned and
+    // the tunnel peers file re-read. Returns what happened, in a line.
+    std::string reload(proto::TimePoint now);
     [[nodiscard]] std::size_t link_count() const { return links_.links().size(); }
     [[nodiscard]] const char* capture_method() const { return source_->name(); }
 
@@ -80,10 +87,16 @@ private:
     // Tunnel mode: the peers file's peers (nullopt with `error` set when it does not
     // read or parse), and the engine's peers brought in line with every source.
     [[nodiscard]] std::optional<std::vector<TunnelPeerSpec>> read_peers_file(std::string& error);
+    // The configuration file and the command line parsed again; nullopt with `error` set
+    // when the file does not read or has an error.
+    [[nodiscard]] std::optional<Options> read_configuration(std::string& error) const;
+    // Applies a configuration read by read_configuration().
+    void apply_configuration(Options next);
     [[nodiscard]] std::vector<engine::TunnelPeerConfig> desired_peers() const;
     void reconcile_peers(proto::TimePoint now);
 
     Options options_;
+    std::vector<std::string> arguments_;
     engine::EventLog& log_;
     io::Clock clock_;
     io::SignalFd signals_;

@@ -57,7 +57,7 @@ struct Options;
 // The role the blocks give `interface`, when one does.
 [[nodiscard]] std::optional<LinkRoleSetting> configured_role(const Options& options,
                                                              std::string_view interface);
-// What the blocks set for `interface`, on top of the global options.
+// The settings of `interface`: the blocks' on top of the global options, complete.
 [[nodiscard]] engine::LinkSettings link_settings(const Options& options,
                                                  std::string_view interface);
 // Whether the fnmatch(3) pattern matches the interface name.

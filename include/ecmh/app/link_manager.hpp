@@ -62,6 +62,8 @@ public:
     // every link has the defaults.
     using SettingsSource = std::function<engine::LinkSettings(const std::string& name)>;
     void set_settings_source(SettingsSource source) { settings_for_ = std::move(source); }
+    // Which interfaces are links, anew (a reload): the next reconcile() applies it.
+    void set_policy(io::LinkSelectionPolicy policy) { policy_ = std::move(policy); }
 
 private:
     void add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now);

@@ -94,6 +94,15 @@ public:
     // a link-local address. The MTU sizes the link's queries and reports from now on.
     void update_link(LinkId link, const std::optional<Address>& own, std::uint32_t mtu,
                      proto::TimePoint now);
+    // The link's settings changed (a reload; doc/ecmh.conf.5), the link the same: applied
+    // in place. A downstream router takes the new variables, version and caps
+    // (RouterLink::reconfigure), the querier rule and boundaries are set again, and
+    // groups the new rules deny as a whole end at once (RouterLink::forget); the
+    // upstream re-merges every group under its new rules and reports what changed, and
+    // starts its host state over only when its own version or variables changed.
+    // Nothing happens for what did not change.
+    void update_settings(LinkId link, const LinkSettings& before, const LinkSettings& after,
+                         proto::TimePoint now);
     // A link is up again after an outage, its state kept: a downstream router starts its
     // queries over as at startup, the upstream reports every group again at once.
     void link_up(LinkId link, proto::TimePoint now);
@@ -174,6 +183,13 @@ private:
     // A full report upstream now (an address gained, the link back up), unless the
     // upstream has no address MLD may report from.
     void report_all_upstream(proto::TimePoint now);
+    [[nodiscard]] proto::RouterLinkConfig<Family> router_config(const Address& own,
+                                                                const LinkSettings& s);
+    [[nodiscard]] proto::HostReporterConfig host_config(const LinkSettings& s) const;
+    // Every group a downstream router has, sorted, once.
+    [[nodiscard]] std::vector<Address> downstream_groups() const;
+    void update_downstream_settings(LinkId link, Downstream& d, const LinkSettings& after,
+                                    proto::TimePoint now);
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
     void update_upstream(const Address& group, proto::TimePoint now);
     // The family's half of a link's settings.

@@ -118,6 +118,8 @@ public:
     // unknown, a tunnel peer, or the change makes it another link (ifindex, link type
     // or role): remove and add it then.
     [[nodiscard]] bool update_link(LinkId id, const LinkConfig& config, proto::TimePoint now);
+    // update_link() also takes new settings (a reload of the configuration file,
+    // FamilyPlane::update_settings): unchanged links and groups are not touched.
     // The link went down (admin down or no carrier). It keeps its listener state and its
     // timers keep running, as the kernel's multicast routes and a bridge's MDB do, so a
     // state that outlives the outage expires as usual; nothing is sent on it meanwhile
@@ -190,6 +192,8 @@ private:
     // nothing from an unknown source changes state or is answered).
     void on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::TimePoint now);
     void log_unknown_peer(net::Ipv4Address source, proto::TimePoint now);
+    // The link's settings are its config's now, `before` the old ones.
+    void update_settings(LinkId id, const LinkSettings& before, proto::TimePoint now);
     // Counts an MLD/IGMP message in; false (counted as membership-rate-limit, logged at
     // most once per LogGate::kInterval and link) when the link is over its rate.
     [[nodiscard]] bool admit_membership(Link& in, proto::TimePoint now);

@@ -91,6 +91,11 @@ public:
     // Querier, SQC General Queries SQI apart, the first now — so that listeners whose
     // state expired meanwhile, or that joined meanwhile, report within a QRI.
     void restart(TimePoint now, Outputs& out);
+    // The link's variables or version were configured anew (a reload): they are the
+    // link's from now on, and the querier starts over as at startup (restart()), so the
+    // other routers and the listeners learn them at once.
+    void reconfigure(const ProtocolVariables& configured, std::uint8_t version, TimePoint now,
+                     Outputs& out);
     [[nodiscard]] std::uint32_t startup_queries_left() const { return startup_left_; }
 
 private:

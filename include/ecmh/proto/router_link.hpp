@@ -139,6 +139,14 @@ public:
     // The link is up again after an outage: groups and their timers are kept (they ran
     // meanwhile), the querier starts over as at startup (Querier::restart).
     void restart_queries(TimePoint now);
+    // New settings for the link (a reload): its variables, version and caps are
+    // `config`'s from now on; its groups are kept (their timers run on; groups beyond a
+    // lowered cap stay until they expire). Changed variables or version restart the
+    // querier (Querier::reconfigure). The own address and budget are not changed here.
+    void reconfigure(const Config& config, TimePoint now);
+    // Ends the group's state at once, as an operator's rule wants (a reload that denies
+    // it): MembershipChanged follows, nothing is sent on the link.
+    void forget(const Address& group);
 
 private:
     struct Entry {

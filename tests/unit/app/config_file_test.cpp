@@ -222,8 +222,16 @@ link guest1
     EXPECT_TRUE(eth1.igmp_policy.allows_group(*Ipv4Address::parse("239.1.8.1")));
     EXPECT_TRUE(eth1.mld_policy.bounds(*Ipv6Address::parse("ff05::1:3")));
 
+    // A link no block names has the global values and no rules.
     const auto wlan = link_settings(o, "wlan0");
-    EXPECT_EQ(wlan, ecmh::engine::LinkSettings{});
+    EXPECT_TRUE(wlan.querier_rule);
+    EXPECT_EQ(wlan.max_groups, 100U);
+    ASSERT_TRUE(wlan.vars);
+    EXPECT_EQ(wlan.vars->robustness, 3U);
+    EXPECT_EQ(wlan.igmp_version, 3);
+    EXPECT_FALSE(wlan.mld_version);
+    EXPECT_TRUE(wlan.mld_policy.empty());
+    EXPECT_TRUE(wlan.igmp_policy.empty());
     EXPECT_EQ(configured_role(o, "guest0"), LinkRoleSetting::Disabled);
     EXPECT_EQ(configured_role(o, "guest1"), LinkRoleSetting::Downstream);
     EXPECT_EQ(configured_role(o, "eth0"), std::nullopt);

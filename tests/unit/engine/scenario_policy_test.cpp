@@ -60,6 +60,18 @@ protected:
         s_ = std::make_unique<Scenario>(o);
         return *s_;
     }
+    // No rules anywhere; h1a on d1 joined G and G2 at 1 s; at 2.2 s, history taken.
+    Scenario& start_with_g_and_g2_on_d1() {
+        using F_ = F;
+        auto& s = start({});
+        s.run_until(at_ms(1000));
+        s.report(s.d1(), F_::H1A,
+                 {{RecordType::ChangeToExcludeMode, F_::G, {}},
+                  {RecordType::ChangeToExcludeMode, F_::G2, {}}});
+        s.run_until(at_ms(2200));
+        s.take();
+        return s;
+    }
     void TearDown() override {
         if (s_) {
             EXPECT_TRUE(s_->violations().empty()) << ::testing::PrintToString(s_->violations());
@@ -220,4 +232,81 @@ TYPED_TEST(ScenarioPolicy, ABoundaryOnTheUpstreamKeepsTheGroupInside) {
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});             // nor taken from there
     EXPECT_EQ(s.probe(F::H2_SOURCE, F::G, s.d2()), Strings{"d1"});  // nor sent there
     EXPECT_EQ(s.probe(F::H2_SOURCE, F::G2, s.d2()), Strings{"u0"}); // other groups are
+}
+
+TYPED_TEST(ScenarioPolicy, ANewSettingsThatChangeNothingChangeNothing) {
+    using F = TypeParam;
+    auto& s = this->start({{"d1", with_policy<F>({{kDeny, F::G3}})}});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(2200));
+    s.take();
+    // The same settings again (a reload of an unchanged file): no query, no report.
+    s.update_link(s.d1(), [](engine::LinkConfig&) {});
+    s.update_link(s.d1(), [](engine::LinkConfig& c) { c.settings = c.settings; });
+    s.run_until(at_ms(2400));
+    EXPECT_TRUE(s.take().empty());
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"});
+}
+
+TYPED_TEST(ScenarioPolicy, NewRulesEndADeniedGroupAtOnceAndKeepTheRest) {
+    using F = TypeParam;
+    auto& s = this->start_with_g_and_g2_on_d1();
+    s.update_link(s.d1(), [](engine::LinkConfig& c) {
+        c.settings = with_policy<F>({{kDeny, F::G}});
+    });
+    // G ends at once: no copies, a leave upstream; G2 is untouched.
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});
+    EXPECT_EQ(s.probe(F::S1, F::G2, s.u0()), Strings{"d1"});
+    EXPECT_EQ(s.upstream_state(F::G), "");
+    EXPECT_EQ(s.upstream_state(F::G2), "EXCLUDE{}");
+    s.run_until(at_ms(2300));
+    const auto events = s.take();
+    EXPECT_TRUE(select(events, {.link = s.d1()}).empty()) << "nothing asked on d1\n"
+                                                          << dump(events);
+    const auto up = select(events, {.link = s.u0()});
+    ASSERT_FALSE(up.empty());
+    for (const auto& e : up) {
+        for (const auto& r : e.records) {
+            EXPECT_EQ(r.group, F::G) << dump({e}); // only G's leave
+        }
+    }
+}
+
+TYPED_TEST(ScenarioPolicy, NewUpstreamRulesChangeOnlyTheReportsTheyConcern) {
+    using F = TypeParam;
+    auto& s = this->start_with_g_and_g2_on_d1();
+    s.update_link(s.u0(), [](engine::LinkConfig& c) {
+        c.settings = with_policy<F>({{kDeny, F::G2}});
+    });
+    EXPECT_EQ(s.upstream_state(F::G), "EXCLUDE{}");
+    EXPECT_EQ(s.upstream_state(F::G2), "");
+    // Still served downstream (and data still goes up, RFC 4605 §4.2).
+    EXPECT_EQ(s.probe(F::H2_SOURCE, F::G2, s.d2()), (Strings{"d1", "u0"}));
+    s.run_until(at_ms(2300));
+    for (const auto& e : select(s.take(), {.link = s.u0()})) {
+        for (const auto& r : e.records) {
+            EXPECT_EQ(r.group, F::G2) << dump({e});
+        }
+    }
+}
+
+TYPED_TEST(ScenarioPolicy, NewTimersRestartTheQuerierKeepingListeners) {
+    using F = TypeParam;
+    auto& s = this->start({});
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A, {{RecordType::ChangeToExcludeMode, F::G, {}}});
+    s.run_until(at_ms(2200));
+    s.take();
+    auto vars = proto::fast_test_profile();
+    vars.query_interval = std::chrono::milliseconds{2000};
+    s.update_link(s.d1(), [&](engine::LinkConfig& c) { c.settings.vars = vars; });
+    s.run_until(at_ms(5000));
+    const auto events = s.take();
+    // At once, QI/4 later, then every 2 s; d2 keeps its 4 s schedule.
+    EXPECT_EQ(ms_of(select(events, {.link = s.d1(), .kind = Kind::GeneralQuery})),
+              (std::vector<std::int64_t>{2200, 2700, 4700}));
+    EXPECT_EQ(ms_of(select(events, {.link = s.d2(), .kind = Kind::GeneralQuery})),
+              (std::vector<std::int64_t>{5000}));
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"});
 }
