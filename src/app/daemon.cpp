@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/daemon.hpp"
 
+#include "ecmh/app/service_status.hpp"
 #include "ecmh/io/clock.hpp"
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/report/dump.hpp"
@@ -186,6 +187,8 @@ int Daemon::poll_timeout(proto::TimePoint now) const {
 }
 
 int Daemon::run() {
+    // The daemon serves from here on: privileges dropped, links open (main.cpp).
+    notified(notifier_.ready(status_line()));
     while (!stop_) {
         const int ready = ::poll(poll_set_.data(), poll_set_.size(), poll_timeout(clock_.now()));
         if (ready < 0 && errno != EINTR) {
@@ -211,6 +214,7 @@ int Daemon::run() {
         }
         sender_.flush(); // everything this wakeup produced, in as few syscalls as possible
     }
+    notified(notifier_.stopping());
     const auto now = clock_.now();
     log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
     proxy_.shutdown(now);
@@ -234,25 +238,31 @@ void Daemon::handle_signals(proto::TimePoint now) {
             proxy_.resend_reports(now);
             break;
         case io::Signal::Rescan:
-            log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
-            if (auto r = netlink_.resync(); !r) {
-                log_.log(LogLevel::Error, r.error().message());
-            }
-            if (options_.tunnel_peers_file) {
-                std::string error;
-                if (auto peers = read_peers_file(error)) {
-                    file_peers_ = std::move(*peers);
-                    reconcile_peers(now);
-                } else {
-                    log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
-                }
-            }
+            reload(now);
             break;
         case io::Signal::Stop:
             stop_ = true;
             break;
         }
     }
+}
+
+void Daemon::reload(proto::TimePoint now) {
+    notified(notifier_.reloading()); // first: systemctl reload waits for the READY=1 below
+    log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
+    if (auto r = netlink_.resync(); !r) {
+        log_.log(LogLevel::Error, r.error().message());
+    }
+    if (options_.tunnel_peers_file) {
+        std::string error;
+        if (auto peers = read_peers_file(error)) {
+            file_peers_ = std::move(*peers);
+            reconcile_peers(now);
+        } else {
+            log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
+        }
+    }
+    notified(notifier_.ready_after_reload(status_line()));
 }
 
 void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
@@ -274,6 +284,7 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
     }
+    update_status();
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
@@ -351,6 +362,21 @@ void Daemon::reconcile_peers(proto::TimePoint now) {
     if (options_.tunnel_mode) {
         proxy_.set_kernel_tunnels(upstream_tunnel(interfaces_, options_.upstream));
         peers_.reconcile(desired_peers(), now);
+    }
+}
+
+std::string Daemon::status_line() const {
+    return service_status(links_.links(), options_.upstream,
+                          options_.tunnel_mode ? std::optional{peers_.size()} : std::nullopt);
+}
+
+void Daemon::update_status() {
+    notified(notifier_.status(status_line()));
+}
+
+void Daemon::notified(const io::SysResult<io::Done>& sent) {
+    if (!sent) {
+        log_.log(LogLevel::Warning, "service manager: " + sent.error().message());
     }
 }
 
