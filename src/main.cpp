@@ -10,12 +10,14 @@
 #include "ecmh/io/log_sink.hpp"
 #include "ecmh/io/pid_file.hpp"
 #include "ecmh/io/privileges.hpp"
+#include "ecmh/io/service_notifier.hpp"
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/version.hpp"
 
 #include <cerrno>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +55,22 @@ private:
     std::optional<io::Daemonizer>& daemonizer_;
 };
 
+// Under systemd (Type=notify, NotifyAccess=main) without -f: the process systemd started
+// is about to leave, so it names the daemon as the service's main process first (the
+// daemon waits for that before it goes on), and the daemon's READY=1 is accepted.
+// Nothing to do without $NOTIFY_SOCKET.
+std::function<void(pid_t)> hand_over_to_daemon(io::LogSink& log) {
+    if (!io::ServiceNotifier{}.wanted()) {
+        return {};
+    }
+    return [&log](pid_t daemon) {
+        io::ServiceNotifier notifier;
+        if (auto r = notifier.main_pid(daemon); !r) {
+            log.log(LogLevel::Warning, "service manager: " + r.error().message());
+        }
+    };
+}
+
 int run_daemon(const app::Options& options, std::vector<std::string> arguments) {
     io::LogSink log{io::LogSink::Target::Stderr, options.verbosity};
     // The user is looked up before forking, so a typo is a plain usage-time error.
@@ -67,7 +85,8 @@ int run_daemon(const app::Options& options, std::vector<std::string> arguments) 
     }
     std::optional<io::Daemonizer> daemonizer;
     if (!options.foreground) {
-        auto started = io::Daemonizer::start(); // the parent exits inside, with the child's code
+        // The parent exits inside, with the child's code.
+        auto started = io::Daemonizer::start(hand_over_to_daemon(log));
         if (!started) {
             log.log(LogLevel::Error, started.error().message());
             return app::kExitOsError;

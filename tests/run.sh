@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=${ECMH_JOBS:-$(nproc)}
 
-packages=(cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
+packages=(cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev libsystemd-dev
           pkg-config iproute2 tcpdump ethtool python3-scapy)
 missing=()
 for p in "${packages[@]}"; do

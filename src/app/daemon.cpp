@@ -3,6 +3,7 @@
 
 #include "ecmh/app/config_file.hpp"
 #include "ecmh/app/reload_plan.hpp"
+#include "ecmh/app/service_status.hpp"
 #include "ecmh/io/clock.hpp"
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/report/dump.hpp"
@@ -194,6 +195,8 @@ int Daemon::poll_timeout(proto::TimePoint now) const {
 }
 
 int Daemon::run() {
+    // The daemon serves from here on: privileges dropped, links open (main.cpp).
+    notified(notifier_.ready(status_line()));
     while (!stop_) {
         const int ready = ::poll(poll_set_.data(), poll_set_.size(), poll_timeout(clock_.now()));
         if (ready < 0 && errno != EINTR) {
@@ -219,6 +222,7 @@ int Daemon::run() {
         }
         sender_.flush(); // everything this wakeup produced, in as few syscalls as possible
     }
+    notified(notifier_.stopping());
     const auto now = clock_.now();
     log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
     proxy_.shutdown(now);
@@ -252,6 +256,7 @@ void Daemon::handle_signals(proto::TimePoint now) {
 }
 
 std::string Daemon::reload(proto::TimePoint now) {
+    notified(notifier_.reloading()); // first: systemctl reload waits for the READY=1 below
     std::string result = "interfaces rescanned";
     if (options_.config_file) {
         std::string error;
@@ -259,6 +264,7 @@ std::string Daemon::reload(proto::TimePoint now) {
         if (!next) {
             result = "reload refused: " + error + "; the running configuration is kept";
             log_.log(LogLevel::Error, "SIGHUP: " + result);
+            notified(notifier_.ready_after_reload(status_line()));
             return result;
         }
         apply_configuration(std::move(*next));
@@ -282,6 +288,7 @@ std::string Daemon::reload(proto::TimePoint now) {
             log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
         }
     }
+    notified(notifier_.ready_after_reload(status_line()));
     return result;
 }
 
@@ -338,6 +345,7 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
     }
+    update_status();
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
@@ -415,6 +423,21 @@ void Daemon::reconcile_peers(proto::TimePoint now) {
     if (options_.tunnel_mode) {
         proxy_.set_kernel_tunnels(upstream_tunnel(interfaces_, options_.upstream));
         peers_.reconcile(desired_peers(), now);
+    }
+}
+
+std::string Daemon::status_line() const {
+    return service_status(links_.links(), options_.upstream,
+                          options_.tunnel_mode ? std::optional{peers_.size()} : std::nullopt);
+}
+
+void Daemon::update_status() {
+    notified(notifier_.status(status_line()));
+}
+
+void Daemon::notified(const io::SysResult<io::Done>& sent) {
+    if (!sent) {
+        log_.log(LogLevel::Warning, "service manager: " + sent.error().message());
     }
 }
 

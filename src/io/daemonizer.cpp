@@ -121,15 +121,29 @@ void stdio_to_dev_null() {
     }
 }
 
+// The parent's hook before the child goes on: the child reads its end of `go` until the
+// parent closes the other (after the hook), so the hook's effects come first.
+void wait_for_go(UniqueFd go) {
+    char byte = 0;
+    while (::read(go.get(), &byte, 1) < 0 && errno == EINTR) {
+    }
+}
+
 } // namespace
 
-SysResult<Daemonizer> Daemonizer::start() {
+SysResult<Daemonizer> Daemonizer::start(const std::function<void(pid_t child)>& in_parent) {
     std::array<int, 2> ends{-1, -1};
     if (::pipe2(ends.data(), O_CLOEXEC) != 0) {
         return net::unexpected(last_error("pipe2"));
     }
     UniqueFd read_end(ends[0]);
     UniqueFd write_end(ends[1]);
+    std::array<int, 2> go{-1, -1};
+    if (in_parent && ::pipe2(go.data(), O_CLOEXEC) != 0) {
+        return net::unexpected(last_error("pipe2"));
+    }
+    UniqueFd go_read(go[0]);
+    UniqueFd go_write(go[1]);
     // Buffered stdio output would otherwise be written twice, once by each process.
     std::fflush(nullptr);
     const pid_t pid = ::fork();
@@ -138,9 +152,18 @@ SysResult<Daemonizer> Daemonizer::start() {
     }
     if (pid > 0) {
         write_end.reset(); // so the read sees EOF when the child dies
+        go_read.reset();
+        if (in_parent) {
+            in_parent(pid);
+        }
+        go_write.reset();
         wait_for_child(std::move(read_end));
     }
     read_end.reset();
+    go_write.reset();
+    if (go_read) {
+        wait_for_go(std::move(go_read));
+    }
     if (!detach(write_end)) {
         ::_exit(kExitChildSetup);
     }

@@ -15,7 +15,10 @@
 #     dump lists both links and a group the host joins), reload, restart, stop, the
 #     ECMH_ENABLE switch; then the systemd unit's privilege model by hand (systemd is not
 #     PID 1 here): ecmh started as the ecmh user with CAP_NET_RAW as its only (ambient)
-#     capability and nice -15, as User=, AmbientCapabilities= and Nice= do;
+#     capability and nice -15, as User=, AmbientCapabilities= and Nice= do, and with
+#     NOTIFY_SOCKET pointing at a socket this check listens on, as Type=notify does
+#     (tests/integration/tools/notify_socket.py): READY=1 once it serves, STATUS=,
+#     RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on SIGTERM, all from the main pid;
 #  5. purges the package and removes what it created (namespaces, the ecmh user if it did
 #     not exist before, temporary files), also on failure or Ctrl-C.
 #
@@ -39,8 +42,8 @@ if dpkg-query -W -f='${Status}' ecmh 2>/dev/null | grep -q 'install ok installed
     fail "the ecmh package is already installed; this check installs and purges it: run 'dpkg --purge ecmh' first"
 fi
 
-packages=(dpkg-dev debhelper lintian fakeroot build-essential cmake pkgconf libpcap-dev
-          systemd man-db adduser iproute2 git)
+packages=(dpkg-dev debhelper lintian fakeroot build-essential cmake pkgconf libpcap-dev libsystemd-dev
+          systemd man-db adduser iproute2 git python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -61,6 +64,8 @@ installed=no
 user_existed=no
 getent passwd ecmh >/dev/null && user_existed=yes
 daemon_pids=() # ecmh processes this check started (checked to be ecmh before a kill)
+notify_pid=""  # the notify socket's listener
+notify_dir=""
 
 is_ecmh() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = /usr/sbin/ecmh ]; }
 
@@ -75,6 +80,11 @@ cleanup() {
             is_ecmh "$pid" && kill -KILL "$pid" 2>/dev/null
         fi
     done
+    if [ -n "$notify_pid" ]; then
+        kill -TERM "$notify_pid" 2>/dev/null
+        wait "$notify_pid" 2>/dev/null
+    fi
+    [ -n "$notify_dir" ] && rm -rf "$notify_dir"
     if [ "$installed" = yes ]; then
         dpkg --purge ecmh >"$work/purge.log" 2>&1 || { echo "dpkg --purge ecmh failed:" >&2; cat "$work/purge.log" >&2; }
     fi
@@ -294,12 +304,17 @@ sed -i 's/^ECMH_ENABLE=.*/ECMH_ENABLE=yes/' /etc/default/ecmh
 # The unit's privilege model, by hand: User=ecmh, AmbientCapabilities=CAP_NET_RAW,
 # CapabilityBoundingSet=CAP_NET_RAW, NoNewPrivileges=yes, Nice=-15, RuntimeDirectory=ecmh,
 # and its ExecStart (after the unit's ExecCondition).
-say "the unit's privilege model: ecmh as user ecmh with ambient CAP_NET_RAW, nice -15"
+say "the unit's privilege model: ecmh as user ecmh with ambient CAP_NET_RAW, nice -15, Type=notify"
 unit=/lib/systemd/system/ecmh.service
 for line in User=ecmh AmbientCapabilities=CAP_NET_RAW CapabilityBoundingSet=CAP_NET_RAW Nice=-15 \
-            RuntimeDirectory=ecmh NoNewPrivileges=yes; do
+            RuntimeDirectory=ecmh NoNewPrivileges=yes Type=notify NotifyAccess=main; do
     grep -qx "$line" "$unit" || fail "the unit has no $line: update this check"
 done
+# The signal goes last: ExecReload= lines run in order and stop at the first failure, so
+# a configuration that does not check keeps the running ecmh as it is.
+# shellcheck disable=SC2016 # $MAINPID is systemd's, literally
+[ "$(sed -n 's/^ExecReload=//p' "$unit" | tail -n 1)" = '/bin/kill -HUP $MAINPID' ] ||
+    fail "the unit's last ExecReload= is not /bin/kill -HUP \$MAINPID"
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 condition=$(sed -n 's/^ExecCondition=//p' "$unit")
 # The condition as systemd runs it ($$ is a literal $), with the defaults file's values.
@@ -316,7 +331,17 @@ OPTIONS=$(. /etc/default/ecmh && echo "$OPTIONS")
 read -r -a argv <<<"${exec_start//\$OPTIONS/$OPTIONS}"
 rm -rf /run/ecmh
 install -d -o ecmh -g ecmh -m 0755 /run/ecmh # RuntimeDirectory=ecmh
-ip netns exec "$ns_router" nice -n -15 \
+# Type=notify: systemd's notify socket, played by this check (mode 0777 as systemd's, in a
+# directory the ecmh user can reach). Each line of $notify_log is one message with its
+# sender's pid and whether the pid file was written when it arrived.
+notify_dir=$(mktemp -d /tmp/ecmh-notify.XXXXXX)
+chmod 0755 "$notify_dir"
+notify_log=$work/notify.log
+python3 "$root/tests/integration/tools/notify_socket.py" "$notify_dir/notify" "$notify_log" \
+    --watch "$pidfile" &
+notify_pid=$!
+wait_for 50 grep -qsx '# ready' "$notify_log" || fail "the notify socket listener did not start"
+NOTIFY_SOCKET=$notify_dir/notify ip netns exec "$ns_router" nice -n -15 \
     setpriv --reuid=ecmh --regid=ecmh --clear-groups --no-new-privs \
     --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw \
     "${argv[@]}" >"$work/unit.log" 2>&1 &
@@ -331,17 +356,42 @@ caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
 [ "$(ps -o ni= -p "$pid" | tr -d ' ')" = -15 ] || fail "nice is not -15"
 grep -q 'cannot raise priority' "$work/unit.log" && fail "ecmh could not keep nice -15"
 echo "pid $pid: user ecmh, nice -15, effective capabilities $caps"
+tab=$'\t'
+# The messages from $pid (NotifyAccess=main) that carry the field $1 (KEY=value), numbered.
+notified() { grep -n "^pid=$pid$tab" "$notify_log" | grep -F "$tab$1"; }
+count_notified() { notified "$1" | grep -c . || true; }
+wait_for 100 notified READY=1 >/dev/null || { cat "$notify_log"; fail "no READY=1 from ecmh"; }
+ready=$(notified READY=1)
+echo "notify: $ready"
+grep -qF "${tab}watched=yes$tab" <<<"$ready" || fail "READY=1 came before the pid file was written"
+grep -qF "${tab}STATUS=serving 2 links, upstream eup0" <<<"$ready" || fail "READY=1 without the expected STATUS="
 # The host joined long ago: it reports only in answer to this ecmh's first General
 # Query, after a random delay of up to the Max Response Time (QRI, 10 s by default).
 wait_for 120 eval 'initd dumpstats >/dev/null && dump_has "Group : 239.1.2.3"' ||
     { cat "$work/unit.log"; fail "no dump listing the group"; }
 grep -Eq 'ICMP.s sent +: [1-9]' "$dumpfile" || fail "ecmh sent no MLD/IGMP message"
 echo "dump: both links, the joined groups, MLD/IGMP messages sent"
+[ "$(count_notified READY=1)" -eq 1 ] || fail "more than one READY=1 before any reload"
 kill -HUP "$pid" # systemctl reload
-sleep 0.2
+reloaded() { [ "$(count_notified READY=1)" -ge 2 ]; }
+wait_for 100 reloaded || { cat "$notify_log"; fail "no READY=1 after SIGHUP"; }
+reloading=$(notified RELOADING=1) || { cat "$notify_log"; fail "no RELOADING=1 on SIGHUP"; }
+grep -qF "${tab}MONOTONIC_USEC=" <<<"$reloading" || fail "RELOADING=1 without MONOTONIC_USEC="
+first_ready=$(notified READY=1 | sed -n 1p | cut -d: -f1)
+second_ready=$(notified READY=1 | sed -n 2p | cut -d: -f1)
+reloading_at=$(cut -d: -f1 <<<"$reloading")
+if [ "$first_ready" -gt "$reloading_at" ] || [ "$reloading_at" -gt "$second_ready" ]; then
+    cat "$notify_log"
+    fail "not READY=1, RELOADING=1, READY=1 in this order"
+fi
+echo "notify: SIGHUP gives RELOADING=1 (with MONOTONIC_USEC) then READY=1"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
+wait_for 50 notified STOPPING=1 >/dev/null || { cat "$notify_log"; fail "no STOPPING=1 on SIGTERM"; }
+others=$(grep -v -e '^# ready$' -e "^pid=$pid$tab" "$notify_log" || true)
+[ -z "$others" ] || fail "notifications from other processes than ecmh $pid: $others"
+echo "notify: SIGTERM gives STOPPING=1; every message came from the main pid $pid"
 [ "$rc" -eq 0 ] || { cat "$work/unit.log"; fail "ecmh exited with status $rc on SIGTERM"; }
 [ ! -e "$pidfile" ] || fail "pid file left behind"
 grep -q 'SIGHUP: rescanning interfaces' "$work/unit.log" || fail "no rescan on SIGHUP"

@@ -3,9 +3,12 @@
 // the frame source's fds (two packet rings for all links, or one libpcap fd per link); the timeout
 // is the engine's next deadline − now on the monotonic clock, so nothing runs periodically unless a
 // protocol timer is due.
+// Under systemd (Type=notify) it says READY=1 when the loop starts, RELOADING=1 … READY=1
+// around a reload, STOPPING=1 when it stops, and a STATUS= line (app/service_status.hpp)
+// whenever the links it serves change (io/service_notifier.hpp).
 //
-//   signalfd  → USR1 dump, USR2 resend reports upstream, HUP rescan (and re-read the
-//               tunnel peers file), TERM/INT stop
+//   signalfd  → USR1 dump, USR2 resend reports upstream, HUP reload (the configuration
+//               file, a rescan, the tunnel peers file), TERM/INT stop
 //   netlink   → interface table → LinkManager::reconcile (links come and go live), and
 //               in tunnel mode TunnelPeerManager::reconcile (kernel 6in4 tunnels)
 //   capture   → up to kBatch frames per ring (or link) per wakeup → Proxy::on_frame
@@ -20,6 +23,7 @@
 #include "ecmh/io/dump_file.hpp"
 #include "ecmh/io/netlink_monitor.hpp"
 #include "ecmh/io/packet_sender.hpp"
+#include "ecmh/io/service_notifier.hpp"
 #include "ecmh/io/signal_fd.hpp"
 
 #include <memory>
@@ -55,7 +59,8 @@ public:
     void set_arguments(std::vector<std::string> arguments) { arguments_ = std::move(arguments); }
     // SIGHUP: the configuration file read and checked again and applied as a difference
     // (reload_plan.hpp), or refused whole with the reason; the interfaces rescanned and
-    // the tunnel peers file re-read. Returns what happened, in a line.
+    // the tunnel peers file re-read — between RELOADING=1 and READY=1. Returns what
+    // happened, in a line.
     std::string reload(proto::TimePoint now);
     [[nodiscard]] std::size_t link_count() const { return links_.links().size(); }
     [[nodiscard]] const char* capture_method() const { return source_->name(); }
@@ -94,6 +99,11 @@ private:
     void apply_configuration(Options next);
     [[nodiscard]] std::vector<engine::TunnelPeerConfig> desired_peers() const;
     void reconcile_peers(proto::TimePoint now);
+    // The service manager's STATUS= line, sent when it changed; a failed notification is
+    // logged and otherwise ignored.
+    void update_status();
+    [[nodiscard]] std::string status_line() const;
+    void notified(const io::SysResult<io::Done>& sent);
 
     Options options_;
     std::vector<std::string> arguments_;
@@ -116,6 +126,7 @@ private:
     proto::TimePoint retry_at_ = proto::kNever;
     std::vector<std::pair<engine::LinkId, std::string>> failed_captures_;
     proto::TimePoint next_send_warning_{};
+    io::ServiceNotifier notifier_;
 };
 
 } // namespace ecmh::app

@@ -5,7 +5,9 @@
 #include "ecmh/io/sys_error.hpp"
 #include "ecmh/io/unique_fd.hpp"
 
+#include <functional>
 #include <string>
+#include <sys/types.h>
 
 namespace ecmh::io {
 
@@ -26,7 +28,11 @@ public:
     // touches what the daemon now owns (pidfile, sockets). If the child dies without a
     // report: "ecmh: the daemon exited during startup", exit 70. Returns the error if
     // pipe2 or fork fails (still in the foreground process).
-    [[nodiscard]] static SysResult<Daemonizer> start();
+    // `in_parent`, if given, runs in the parent with the child's pid right after the
+    // fork, and the child waits until it has returned: what the parent tells the world
+    // about the child (systemd's MAINPID=) is said before the child says anything.
+    [[nodiscard]] static SysResult<Daemonizer>
+    start(const std::function<void(pid_t child)>& in_parent = {});
     // Child: startup succeeded; the parent exits 0. Redirects stdio to /dev/null.
     void ready();
     // Child: startup failed; the parent prints `message` to stderr and exits `code`
