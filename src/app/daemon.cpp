@@ -35,6 +35,8 @@ engine::ProxyConfig proxy_config(const Options& o) {
     c.max_total_sources = o.limits.max_total_sources;
     c.max_membership_rate = o.limits.max_membership_rate;
     c.tunnel_mode = o.tunnel_mode;
+    c.ssm6 = o.ssm6;
+    c.ssm4 = o.ssm4;
     return c;
 }
 

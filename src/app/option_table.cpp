@@ -283,6 +283,21 @@ multicast, class E or broadcast source never (counted as bogus-source).)",
         .apply = set_option<&Options::accept_off_subnet, true>,
     },
     {
+        .long_name = "ssm-range",
+        .argument = "PREFIX",
+        .help = "a source-specific multicast range (repeatable; default 232.0.0.0/8, ff3x::/32)",
+        .manual = R"(Treat the groups of
+.I prefix
+as source-specific multicast (RFC 4607) instead of the family's default range,
+232.0.0.0/8 for IPv4 and FF3x::/32 for IPv6; repeat it for more ranges.
+Giving a prefix of one family replaces that family's default only.
+In the range, any-source joins (EXCLUDE records, MLDv1 and IGMPv1/v2 reports) are
+ignored and only source-specific state forwards (RFC 4604 §3.5, §3.7).
+A reload keeps the running ranges: a change takes effect at the next start.)",
+        .group = OptionGroup::Selection,
+        .apply = [](S& s, const V& v) { return add_ssm_range(s.options, v); },
+    },
+    {
         .long_name = "no-host-compatibility",
         .help = "ignore older queries upstream instead of falling back to MLDv1 or IGMPv1/v2 "
                 "(SSM-only networks, RFC 9777 §8.2.1)",

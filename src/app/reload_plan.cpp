@@ -36,6 +36,8 @@ ReloadPlan plan_reload(const Options& running, Options next) {
     keep("no-host-compatibility", running.host_compatibility, next.host_compatibility, changed);
     keep("no-ipv4", running.ipv4, next.ipv4, changed);
     keep("no-ipv6", running.ipv6, next.ipv6, changed);
+    keep("ssm-range (IPv6)", running.ssm6, next.ssm6, changed);
+    keep("ssm-range (IPv4)", running.ssm4, next.ssm4, changed);
     keep("max-total-sources", running.limits.max_total_sources, next.limits.max_total_sources,
          changed);
     return ReloadPlan{std::move(next), std::move(changed)};

@@ -90,7 +90,14 @@ Overloaded(F...) -> Overloaded<F...>;
 template <class Family>
 FamilyPlane<Family>::FamilyPlane(const PlaneConfig& config, PacketSink& sink, EventLog& log,
                                  proto::Random& random)
-    : config_(config), sink_(sink), log_(log), random_(random), budget_(config.max_total_sources) {}
+    : config_(config), sink_(sink), log_(log), random_(random), budget_(config.max_total_sources) {
+    if constexpr (std::is_same_v<Address, net::Ipv6Address>) {
+        ssm_ = proto::SsmRange<Address>{config.ssm6};
+    } else {
+        ssm_ = proto::SsmRange<Address>{config.ssm4};
+    }
+    table_.set_ssm_range(ssm_);
+}
 
 template <class Family>
 const table::GroupPolicy<typename Family::Address>&
@@ -120,6 +127,7 @@ proto::RouterLinkConfig<Family> FamilyPlane<Family>::router_config(const Address
     rc.max_groups = s.max_groups.value_or(config_.max_groups_per_link);
     rc.max_sources_per_group = s.max_sources.value_or(config_.max_sources_per_group);
     rc.source_budget = &budget_;
+    rc.ssm = ssm_;
     return rc;
 }
 
@@ -168,7 +176,7 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
 template <class Family>
 void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
                                        const LinkSettings& settings, proto::TimePoint now) {
-    upstream_.emplace(link, own, mtu, host_config(settings), random_);
+    upstream_.emplace(link, own, mtu, host_config(settings), random_, ssm_);
     upstream_->policy = policy_of(settings);
     table_.set_upstream(link);
     table_.set_boundary(link, upstream_->policy);
@@ -187,7 +195,7 @@ void FamilyPlane<Family>::update_settings(LinkId link, const LinkSettings& befor
             // reports every group at once (as an upstream that appears).
             const auto own = upstream_->own;
             const auto mtu = upstream_->mtu;
-            upstream_.emplace(link, own, mtu, host_config(after), random_);
+            upstream_.emplace(link, own, mtu, host_config(after), random_, ssm_);
         }
         upstream_->policy = policy_of(after);
         table_.set_boundary(link, upstream_->policy);

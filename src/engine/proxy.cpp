@@ -27,6 +27,8 @@ PlaneConfig plane_config(const ProxyConfig& c, std::uint8_t newest_version) {
     p.max_groups_per_link = c.max_groups_per_link;
     p.max_sources_per_group = c.max_sources_per_group;
     p.max_total_sources = c.max_total_sources;
+    p.ssm6 = c.ssm6;
+    p.ssm4 = c.ssm4;
     return p;
 }
 

@@ -24,8 +24,9 @@ constexpr std::string_view kLeaveAll = "leave all";
 } // namespace
 
 template <class Family>
-HostReporter<Family>::HostReporter(const HostReporterConfig& config, Random& random)
-    : config_(config), random_(&random), compat_(config.newest_version) {}
+HostReporter<Family>::HostReporter(const HostReporterConfig& config, Random& random,
+                                   SsmRange<Address> ssm)
+    : config_(config), random_(&random), ssm_(std::move(ssm)), compat_(config.newest_version) {}
 
 template <class Family>
 const typename HostReporter<Family>::State* HostReporter<Family>::find(const Address& group) const {
@@ -91,7 +92,7 @@ void HostReporter<Family>::change_mode(std::uint8_t from) {
             it = groups_.erase(it);
             continue;
         }
-        if (Family::is_ssm(it->first)) {
+        if (ssm_.contains(it->first)) {
             ++ssm_groups;
         }
         ++it;
@@ -122,7 +123,7 @@ void HostReporter<Family>::set_membership(const Address& group, const State& mer
     // RFC 4604 §2.2.2 (now RFC 9777 §5.2.13, RFC 9776 §4.2.13): an SSM-aware host "SHOULD
     // NOT send" IS_EX / TO_EX for an SSM address. The router side never merges such state
     // (rfc-map item 27); this is the second fence.
-    if (merged.mode == FilterMode::Exclude && Family::is_ssm(group)) {
+    if (merged.mode == FilterMode::Exclude && ssm_.contains(group)) {
         ++counters_.ssm_exclude_refused;
         return;
     }
@@ -183,7 +184,7 @@ void HostReporter<Family>::report_old_change(Iter it, const State& before, TimeP
     }
     e.old_repeats = 0;
     e.retransmit_at = kNever;
-    if (Family::is_ssm(it->first)) {
+    if (ssm_.contains(it->first)) {
         // An old querier "MUST ignore" SSM reports (RFC 4607 §8): say nothing.
         ++counters_.ssm_suppressed;
         return;
@@ -247,10 +248,10 @@ void HostReporter<Family>::report_ssm_query(const Query& query, bool general, Ti
         return;
     }
     const auto ssm_groups = static_cast<std::size_t>(
-        std::count_if(groups_.begin(), groups_.end(), [](const auto& entry) {
-            return Family::is_ssm(entry.first) && !entry.second.state.is_empty();
+        std::count_if(groups_.begin(), groups_.end(), [this](const auto& entry) {
+            return ssm_.contains(entry.first) && !entry.second.state.is_empty();
         }));
-    if (general ? ssm_groups == 0 : !Family::is_ssm(query.group)) {
+    if (general ? ssm_groups == 0 : !ssm_.contains(query.group)) {
         return;
     }
     ++counters_.ssm_query_errors;
@@ -349,7 +350,7 @@ void HostReporter<Family>::schedule_old_group(Iter it, Duration mrd, TimePoint n
     if (e.state.is_empty()) {
         return;
     }
-    if (Family::is_ssm(it->first)) {
+    if (ssm_.contains(it->first)) {
         ++counters_.ssm_suppressed;
         return;
     }
@@ -495,7 +496,7 @@ void HostReporter<Family>::leave_all(TimePoint now) {
         emit_report(ReportKind::StateChange, std::move(records));
     } else if (!(kIsIgmp<Family> && compat_.version() == 1)) {
         for (const auto& [group, e] : groups_) {
-            if (!e.state.is_empty() && !Family::is_ssm(group)) {
+            if (!e.state.is_empty() && !ssm_.contains(group)) {
                 outputs_.push(HostOldLeave<Address>{group});
                 ++counters_.old_leaves;
             }
@@ -512,7 +513,7 @@ void HostReporter<Family>::leave_all(TimePoint now) {
 
 template <class Family>
 bool HostReporter<Family>::emit_old_report(const Address& group) {
-    if (Family::is_ssm(group)) {
+    if (ssm_.contains(group)) {
         ++counters_.ssm_suppressed;
         return false;
     }

@@ -82,7 +82,7 @@ void RouterLink<Family>::on_record(const GroupRecord<Address>& record, TimePoint
     // "A router SHOULD ignore a group record of either of the following types if it
     // refers to an SSM destination address: MODE_IS_EXCLUDE, CHANGE_TO_EXCLUDE_MODE"
     // and "MUST process any other group records within the same report" (RFC 4604 §3.5).
-    if (Family::is_ssm(record.group) && is_exclude_record(record.type)) {
+    if (config_.ssm.contains(record.group) && is_exclude_record(record.type)) {
         ++counters_.ignored_ssm;
         return;
     }
@@ -104,7 +104,7 @@ void RouterLink<Family>::on_old_report(const Address& group, std::uint8_t versio
     }
     // v1/v2 reports for SSM addresses: "SHOULD ignore" (RFC 4604 §3.5/§3.7), so they
     // neither create state nor switch the group's compatibility mode.
-    if (Family::is_ssm(group)) {
+    if (config_.ssm.contains(group)) {
         ++counters_.ignored_ssm;
         return;
     }
@@ -119,7 +119,7 @@ void RouterLink<Family>::on_old_leave(const Address& group, TimePoint now) {
     if (!admit_group(group)) {
         return;
     }
-    if (Family::is_ssm(group)) {
+    if (config_.ssm.contains(group)) {
         ++counters_.ignored_ssm;
         return;
     }

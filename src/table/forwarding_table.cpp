@@ -170,7 +170,7 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
         counters = &g->second.counters;
         // SSM: only (S,G) state counts (RFC 4607 §5.1); the router side never creates
         // EXCLUDE state for SSM groups, but the table does not rely on it.
-        if (!Family::is_ssm(group)) {
+        if (!ssm_.contains(group)) {
             out = g->second.exclude_links;
             exclude_peers = g->second.exclude_peers;
         }

@@ -549,6 +549,8 @@ engine::ProxyConfig proxy_config(const Scenario::Options& o) {
     c.max_total_sources = o.max_total_sources;
     c.max_membership_rate = o.max_membership_rate;
     c.tunnel_mode = o.tunnel_mode;
+    c.ssm6 = o.ssm6;
+    c.ssm4 = o.ssm4;
     return c;
 }
 

@@ -269,6 +269,9 @@ public:
         // A link's configuration-file settings, by name ("u0", "d1", …); the others
         // have the defaults.
         std::map<std::string, engine::LinkSettings> settings{};
+        // --ssm-range (empty: the default ranges).
+        std::vector<net::Ipv6Prefix> ssm6{};
+        std::vector<net::Ipv4Prefix> ssm4{};
     };
 
     // An input as the scenario was fed it, for recording (Scenario::on_input). The spans

@@ -7,6 +7,7 @@
 
 #include "ecmh/app/link_blocks.hpp"
 #include "ecmh/app/tunnel_peers.hpp"
+#include "ecmh/net/prefix.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 
 #include <chrono>
@@ -75,6 +76,9 @@ struct Options {
     bool host_compatibility = true;
     bool ipv4 = true;
     bool ipv6 = true;
+    // --ssm-range: the SSM groups of a family instead of its default (232/8, FF3x::/32).
+    std::vector<net::Ipv6Prefix> ssm6;
+    std::vector<net::Ipv4Prefix> ssm4;
     std::string pid_file = "/var/run/ecmh.pid";
     std::string dump_file = "/var/run/ecmh.dump";
     // Interface selection: when `interfaces` is non-empty only those (and the

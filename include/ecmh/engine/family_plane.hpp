@@ -50,6 +50,9 @@ struct PlaneConfig {
     std::size_t max_groups_per_link = 4096;
     std::size_t max_sources_per_group = 512;
     std::size_t max_total_sources = 65'536; // all groups of all links together
+    // The SSM ranges (--ssm-range); empty: the IANA default of the family.
+    std::vector<net::Ipv6Prefix> ssm6{};
+    std::vector<net::Ipv4Prefix> ssm4{};
 };
 
 template <class Family>
@@ -164,8 +167,8 @@ private:
     };
     struct Upstream {
         Upstream(LinkId l, const Address& a, std::uint32_t m, const proto::HostReporterConfig& c,
-                 proto::Random& r)
-            : link(l), own(a), mtu(m), host(c, r) {}
+                 proto::Random& r, const proto::SsmRange<Address>& ssm)
+            : link(l), own(a), mtu(m), host(c, r, ssm) {}
         LinkId link;
         Address own;
         std::uint32_t mtu = 1500;
@@ -205,6 +208,7 @@ private:
     void log_limit(const Address& group, proto::LimitKind kind, proto::TimePoint now);
 
     PlaneConfig config_;
+    proto::SsmRange<Address> ssm_;
     PacketSink& sink_;
     EventLog& log_;
     proto::Random& random_;

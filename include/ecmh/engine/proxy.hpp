@@ -67,6 +67,9 @@ struct ProxyConfig {
     // -t: protocol-41 packets from configured tunnel peers are decapsulated and the peers
     // served as links of their own; without it protocol 41 is dropped (`tunnel`).
     bool tunnel_mode = false;
+    // --ssm-range: the SSM groups of each family; empty: 232/8, FF3x::/32 (rfc-map 27).
+    std::vector<net::Ipv6Prefix> ssm6{};
+    std::vector<net::Ipv4Prefix> ssm4{};
 };
 
 // A tunnel peer to serve (tunnel mode): from --tunnel-peer, a peers file, or a kernel

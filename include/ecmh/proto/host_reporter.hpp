@@ -32,6 +32,7 @@
 #include "ecmh/proto/membership.hpp"
 #include "ecmh/proto/query.hpp"
 #include "ecmh/proto/random.hpp"
+#include "ecmh/proto/ssm_range.hpp"
 #include "ecmh/proto/time.hpp"
 
 #include <cstddef>
@@ -65,7 +66,8 @@ public:
     using Query = ReceivedQuery<Address>;
 
     // `random` must outlive the reporter.
-    HostReporter(const HostReporterConfig& config, Random& random);
+    // `ssm`: the groups that are SSM (rfc-map item 27), the IANA default unless given.
+    HostReporter(const HostReporterConfig& config, Random& random, SsmRange<Address> ssm = {});
 
     // The merged record for `group` is now `merged` (RFC 4605 §4.1); INCLUDE({}) means
     // no longer wanted. Sends what the change needs (RFC 3810 §6.1 / RFC 4605 §4.1).
@@ -147,6 +149,7 @@ private:
 
     HostReporterConfig config_;
     Random* random_;
+    SsmRange<Address> ssm_;
     HostCompatibility<Family> compat_;
     Groups groups_;
     std::set<std::pair<TimePoint, Address>> due_; // per-group deadlines, earliest first

@@ -29,6 +29,7 @@
 #include "ecmh/proto/router_group.hpp"
 #include "ecmh/proto/router_outputs.hpp"
 #include "ecmh/proto/source_budget.hpp"
+#include "ecmh/proto/ssm_range.hpp"
 #include "ecmh/proto/time.hpp"
 
 #include <cstddef>
@@ -52,6 +53,7 @@ struct RouterLinkConfig {
     // The family's cap on source records in all groups of all links, shared by its
     // routers (owned by the engine, which outlives them); null: none.
     SourceBudget* source_budget = nullptr;
+    SsmRange<Address> ssm{}; // the groups that are SSM (item 27)
 };
 
 struct RouterLinkCounters {

@@ -21,6 +21,7 @@
 
 #include "ecmh/proto/family.hpp"
 #include "ecmh/proto/membership.hpp"
+#include "ecmh/proto/ssm_range.hpp"
 #include "ecmh/proto/time.hpp"
 #include "ecmh/table/group_policy.hpp"
 #include "ecmh/table/link_set.hpp"
@@ -142,6 +143,8 @@ public:
             upstream_ = upstream;
         }
     }
+    // The groups that are SSM (rfc-map item 27): only (S,G) state forwards them.
+    void set_ssm_range(proto::SsmRange<Address> ssm) { ssm_ = std::move(ssm); }
     // The querier rule: downstream copies only where ecmh is the querier (RFC 4605 §3).
     void set_querier(LinkId link, bool querier);
     // What the router side says of (link, group): INCLUDE(A) forwards A, EXCLUDE(Y)
@@ -204,6 +207,7 @@ private:
     void rebuild(const Address& group, GroupEntry& entry);
 
     std::optional<LinkId> upstream_;
+    proto::SsmRange<Address> ssm_{};
     LinkSet querier_links_;
     // The links with boundaries, few: walked only when not empty.
     std::vector<std::pair<LinkId, GroupPolicy<Address>>> boundaries_;

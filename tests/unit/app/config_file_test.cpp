@@ -258,3 +258,22 @@ TEST(ConfigFile, PatternsAreShellWildcards) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ConfigFile, SsmRangesArePerFamilyAndRepeatable) {
+    const auto o = good("ssm-range 239.232.0.0/16\nssm-range ff3e::/32\nssm-range ff35::/32\n");
+    ASSERT_EQ(o.ssm4.size(), 1U);
+    EXPECT_EQ(o.ssm4[0].to_string(), "239.232.0.0/16");
+    ASSERT_EQ(o.ssm6.size(), 2U);
+    EXPECT_EQ(o.ssm6[1].to_string(), "ff35::/32");
+    for (const char* bad : {"ssm-range 10.0.0.0/8\n", "ssm-range 232.1.2.3/8\n",
+                            "ssm-range fe80::/10\n", "ssm-range x\n", "ssm-range 224.0.0.0/3\n"}) {
+        const auto r = parse(bad);
+        ASSERT_TRUE(r.error) << bad;
+        EXPECT_NE(r.error->message.find("test.conf:1: invalid value"), std::string::npos)
+            << r.error->message;
+    }
+}
+
+} // namespace

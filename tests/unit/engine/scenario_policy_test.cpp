@@ -310,3 +310,35 @@ TYPED_TEST(ScenarioPolicy, NewTimersRestartTheQuerierKeepingListeners) {
               (std::vector<std::int64_t>{5000}));
     EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{"d1"});
 }
+
+// --ssm-range: G's range is SSM instead of the default, which is ASM again (rfc-map 27).
+TYPED_TEST(ScenarioPolicy, AConfiguredSsmRangeReplacesTheDefault) {
+    using F = TypeParam;
+    Scenario::Options o{.ipv6 = F::kV6, .ipv4 = !F::kV6};
+    if constexpr (F::kV6) {
+        o.ssm6 = {*net::Ipv6Prefix::parse("ff0e::1:0/112")};
+    } else {
+        o.ssm4 = {*net::Ipv4Prefix::parse("239.1.1.0/24")};
+    }
+    Scenario s{o};
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), F::H1A,
+             {{RecordType::ChangeToExcludeMode, F::G, {}},
+              {RecordType::AllowNewSources, F::G2, {F::S1}},
+              {RecordType::ChangeToExcludeMode, F::SG, {}}});
+    s.old_report(s.d2(), F::H2, F::G3, F::kOld);
+    s.run_until(at_ms(1100));
+    // In the configured range: the any-source join and the old report are ignored,
+    // the source-specific join is taken and forwards its source only.
+    EXPECT_EQ(s.router_counters(s.d1(), F::kV6).ignored_ssm, 1U);
+    EXPECT_EQ(s.router_counters(s.d2(), F::kV6).ignored_ssm, 1U);
+    EXPECT_EQ(s.upstream_state(F::G), "");
+    EXPECT_EQ(s.upstream_state(F::G3), "");
+    EXPECT_EQ(s.upstream_state(F::G2), std::string("INCLUDE{") + F::S1 + "}");
+    EXPECT_EQ(s.probe(F::S1, F::G2, s.u0()), Strings{"d1"});
+    EXPECT_EQ(s.probe(F::S2, F::G2, s.u0()), Strings{});
+    // The default SSM range is any-source now.
+    EXPECT_EQ(s.upstream_state(F::SG), "EXCLUDE{}");
+    EXPECT_EQ(s.probe(F::S2, F::SG, s.u0()), Strings{"d1"});
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
