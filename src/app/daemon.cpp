@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/daemon.hpp"
 
+#include "ecmh/app/options_text.hpp"
 #include "ecmh/io/clock.hpp"
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/report/dump.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -129,6 +131,13 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     std::unique_ptr<Daemon> daemon{new Daemon(options, log, std::move(clock), std::move(*signals),
                                               std::move(*netlink), std::move(*sender),
                                               std::move(*source))};
+    if (!options.control_socket.empty()) {
+        auto listener = io::ControlListener::open(options.control_socket);
+        if (!listener) {
+            return net::unexpected(startup_error(kExitCantCreate, listener.error().message()));
+        }
+        daemon->control_.emplace(std::move(*listener), log);
+    }
     if (auto loaded = load_interfaces(daemon->netlink_, daemon->interfaces_); !loaded) {
         return net::unexpected(loaded.error());
     }
@@ -179,10 +188,25 @@ void Daemon::rebuild_poll_set() {
     for (const int fd : source_->fds()) {
         poll_set_.push_back(pollfd{fd, POLLIN, 0});
     }
+    control_at_ = poll_set_.size();
+    if (control_) {
+        control_->append_poll_fds(poll_set_);
+    }
+}
+
+io::SysResult<io::Done> Daemon::prepare_control_for(uid_t uid, gid_t gid) const {
+    if (!control_) {
+        return io::Done{};
+    }
+    return control_->listener().prepare_for(uid, gid);
 }
 
 int Daemon::poll_timeout(proto::TimePoint now) const {
-    return io::poll_timeout_ms(std::min(proxy_.next_deadline(), retry_at_), now);
+    auto next = std::min(proxy_.next_deadline(), retry_at_);
+    if (control_) {
+        next = std::min(next, control_->next_deadline());
+    }
+    return io::poll_timeout_ms(next, now);
 }
 
 int Daemon::run() {
@@ -202,6 +226,7 @@ int Daemon::run() {
             }
             handle_captures(now);
         }
+        handle_control(now);
         if (now >= retry_at_) {
             retry_at_ = proto::kNever;
             handle_netlink(now, true);
@@ -215,7 +240,7 @@ int Daemon::run() {
     log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
     proxy_.shutdown(now);
     sender_.flush();
-    write_dump(now); // the final dump, as the original ecmh wrote one at exit
+    (void)write_dump(now); // the final dump, as the original ecmh wrote one at exit
     peers_.close_all(now);
     links_.close_all(now);
     return kExitOk;
@@ -225,27 +250,15 @@ void Daemon::handle_signals(proto::TimePoint now) {
     for (const auto signal : signals_.take()) {
         switch (signal) {
         case io::Signal::DumpStats:
-            write_dump(now);
+            (void)write_dump(now);
             break;
         case io::Signal::ResendReports:
-            log_.log(LogLevel::Info, options_.upstream
-                                         ? "SIGUSR2: re-sending the membership state upstream"
-                                         : "SIGUSR2: no upstream link (-i), nothing to re-send");
-            proxy_.resend_reports(now);
+            log_.log(LogLevel::Info, "SIGUSR2: " + resend(now));
             break;
         case io::Signal::Rescan:
             log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
-            if (auto r = netlink_.resync(); !r) {
-                log_.log(LogLevel::Error, r.error().message());
-            }
-            if (options_.tunnel_peers_file) {
-                std::string error;
-                if (auto peers = read_peers_file(error)) {
-                    file_peers_ = std::move(*peers);
-                    reconcile_peers(now);
-                } else {
-                    log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
-                }
+            if (auto r = reload(now); !r) {
+                log_.log(LogLevel::Error, r.error());
             }
             break;
         case io::Signal::Stop:
@@ -253,6 +266,57 @@ void Daemon::handle_signals(proto::TimePoint now) {
             break;
         }
     }
+}
+
+void Daemon::handle_control(proto::TimePoint now) {
+    if (!control_) {
+        return;
+    }
+    const auto ready = std::span<const pollfd>(poll_set_).subspan(control_at_);
+    const bool any =
+        std::any_of(ready.begin(), ready.end(), [](const pollfd& p) { return p.revents != 0; });
+    if (!any && now < control_->next_deadline()) {
+        return;
+    }
+    control_->handle(ready, *this, now);
+    poll_set_.resize(control_at_);
+    control_->append_poll_fds(poll_set_);
+}
+
+report::StatusContext Daemon::status_context(proto::TimePoint now) const {
+    return report::StatusContext{now, started_, started_text_, source_->kernel_drops()};
+}
+
+std::string Daemon::config_text() const {
+    return options_text(options_);
+}
+
+net::Expected<std::string, std::string> Daemon::reload(proto::TimePoint now) {
+    std::string result = "interfaces rescanned";
+    if (auto r = netlink_.resync(); !r) {
+        return net::unexpected(r.error().message());
+    }
+    if (options_.tunnel_peers_file) {
+        std::string error;
+        auto peers = read_peers_file(error);
+        if (!peers) {
+            return net::unexpected(error + "; keeping the running tunnel peers");
+        }
+        file_peers_ = std::move(*peers);
+        reconcile_peers(now);
+        result += "; tunnel peers file re-read";
+    }
+    return result;
+}
+
+std::string Daemon::resend(proto::TimePoint now) {
+    proxy_.resend_reports(now);
+    return options_.upstream ? "re-sending the membership state upstream"
+                             : "no upstream link (-i), nothing to re-send";
+}
+
+net::Expected<std::string, std::string> Daemon::dump(proto::TimePoint now) {
+    return write_dump(now);
 }
 
 void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
@@ -277,7 +341,8 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
-    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2), kBatch, now, *this);
+    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2, control_at_ - 2), kBatch, now,
+                      *this);
     if (failed_captures_.empty()) {
         return;
     }
@@ -354,16 +419,18 @@ void Daemon::reconcile_peers(proto::TimePoint now) {
     }
 }
 
-void Daemon::write_dump(proto::TimePoint now) {
+net::Expected<std::string, std::string> Daemon::write_dump(proto::TimePoint now) {
     report::DumpContext context{now, started_, started_text_, source_->kernel_drops()};
     const auto text = report::render_dump(proxy_, context);
     auto written = dump_.write(text);
     if (!written) {
-        log_.log(LogLevel::Error, "dump: " + written.error().message());
-        return;
+        auto why = "dump: " + written.error().message();
+        log_.log(LogLevel::Error, why);
+        return net::unexpected(std::move(why));
     }
     log_.log(LogLevel::Info, "dump written to " + dump_.path() +
                                  (*written ? "" : " (in place: its directory is not writable)"));
+    return dump_.path();
 }
 
 } // namespace ecmh::app
