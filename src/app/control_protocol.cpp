@@ -83,6 +83,7 @@ net::Expected<ControlCommand, std::string> command_of(const std::vector<std::str
                            "metrics)");
 }
 
+// The show commands come first in ControlCommand.
 bool is_show(ControlCommand c) {
     return c <= ControlCommand::ShowConfig;
 }

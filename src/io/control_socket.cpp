@@ -33,10 +33,12 @@ SysResult<UniqueFd> stream_socket(const std::string& path) {
     return fd;
 }
 
-// Whether a live process accepts connections on the socket at `path`.
+// Whether a live process listens on the socket at `path`. Non-blocking, so a listener
+// whose backlog is full (EAGAIN: alive, but busy) cannot hold up the start.
 bool answered(const sockaddr_un& a) {
-    UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    return probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+    UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    return probe && (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 ||
+                     errno == EAGAIN);
 }
 
 // The directory of `path` exists afterwards; returns whether this call created it.

@@ -13,6 +13,7 @@
 
 #include "ecmh/proto/time.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <span>
 #include <string>
