@@ -292,19 +292,24 @@ std::string Daemon::config_text() const {
 }
 
 net::Expected<std::string, std::string> Daemon::reload(proto::TimePoint now) {
+    // Both halves run even when one fails, as SIGHUP always did.
     std::string result = "interfaces rescanned";
+    std::string failure;
     if (auto r = netlink_.resync(); !r) {
-        return net::unexpected(r.error().message());
+        failure = r.error().message();
     }
     if (options_.tunnel_peers_file) {
         std::string error;
-        auto peers = read_peers_file(error);
-        if (!peers) {
-            return net::unexpected(error + "; keeping the running tunnel peers");
+        if (auto peers = read_peers_file(error)) {
+            file_peers_ = std::move(*peers);
+            reconcile_peers(now);
+            result += "; tunnel peers file re-read";
+        } else {
+            failure += (failure.empty() ? "" : "; ") + error + "; keeping the running tunnel peers";
         }
-        file_peers_ = std::move(*peers);
-        reconcile_peers(now);
-        result += "; tunnel peers file re-read";
+    }
+    if (!failure.empty()) {
+        return net::unexpected(std::move(failure));
     }
     return result;
 }
