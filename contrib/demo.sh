@@ -335,6 +335,11 @@ echo "== starting ecmh in $ns_rtr (log lines marked |)"
 ecmh_args=(-f -i up0 --pidfile "$tmp/ecmh.pid" --dumpfile "$tmp/ecmh.dump"
            --query-interval 5s --query-response-interval 1s
            --last-listener-query-interval 200ms --unsolicited-report-interval 200ms)
+# The demo's own control socket, not the host's /run/ecmh/ecmh.sock (an ecmh without
+# --control-socket, from before ecmhctl, has none).
+if "$ecmh" --help | grep -q -- --control-socket; then
+    ecmh_args+=(--control-socket "$tmp/ecmh.sock")
+fi
 echo "   ecmh ${ecmh_args[*]}"
 ip netns exec "$ns_rtr" "$ecmh" "${ecmh_args[@]}" >"$tmp/ecmh.log" 2>&1 &
 ecmh_pid=$!

@@ -118,6 +118,9 @@ int run_daemon(const app::Options& options, std::vector<std::string> arguments) 
         if (auto r = (*daemon)->dump_file().prepare_for(user->uid, user->gid); !r) {
             return startup.fail(app::kExitCantCreate, r.error().message());
         }
+        if (auto r = (*daemon)->prepare_control_for(user->uid, user->gid); !r) {
+            return startup.fail(app::kExitCantCreate, r.error().message());
+        }
         if (auto r = io::drop_privileges(*user); !r) {
             return startup.fail(app::kExitNoPermission, r.error().message());
         }

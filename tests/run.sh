@@ -18,7 +18,7 @@ cd "$root"
 jobs=${ECMH_JOBS:-$(nproc)}
 
 packages=(cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev libsystemd-dev
-          pkg-config iproute2 tcpdump ethtool python3-scapy)
+          pkg-config iproute2 tcpdump ethtool python3-scapy python3-prometheus-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

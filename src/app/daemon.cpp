@@ -2,12 +2,14 @@
 #include "ecmh/app/daemon.hpp"
 
 #include "ecmh/app/config_file.hpp"
+#include "ecmh/app/options_text.hpp"
 #include "ecmh/app/reload_plan.hpp"
 #include "ecmh/app/service_status.hpp"
 #include "ecmh/io/clock.hpp"
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/report/dump.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -138,6 +140,13 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     std::unique_ptr<Daemon> daemon{new Daemon(options, log, std::move(clock), std::move(*signals),
                                               std::move(*netlink), std::move(*sender),
                                               std::move(*source))};
+    if (!options.control_socket.empty()) {
+        auto listener = io::ControlListener::open(options.control_socket);
+        if (!listener) {
+            return net::unexpected(startup_error(kExitCantCreate, listener.error().message()));
+        }
+        daemon->control_.emplace(std::move(*listener), log);
+    }
     if (auto loaded = load_interfaces(daemon->netlink_, daemon->interfaces_); !loaded) {
         return net::unexpected(loaded.error());
     }
@@ -190,10 +199,25 @@ void Daemon::rebuild_poll_set() {
     for (const int fd : source_->fds()) {
         poll_set_.push_back(pollfd{fd, POLLIN, 0});
     }
+    control_at_ = poll_set_.size();
+    if (control_) {
+        control_->append_poll_fds(poll_set_);
+    }
+}
+
+io::SysResult<io::Done> Daemon::prepare_control_for(uid_t uid, gid_t gid) const {
+    if (!control_) {
+        return io::Done{};
+    }
+    return control_->listener().prepare_for(uid, gid);
 }
 
 int Daemon::poll_timeout(proto::TimePoint now) const {
-    return io::poll_timeout_ms(std::min(proxy_.next_deadline(), retry_at_), now);
+    auto next = std::min(proxy_.next_deadline(), retry_at_);
+    if (control_) {
+        next = std::min(next, control_->next_deadline());
+    }
+    return io::poll_timeout_ms(next, now);
 }
 
 int Daemon::run() {
@@ -215,6 +239,7 @@ int Daemon::run() {
             }
             handle_captures(now);
         }
+        handle_control(now);
         if (now >= retry_at_) {
             retry_at_ = proto::kNever;
             handle_netlink(now, true);
@@ -229,7 +254,7 @@ int Daemon::run() {
     log_.log(LogLevel::Info, options_.upstream ? "stopping: leaving upstream groups" : "stopping");
     proxy_.shutdown(now);
     sender_.flush();
-    write_dump(now); // the final dump, as the original ecmh wrote one at exit
+    (void)write_dump(now); // the final dump, as the original ecmh wrote one at exit
     peers_.close_all(now);
     links_.close_all(now);
     return kExitOk;
@@ -239,16 +264,18 @@ void Daemon::handle_signals(proto::TimePoint now) {
     for (const auto signal : signals_.take()) {
         switch (signal) {
         case io::Signal::DumpStats:
-            write_dump(now);
+            (void)write_dump(now);
             break;
         case io::Signal::ResendReports:
-            log_.log(LogLevel::Info, options_.upstream
-                                         ? "SIGUSR2: re-sending the membership state upstream"
-                                         : "SIGUSR2: no upstream link (-i), nothing to re-send");
-            proxy_.resend_reports(now);
+            log_.log(LogLevel::Info, "SIGUSR2: " + resend(now));
             break;
         case io::Signal::Rescan:
-            (void)reload(now);
+            log_.log(LogLevel::Info, "SIGHUP: rescanning interfaces");
+            if (auto r = reload(now); r) {
+                log_.log(LogLevel::Info, "SIGHUP: " + *r);
+            } else {
+                log_.log(LogLevel::Error, "SIGHUP: " + r.error());
+            }
             break;
         case io::Signal::Stop:
             stop_ = true;
@@ -257,40 +284,71 @@ void Daemon::handle_signals(proto::TimePoint now) {
     }
 }
 
-std::string Daemon::reload(proto::TimePoint now) {
+void Daemon::handle_control(proto::TimePoint now) {
+    if (!control_) {
+        return;
+    }
+    const auto ready = std::span<const pollfd>(poll_set_).subspan(control_at_);
+    const bool any =
+        std::any_of(ready.begin(), ready.end(), [](const pollfd& p) { return p.revents != 0; });
+    if (!any && now < control_->next_deadline()) {
+        return;
+    }
+    control_->handle(ready, *this, now);
+    poll_set_.resize(control_at_);
+    control_->append_poll_fds(poll_set_);
+}
+
+report::StatusContext Daemon::status_context(proto::TimePoint now) const {
+    return report::StatusContext{now, started_, started_text_, source_->kernel_drops()};
+}
+
+std::string Daemon::config_text() const {
+    return options_text(options_);
+}
+
+net::Expected<std::string, std::string> Daemon::reload(proto::TimePoint now) {
     notified(notifier_.reloading()); // first: systemctl reload waits for the READY=1 below
+    auto result = read_again(now);
+    notified(notifier_.ready_after_reload(status_line()));
+    return result;
+}
+
+net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now) {
     std::string result = "interfaces rescanned";
     if (options_.config_file) {
         std::string error;
         auto next = read_configuration(error);
         if (!next) {
-            result = "reload refused: " + error + "; the running configuration is kept";
-            log_.log(LogLevel::Error, "SIGHUP: " + result);
-            notified(notifier_.ready_after_reload(status_line()));
-            return result;
+            return net::unexpected("reload refused: " + error +
+                                   "; the running configuration is kept");
         }
         apply_configuration(std::move(*next));
         result = "configuration " + *options_.config_file + " applied, " + result;
+        // Links whose settings, role or selection changed are updated now, with the
+        // table at hand; the rescan below brings the table itself up to date.
+        if (links_.reconcile(interfaces_, now)) {
+            rebuild_poll_set();
+        }
     }
-    log_.log(LogLevel::Info, "SIGHUP: " + result);
-    // Links whose settings, role or selection changed are updated now, with the table
-    // at hand; the rescan below brings the table itself up to date.
-    if (links_.reconcile(interfaces_, now)) {
-        rebuild_poll_set();
-    }
+    // The rescan and the peers file both run even when one fails, as SIGHUP always did.
+    std::string failure;
     if (auto r = netlink_.resync(); !r) {
-        log_.log(LogLevel::Error, r.error().message());
+        failure = r.error().message();
     }
     if (options_.tunnel_peers_file) {
         std::string error;
         if (auto peers = read_peers_file(error)) {
             file_peers_ = std::move(*peers);
             reconcile_peers(now);
+            result += "; tunnel peers file re-read";
         } else {
-            log_.log(LogLevel::Error, error + "; keeping the running tunnel peers");
+            failure += (failure.empty() ? "" : "; ") + error + "; keeping the running tunnel peers";
         }
     }
-    notified(notifier_.ready_after_reload(status_line()));
+    if (!failure.empty()) {
+        return net::unexpected(std::move(failure));
+    }
     return result;
 }
 
@@ -322,10 +380,20 @@ void Daemon::apply_configuration(Options next) {
     auto plan = plan_reload(options_, std::move(next));
     for (const auto& name : plan.restart_only) {
         log_.log(LogLevel::Warning,
-                 "SIGHUP: '" + name + "' changed: it takes effect when ecmh restarts");
+                 "reload: '" + name + "' changed: it takes effect when ecmh restarts");
     }
     options_ = std::move(plan.next);
     links_.set_policy(selection_policy(options_));
+}
+
+std::string Daemon::resend(proto::TimePoint now) {
+    proxy_.resend_reports(now);
+    return options_.upstream ? "re-sending the membership state upstream"
+                             : "no upstream link (-i), nothing to re-send";
+}
+
+net::Expected<std::string, std::string> Daemon::dump(proto::TimePoint now) {
+    return write_dump(now);
 }
 
 void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
@@ -351,7 +419,8 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
-    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2), kBatch, now, *this);
+    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2, control_at_ - 2), kBatch, now,
+                      *this);
     if (failed_captures_.empty()) {
         return;
     }
@@ -443,16 +512,18 @@ void Daemon::notified(const io::SysResult<io::Done>& sent) {
     }
 }
 
-void Daemon::write_dump(proto::TimePoint now) {
+net::Expected<std::string, std::string> Daemon::write_dump(proto::TimePoint now) {
     report::DumpContext context{now, started_, started_text_, source_->kernel_drops()};
     const auto text = report::render_dump(proxy_, context);
     auto written = dump_.write(text);
     if (!written) {
-        log_.log(LogLevel::Error, "dump: " + written.error().message());
-        return;
+        auto why = "dump: " + written.error().message();
+        log_.log(LogLevel::Error, why);
+        return net::unexpected(std::move(why));
     }
     log_.log(LogLevel::Info, "dump written to " + dump_.path() +
                                  (*written ? "" : " (in place: its directory is not writable)"));
+    return dump_.path();
 }
 
 } // namespace ecmh::app

@@ -368,6 +368,25 @@ Nothing else is done; root is not needed.)",
                 return set_optional_path(s.options.config_file, v);
             },
     },
+    {
+        .long_name = "control-socket",
+        .argument = "PATH",
+        .help = "the Unix socket ecmhctl talks to (default /run/ecmh/ecmh.sock; none: no socket)",
+        .manual = R"(The Unix stream socket
+.BR ecmhctl (8)
+talks to (default
+.IR /run/ecmh/ecmh.sock ).
+ecmh creates it (and its directory, when missing) before dropping privileges, owned by
+the user of
+.B \-u
+with mode 0660, and removes it at exit.
+A socket left by a crashed ecmh is replaced; one another running ecmh answers on is an
+error (exit status 73).
+.B none
+or an empty value: no control socket.)",
+        .group = OptionGroup::Files,
+        .apply = [](S& s, const V& v) { return set_control_socket(s.options.control_socket, v); },
+    },
     // --- Capture.
     {
         .long_name = "capture",

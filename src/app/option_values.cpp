@@ -85,6 +85,16 @@ OptionError set_path(std::string& path, const OptionValue& value) {
     return std::nullopt;
 }
 
+OptionError set_control_socket(std::string& path, const OptionValue& value) {
+    // sockaddr_un's sun_path holds 108 bytes with the terminating NUL.
+    constexpr std::size_t kMaxSocketPath = 107;
+    if (value.text.size() > kMaxSocketPath) {
+        return bad_value(value, "a socket path of at most 107 bytes, or none");
+    }
+    path = value.text == "none" ? std::string() : std::string(value.text);
+    return std::nullopt;
+}
+
 OptionError set_optional_path(std::optional<std::string>& path, const OptionValue& value) {
     std::string p;
     if (auto error = set_path(p, value)) {

@@ -23,6 +23,8 @@ namespace ecmh::app {
 [[nodiscard]] OptionError add_interface(std::vector<std::string>& names, const OptionValue& value);
 [[nodiscard]] OptionError set_user(std::optional<std::string>& user, const OptionValue& value);
 [[nodiscard]] OptionError set_path(std::string& path, const OptionValue& value);
+// --control-socket: a path that fits a Unix socket address; "none" or "" for no socket.
+[[nodiscard]] OptionError set_control_socket(std::string& path, const OptionValue& value);
 [[nodiscard]] OptionError set_optional_path(std::optional<std::string>& path,
                                             const OptionValue& value);
 // --tunnel-peer IPV4[,LOCAL]: a usable unicast address (tunnel_peers.hpp), once.

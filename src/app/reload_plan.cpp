@@ -24,6 +24,7 @@ ReloadPlan plan_reload(const Options& running, Options next) {
     keep("pidfile", running.pid_file, next.pid_file, changed);
     keep("dumpfile", running.dump_file, next.dump_file, changed);
     keep("config", running.config_file, next.config_file, changed);
+    keep("control-socket", running.control_socket, next.control_socket, changed);
     keep("capture", running.capture, next.capture, changed);
     keep("promisc", running.promiscuous, next.promiscuous, changed);
     keep("tunnelmode", running.tunnel_mode, next.tunnel_mode, changed);

@@ -624,6 +624,12 @@ G6_TUN=ff0e::db8:5 PORT_TUN=5005
 tunnel_args=(-f -i up0 -t --pidfile "$tmp/ecmh.pid" --dumpfile "$tmp/ecmh.dump"
     --query-interval 60s --query-response-interval 1s --last-listener-query-interval 200ms
     --unsolicited-report-interval 200ms --max-groups 16384 --max-membership-rate 0)
+# The bench's own control socket, never the host's /run/ecmh/ecmh.sock; an older ecmh
+# (compare_data_plane.sh) has no --control-socket.
+if "$ecmh" --help | grep -q -- --control-socket; then
+    ecmh_args+=(--control-socket "$tmp/ecmh.sock")
+    tunnel_args+=(--control-socket "$tmp/ecmh.sock")
+fi
 tunnel_startup_queries_s=15 # the second round of startup queries, after the first
 tunnel_locals=125           # peers per remote address (tunnel_peers' --locals)
 # The copies per second a fan-out trial asks for in total (the source sends this / N pps).

@@ -550,12 +550,15 @@ class Ecmh:
     """The daemon under test, in the foreground (-f), stderr captured to a log file."""
 
     def __init__(self, topo, binary, args, role="rtr", name="ecmh", timers=True,
-                 verbose=True, pidfile=None, dumpfile=None):
+                 verbose=True, pidfile=None, dumpfile=None, control_socket=None):
         self.topo, self.role, self.name = topo, role, name
         self.pidfile = pidfile or topo.path(f"{name}.pid")
         self.dumpfile = dumpfile or topo.path(f"{name}.dump")
+        # Each instance's own control socket, in the test's directory: never the host's
+        # /run/ecmh/ecmh.sock, which tests running in parallel (or a real ecmh) would share.
+        self.control_socket = control_socket or topo.path(f"{name}.sock")
         self.argv = [binary, "-f", *args, "--pidfile", self.pidfile, "--dumpfile",
-                     self.dumpfile]
+                     self.dumpfile, "--control-socket", self.control_socket]
         if timers:
             self.argv += ECMH_TIMER_ARGS
         if verbose:
@@ -1249,6 +1252,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--ecmh", required=True, help="the ecmh binary under test")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--ecmhctl", help="the ecmhctl binary (default: next to --ecmh)")
     p.add_argument("--ecmh-arg", action="append",
                    help="one more argument for every ecmh started (repeatable)")
     return p.parse_args(argv)

@@ -160,7 +160,7 @@ def body(args):
     log("ecmh without -f (daemon mode)")
     pidfile, dumpfile = topo.path("daemon.pid"), topo.path("daemon.dump")
     argv = [args.ecmh, "-i", "up0", "--pidfile", pidfile, "--dumpfile", dumpfile,
-            *netns.ECMH_TIMER_ARGS]
+            "--control-socket", topo.path("daemon.sock"), *netns.ECMH_TIMER_ARGS]
     r = topo.run("rtr", *argv, check=False, timeout=SOON)
     check(r.returncode == 0, f"`ecmh` (daemon mode) exited with status {r.returncode}: "
           f"{r.stdout} {r.stderr}")

@@ -140,7 +140,8 @@ changes=$work/ecmh_${version}_${arch}.changes
 say "built ecmh $version in $((SECONDS - build_start)) s: $(cd "$work" && echo *.deb *.dsc)"
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for f in ./usr/sbin/ecmh ./usr/share/man/man8/ecmh.8.gz ./etc/default/ecmh ./etc/init.d/ecmh \
+for f in ./usr/sbin/ecmh ./usr/sbin/ecmhctl ./usr/share/man/man8/ecmh.8.gz \
+         ./usr/share/man/man8/ecmhctl.8.gz ./etc/default/ecmh ./etc/init.d/ecmh \
          ./lib/systemd/system/ecmh.service ./usr/share/doc/ecmh/copyright; do
     grep -qx -- "$f" <<<"$contents" || fail "$f is not in the package"
 done
@@ -264,6 +265,15 @@ wait_for 10 joined || { cat "$dumpfile"; fail "the dump does not list the groups
 echo "the dump lists the groups 239.1.2.3 and ff0e::db8:1 (captured on edn0)"
 grep -E '^(Group :|Interface:|  Role)' "$dumpfile" | head -n 20
 
+say "ecmhctl show stats, show groups --json (the control socket)"
+sock=/run/ecmh/ecmh.sock
+[ "$(stat -c '%U:%G %a' "$sock")" = "ecmh:ecmh 660" ] ||
+    fail "control socket $sock is $(stat -c '%U:%G %a' "$sock" 2>&1), not ecmh:ecmh 660"
+ecmhctl show stats | grep -q '^version  *ecmh ' || fail "ecmhctl show stats did not answer"
+ecmhctl --json show groups | grep -q '"group-address":"239.1.2.3"' ||
+    fail "ecmhctl --json show groups does not list 239.1.2.3: $(ecmhctl --json show groups)"
+echo "ecmhctl answers over $sock (ecmh:ecmh 660)"
+
 say "/etc/init.d/ecmh reload (SIGHUP: rescan)"
 initd reload
 sleep 0.2
@@ -282,7 +292,8 @@ initd stop
 is_gone() { ! is_ecmh "$1"; }
 wait_for 50 is_gone "$pid" || fail "ecmh $pid still runs after stop"
 [ ! -s "$pidfile" ] || fail "pid file $pidfile left behind: $(cat "$pidfile")"
-echo "stopped: pid $pid gone, pid file removed"
+[ ! -e /run/ecmh/ecmh.sock ] || fail "control socket left behind after stop"
+echo "stopped: pid $pid gone, pid file and control socket removed"
 dump_has '^Interface: edn0$' || fail "no last dump at exit"
 rc=0
 initd status >/dev/null 2>&1 || rc=$?
@@ -372,6 +383,8 @@ wait_for 120 eval 'initd dumpstats >/dev/null && dump_has "Group : 239.1.2.3"' |
 grep -Eq 'ICMP.s sent +: [1-9]' "$dumpfile" || fail "ecmh sent no MLD/IGMP message"
 echo "dump: both links, the joined groups, MLD/IGMP messages sent"
 [ "$(count_notified READY=1)" -eq 1 ] || fail "more than one READY=1 before any reload"
+ecmhctl show stats | grep -q '^version  *ecmh ' || fail "ecmhctl show stats: no answer from the unit's ecmh"
+echo "ecmhctl show stats answers"
 kill -HUP "$pid" # systemctl reload
 reloaded() { [ "$(count_notified READY=1)" -ge 2 ]; }
 wait_for 100 reloaded || { cat "$notify_log"; fail "no READY=1 after SIGHUP"; }
@@ -401,7 +414,7 @@ echo "SIGHUP rescans, SIGTERM exits 0 and removes the pid file"
 say "dpkg --purge ecmh"
 dpkg --purge ecmh >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge ecmh failed"; }
 installed=no
-for f in /usr/sbin/ecmh /etc/default/ecmh /etc/init.d/ecmh /lib/systemd/system/ecmh.service /run/ecmh; do
+for f in /usr/sbin/ecmh /usr/sbin/ecmhctl /etc/default/ecmh /etc/init.d/ecmh /lib/systemd/system/ecmh.service /run/ecmh; do
     [ ! -e "$f" ] || fail "$f remains after purge"
 done
 echo "purged"

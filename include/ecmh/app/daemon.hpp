@@ -13,8 +13,11 @@
 //               in tunnel mode TunnelPeerManager::reconcile (kernel 6in4 tunnels)
 //   capture   → up to kBatch frames per ring (or link) per wakeup → Proxy::on_frame
 //   deadline  → Proxy::on_timer
+//   control   → ecmhctl's requests on the control socket (ControlServer: non-blocking,
+//               each client bounded in time; its deadlines are part of the poll timeout)
 #pragma once
 
+#include "ecmh/app/control_server.hpp"
 #include "ecmh/app/link_manager.hpp"
 #include "ecmh/app/options.hpp"
 #include "ecmh/app/tunnel_peer_manager.hpp"
@@ -39,7 +42,7 @@ struct StartupError {
     std::string message;
 };
 
-class Daemon final : private io::LinkFrameSink {
+class Daemon final : private io::LinkFrameSink, private ControlTarget {
 public:
     // Opens everything that needs privileges: signals, netlink (and its first dump),
     // the packet sockets and a capture per qualifying interface. Fails when the
@@ -57,11 +60,8 @@ public:
     // The command line ecmh was started with (argv[1…]): a reload reads the configuration
     // file again under it, so the command line keeps winning over the file.
     void set_arguments(std::vector<std::string> arguments) { arguments_ = std::move(arguments); }
-    // SIGHUP: the configuration file read and checked again and applied as a difference
-    // (reload_plan.hpp), or refused whole with the reason; the interfaces rescanned and
-    // the tunnel peers file re-read — between RELOADING=1 and READY=1. Returns what
-    // happened, in a line.
-    std::string reload(proto::TimePoint now);
+    // Before dropping root: the control socket (if any) owned by the user.
+    [[nodiscard]] io::SysResult<io::Done> prepare_control_for(uid_t uid, gid_t gid) const;
     [[nodiscard]] std::size_t link_count() const { return links_.links().size(); }
     [[nodiscard]] const char* capture_method() const { return source_->name(); }
 
@@ -84,10 +84,25 @@ private:
     void rebuild_poll_set();
     [[nodiscard]] int poll_timeout(proto::TimePoint now) const;
     void handle_signals(proto::TimePoint now);
+    void handle_control(proto::TimePoint now);
+    // ControlTarget: what ecmhctl's requests read and do (SIGHUP's, SIGUSR1's and
+    // SIGUSR2's work are these same functions).
+    [[nodiscard]] const engine::Proxy& proxy() const override { return proxy_; }
+    [[nodiscard]] report::StatusContext status_context(proto::TimePoint now) const override;
+    [[nodiscard]] std::string config_text() const override;
+    // SIGHUP and `ecmhctl reload`: the configuration file read and checked again and
+    // applied as a difference (reload_plan.hpp), or refused whole with the reason; the
+    // interfaces rescanned and the tunnel peers file re-read — between RELOADING=1 and
+    // READY=1. Returns what happened, or what failed, in a line.
+    [[nodiscard]] net::Expected<std::string, std::string> reload(proto::TimePoint now) override;
+    [[nodiscard]] net::Expected<std::string, std::string> read_again(proto::TimePoint now);
+    [[nodiscard]] std::string resend(proto::TimePoint now) override;
+    [[nodiscard]] net::Expected<std::string, std::string> dump(proto::TimePoint now) override;
     // `retry`: reconcile even without news (a capture that failed to open).
     void handle_netlink(proto::TimePoint now, bool retry);
     void handle_captures(proto::TimePoint now);
-    void write_dump(proto::TimePoint now);
+    // Writes the dump; returns its path, or why it was not written (both logged).
+    net::Expected<std::string, std::string> write_dump(proto::TimePoint now);
     void on_send_failure(engine::LinkId link, int error);
     // Tunnel mode: the peers file's peers (nullopt with `error` set when it does not
     // read or parse), and the engine's peers brought in line with every source.
@@ -121,7 +136,9 @@ private:
     io::DumpFile dump_;
     proto::TimePoint started_;
     std::string started_text_;
-    std::vector<pollfd> poll_set_; // [signals, netlink, source_->fds()…]
+    std::optional<ControlServer> control_; // none with --control-socket none
+    std::vector<pollfd> poll_set_;         // [signals, netlink, source_->fds()…, control…]
+    std::size_t control_at_ = 0;           // where the control socket's entries start
     bool stop_ = false;
     proto::TimePoint retry_at_ = proto::kNever;
     std::vector<std::pair<engine::LinkId, std::string>> failed_captures_;

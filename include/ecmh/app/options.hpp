@@ -81,6 +81,8 @@ struct Options {
     std::vector<net::Ipv4Prefix> ssm4;
     std::string pid_file = "/var/run/ecmh.pid";
     std::string dump_file = "/var/run/ecmh.dump";
+    // The control socket ecmhctl talks to; empty: none.
+    std::string control_socket = "/run/ecmh/ecmh.sock";
     // Interface selection: when `interfaces` is non-empty only those (and the
     // upstream) are used; `excluded` are never used.
     std::vector<std::string> interfaces;

@@ -305,3 +305,13 @@ TEST(Options, TunnelPeers) {
          "address, optionally ',' and ours ('x' is not an IPv4 address)"},
     });
 }
+
+TEST(Options, ControlSocketDefaultsToRunEcmhAndNoneDisablesIt) {
+    EXPECT_EQ(run_options({}).control_socket, "/run/ecmh/ecmh.sock");
+    EXPECT_EQ(run_options({"--control-socket", "/tmp/e.sock"}).control_socket, "/tmp/e.sock");
+    EXPECT_EQ(run_options({"--control-socket", "none"}).control_socket, "");
+    EXPECT_EQ(run_options({"--control-socket="}).control_socket, "");
+    const std::string too_long(108, 'a');
+    EXPECT_NE(error_of({"--control-socket", too_long.c_str()}).find("at most 107 bytes"),
+              std::string::npos);
+}
