@@ -173,7 +173,7 @@ conf=/etc/ecmh/ecmh.conf
 dpkg-query -W -f='${Conffiles}\n' ecmh | awk '{print $1}' | grep -qx "$conf" ||
     fail "$conf is not a conffile of the package"
 [ "$(stat -c '%a %U' "$conf")" = "644 root" ] || fail "$conf is $(stat -c '%a %U' "$conf"), not 644 root"
-grep -Ev '^[[:space:]]*(#|$)' "$conf" && fail "$conf has the settings above uncommented: it must change nothing"
+grep -Ev '^[[:space:]]*(#|$)' "$conf" && fail "$conf has the lines above uncommented: as shipped it must change nothing"
 rc=0
 check_out=$(ecmh --check-config "$conf" 2>&1) || rc=$?
 echo "$check_out"
@@ -310,7 +310,7 @@ cat "$work/badconf.log"
 [ "$rc" -ne 0 ] || fail "start succeeds with a bad $conf"
 grep -q "$conf:[0-9]*: invalid value 'sideways' for role" "$work/badconf.log" ||
     fail "start does not say which line of $conf is bad"
-sleep 0.2
+# ecmh exits before it daemonizes, so the start above has returned its status.
 running_pid >/dev/null && fail "ecmh runs with a bad $conf"
 cp "$work/ecmh.conf.orig" "$conf"
 echo "refused: the init script passes --config $conf"
