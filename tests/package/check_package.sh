@@ -307,7 +307,10 @@ printf 'link edn0\n    role sideways\n' >>"$conf"
 rc=0
 initd start >"$work/badconf.log" 2>&1 || rc=$?
 cat "$work/badconf.log"
-[ "$rc" -ne 0 ] || fail "start succeeds with a bad $conf"
+if [ "$rc" -eq 0 ]; then
+    pid=$(running_pid) && daemon_pids+=("$pid") # stopped by the cleanup
+    fail "start succeeds with a bad $conf"
+fi
 grep -q "$conf:[0-9]*: invalid value 'sideways' for role" "$work/badconf.log" ||
     fail "start does not say which line of $conf is bad"
 # ecmh exits before it daemonizes, so the start above has returned its status.
