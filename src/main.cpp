@@ -152,8 +152,9 @@ int run_main(int argc, char* argv[]) {
         // configuration error like one that does not parse.
         auto text = io::read_text_file(*parsed.needs_config);
         if (!text) {
-            std::fprintf(stderr, "%.*s: %s: %s\n", static_cast<int>(program.size()), program.data(),
-                         parsed.needs_config->c_str(), text.error().message().c_str());
+            // The message names the file ("open FILE: No such file or directory").
+            std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(),
+                         text.error().message().c_str());
             return kExitConfig;
         }
         const ConfigText config{*parsed.needs_config, std::move(*text)};

@@ -112,7 +112,29 @@ private:
         return global_line(l);
     }
 
+    // The block that ends here: its timers together (a line alone cannot say).
+    [[nodiscard]] std::optional<ConfigError> close_block() const {
+        if (state_.options.link_blocks.empty()) {
+            return std::nullopt;
+        }
+        const auto& block = state_.options.link_blocks.back();
+        auto error = check_link_timers(block, state_.options);
+        if (!error) {
+            return std::nullopt;
+        }
+        std::size_t line = block.line;
+        for (const auto& s : block.settings) {
+            if (s.keyword.find("interval") != std::string::npos) {
+                line = s.line; // the last timer line, where the pair went wrong
+            }
+        }
+        return fail(line, *error + " in the block of 'link " + block.pattern + "'");
+    }
+
     std::optional<ConfigError> open_block(const Line& l) {
+        if (auto error = close_block()) {
+            return error;
+        }
         if (l.values.size() != 1) {
             return fail(l.number, "'link' takes one interface name or pattern (eth1, eth*)");
         }
@@ -187,6 +209,9 @@ private:
 
     // An upstream a block gives another role than upstream contradicts itself.
     [[nodiscard]] std::optional<ConfigError> finish() const {
+        if (auto error = close_block()) {
+            return error;
+        }
         const auto& o = state_.options;
         if (!o.upstream) {
             return std::nullopt;

@@ -186,8 +186,7 @@ Daemon::Daemon(const Options& options, engine::EventLog& log, io::Clock clock, i
       links_(proxy_, sender_, *source_, log, selection_policy(options_)), peers_(proxy_, log),
       dump_(options.dump_file), started_(clock_.now()), started_text_(clock_.wall_clock_text()) {
     sender_.on_failure([this](engine::LinkId link, int error) { on_send_failure(link, error); });
-    links_.set_settings_source(
-        [this](const std::string& name) { return link_settings(options_, name); });
+    links_.set_settings_source([this](const std::string& name) { return settings_of(name); });
 }
 
 Daemon::~Daemon() = default;
@@ -350,6 +349,21 @@ net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now)
         return net::unexpected(std::move(failure));
     }
     return result;
+}
+
+engine::LinkSettings Daemon::settings_of(const std::string& name) const {
+    auto settings = link_settings(options_, name);
+    // Blocks that are each right may combine into a response interval that is not below
+    // the query interval; the link keeps the global timers then, and the log says why.
+    if (settings.vars) {
+        if (auto error = timers_error(*settings.vars)) {
+            log_.log(LogLevel::Error, "link " + name + ": " + *error +
+                                          " where its link blocks combine: it uses the "
+                                          "global timers");
+            settings.vars = options_.timers;
+        }
+    }
+    return settings;
 }
 
 std::optional<Options> Daemon::read_configuration(std::string& error) const {

@@ -220,16 +220,24 @@ std::optional<std::string> check_link_setting(const LinkSettingLine& setting, co
                    : "unknown setting " + quoted(setting.keyword);
     }
     Draft d{base};
-    if (auto error = apply(d, setting)) {
-        return error;
+    return apply(d, setting);
+}
+
+std::optional<std::string> check_link_timers(const LinkBlock& block, const Options& base) {
+    Draft d{base};
+    for (const auto& line : block.settings) {
+        (void)apply(d, line); // each line was checked on its own
     }
-    const auto& t = d.scratch.options.timers;
-    if (t.query_response_interval >= t.query_interval) {
-        return "the query response interval (" + std::to_string(t.query_response_interval.count()) +
-               " ms) must be less than the query interval (" +
-               std::to_string(t.query_interval.count()) + " ms)";
+    return timers_error(d.scratch.options.timers);
+}
+
+std::optional<std::string> timers_error(const proto::ProtocolVariables& t) {
+    if (t.query_response_interval < t.query_interval) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    return "the query response interval (" + std::to_string(t.query_response_interval.count()) +
+           " ms) must be less than the query interval (" +
+           std::to_string(t.query_interval.count()) + " ms)";
 }
 
 std::optional<LinkRoleSetting> configured_role(const Options& options, std::string_view interface) {

@@ -394,9 +394,10 @@ bool FamilyPlane<Family>::on_record(LinkId link, const proto::GroupRecord<Addres
 template <class Family>
 bool FamilyPlane<Family>::on_old_report(LinkId link, const Address& group, std::uint8_t version,
                                         proto::TimePoint now) {
-    // An MLDv1 / IGMPv1-v2 report is an any-source join: the group's decision.
+    // An MLDv1 / IGMPv1-v2 report is an any-source join that cannot exclude a source: the
+    // group's decision, and refused where a deny rule names a host of the group.
     if (const auto it = downstream_.find(link.slot());
-        it != downstream_.end() && !it->second.policy.allows_group(group)) {
+        it != downstream_.end() && !it->second.policy.allows_plain_join(group)) {
         return false;
     }
     on_router(link, now, [&](Router& r) { r.on_old_report(group, version, now); });

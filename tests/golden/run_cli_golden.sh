@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Runs the real ecmh binary for every tests/golden/cli/<case>.args (one argument per
 # line) and compares stdout, stderr and the exit status with <case>.stdout,
-# <case>.stderr and <case>.status. To refresh after an intended change:
+# <case>.stderr and <case>.status. The cases run in the golden directory, so a file an
+# argument names is relative to it (config/iptv_gateway.conf, ../../contrib/ecmh.conf)
+# and messages that name it are the same wherever the tests run. To refresh after an
+# intended change:
 #   ECMH_GOLDEN_UPDATE=1 tests/golden/run_cli_golden.sh build/ecmh tests/golden
 set -u
 ecmh=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-dir=$2/cli
+cd "$2" || exit 1
+dir=cli
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 failed=0
@@ -32,7 +36,7 @@ for args_file in "$dir"/*.args; do
     done
 done
 if [ "$count" -eq 0 ]; then
-    echo "no golden cases in $dir"
+    echo "no golden cases in $(pwd)/$dir"
     exit 1
 fi
 echo "$count golden cases, $failed mismatches"

@@ -8,12 +8,14 @@
 #     untracked ones it does not ignore: in CI, a clean clone), never writing into the tree;
 #  2. runs lintian on the .changes (source and binary), failing on any error;
 #  3. installs the .deb (no service is started by the install: see policy-rc.d below), checks
-#     the files, the ecmh system user, `ecmh -V`, and `systemd-analyze verify` on the unit;
+#     the files, the ecmh system user, `ecmh -V`, the configuration file (a conffile, all
+#     comments: `ecmh --check-config` takes it), and `systemd-analyze verify` on the unit;
 #  4. runs the packaged daemon in two network namespaces of its own, router and host, joined
 #     by two veth pairs (upstream eup0-eup1, downstream edn0-edn1; documentation addresses):
 #     /etc/init.d/ecmh start (as the ecmh user, CAP_NET_RAW only), status, dumpstats (the
 #     dump lists both links and a group the host joins), reload, restart, stop, the
-#     ECMH_ENABLE switch; then the systemd unit's privilege model by hand (systemd is not
+#     ECMH_ENABLE switch, a bad configuration file refused at start; then the systemd unit's
+#     privilege model by hand (systemd is not
 #     PID 1 here): ecmh started as the ecmh user with CAP_NET_RAW as its only (ambient)
 #     capability and nice -15, as User=, AmbientCapabilities= and Nice= do, and with
 #     NOTIFY_SOCKET pointing at a socket this check listens on, as Type=notify does
@@ -141,7 +143,8 @@ say "built ecmh $version in $((SECONDS - build_start)) s: $(cd "$work" && echo *
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/sbin/ecmh ./usr/sbin/ecmhctl ./usr/share/man/man8/ecmh.8.gz \
-         ./usr/share/man/man8/ecmhctl.8.gz ./etc/default/ecmh ./etc/init.d/ecmh \
+         ./usr/share/man/man8/ecmhctl.8.gz ./usr/share/man/man5/ecmh.conf.5.gz \
+         ./etc/default/ecmh ./etc/ecmh/ecmh.conf ./etc/init.d/ecmh \
          ./lib/systemd/system/ecmh.service ./usr/share/doc/ecmh/copyright; do
     grep -qx -- "$f" <<<"$contents" || fail "$f is not in the package"
 done
@@ -175,6 +178,21 @@ if [ "$uid" -ge 1000 ] || [ "$home" != /nonexistent ]; then
     fail "ecmh is not a system user without a home (uid $uid, home $home)"
 fi
 echo "user: ecmh (uid $uid, home $home, shell $shell)"
+
+say "/etc/ecmh/ecmh.conf"
+conf=/etc/ecmh/ecmh.conf
+dpkg-query -W -f='${Conffiles}\n' ecmh | awk '{print $1}' | grep -qx "$conf" ||
+    fail "$conf is not a conffile of the package"
+[ "$(stat -c '%a %U' "$conf")" = "644 root" ] || fail "$conf is $(stat -c '%a %U' "$conf"), not 644 root"
+grep -Ev '^[[:space:]]*(#|$)' "$conf" && fail "$conf has the lines above uncommented: as shipped it must change nothing"
+rc=0
+check_out=$(ecmh --check-config "$conf" 2>&1) || rc=$?
+echo "$check_out"
+[ "$rc" -eq 0 ] || fail "ecmh --check-config $conf exits $rc"
+# As the unit's user: the file must be readable by it.
+setpriv --reuid=ecmh --regid=ecmh --clear-groups /usr/sbin/ecmh --check-config "$conf" >/dev/null ||
+    fail "the ecmh user cannot check $conf"
+echo "$conf: a conffile, every line a comment, ecmh --check-config exits 0 (also as user ecmh)"
 
 say "systemd-analyze verify /lib/systemd/system/ecmh.service"
 # Also checks ExecStart's binary and Documentation=man:ecmh(8) (man-db finds the page) —
@@ -304,6 +322,23 @@ rc=0
 initd dumpstats >/dev/null 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "dumpstats succeeds with ecmh stopped"
 
+say "a bad /etc/ecmh/ecmh.conf: start refuses it"
+cp "$conf" "$work/ecmh.conf.orig"
+printf 'link edn0\n    role sideways\n' >>"$conf"
+rc=0
+initd start >"$work/badconf.log" 2>&1 || rc=$?
+cat "$work/badconf.log"
+if [ "$rc" -eq 0 ]; then
+    pid=$(running_pid) && daemon_pids+=("$pid") # stopped by the cleanup
+    fail "start succeeds with a bad $conf"
+fi
+grep -q "$conf:[0-9]*: invalid value 'sideways' for role" "$work/badconf.log" ||
+    fail "start does not say which line of $conf is bad"
+# ecmh exits before it daemonizes, so the start above has returned its status.
+running_pid >/dev/null && fail "ecmh runs with a bad $conf"
+cp "$work/ecmh.conf.orig" "$conf"
+echo "refused: the init script passes --config $conf"
+
 say "ECMH_ENABLE=no"
 sed -i 's/^ECMH_ENABLE=.*/ECMH_ENABLE=no/' /etc/default/ecmh
 initd start
@@ -327,6 +362,7 @@ done
 [ "$(sed -n 's/^ExecReload=//p' "$unit" | tail -n 1)" = '/bin/kill -HUP $MAINPID' ] ||
     fail "the unit's last ExecReload= is not /bin/kill -HUP \$MAINPID"
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+grep -q -- "--config $conf" <<<"$exec_start" || fail "the unit's ExecStart has no --config $conf"
 condition=$(sed -n 's/^ExecCondition=//p' "$unit")
 # The condition as systemd runs it ($$ is a literal $), with the defaults file's values.
 condition_script=$(sed -n "s/^\/bin\/sh -c '\(.*\)'\$/\1/p" <<<"$condition" | sed 's/\$\$/$/g')
@@ -414,7 +450,7 @@ echo "SIGHUP rescans, SIGTERM exits 0 and removes the pid file"
 say "dpkg --purge ecmh"
 dpkg --purge ecmh >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge ecmh failed"; }
 installed=no
-for f in /usr/sbin/ecmh /usr/sbin/ecmhctl /etc/default/ecmh /etc/init.d/ecmh /lib/systemd/system/ecmh.service /run/ecmh; do
+for f in /usr/sbin/ecmh /usr/sbin/ecmhctl /etc/default/ecmh /etc/ecmh /etc/init.d/ecmh /lib/systemd/system/ecmh.service /run/ecmh; do
     [ ! -e "$f" ] || fail "$f remains after purge"
 done
 echo "purged"

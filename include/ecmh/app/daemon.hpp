@@ -110,6 +110,8 @@ private:
     // The configuration file and the command line parsed again; nullopt with `error` set
     // when the file does not read or has an error.
     [[nodiscard]] std::optional<Options> read_configuration(std::string& error) const;
+    // The link's settings from the configuration (link_blocks.hpp), checked together.
+    [[nodiscard]] engine::LinkSettings settings_of(const std::string& name) const;
     // Applies a configuration read by read_configuration().
     void apply_configuration(Options next);
     [[nodiscard]] std::vector<engine::TunnelPeerConfig> desired_peers() const;

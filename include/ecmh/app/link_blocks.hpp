@@ -46,11 +46,15 @@ struct LinkBlock {
 
 struct Options;
 
-// Checks one line of a link block against the global options (`base`: timers a block
-// sets are checked together with the global ones they are combined with); the message
-// when it is wrong.
+// Checks one line of a link block; the message when it is wrong.
 [[nodiscard]] std::optional<std::string> check_link_setting(const LinkSettingLine& setting,
                                                             const Options& base);
+// Checks a whole block's timers on top of the global options (`base`): the Query Response
+// Interval must stay below the Query Interval (RFC 3810 §9.3, RFC 3376 §8.3).
+[[nodiscard]] std::optional<std::string> check_link_timers(const LinkBlock& block,
+                                                           const Options& base);
+// The same rule for timers as resolved (several blocks may combine into a bad pair).
+[[nodiscard]] std::optional<std::string> timers_error(const proto::ProtocolVariables& timers);
 // Whether `keyword` may appear in a link block.
 [[nodiscard]] bool is_link_keyword(std::string_view keyword);
 

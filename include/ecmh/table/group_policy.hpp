@@ -55,6 +55,11 @@ public:
 
     [[nodiscard]] bool allows_group(const Address& group) const;
     [[nodiscard]] bool allows_source(const Address& source, const Address& group) const;
+    // An any-source join without an exclude list (MLDv1, IGMPv1/v2 reports): the group
+    // allowed and no deny rule naming a host of it, which such a join could not exclude.
+    [[nodiscard]] bool allows_plain_join(const Address& group) const {
+        return allows_group(group) && denied_hosts(group).empty();
+    }
     // Data and membership of `group` stop at this link.
     [[nodiscard]] bool bounds(const Address& group) const;
     // Nothing to check: the default policy.

@@ -154,7 +154,10 @@ TEST(ConfigFile, EveryErrorNamesFileAndLine) {
          "(239.0.0.0/8, ff15::/16) or 'scope N' (IPv6, N from 3 to 13)"},
         {"query-interval 5s\nlink eth0\n  query-response-interval 5s\n",
          "test.conf:3: the query response interval (5000 ms) must be less than the query "
-         "interval (5000 ms)"},
+         "interval (5000 ms) in the block of 'link eth0'"},
+        {"link eth0\n  query-interval 5s\n  robustness 3\nlink eth1\n",
+         "test.conf:2: the query response interval (10000 ms) must be less than the query "
+         "interval (5000 ms) in the block of 'link eth0'"},
         {"link eth*\n  role upstream\n",
          "test.conf:2: 'role upstream' needs an exact interface name, not the pattern 'eth*'"},
         {"upstream eth0\nlink ppp0\n  role upstream\n",
@@ -244,6 +247,25 @@ TEST(ConfigFile, AnUpstreamBlockNamesTheUpstream) {
         link_settings(o, "ppp0").igmp_policy.allows_group(*Ipv4Address::parse("239.255.0.1")));
     // The command line's upstream wins, and the block's role then names no upstream.
     EXPECT_EQ(good("link ppp0\n  role upstream\n", {"-i", "eth0"}).upstream, "eth0");
+}
+
+TEST(ConfigFile, ABlocksTimersAreCheckedTogether) {
+    // The block's own response interval makes its query interval valid, whatever the
+    // order of the lines and the global value.
+    const auto o = good("query-response-interval 3s\nlink eth1\n  query-response-interval 1s\n"
+                        "  query-interval 2s\nlink eth2\n  query-interval 4s\n"
+                        "  query-response-interval 1s\n");
+    const auto eth2 = link_settings(o, "eth2");
+    ASSERT_TRUE(eth2.vars);
+    EXPECT_EQ(eth2.vars->query_interval, milliseconds{4000});
+    // Blocks that are each right can combine into a wrong pair; timers_error says so for
+    // the resolved settings (the daemon then keeps the global timers for the link).
+    const auto both = good("link eth*\n  query-response-interval 100s\nlink eth1\n"
+                           "  query-interval 60s\n");
+    const auto eth1 = link_settings(both, "eth1");
+    ASSERT_TRUE(eth1.vars);
+    EXPECT_TRUE(timers_error(*eth1.vars));
+    EXPECT_FALSE(timers_error(*link_settings(both, "eth0").vars));
 }
 
 TEST(ConfigFile, PatternsAreShellWildcards) {

@@ -342,3 +342,19 @@ TYPED_TEST(ScenarioPolicy, AConfiguredSsmRangeReplacesTheDefault) {
     EXPECT_EQ(s.probe(F::S2, F::SG, s.u0()), Strings{"d1"});
     EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
 }
+
+// An old-version report cannot exclude a source, so a group a deny rule names a host of
+// is refused to it: taking it would let the denied host's data through.
+TYPED_TEST(ScenarioPolicy, AnOldReportCannotJoinAGroupWithADeniedHost) {
+    using F = TypeParam;
+    auto& s = this->start({{"d1", with_policy<F>({{kDeny, F::G, F::S1}})}});
+    s.run_until(at_ms(1000));
+    s.old_report(s.d1(), F::H1A, F::G, F::kOld);
+    s.old_report(s.d1(), F::H1A, F::G2, F::kOld);
+    s.run_until(at_ms(1100));
+    EXPECT_EQ(policy_denied(s), 1U);
+    EXPECT_EQ(s.probe(F::S1, F::G, s.u0()), Strings{});
+    EXPECT_EQ(s.probe(F::S2, F::G, s.u0()), Strings{});
+    EXPECT_EQ(s.upstream_state(F::G), "");
+    EXPECT_EQ(s.probe(F::S1, F::G2, s.u0()), Strings{"d1"});
+}
