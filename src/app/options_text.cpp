@@ -20,7 +20,7 @@ public:
             add(option, text);
         }
     }
-    [[nodiscard]] std::string text() const { return text_.empty() ? "(all defaults)\n" : text_; }
+    [[nodiscard]] std::string text() const { return text_.empty() ? "# all defaults\n" : text_; }
 
 private:
     std::string text_;
@@ -57,6 +57,12 @@ std::string options_text(const Options& o) {
     }
     l.differs("no-ipv4", o.ipv4, d.ipv4, "");
     l.differs("no-ipv6", o.ipv6, d.ipv6, "");
+    for (const auto& p : o.ssm4) {
+        l.add("ssm-range", p.to_string());
+    }
+    for (const auto& p : o.ssm6) {
+        l.add("ssm-range", p.to_string());
+    }
     l.differs("igmp-version", o.igmp_version, d.igmp_version, std::to_string(o.igmp_version));
     l.differs("igmp3only", o.igmp3_only, d.igmp3_only, "");
     l.differs("accept-off-subnet", o.accept_off_subnet, d.accept_off_subnet, "");
@@ -84,6 +90,17 @@ std::string options_text(const Options& o) {
               std::to_string(m.max_total_sources));
     l.differs("max-membership-rate", m.max_membership_rate, d.limits.max_membership_rate,
               std::to_string(m.max_membership_rate));
+    // The link blocks last, as a file has them: each setting as it was written.
+    for (const auto& block : o.link_blocks) {
+        l.add("link", block.pattern);
+        for (const auto& setting : block.settings) {
+            std::string values;
+            for (const auto& v : setting.values) {
+                values += (values.empty() ? "" : " ") + v;
+            }
+            l.add("    " + setting.keyword, values);
+        }
+    }
     return l.text();
 }
 

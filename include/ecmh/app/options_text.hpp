@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The running options as text for `ecmhctl show config`: one "option value" line (a
-// flag alone) per long option whose value differs from its default, in the order of
-// --help. A stand-in until the configuration file's canonical form replaces it.
+// The running configuration as text for `ecmhctl show config`, in the configuration
+// file's form (doc/ecmh.conf.5): one "option value" line (a flag alone) per long option
+// whose value differs from its default, in the order of --help, then the link blocks.
+// Read back as a file it gives the same configuration (the command line folded in).
 #pragma once
 
 #include "ecmh/app/options.hpp"
