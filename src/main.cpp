@@ -5,6 +5,7 @@
 // init script sees the real outcome.
 #include "ecmh/app/config_file.hpp"
 #include "ecmh/app/daemon.hpp"
+#include "ecmh/app/link_blocks.hpp"
 #include "ecmh/app/options.hpp"
 #include "ecmh/io/daemonizer.hpp"
 #include "ecmh/io/log_sink.hpp"
@@ -14,10 +15,12 @@
 #include "ecmh/io/text_file.hpp"
 #include "ecmh/version.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <net/if.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -141,6 +144,29 @@ int run_daemon(const app::Options& options, std::vector<std::string> arguments) 
     return code;
 }
 
+// What --check-config adds about this machine: names the file uses that no interface has
+// now (a typo, or a link that appears later: ecmh waits for it).
+std::string interface_notes(const app::Options& options) {
+    std::vector<std::string> names;
+    if (auto* list = ::if_nameindex(); list != nullptr) {
+        for (auto* i = list; i->if_index != 0; ++i) {
+            names.emplace_back(i->if_name);
+        }
+        ::if_freenameindex(list);
+    }
+    std::string text;
+    if (options.upstream &&
+        std::find(names.begin(), names.end(), *options.upstream) == names.end()) {
+        text += "  note: no interface " + *options.upstream +
+                " exists now (ecmh waits for its upstream)\n";
+    }
+    for (const auto& block : app::unmatched_blocks(options, names)) {
+        text += "  note: link " + block.pattern + " (line " + std::to_string(block.line) +
+                ") matches no interface now\n";
+    }
+    return text;
+}
+
 // Everything main does; main itself only stops an exception (memory exhausted while
 // starting) from ending the process without a word.
 int run_main(int argc, char* argv[]) {
@@ -179,6 +205,7 @@ int run_main(int argc, char* argv[]) {
         return kExitOk;
     case Action::CheckConfig:
         std::fputs(config_summary(parsed.command_line->options).c_str(), stdout);
+        std::fputs(interface_notes(parsed.command_line->options).c_str(), stdout);
         return kExitOk;
     case Action::Run:
         break;

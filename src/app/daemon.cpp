@@ -158,6 +158,7 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
                                        " does not exist (yet): waiting for it, serving the "
                                        "other links without an upstream meanwhile");
     }
+    daemon->note_unmatched_blocks();
     if (options.tunnel_peers_file) {
         std::string error;
         auto peers = daemon->read_peers_file(error);
@@ -323,6 +324,7 @@ net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now)
                                    "; the running configuration is kept");
         }
         apply_configuration(std::move(*next));
+        note_unmatched_blocks();
         result = "configuration " + *options_.config_file + " applied, " + result;
         // Links whose settings, role or selection changed are updated now, with the
         // table at hand; the rescan below brings the table itself up to date.
@@ -349,6 +351,20 @@ net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now)
         return net::unexpected(std::move(failure));
     }
     return result;
+}
+
+void Daemon::note_unmatched_blocks() const {
+    std::vector<std::string> names;
+    for (const auto& [index, info] : interfaces_.all()) {
+        names.push_back(info.name);
+    }
+    for (const auto& block : unmatched_blocks(options_, names)) {
+        log_.log(LogLevel::Warning, "link " + block.pattern + " (line " +
+                                        std::to_string(block.line) + " of " +
+                                        options_.config_file.value_or("the configuration") +
+                                        ") matches no interface (yet): its settings apply "
+                                        "when one appears");
+    }
 }
 
 engine::LinkSettings Daemon::settings_of(const std::string& name) const {

@@ -208,6 +208,19 @@ bool is_link_keyword(std::string_view keyword) {
     return listed(kOptionKeywords, keyword) || listed(kLinkOnlyKeywords, keyword);
 }
 
+std::vector<LinkBlock> unmatched_blocks(const Options& options,
+                                        const std::vector<std::string>& interfaces) {
+    std::vector<LinkBlock> unmatched;
+    for (const auto& block : options.link_blocks) {
+        if (std::none_of(interfaces.begin(), interfaces.end(), [&](const std::string& name) {
+                return pattern_matches(block.pattern, name);
+            })) {
+            unmatched.push_back(block);
+        }
+    }
+    return unmatched;
+}
+
 bool pattern_matches(const std::string& pattern, std::string_view interface) {
     return ::fnmatch(pattern.c_str(), std::string(interface).c_str(), 0) == 0;
 }

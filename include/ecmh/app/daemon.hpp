@@ -110,6 +110,9 @@ private:
     // The configuration file and the command line parsed again; nullopt with `error` set
     // when the file does not read or has an error.
     [[nodiscard]] std::optional<Options> read_configuration(std::string& error) const;
+    // Logs each link block that matches no interface now (a misspelt name, or a link
+    // that comes later), once per start or reload.
+    void note_unmatched_blocks() const;
     // The link's settings from the configuration (link_blocks.hpp), checked together.
     [[nodiscard]] engine::LinkSettings settings_of(const std::string& name) const;
     // Applies a configuration read by read_configuration().

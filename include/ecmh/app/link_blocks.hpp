@@ -64,6 +64,11 @@ struct Options;
 // The settings of `interface`: the blocks' on top of the global options, complete.
 [[nodiscard]] engine::LinkSettings link_settings(const Options& options,
                                                  std::string_view interface);
+// The blocks whose pattern matches none of `interfaces` (the names that exist now): a
+// misspelt name, or a link that is not there yet (ppp0 before it dials). For the log
+// and --check-config.
+[[nodiscard]] std::vector<LinkBlock> unmatched_blocks(const Options& options,
+                                                      const std::vector<std::string>& interfaces);
 // Whether the fnmatch(3) pattern matches the interface name.
 [[nodiscard]] bool pattern_matches(const std::string& pattern, std::string_view interface);
 

@@ -299,3 +299,17 @@ TEST(ConfigFile, SsmRangesArePerFamilyAndRepeatable) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ConfigFile, BlocksThatMatchNoInterfaceAreNamed) {
+    const auto o = good("link eth1\nlink wg*\nlink ppp0\n  role upstream\nlink eht0\n");
+    const auto unmatched = unmatched_blocks(o, {"lo", "eth0", "eth1", "wg0"});
+    ASSERT_EQ(unmatched.size(), 2U);
+    EXPECT_EQ(unmatched[0].pattern, "ppp0");
+    EXPECT_EQ(unmatched[0].line, 3U);
+    EXPECT_EQ(unmatched[1].pattern, "eht0");
+    EXPECT_TRUE(unmatched_blocks(o, {"eth1", "wg7", "ppp0", "eht0"}).empty());
+}
+
+} // namespace
