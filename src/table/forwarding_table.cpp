@@ -78,6 +78,20 @@ void ForwardingTable<Family>::set_boundary(LinkId link, const GroupPolicy<Addres
 }
 
 template <class Family>
+bool ForwardingTable<Family>::within_boundaries(LinkId arrival, const Address& group,
+                                                LinkSet& out) const {
+    for (const auto& [link, policy] : boundaries_) {
+        if (policy.bounds(group)) {
+            if (link == arrival) {
+                return false;
+            }
+            out.erase(link);
+        }
+    }
+    return true;
+}
+
+template <class Family>
 void ForwardingTable<Family>::remove_link(LinkId link) {
     set_querier(link, false);
     set_boundary(link, {});
@@ -152,15 +166,6 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!Family::is_forwardable_source(source)) {
         return Decision{Verdict::InvalidSource, {}, {}, nullptr};
     }
-    LinkSet bounded;
-    for (const auto& [link, policy] : boundaries_) {
-        if (policy.bounds(group)) {
-            if (link == arrival) {
-                return Decision{Verdict::Boundary, {}, {}, nullptr};
-            }
-            bounded.insert(link);
-        }
-    }
     LinkSet out;
     std::span<const LinkId> exclude_peers;
     std::span<const LinkId> blocked_peers;
@@ -194,7 +199,10 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!is_tunnel_peer(arrival)) {
         out.erase(arrival);
     }
-    out.subtract(bounded);
+    // Configured boundaries (few links, when any): the common case pays one test.
+    if (!boundaries_.empty() && !within_boundaries(arrival, group, out)) {
+        return Decision{Verdict::Boundary, {}, {}, nullptr};
+    }
     const PeerCopies peers{exclude_peers, blocked_peers, include_peers, &querier_peers_, arrival};
     if (out.empty() && peers.empty()) {
         return Decision{Verdict::NoListeners, {}, {}, nullptr};

@@ -209,6 +209,9 @@ private:
     std::optional<LinkId> upstream_;
     proto::SsmRange<Address> ssm_{};
     LinkSet querier_links_;
+    // False when `group` is bounded on the arrival link; otherwise takes the links that
+    // bound it out of `out`.
+    [[nodiscard]] bool within_boundaries(LinkId arrival, const Address& group, LinkSet& out) const;
     // The links with boundaries, few: walked only when not empty.
     std::vector<std::pair<LinkId, GroupPolicy<Address>>> boundaries_;
     std::vector<bool> querier_peers_; // by slot − kMaxLinks
