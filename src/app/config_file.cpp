@@ -57,12 +57,7 @@ const OptionDescriptor* global_option(std::string_view keyword) {
     if (std::find(kCommandOnly.begin(), kCommandOnly.end(), keyword) != kCommandOnly.end()) {
         return nullptr;
     }
-    for (const auto& d : option_table()) {
-        if (keyword == d.long_name) {
-            return &d;
-        }
-    }
-    return nullptr;
+    return option_named(keyword);
 }
 
 class Reader {
@@ -251,9 +246,7 @@ std::string config_summary(const Options& options) {
         }
         for (const auto& s : block.settings) {
             text += (&s == &block.settings.front() ? " " : ", ") + s.keyword;
-            for (const auto& v : s.values) {
-                text += " " + v;
-            }
+            text += s.values.empty() ? "" : " " + s.values_text();
         }
         text += "\n";
     }

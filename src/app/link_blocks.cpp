@@ -36,15 +36,6 @@ bool listed(const std::array<std::string_view, N>& list, std::string_view keywor
     return std::find(list.begin(), list.end(), keyword) != list.end();
 }
 
-const OptionDescriptor* descriptor_of(std::string_view keyword) {
-    for (const auto& d : option_table()) {
-        if (keyword == d.long_name) {
-            return &d;
-        }
-    }
-    return nullptr;
-}
-
 // A block's settings as they accumulate over the matching blocks.
 struct Draft {
     explicit Draft(const Options& base) { scratch.options = base; }
@@ -64,18 +55,8 @@ std::string quoted(std::string_view s) {
 }
 
 std::string expected(const LinkSettingLine& s, std::string_view what) {
-    std::string given;
-    for (const auto& v : s.values) {
-        given += (given.empty() ? "" : " ") + v;
-    }
-    return "invalid value '" + given + "' for " + s.keyword + ": expected " + std::string(what);
-}
-
-// A multicast prefix: inside ff00::/8 or 224.0.0.0/4 as a whole.
-template <class Address>
-bool is_multicast_prefix(const net::Prefix<Address>& p) {
-    constexpr std::uint8_t kMulticastBits = std::is_same_v<Address, Ipv6Address> ? 8 : 4;
-    return p.length() >= kMulticastBits && p.address().is_multicast();
+    return "invalid value '" + s.values_text() + "' for " + s.keyword + ": expected " +
+           std::string(what);
 }
 
 template <class Address>
@@ -85,7 +66,7 @@ std::optional<std::string> add_rule(const LinkSettingLine& s,
         "a multicast group prefix, optionally followed by 'source' and a unicast prefix of the "
         "same family";
     const auto group = net::Prefix<Address>::parse(s.values[0]);
-    if (!group || !is_multicast_prefix(*group)) {
+    if (!group || !group->is_multicast()) {
         return expected(s, kWhat);
     }
     table::PolicyRule<Address> rule{s.keyword == "allow" ? table::PolicyAction::Allow
@@ -130,10 +111,9 @@ std::optional<std::string> add_boundary(Draft& d, const LinkSettingLine& s) {
     if (s.values.size() != 1) {
         return expected(s, kWhat);
     }
-    if (const auto v6 = net::Ipv6Prefix::parse(s.values[0]); v6 && is_multicast_prefix(*v6)) {
+    if (const auto v6 = net::Ipv6Prefix::parse(s.values[0]); v6 && v6->is_multicast()) {
         d.mld_boundaries.push_back(*v6);
-    } else if (const auto v4 = net::Ipv4Prefix::parse(s.values[0]);
-               v4 && is_multicast_prefix(*v4)) {
+    } else if (const auto v4 = net::Ipv4Prefix::parse(s.values[0]); v4 && v4->is_multicast()) {
         d.igmp_boundaries.push_back(*v4);
     } else {
         return expected(s, kWhat);
@@ -150,7 +130,7 @@ std::optional<std::string> set_word(const LinkSettingLine& s) {
 
 std::optional<std::string> apply(Draft& d, const LinkSettingLine& s) {
     if (const auto* option =
-            listed(kOptionKeywords, s.keyword) ? descriptor_of(s.keyword) : nullptr) {
+            listed(kOptionKeywords, s.keyword) ? option_named(s.keyword) : nullptr) {
         if (auto error = set_word(s)) {
             return error;
         }
@@ -227,7 +207,7 @@ bool pattern_matches(const std::string& pattern, std::string_view interface) {
 
 std::optional<std::string> check_link_setting(const LinkSettingLine& setting, const Options& base) {
     if (!is_link_keyword(setting.keyword)) {
-        return descriptor_of(setting.keyword) != nullptr
+        return option_named(setting.keyword) != nullptr
                    ? quoted(setting.keyword) +
                          " is a global setting: put it before the first 'link' line"
                    : "unknown setting " + quoted(setting.keyword);

@@ -577,6 +577,15 @@ std::span<const OptionGroupText> option_groups() {
     return kGroups;
 }
 
+const OptionDescriptor* option_named(std::string_view name) {
+    for (const auto& d : option_table()) {
+        if (name == d.long_name) {
+            return &d;
+        }
+    }
+    return nullptr;
+}
+
 std::vector<OptionDescriptor> options_in(OptionGroup group) {
     std::vector<OptionDescriptor> options;
     std::copy_if(std::begin(kTable), std::end(kTable), std::back_inserter(options),

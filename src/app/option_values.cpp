@@ -187,14 +187,14 @@ OptionError add_ssm_range(Options& options, const OptionValue& value) {
     constexpr std::string_view kWhat =
         "a multicast prefix such as 232.0.0.0/8 or ff3e::/32 (host bits zero)";
     if (const auto v6 = net::Ipv6Prefix::parse(value.text)) {
-        if (v6->length() < 8 || !v6->address().is_multicast()) {
+        if (!v6->is_multicast()) {
             return bad_value(value, kWhat);
         }
         options.ssm6.push_back(*v6);
         return std::nullopt;
     }
     if (const auto v4 = net::Ipv4Prefix::parse(value.text)) {
-        if (v4->length() < 4 || !v4->address().is_multicast()) {
+        if (!v4->is_multicast()) {
             return bad_value(value, kWhat);
         }
         options.ssm4.push_back(*v4);

@@ -94,11 +94,7 @@ std::string options_text(const Options& o) {
     for (const auto& block : o.link_blocks) {
         l.add("link", block.pattern);
         for (const auto& setting : block.settings) {
-            std::string values;
-            for (const auto& v : setting.values) {
-                values += (values.empty() ? "" : " ") + v;
-            }
-            l.add("    " + setting.keyword, values);
+            l.add("    " + setting.keyword, setting.values_text());
         }
     }
     return l.text();

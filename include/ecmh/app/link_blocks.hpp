@@ -34,6 +34,14 @@ struct LinkSettingLine {
     std::string keyword;
     std::vector<std::string> values;
     std::size_t line = 0;
+    // The values as written, separated by one blank ("239.1.0.0/16 source 192.0.2.1").
+    [[nodiscard]] std::string values_text() const {
+        std::string text;
+        for (const auto& v : values) {
+            text += (text.empty() ? "" : " ") + v;
+        }
+        return text;
+    }
     friend bool operator==(const LinkSettingLine&, const LinkSettingLine&) = default;
 };
 

@@ -68,6 +68,8 @@ struct OptionGroupText {
 [[nodiscard]] std::span<const OptionDescriptor> option_table();
 // Every group, in the order --help and the man page list them.
 [[nodiscard]] std::span<const OptionGroupText> option_groups();
+// The option whose long name is `name`, or null.
+[[nodiscard]] const OptionDescriptor* option_named(std::string_view name);
 // The options of one group, in table order.
 [[nodiscard]] std::vector<OptionDescriptor> options_in(OptionGroup group);
 

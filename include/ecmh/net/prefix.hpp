@@ -43,6 +43,11 @@ public:
     [[nodiscard]] const Address& address() const { return address_; }
     [[nodiscard]] std::uint8_t length() const { return length_; }
     [[nodiscard]] bool is_host() const { return length_ == kAddressBits<Address>; }
+    // Multicast as a whole: inside ff00::/8 or 224.0.0.0/4.
+    [[nodiscard]] bool is_multicast() const {
+        constexpr std::uint8_t kMulticastBits = kAddressBits<Address> == 128 ? 8 : 4;
+        return length_ >= kMulticastBits && address_.is_multicast();
+    }
     [[nodiscard]] bool contains(const Address& a) const {
         return same_leading_bits(a, address_, length_);
     }
