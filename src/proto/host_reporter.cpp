@@ -212,6 +212,25 @@ void HostReporter<Family>::report_old_change(Iter it, const State& before, TimeP
 // ---- Queries ------------------------------------------------------------------------
 
 template <class Family>
+Duration HostReporter<Family>::older_querier_present_interval(const Query& query) const {
+    const auto& v = config_.vars;
+    if constexpr (kIsIgmp<Family>) {
+        // RFC 9776 §8.12 (erratum 4375): RV·QI from the defaults (ours: a host cannot know
+        // the routers' QI, and IGMPv1/v2 queries carry none) plus the last query's Max
+        // Response Time — "10 times" read as the PIM working group's issue reads it, the
+        // field's tenths of a second counted in seconds (rfc-map P4-5, difference 9776.15).
+        // An IGMPv1 query's is 10 s (RFC 2236 §4). At the defaults this is RFC 3376's value.
+        const auto mrt = query.max_response > Duration{0} ? query.max_response
+                                                          : Duration{v.query_response_interval};
+        return Duration{v.robustness * v.query_interval} + mrt;
+    } else {
+        // RFC 9777 §9.12 keeps RFC 3810's RV·QI(last query) + QRI; an MLDv1 query carries
+        // no QQIC, so QI is ours (rfc-map note A.4).
+        return v.older_version_querier_present_interval(query.query_interval);
+    }
+}
+
+template <class Family>
 void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
     advance(now);
     ++counters_.queries_by_version[query.version <= 3 ? query.version : 0];
@@ -222,10 +241,7 @@ void HostReporter<Family>::on_query(const Query& query, TimePoint now) {
         ++counters_.older_queries_ignored; // neither answered nor followed
         return;
     }
-    // OVQPT = RV·QI(last query) + QRI; old queries carry no QQIC, so this is our QI
-    // (rfc-map note A.4).
-    const auto until =
-        now + config_.vars.older_version_querier_present_interval(query.query_interval);
+    const auto until = now + older_querier_present_interval(query);
     const auto before = compat_.version();
     // "it should switch compatibility modes immediately" (RFC 3376 §7.2.1), then answer
     // the query in the new mode.

@@ -108,6 +108,8 @@ public:
     }
 
 private:
+    // How long an older querier is taken to be present after its query (OVQPT).
+    [[nodiscard]] Duration older_querier_present_interval(const Query& query) const;
     struct Entry {
         State state;
         StateChangeRetransmission<Address> changes;

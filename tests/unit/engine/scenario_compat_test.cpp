@@ -5,7 +5,8 @@
 //   IGMPv1 mode Leave and TO_IN too — until OVHPT (9 s) passes without another old
 //   report.
 //   Upstream (items 33, 36): an older querier switches the reports to MLDv1 / IGMPv2 /
-//   IGMPv1 messages (creation and deletion only) until OVQPT (9 s) after its last query.
+//   IGMPv1 messages (creation and deletion only) until OVQPT after its last query (9 s;
+//   18 s after an IGMPv1 query, whose Max Response Time is 10 s: rfc-map P4-5).
 #include "support/ipv4_packets.hpp"
 #include "support/scenario_fixture.hpp"
 
@@ -161,7 +162,8 @@ TEST_F(ScenarioCompatIgmp, Igmpv1HostMakesLeavesIgnoredUntilOvhpt) {
 
 // An MLDv1 / IGMPv2 querier upstream: the current state answered with old reports
 // within its MRD, a new join reported at once as an old report, a deletion as Done /
-// Leave; nothing of the newest version until OVQPT (RV·QI + QRI = 9 s) after the query;
+// Leave; nothing of the newest version until OVQPT (RV·QI + QRI = 9 s; for IGMP RV·QI +
+// the query's Max Response Time, 1 s here too) after the query;
 // then a join is TO_EX({}) again.
 TYPED_TEST(ScenarioCompat, OldUpstreamQuerierSwitchesReportsUntilOvqpt) {
     using F = TypeParam;
@@ -228,7 +230,9 @@ TYPED_TEST(ScenarioCompat, OldUpstreamQuerierSwitchesReportsUntilOvqpt) {
 
 // An IGMPv1 querier upstream (then an IGMPv2 one as well): IGMPv1 reports and no
 // Leave while the v1 timer runs; IGMPv2 reports and Leaves while only the v2 timer
-// runs; IGMPv3 once both have run out (RFC 3376 §7.2.1).
+// runs; IGMPv3 once both have run out (RFC 3376 §7.2.1). Each timer runs RV·QI plus the
+// query's Max Response Time (RFC 9776 §8.12; rfc-map P4-5): 8 s + 10 s after the IGMPv1
+// query (its Max Response Time is always 10 s), 8 s + 1 s after the IGMPv2 one.
 TEST_F(ScenarioCompatIgmp, Igmpv1ThenIgmpv2QuerierUpstream) {
     const auto d1 = s.d1();
     const auto u0 = s.u0();
@@ -238,17 +242,14 @@ TEST_F(ScenarioCompatIgmp, Igmpv1ThenIgmpv2QuerierUpstream) {
     s.run_until(at_ms(4000));
     s.take();
 
-    s.query(u0, QueryIn{F::R_U, 1}); // v1 timer until 13 s
+    s.query(u0, QueryIn{F::R_U, 1}); // v1 timer until 22 s
     EXPECT_EQ(s.upstream_version(false), 1);
-    s.run_until(at_ms(6000));
-    s.query(u0, QueryIn{F::R_U, 2}); // v2 timer until 15 s
-    EXPECT_EQ(s.upstream_version(false), 1) << "the oldest querier wins";
 
     s.run_until(at_ms(8000));
     s.report(d1, F::H1A, {{RecordType::ChangeToExcludeMode, F::G2, {}}});
     s.run_until(at_ms(9000));
     s.report(d1, F::H1A, {{RecordType::ChangeToIncludeMode, F::G2, {}}});
-    s.run_until(at_ms(12'999));
+    s.run_until(at_ms(15'999));
     auto events = s.take();
     auto up = select(events, {.link = u0});
     ASSERT_FALSE(up.empty()) << dump(events);
@@ -257,29 +258,34 @@ TEST_F(ScenarioCompatIgmp, Igmpv1ThenIgmpv2QuerierUpstream) {
         EXPECT_EQ(e.version, 1) << e;
     }
     EXPECT_EQ(select(up, {.group = F::G2}).front().at, at_ms(8000));
-    EXPECT_FALSE(select(up, {.group = F::G}).empty()) << "the queries were answered";
+    EXPECT_FALSE(select(up, {.group = F::G}).empty()) << "the query was answered";
 
-    s.run_until(at_ms(13'000));
+    s.run_until(at_ms(16'000));
+    s.query(u0, QueryIn{F::R_U, 2}); // v2 timer until 25 s
+    EXPECT_EQ(s.upstream_version(false), 1) << "the oldest querier wins";
+    s.run_until(at_ms(21'999));
+    EXPECT_EQ(s.upstream_version(false), 1);
+    s.run_until(at_ms(22'000));
     EXPECT_EQ(s.upstream_version(false), 2);
-    s.run_until(at_ms(13'500));
+    s.run_until(at_ms(22'500));
     s.take();
     s.report(d1, F::H1A, {{RecordType::ChangeToExcludeMode, F::G2, {}}});
-    s.run_until(at_ms(14'000));
+    s.run_until(at_ms(23'000));
     s.report(d1, F::H1A, {{RecordType::ChangeToIncludeMode, F::G2, {}}});
-    s.run_until(at_ms(14'999));
+    s.run_until(at_ms(24'999));
     events = s.take();
     up = select(events, {.link = u0});
     ASSERT_GE(up.size(), 2U) << dump(events);
     EXPECT_EQ(up.front().kind, Kind::V1Report);
     EXPECT_EQ(up.front().version, 2);
-    EXPECT_EQ(up.front().at, at_ms(13'500));
+    EXPECT_EQ(up.front().at, at_ms(22'500));
     EXPECT_EQ(up.back().kind, Kind::Leave);
     EXPECT_EQ(up.back().group, F::G2);
-    EXPECT_EQ(up.back().at, at_ms(14'600));
+    EXPECT_EQ(up.back().at, at_ms(23'600));
 
-    s.run_until(at_ms(15'000));
+    s.run_until(at_ms(25'000));
     EXPECT_EQ(s.upstream_version(false), 3);
-    s.run_until(at_ms(16'000));
+    s.run_until(at_ms(26'000));
     s.take();
     s.report(d1, F::H1A, {{RecordType::ChangeToExcludeMode, F::G2, {}}});
     events = s.take();

@@ -119,6 +119,7 @@ protected:
     };
     static constexpr std::uint8_t kNew = Family::kNewestVersion;
     static constexpr std::uint8_t kOld = N::kOld;
+    static constexpr bool kIgmp = std::is_same_v<Family, Ipv4Family>;
 
     const A g = N::a(N::kG);
     const A g2 = N::a(N::kG2);
@@ -954,8 +955,12 @@ TYPED_TEST(HostReporterTest, ModeSwitchCancelsPendingNewVersionWork) {
     EXPECT_EQ(TestFixture::outputs_of(this->run_until(back + seconds{60})), std::vector{block});
 }
 
+// MLD: the switch back comes RV·QI + QRI after the old query (9 s here), which can be
+// before the response drawn for the query's longer Max Response Delay: that response is
+// not sent. IGMP: the switch back comes RV·QI + the query's Max Response Time after it
+// (RFC 9776 §8.12; 8 s + 25 s here), so the response is always sent first.
 TYPED_TEST(HostReporterTest, ModeSwitchBackCancelsPendingOldResponse) {
-    this->config.vars = fast_test_profile(); // OVQPT 2·4 s + 1 s = 9 s
+    this->config.vars = fast_test_profile(); // RV·QI = 2·4 s, QRI 1 s
     auto& r = this->make();
     this->settle(this->g, this->exc({}));
     (void)this->twin.delay_up_to(milliseconds{500});
@@ -965,11 +970,19 @@ TYPED_TEST(HostReporterTest, ModeSwitchBackCancelsPendingOldResponse) {
     ASSERT_GT(pending, t + seconds{9}) << "seed no longer exercises the cancellation";
     EXPECT_EQ(this->response_at(this->g), pending);
     (void)this->take();
-    // "A pending v2 response must not be sent after the mode switch."
     const auto sent = this->run_until(t + seconds{60});
-    ASSERT_EQ(sent.size(), 1U);
-    EXPECT_EQ(sent[0].at, t + seconds{9});
-    EXPECT_EQ(sent[0].output, this->mode(this->kOld, this->kNew, 0));
+    if constexpr (TestFixture::kIgmp) {
+        ASSERT_EQ(sent.size(), 2U);
+        EXPECT_EQ(sent[0].at, pending);
+        EXPECT_EQ(sent[0].output, this->old(this->kOld, this->g));
+        EXPECT_EQ(sent[1].at, t + seconds{33});
+        EXPECT_EQ(sent[1].output, this->mode(this->kOld, this->kNew, 0));
+    } else {
+        // "A pending v1 response must not be sent after the mode switch."
+        ASSERT_EQ(sent.size(), 1U);
+        EXPECT_EQ(sent[0].at, t + seconds{9});
+        EXPECT_EQ(sent[0].output, this->mode(this->kOld, this->kNew, 0));
+    }
 }
 
 TYPED_TEST(HostReporterTest, OldModeResponseTimerResetOnlyBySmallerDelay) {
@@ -1057,9 +1070,11 @@ TEST_F(HostReporterIgmpTest, V1ThenV2ThenV3AsEachTimerExpires) {
     EXPECT_NE(response_at(g), kNever);
     EXPECT_LE(response_at(g), t + seconds{10});
     EXPECT_LE(response_at(g2), t + seconds{10});
-    r->on_query(general(2, seconds{1}), t + seconds{10}); // v2 timer runs; v1 wins
+    // v2 timer runs (RV·QI + its Max Response Time, RFC 9776 §8.12); v1 wins.
+    r->on_query(general(2, seconds{5}), t + seconds{10});
     EXPECT_EQ(r->current_version(), 1);
-    EXPECT_EQ(r->compatibility().older_querier_until(2), t + seconds{270});
+    EXPECT_EQ(r->compatibility().older_querier_until(1), t + seconds{260});
+    EXPECT_EQ(r->compatibility().older_querier_until(2), t + seconds{265});
     // One answer each, at the first draws: IGMPv1 never resets a running timer.
     const auto responses = outputs_of(run_until(t + seconds{20}));
     ASSERT_EQ(responses.size(), 2U);
@@ -1074,10 +1089,10 @@ TEST_F(HostReporterIgmpTest, V1ThenV2ThenV3AsEachTimerExpires) {
     r->set_membership(g2, inc({}), t + seconds{261});
     r->set_membership(g, exc({}), t + seconds{261});
     EXPECT_EQ(take(), (std::vector{leave(g2), old(2, g)}));
-    (void)run_until(t + seconds{269});
+    (void)run_until(t + seconds{264});
 
-    EXPECT_EQ(outputs_of(run_until(t + seconds{270})), std::vector{mode(2, 3, 0)});
-    r->set_membership(g, inc({}), t + seconds{271});
+    EXPECT_EQ(outputs_of(run_until(t + seconds{265})), std::vector{mode(2, 3, 0)});
+    r->set_membership(g, inc({}), t + seconds{266});
     EXPECT_EQ(take(), std::vector{sc({rec(RecordType::ChangeToIncludeMode, g, {})})});
     EXPECT_EQ(r->counters().queries_by_version[1], 1U);
     EXPECT_EQ(r->counters().queries_by_version[2], 1U);
@@ -1192,6 +1207,19 @@ TEST(HostCompatibility, ModeIsTheOldestRunningTimerCappedByConfiguration) {
     EXPECT_EQ(mld.older_querier_until(1), kNever);
     mld.on_query(1, true, at_ms(10), mld_out);
     EXPECT_EQ(mode_changes<Ipv6Family>(mld_out), (Changes{{"MLDv2", "MLDv1"}}));
+}
+
+// OVQPT after an old query whose Max Response Time is not the configured QRI: IGMP takes
+// the query's (RFC 9776 §8.12 as the PIM WG reads it), MLD keeps RV·QI + QRI (RFC 9777
+// §9.12) (rfc-map P4-5).
+TYPED_TEST(HostReporterTest, OvqptTakesTheLastQuerysMaxResponseTimeForIgmp) {
+    auto& r = this->make();
+    r.on_query(this->general(this->kOld, seconds{5}), this->t0);
+    const auto expected = TestFixture::kIgmp ? seconds{255} : seconds{260};
+    EXPECT_EQ(r.compatibility().older_querier_until(this->kOld), this->t0 + expected);
+    r.on_query(this->general(this->kOld, seconds{20}), this->t0 + seconds{1});
+    const auto longer = TestFixture::kIgmp ? seconds{270} : seconds{260};
+    EXPECT_EQ(r.compatibility().older_querier_until(this->kOld), this->t0 + seconds{1} + longer);
 }
 
 } // namespace
