@@ -155,10 +155,11 @@ std::string interface_notes(const app::Options& options) {
         ::if_freenameindex(list);
     }
     std::string text;
-    if (options.upstream &&
-        std::find(names.begin(), names.end(), *options.upstream) == names.end()) {
-        text += "  note: no interface " + *options.upstream +
-                " exists now (ecmh waits for its upstream)\n";
+    for (const auto& upstream : app::upstream_names(options)) {
+        if (std::find(names.begin(), names.end(), upstream) == names.end()) {
+            text +=
+                "  note: no interface " + upstream + " exists now (ecmh waits for its upstream)\n";
+        }
     }
     for (const auto& block : app::unmatched_blocks(options, names)) {
         text += "  note: link " + block.pattern + " (line " + std::to_string(block.line) +

@@ -155,20 +155,25 @@ private:
         return std::nullopt;
     }
 
-    // "link ppp0 / role upstream" is "upstream ppp0": one upstream, named exactly.
+    // "link ppp0 / role upstream" is "upstream ppp0" for the first upstream, named
+    // exactly; later ones are further upstreams, each serving its `serve` prefixes. An
+    // upstream given on the command line (-i) replaces the file's.
     std::optional<ConfigError> set_block_upstream(const LinkBlock& block, const Line& l) {
         if (block.pattern.find_first_of("*?[") != std::string::npos) {
             return fail(l.number, "'role upstream' needs an exact interface name, not the "
                                   "pattern '" +
                                       block.pattern + "'");
         }
-        const auto& upstream = state_.options.upstream;
-        if (upstream && *upstream != block.pattern && !given_.contains("upstream")) {
-            return fail(l.number, "a second upstream '" + block.pattern + "' ('" + *upstream +
-                                      "' is the upstream already): ecmh has one upstream");
+        auto& o = state_.options;
+        if (given_.contains("upstream")) {
+            return std::nullopt; // the command line wins
         }
-        if (!upstream) {
-            state_.options.upstream = block.pattern;
+        if (!o.upstream) {
+            o.upstream = block.pattern;
+        } else if (*o.upstream != block.pattern &&
+                   std::find(o.more_upstreams.begin(), o.more_upstreams.end(), block.pattern) ==
+                       o.more_upstreams.end()) {
+            o.more_upstreams.push_back(block.pattern);
         }
         return std::nullopt;
     }
@@ -202,27 +207,108 @@ private:
         return std::nullopt;
     }
 
-    // An upstream a block gives another role than upstream contradicts itself.
     [[nodiscard]] std::optional<ConfigError> finish() const {
         if (auto error = close_block()) {
             return error;
         }
-        const auto& o = state_.options;
-        if (!o.upstream) {
-            return std::nullopt;
+        if (auto error = check_upstream_roles()) {
+            return error;
         }
-        for (const auto& block : o.link_blocks) {
-            if (!pattern_matches(block.pattern, *o.upstream)) {
-                continue;
-            }
-            for (const auto& s : block.settings) {
-                if (s.keyword == "role" && s.values[0] != "upstream") {
-                    return fail(s.line, "the upstream '" + *o.upstream + "' cannot have the role " +
-                                            s.values[0]);
+        if (auto error = check_serve_lines()) {
+            return error;
+        }
+        return check_one_upstream_per_group();
+    }
+
+    // An upstream a block gives another role than upstream contradicts itself.
+    [[nodiscard]] std::optional<ConfigError> check_upstream_roles() const {
+        const auto& o = state_.options;
+        for (const auto& name : upstream_names(o)) {
+            for (const auto& block : o.link_blocks) {
+                if (!pattern_matches(block.pattern, name)) {
+                    continue;
+                }
+                for (const auto& s : block.settings) {
+                    if (s.keyword == "role" && s.values[0] != "upstream") {
+                        return fail(s.line, "the upstream '" + name + "' cannot have the role " +
+                                                s.values[0]);
+                    }
                 }
             }
         }
         return std::nullopt;
+    }
+
+    // `serve` belongs to an upstream's own block: a pattern, or a link that is not an
+    // upstream, would leave it unclear whose groups they are.
+    [[nodiscard]] std::optional<ConfigError> check_serve_lines() const {
+        const auto& o = state_.options;
+        const auto names = upstream_names(o);
+        for (const auto& block : o.link_blocks) {
+            for (const auto& s : block.settings) {
+                if (s.keyword == "serve" &&
+                    std::find(names.begin(), names.end(), block.pattern) == names.end()) {
+                    return fail(s.line, "'serve' is for an upstream: '" + block.pattern +
+                                            "' is not one (give it 'role upstream', or name "
+                                            "the upstream exactly)");
+                }
+            }
+        }
+        return std::nullopt;
+    }
+
+    // "No loops: a group is never served by two upstreams" (the longest prefix wins, so
+    // only an equal prefix, or two upstreams without `serve`, could give it two).
+    [[nodiscard]] std::optional<ConfigError> check_one_upstream_per_group() const {
+        const auto& o = state_.options;
+        const auto serves = upstream_serves(o);
+        for (std::size_t i = 0; i < serves.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (auto clash = shared_prefix(serves[j], serves[i])) {
+                    return fail(block_line(serves[i].link), "'" + serves[j].link + "' and '" +
+                                                                serves[i].link + "' both serve " +
+                                                                *clash);
+                }
+            }
+        }
+        return std::nullopt;
+    }
+
+    // What both serve and what to do about it, as text; nullopt when nothing.
+    static std::optional<std::string> shared_prefix(const engine::UpstreamServes& a,
+                                                    const engine::UpstreamServes& b) {
+        const auto every = [](const engine::UpstreamServes& u) {
+            return u.mld.empty() && u.igmp.empty();
+        };
+        if (every(a) && every(b)) {
+            return std::string("every group (neither has a 'serve' line): give each upstream "
+                               "but one the groups it serves ('serve PREFIX...')");
+        }
+        constexpr std::string_view kOne = ": a group has one upstream (give the prefix to one "
+                                          "of them)";
+        for (const auto& p : b.mld) {
+            if (std::find(a.mld.begin(), a.mld.end(), p) != a.mld.end()) {
+                return p.to_string() + std::string(kOne);
+            }
+        }
+        for (const auto& p : b.igmp) {
+            if (std::find(a.igmp.begin(), a.igmp.end(), p) != a.igmp.end()) {
+                return p.to_string() + std::string(kOne);
+            }
+        }
+        return std::nullopt;
+    }
+
+    // The line of the last block that names `link` exactly (0: none, an upstream given
+    // by -i or the `upstream` line only).
+    [[nodiscard]] std::size_t block_line(const std::string& link) const {
+        std::size_t line = 0;
+        for (const auto& block : state_.options.link_blocks) {
+            if (block.pattern == link) {
+                line = block.line;
+            }
+        }
+        return line;
     }
 
     const ConfigText& config_;
@@ -238,7 +324,24 @@ std::string ConfigError::what() const {
 
 std::string config_summary(const Options& options) {
     std::string text = options.config_file.value_or("(no file)") + ": good\n";
-    text += "  upstream: " + options.upstream.value_or("none (every link is downstream)") + "\n";
+    const auto serves = upstream_serves(options);
+    if (serves.empty()) {
+        text += "  upstream: none (every link is downstream)\n";
+    }
+    for (const auto& u : serves) {
+        text += "  upstream: " + u.link;
+        if (serves.size() > 1 || !u.mld.empty() || !u.igmp.empty()) {
+            std::string groups;
+            for (const auto& p : u.mld) {
+                groups += " " + p.to_string();
+            }
+            for (const auto& p : u.igmp) {
+                groups += " " + p.to_string();
+            }
+            text += ", serves" + (groups.empty() ? std::string(" every other group") : groups);
+        }
+        text += "\n";
+    }
     for (const auto& block : options.link_blocks) {
         text += "  link " + block.pattern + " (line " + std::to_string(block.line) + "):";
         if (block.settings.empty()) {

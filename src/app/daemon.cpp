@@ -44,7 +44,7 @@ engine::ProxyConfig proxy_config(const Options& o) {
 
 // `o` outlives the policy: it is the daemon's own Options.
 io::LinkSelectionPolicy selection_policy(const Options& o) {
-    return io::LinkSelectionPolicy{o.upstream, o.interfaces, o.excluded, o.tunnel_mode,
+    return io::LinkSelectionPolicy{upstream_names(o), o.interfaces, o.excluded, o.tunnel_mode,
                                    [&o](const std::string& name) {
                                        return configured_role(o, name) == LinkRoleSetting::Disabled;
                                    }};
@@ -153,10 +153,12 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     // At boot a PPPoE, WireGuard, VLAN or container link often appears after the daemons
     // start: an upstream that is not there yet is waited for, and the other links are served
     // meanwhile (as without -i). LinkManager takes it into service when netlink announces it.
-    if (options.upstream && daemon->interfaces_.find(*options.upstream) == nullptr) {
-        log.log(LogLevel::Warning, "upstream interface " + *options.upstream +
-                                       " does not exist (yet): waiting for it, serving the "
-                                       "other links without an upstream meanwhile");
+    for (const auto& upstream : upstream_names(options)) {
+        if (daemon->interfaces_.find(upstream) == nullptr) {
+            log.log(LogLevel::Warning, "upstream interface " + upstream +
+                                           " does not exist (yet): waiting for it, serving "
+                                           "the other links without it meanwhile");
+        }
     }
     daemon->note_unmatched_blocks();
     if (options.tunnel_peers_file) {
@@ -168,6 +170,7 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
         daemon->file_peers_ = std::move(*peers);
     }
     const auto now = daemon->clock_.now();
+    daemon->proxy_.configure_upstreams(upstream_serves(options), now);
     daemon->links_.reconcile(daemon->interfaces_, now);
     daemon->log_capture_notes();
     daemon->reconcile_peers(now);
@@ -325,6 +328,8 @@ net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now)
         }
         apply_configuration(std::move(*next));
         note_unmatched_blocks();
+        // Before the links change: a link that becomes an upstream reports only its groups.
+        proxy_.configure_upstreams(upstream_serves(options_), now);
         result = "configuration " + *options_.config_file + " applied, " + result;
         // Links whose settings, role or selection changed are updated now, with the
         // table at hand; the rescan below brings the table itself up to date.

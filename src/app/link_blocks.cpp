@@ -28,8 +28,8 @@ constexpr std::array<std::string_view, 9> kOptionKeywords{"robustness",
                                                           "max-sources",
                                                           "max-membership-rate"};
 // Settings that exist for links only.
-constexpr std::array<std::string_view, 6> kLinkOnlyKeywords{"role",  "mld-version", "querier-rule",
-                                                            "allow", "deny",        "boundary"};
+constexpr std::array<std::string_view, 7> kLinkOnlyKeywords{
+    "role", "mld-version", "querier-rule", "allow", "deny", "boundary", "serve"};
 
 template <std::size_t N>
 bool listed(const std::array<std::string_view, N>& list, std::string_view keyword) {
@@ -48,6 +48,8 @@ struct Draft {
     std::vector<net::Ipv6Prefix> mld_boundaries;
     std::vector<net::Ipv4Prefix> igmp_boundaries;
     std::uint8_t scope_boundary = 0;
+    std::vector<net::Ipv6Prefix> mld_serves; // an upstream's groups (`serve`)
+    std::vector<net::Ipv4Prefix> igmp_serves;
 };
 
 std::string quoted(std::string_view s) {
@@ -121,6 +123,25 @@ std::optional<std::string> add_boundary(Draft& d, const LinkSettingLine& s) {
     return std::nullopt;
 }
 
+// "serve ff3e::1:0/112 239.1.0.0/16": the groups an upstream serves (multicast prefixes of
+// either family, on one line or several).
+std::optional<std::string> add_serves(Draft& d, const LinkSettingLine& s) {
+    if (s.values.empty()) {
+        return quoted(s.keyword) + " needs one or more multicast prefixes";
+    }
+    for (const auto& v : s.values) {
+        if (const auto v6 = net::Ipv6Prefix::parse(v); v6 && v6->is_multicast()) {
+            d.mld_serves.push_back(*v6);
+        } else if (const auto v4 = net::Ipv4Prefix::parse(v); v4 && v4->is_multicast()) {
+            d.igmp_serves.push_back(*v4);
+        } else {
+            return "invalid value '" + v + "' for serve: expected multicast prefixes " +
+                   "(ff3e::/16, 239.1.0.0/16)";
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> set_word(const LinkSettingLine& s) {
     if (s.values.size() != 1) {
         return quoted(s.keyword) + " takes one value";
@@ -141,6 +162,9 @@ std::optional<std::string> apply(Draft& d, const LinkSettingLine& s) {
     }
     if (s.keyword == "boundary") {
         return add_boundary(d, s);
+    }
+    if (s.keyword == "serve") {
+        return add_serves(d, s);
     }
     if (auto error = set_word(s)) {
         return error;
@@ -235,6 +259,28 @@ std::optional<std::string> timers_error(const proto::ProtocolVariables& t) {
 
 std::optional<LinkRoleSetting> configured_role(const Options& options, std::string_view interface) {
     return resolve(options, interface).role;
+}
+
+std::vector<std::string> upstream_names(const Options& options) {
+    std::vector<std::string> names;
+    if (options.upstream) {
+        names.push_back(*options.upstream);
+    }
+    for (const auto& name : options.more_upstreams) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
+std::vector<engine::UpstreamServes> upstream_serves(const Options& options) {
+    std::vector<engine::UpstreamServes> out;
+    for (const auto& name : upstream_names(options)) {
+        Draft d = resolve(options, name);
+        out.push_back({name, std::move(d.mld_serves), std::move(d.igmp_serves)});
+    }
+    return out;
 }
 
 engine::LinkSettings link_settings(const Options& options, std::string_view interface) {

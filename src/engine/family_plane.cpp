@@ -176,29 +176,64 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
 template <class Family>
 void FamilyPlane<Family>::add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
                                        const LinkSettings& settings, proto::TimePoint now) {
-    upstream_.emplace(link, own, mtu, host_config(settings), random_, ssm_);
-    upstream_->policy = policy_of(settings);
-    table_.set_upstream(link);
-    table_.set_boundary(link, upstream_->policy);
+    upstreams_.erase(link.slot());
+    auto& up =
+        upstreams_.try_emplace(link.slot(), link, own, mtu, host_config(settings), random_, ssm_)
+            .first->second;
+    up.policy = policy_of(settings);
+    table_.attach_upstream(sink_.link_name(link), link);
+    table_.set_boundary(link, up.policy);
+    reassign_upstreams(now);
+}
+
+template <class Family>
+void FamilyPlane<Family>::configure_upstreams(std::vector<UpstreamRoute> routes,
+                                              proto::TimePoint now) {
+    table_.configure_upstreams(std::move(routes));
+    reassign_upstreams(now);
+}
+
+template <class Family>
+void FamilyPlane<Family>::reassign_upstreams(proto::TimePoint now) {
+    const auto& routes = table_.upstreams();
+    for (auto& entry : upstreams_) {
+        auto& up = entry.second; // not a structured binding: the lambda below captures it
+        std::vector<Address> leaving;
+        up.host.for_each_group([&](const auto& view) {
+            if (!view.state.is_empty() && routes.serving(view.group) != up.link) {
+                leaving.push_back(view.group);
+            }
+        });
+        for (const auto& g : leaving) {
+            up.host.set_membership(g, {}, now);
+        }
+        drain_host(up);
+    }
     for (const auto& g : downstream_groups()) {
         update_upstream(g, now);
     }
 }
 
 template <class Family>
+typename FamilyPlane<Family>::Upstream* FamilyPlane<Family>::upstream_of(LinkId link) {
+    const auto it = upstreams_.find(link.slot());
+    return it == upstreams_.end() ? nullptr : &it->second;
+}
+
+template <class Family>
 void FamilyPlane<Family>::update_settings(LinkId link, const LinkSettings& before,
                                           const LinkSettings& after, proto::TimePoint now) {
-    if (upstream_ && upstream_->link == link) {
+    if (auto* up = upstream_of(link)) {
         if (host_config(before).vars != host_config(after).vars ||
             version_of(before) != version_of(after)) {
             // The host side starts over in the new version / with the new variables and
             // reports every group at once (as an upstream that appears).
-            const auto own = upstream_->own;
-            const auto mtu = upstream_->mtu;
-            upstream_.emplace(link, own, mtu, host_config(after), random_, ssm_);
+            const Address own = up->own; // add_upstream replaces *up
+            add_upstream(link, own, up->mtu, after, now);
+            return;
         }
-        upstream_->policy = policy_of(after);
-        table_.set_boundary(link, upstream_->policy);
+        up->policy = policy_of(after);
+        table_.set_boundary(link, up->policy);
         for (const auto& g : downstream_groups()) {
             update_upstream(g, now);
         }
@@ -235,9 +270,8 @@ void FamilyPlane<Family>::update_downstream_settings(LinkId link, Downstream& d,
 
 template <class Family>
 void FamilyPlane<Family>::remove_link(LinkId link, proto::TimePoint now) {
-    if (upstream_ && upstream_->link == link) {
-        upstream_.reset();
-        table_.set_upstream(std::nullopt);
+    if (upstreams_.erase(link.slot()) > 0) {
+        table_.remove_link(link); // its boundaries, its routes' link
         return;
     }
     const auto it = downstream_.find(link.slot());
@@ -265,11 +299,11 @@ void FamilyPlane<Family>::set_own_address(LinkId link, const Address& own) {
 template <class Family>
 void FamilyPlane<Family>::update_link(LinkId link, const std::optional<Address>& own,
                                       std::uint32_t mtu, proto::TimePoint now) {
-    if (upstream_ && upstream_->link == link) {
-        upstream_->mtu = mtu;
-        const Address before = std::exchange(upstream_->own, own.value_or(Address{}));
-        if (before != upstream_->own) {
-            report_all_upstream(now);
+    if (auto* up = upstream_of(link)) {
+        up->mtu = mtu;
+        const Address before = std::exchange(up->own, own.value_or(Address{}));
+        if (before != up->own) {
+            report_all_upstream(*up, now);
         }
         return;
     }
@@ -291,21 +325,21 @@ void FamilyPlane<Family>::update_link(LinkId link, const std::optional<Address>&
 
 template <class Family>
 void FamilyPlane<Family>::link_up(LinkId link, proto::TimePoint now) {
-    if (upstream_ && upstream_->link == link) {
-        report_all_upstream(now);
+    if (auto* up = upstream_of(link)) {
+        report_all_upstream(*up, now);
         return;
     }
     on_router(link, now, [&](Router& r) { r.restart_queries(now); });
 }
 
 template <class Family>
-void FamilyPlane<Family>::report_all_upstream(proto::TimePoint now) {
+void FamilyPlane<Family>::report_all_upstream(Upstream& up, proto::TimePoint now) {
     // Routers discard MLD from :: (RFC 3810 §5.2.13); IGMP may come from 0.0.0.0.
-    if (kProtocol == wire::NetworkProtocol::Ipv6 && upstream_->own == Address{}) {
+    if (kProtocol == wire::NetworkProtocol::Ipv6 && up.own == Address{}) {
         return;
     }
-    upstream_->host.resend_all(now);
-    drain_host();
+    up.host.resend_all(now);
+    drain_host(up);
 }
 
 template <class Family>
@@ -328,9 +362,9 @@ void FamilyPlane<Family>::on_router(LinkId link, proto::TimePoint now, F&& f) {
 template <class Family>
 void FamilyPlane<Family>::on_query(LinkId link, const proto::ReceivedQuery<Address>& query,
                                    proto::TimePoint now) {
-    if (upstream_ && upstream_->link == link) {
-        upstream_->host.on_query(query, now);
-        drain_host();
+    if (auto* up = upstream_of(link)) {
+        up->host.on_query(query, now);
+        drain_host(*up);
         return;
     }
     if (const auto it = downstream_.find(link.slot());
@@ -422,34 +456,36 @@ void FamilyPlane<Family>::on_timer(proto::TimePoint now) {
             drain(LinkId{slot}, it->second, now);
         }
     }
-    if (upstream_ && upstream_->host.next_deadline() <= now) {
-        upstream_->host.on_timer(now);
-        drain_host();
+    for (auto& [slot, up] : upstreams_) {
+        if (up.host.next_deadline() <= now) {
+            up.host.on_timer(now);
+            drain_host(up);
+        }
     }
 }
 
 template <class Family>
 proto::TimePoint FamilyPlane<Family>::next_deadline() const {
     auto next = deadlines_.empty() ? proto::kNever : deadlines_.begin()->first;
-    if (upstream_) {
-        next = std::min(next, upstream_->host.next_deadline());
+    for (const auto& [slot, up] : upstreams_) {
+        next = std::min(next, up.host.next_deadline());
     }
     return next;
 }
 
 template <class Family>
 void FamilyPlane<Family>::resend_reports(proto::TimePoint now) {
-    if (upstream_) {
-        upstream_->host.resend_all(now);
-        drain_host();
+    for (auto& [slot, up] : upstreams_) {
+        up.host.resend_all(now);
+        drain_host(up);
     }
 }
 
 template <class Family>
 void FamilyPlane<Family>::leave_upstream(proto::TimePoint now) {
-    if (upstream_) {
-        upstream_->host.leave_all(now);
-        drain_host();
+    for (auto& [slot, up] : upstreams_) {
+        up.host.leave_all(now);
+        drain_host(up);
     }
 }
 
@@ -519,8 +555,10 @@ void FamilyPlane<Family>::membership_changed(LinkId link, const Address& group,
 
 template <class Family>
 void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint now) {
-    if (!upstream_) {
-        return;
+    const auto serving = table_.upstreams().serving(group);
+    auto* up = serving ? upstream_of(*serving) : nullptr;
+    if (up == nullptr) {
+        return; // no upstream serves the group (or its upstream is not there)
     }
     // RFC 4605 §4.1: the merge over every downstream link's subscription for the group —
     // the table's members of the group are exactly the links with one (each holds its
@@ -529,18 +567,14 @@ void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint
     // one link includes survives another link's any-source join of a denied group.
     proto::MembershipMerge<Address> merge;
     for (const auto& member : table_.members(group)) {
-        merge.add(upstream_->policy.filter(group, member.state));
+        merge.add(up->policy.filter(group, member.state));
     }
-    upstream_->host.set_membership(group, merge.result(), now);
-    drain_host();
+    up->host.set_membership(group, merge.result(), now);
+    drain_host(*up);
 }
 
 template <class Family>
-void FamilyPlane<Family>::drain_host() {
-    if (!upstream_) {
-        return;
-    }
-    auto& up = *upstream_;
+void FamilyPlane<Family>::drain_host(Upstream& up) {
     const auto send = [&](std::size_t length) { sink_.send_control(up.link, length, kProtocol); };
     for (const auto& output : up.host.take_outputs()) {
         std::visit(
@@ -559,7 +593,8 @@ void FamilyPlane<Family>::drain_host() {
                     log_.log(
                         old && m.ssm_groups > 0 ? LogLevel::Error : LogLevel::Info,
                         std::string(Family::kProtocolName) + " upstream now version " +
-                            std::to_string(m.to) + " (was " + std::to_string(m.from) + ")" +
+                            std::to_string(m.to) + " (was " + std::to_string(m.from) + ") on " +
+                            std::string(sink_.link_name(up.link)) +
                             (old && m.ssm_groups > 0
                                  ? "; " + std::to_string(m.ssm_groups) +
                                        " SSM groups cannot be reported in this version (RFC 4604)"

@@ -143,6 +143,27 @@ std::optional<LinkId> Proxy::free_link() const {
     return std::nullopt;
 }
 
+void Proxy::configure_upstreams(const std::vector<UpstreamServes>& upstreams,
+                                proto::TimePoint now) {
+    std::vector<FamilyPlane<proto::Ipv6Family>::UpstreamRoute> mld;
+    std::vector<FamilyPlane<proto::Ipv4Family>::UpstreamRoute> igmp;
+    for (const auto& u : upstreams) {
+        const bool every_group = u.mld.empty() && u.igmp.empty();
+        if (every_group) {
+            mld.push_back({{}, u.link, {}});
+            igmp.push_back({{}, u.link, {}});
+        }
+        for (const auto& p : u.mld) {
+            mld.push_back({p, u.link, {}});
+        }
+        for (const auto& p : u.igmp) {
+            igmp.push_back({p, u.link, {}});
+        }
+    }
+    mld_.configure_upstreams(std::move(mld), now);
+    igmp_.configure_upstreams(std::move(igmp), now);
+}
+
 std::optional<LinkId> Proxy::add_link(const LinkConfig& config, proto::TimePoint now) {
     const auto id = free_link();
     if (!id) {

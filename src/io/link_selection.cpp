@@ -102,7 +102,7 @@ LinkSelection select_link(const InterfaceInfo& info, const InterfaceTable& table
     if (auto reason = unusable_reason(info, table); !reason.empty()) {
         return ignored(std::move(reason));
     }
-    if (policy.upstream && *policy.upstream == info.name) {
+    if (listed(policy.upstreams, info.name)) {
         return LinkSelection{LinkRole::Upstream, {}};
     }
     if (policy.tunnel_mode && info.hardware_type == ARPHRD_SIT) {

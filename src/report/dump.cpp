@@ -211,16 +211,16 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
     const auto& config = proxy.config();
     if (config.ipv6) {
         std::string version = config.mld_mode == engine::MldMode::V1Only ? "v1" : "v2";
-        if (proxy.mld().is_upstream(id) && proxy.mld().host() != nullptr) {
-            version = "v" + num(proxy.mld().host()->current_version());
+        if (const auto* host = proxy.mld().host(id)) {
+            version = "v" + num(host->current_version());
         }
         out += "  MLD version       : " + version + "\n";
         router_lines(out, proxy.mld(), id, now);
     }
     if (config.ipv4 && !c.tunnel) { // a 6in4 peer carries IPv6 only
         std::string version = "v" + num(config.igmp_version);
-        if (proxy.igmp().is_upstream(id) && proxy.igmp().host() != nullptr) {
-            version = "v" + num(proxy.igmp().host()->current_version());
+        if (const auto* host = proxy.igmp().host(id)) {
+            version = "v" + num(host->current_version());
         }
         out += "  IGMP version      : " + version + "\n";
         router_lines(out, proxy.igmp(), id, now);
@@ -239,9 +239,9 @@ void interface_block(std::string& out, const engine::Proxy& proxy, LinkId id, co
 }
 
 template <class Family>
-std::size_t upstream_block(std::string& out, const engine::FamilyPlane<Family>& plane,
+std::size_t upstream_block(std::string& out, const engine::FamilyPlane<Family>& plane, LinkId link,
                            proto::TimePoint now) {
-    const auto* host = plane.host();
+    const auto* host = plane.host(link);
     if (host == nullptr) {
         return 0;
     }
@@ -265,6 +265,26 @@ std::size_t upstream_block(std::string& out, const engine::FamilyPlane<Family>& 
         }
     });
     return groups;
+}
+
+// "every group", or the prefixes the upstream serves, longest first, IPv6 then IPv4.
+std::string served_text(const engine::Proxy& proxy, LinkId link) {
+    std::string text;
+    const auto add = [&](const auto& prefixes) {
+        for (const auto& p : prefixes) {
+            text += (text.empty() ? "" : " ") + p.to_string();
+        }
+    };
+    const auto mld = proxy.mld().forwarding().upstreams().served_by(link);
+    const auto igmp = proxy.igmp().forwarding().upstreams().served_by(link);
+    const auto every = [](const auto& v) { return v.size() == 1 && v[0].length() == 0; };
+    if ((every(mld) || mld.empty()) && (every(igmp) || igmp.empty()) &&
+        (every(mld) || every(igmp))) {
+        return "every group"; // one family may be off
+    }
+    add(mld);
+    add(igmp);
+    return text.empty() ? std::string("no group") : text;
 }
 
 void drop_lines(std::string& out, const engine::Statistics& s) {
@@ -318,8 +338,16 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "*** Interface Dump (end - " + num(interfaces) + " interfaces)\n\n";
 
     out += "*** Upstream Dump\n\n";
-    std::size_t reported = upstream_block(out, proxy.mld(), now);
-    reported += upstream_block(out, proxy.igmp(), now);
+    std::size_t reported = 0;
+    proxy.for_each_link([&](LinkId id, const engine::Link& link) {
+        if (!link.config.upstream) {
+            return;
+        }
+        out += "Upstream : " + link.config.name + "\n";
+        out += "Serves   : " + served_text(proxy, id) + "\n";
+        reported += upstream_block(out, proxy.mld(), id, now);
+        reported += upstream_block(out, proxy.igmp(), id, now);
+    });
     out += "\n*** Upstream Dump (end - " + num(reported) + " groups reported)\n\n";
 
     const auto& s = proxy.statistics();

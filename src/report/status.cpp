@@ -45,8 +45,8 @@ ProtocolStatus protocol_status(const engine::FamilyPlane<Family>& plane, LinkId 
     ProtocolStatus p;
     p.protocol = std::string(Family::kProtocolName);
     p.version = configured;
-    if (plane.is_upstream(id) && plane.host() != nullptr) {
-        p.version = plane.host()->current_version();
+    if (const auto* host = plane.host(id)) {
+        p.version = host->current_version();
     }
     if (const auto* r = plane.router(id)) {
         p.is_querier = r->is_querier();
@@ -157,10 +157,13 @@ void collect_family_groups(std::vector<GroupStatus>& out, const engine::Proxy& p
 }
 
 template <class Family>
-std::optional<std::uint8_t> collect_reported(std::vector<UpstreamGroupStatus>& out,
-                                             const engine::FamilyPlane<Family>& plane,
+std::optional<std::uint8_t> collect_reported(UpstreamLinkStatus& out,
+                                             const engine::FamilyPlane<Family>& plane, LinkId link,
                                              proto::TimePoint now) {
-    const auto* host = plane.host();
+    for (const auto& p : plane.forwarding().upstreams().served_by(link)) {
+        out.serves.push_back(p.to_string());
+    }
+    const auto* host = plane.host(link);
     if (host == nullptr) {
         return std::nullopt;
     }
@@ -182,7 +185,7 @@ std::optional<std::uint8_t> collect_reported(std::vector<UpstreamGroupStatus>& o
         }
         rows.push_back(std::move(g));
     });
-    out.insert(out.end(), rows.begin(), rows.end());
+    out.groups.insert(out.groups.end(), rows.begin(), rows.end());
     return host->current_version();
 }
 
@@ -224,13 +227,16 @@ std::vector<GroupStatus> collect_groups(const engine::Proxy& proxy, const Status
 
 UpstreamStatus collect_upstream(const engine::Proxy& proxy, const StatusContext& context) {
     UpstreamStatus out;
-    proxy.for_each_link([&](LinkId /*id*/, const Link& link) {
-        if (link.config.upstream && !out.link) {
-            out.link = link.config.name;
+    proxy.for_each_link([&](LinkId id, const Link& link) {
+        if (!link.config.upstream) {
+            return;
         }
+        UpstreamLinkStatus u;
+        u.link = link.config.name;
+        u.mld_version = collect_reported(u, proxy.mld(), id, context.now);
+        u.igmp_version = collect_reported(u, proxy.igmp(), id, context.now);
+        out.upstreams.push_back(std::move(u));
     });
-    out.mld_version = collect_reported(out.groups, proxy.mld(), context.now);
-    out.igmp_version = collect_reported(out.groups, proxy.igmp(), context.now);
     return out;
 }
 

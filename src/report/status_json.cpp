@@ -110,14 +110,19 @@ std::string render_groups_json(std::span<const GroupStatus> groups) {
     return w.text() + "\n";
 }
 
-std::string render_upstream_json(const UpstreamStatus& u) {
-    JsonWriter w;
-    w.begin_object().key("upstream").begin_object();
-    optional_text(w, "interface-name", u.link);
-    optional_number(w, "mld-version", u.mld_version);
-    optional_number(w, "igmp-version", u.igmp_version);
+namespace {
+
+// One upstream's members (the fields of "upstream", and "serves").
+void upstream_members(JsonWriter& w, const UpstreamLinkStatus* u) {
+    optional_text(w, "interface-name", u ? std::optional{u->link} : std::nullopt);
+    optional_number(w, "mld-version", u ? u->mld_version : std::nullopt);
+    optional_number(w, "igmp-version", u ? u->igmp_version : std::nullopt);
     w.key("groups").begin_array();
-    for (const auto& g : u.groups) {
+    if (u == nullptr) {
+        w.end_array();
+        return;
+    }
+    for (const auto& g : u->groups) {
         w.begin_object().member("family", g.family).member("group-address", g.group);
         w.member("filter-mode", g.filter_mode).key("sources").begin_array();
         for (const auto& s : g.sources) {
@@ -128,7 +133,29 @@ std::string render_upstream_json(const UpstreamStatus& u) {
         optional_number(w, "next-retransmission", g.next_retransmission);
         w.end_object();
     }
-    w.end_array().end_object().end_object();
+    w.end_array();
+}
+
+} // namespace
+
+// "upstream" is the first upstream (by link), as before several were possible; "upstreams"
+// has every one, with the prefixes it serves.
+std::string render_upstream_json(const UpstreamStatus& status) {
+    JsonWriter w;
+    const auto* first = status.upstreams.empty() ? nullptr : &status.upstreams.front();
+    w.begin_object().key("upstream").begin_object();
+    upstream_members(w, first);
+    w.end_object().key("upstreams").begin_array();
+    for (const auto& u : status.upstreams) {
+        w.begin_object();
+        upstream_members(w, &u);
+        w.key("serves").begin_array();
+        for (const auto& p : u.serves) {
+            w.value(p);
+        }
+        w.end_array().end_object();
+    }
+    w.end_array().end_object();
     return w.text() + "\n";
 }
 

@@ -3,6 +3,8 @@
 // dump's where the dump has one, for an operator at a terminal (scripts use --json).
 #include "ecmh/report/status_render.hpp"
 
+#include <algorithm>
+
 namespace ecmh::report {
 namespace {
 
@@ -106,17 +108,26 @@ std::string render_groups_text(std::span<const GroupStatus> groups) {
     return out.empty() ? "no groups\n" : out;
 }
 
-std::string render_upstream_text(const UpstreamStatus& u) {
-    if (!u.link) {
-        return "no upstream link\n";
-    }
-    std::string out = "upstream " + *u.link;
+namespace {
+
+// "upstream u0, MLD v2, IGMP v3, serves ff3e::1:0/112 239.1.0.0/16: 2 groups reported",
+// then a line per group.
+void upstream_block(std::string& out, const UpstreamLinkStatus& u) {
+    out += "upstream " + u.link;
     if (u.mld_version) {
         out += ", MLD v" + num(*u.mld_version);
     }
     if (u.igmp_version) {
         out += ", IGMP v" + num(*u.igmp_version);
     }
+    // The default upstream's "::/0" and "0.0.0.0/0" read better as words.
+    const bool every = !u.serves.empty() &&
+                       std::all_of(u.serves.begin(), u.serves.end(), [](const std::string& p) {
+                           return p == "::/0" || p == "0.0.0.0/0";
+                       });
+    out += ", serves " + (every              ? std::string("every group")
+                          : u.serves.empty() ? std::string("no group")
+                                             : join(u.serves));
     out += ": " + num(u.groups.size()) + " groups reported\n";
     for (const auto& g : u.groups) {
         out += "  " + g.group + " (" + std::string(g.family) + "): " + g.filter_mode +
@@ -126,6 +137,18 @@ std::string render_upstream_text(const UpstreamStatus& u) {
                    seconds(g.next_retransmission) + ")";
         }
         out += "\n";
+    }
+}
+
+} // namespace
+
+std::string render_upstream_text(const UpstreamStatus& status) {
+    if (status.upstreams.empty()) {
+        return "no upstream link\n";
+    }
+    std::string out;
+    for (const auto& u : status.upstreams) {
+        upstream_block(out, u);
     }
     return out;
 }

@@ -17,6 +17,8 @@ std::string_view to_string(Verdict v) {
         return "invalid-source";
     case Verdict::Boundary:
         return "scope-boundary";
+    case Verdict::OtherUpstream:
+        return "other-upstream";
     case Verdict::NoListeners:
         return "no-listeners";
     }
@@ -95,9 +97,7 @@ template <class Family>
 void ForwardingTable<Family>::remove_link(LinkId link) {
     set_querier(link, false);
     set_boundary(link, {});
-    if (upstream_ == link) {
-        upstream_.reset();
-    }
+    upstreams_.detach(link);
     std::vector<Address> affected;
     for (const auto& [group, entry] : groups_) {
         for (const auto& member : entry.members) {
@@ -166,6 +166,13 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!Family::is_forwardable_source(source)) {
         return Decision{Verdict::InvalidSource, {}, {}, nullptr};
     }
+    // Data from an upstream is taken only from the one that serves its group: another
+    // upstream's copy would duplicate the stream downstream, or loop back through the
+    // serving upstream (RFC 4605 §4).
+    const auto upstream = upstreams_.serving(group);
+    if (!is_tunnel_peer(arrival) && upstreams_.links().contains(arrival) && upstream != arrival) {
+        return Decision{Verdict::OtherUpstream, {}, {}, nullptr};
+    }
     LinkSet out;
     std::span<const LinkId> exclude_peers;
     std::span<const LinkId> blocked_peers;
@@ -191,10 +198,10 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
         // PeerCopies applies it per peer.
         out &= querier_links_;
     }
-    // From a downstream link, always toward the upstream too (RFC 4605 §4.2); never
-    // back out of the arrival link.
-    if (upstream_) {
-        out.insert(*upstream_);
+    // From a downstream link, always toward the group's upstream too (RFC 4605 §4.2);
+    // never back out of the arrival link.
+    if (upstream) {
+        out.insert(*upstream);
     }
     if (!is_tunnel_peer(arrival)) {
         out.erase(arrival);

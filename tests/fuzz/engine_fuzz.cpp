@@ -290,9 +290,11 @@ void check_limits(const Plane& plane, const Scenario::Options& o, std::string_vi
     if (plane.forwarding().group_count() > groups) {
         fail(std::string(family) + ": the forwarding table has groups no router has");
     }
-    if (const auto* host = plane.host(); host != nullptr && host->listening_groups() > groups) {
-        fail(std::string(family) + ": the upstream reports groups no router has");
-    }
+    plane.for_each_upstream([&](LinkId, const auto& host) {
+        if (host.listening_groups() > groups) {
+            fail(std::string(family) + ": the upstream reports groups no router has");
+        }
+    });
 }
 
 // ---- The harness ------------------------------------------------------------------------

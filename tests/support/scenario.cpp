@@ -563,11 +563,12 @@ struct StandardLink {
     bool upstream;
     bool raw; // IP packets without link header, as on tun; MTU 1480
 };
-constexpr std::array<StandardLink, 4> kStandardLinks{{
+constexpr std::array<StandardLink, 5> kStandardLinks{{
     {"u0", 0x02, "fe80::2", "192.0.2.2", true, false},
     {"d1", 0x10, "fe80::100", "198.51.100.100", false, false},
     {"d2", 0x20, "fe80::200", "203.0.113.100", false, false},
     {"t3", 0x30, "fe80::300", "10.3.0.1", false, true},
+    {"u4", 0x04, "fe80::4", "192.0.2.4", true, false}, // a second upstream
 }};
 
 } // namespace
@@ -576,8 +577,16 @@ Scenario::Scenario() : Scenario(Options{}) {}
 
 Scenario::Scenario(const Options& options)
     : options_(options), proxy_(proxy_config(options), io_, log_, options.seed) {
+    if (!options.upstreams.empty()) {
+        proxy_.configure_upstreams(options.upstreams, now_);
+    }
     if (options.upstream) {
         u0_ = add("u0");
+    }
+    for (const auto& u : options.upstreams) {
+        if (u.link != "u0") {
+            (void)add(u.link);
+        }
     }
     d1_ = add("d1");
     d2_ = add("d2");
@@ -886,6 +895,11 @@ void Scenario::resend_reports() {
     collect(true);
 }
 
+void Scenario::configure_upstreams(const std::vector<engine::UpstreamServes>& upstreams) {
+    proxy_.configure_upstreams(upstreams, now_);
+    collect(true);
+}
+
 void Scenario::shutdown() {
     record({.kind = Input::Kind::Shutdown});
     proxy_.shutdown(now_);
@@ -933,16 +947,23 @@ std::optional<std::uint8_t> Scenario::group_version(LinkId link, const std::stri
                         : version_of(proxy_.igmp().router(link), a4(group));
 }
 
-std::string Scenario::upstream_state(const std::string& group) const {
-    return is_v6(group) ? state_of(proxy_.mld().host(), a6(group))
-                        : state_of(proxy_.igmp().host(), a4(group));
+std::string Scenario::upstream_state(const std::string& group, const std::string& upstream) const {
+    const auto link = find(upstream);
+    if (!link) {
+        return "";
+    }
+    return is_v6(group) ? state_of(proxy_.mld().host(*link), a6(group))
+                        : state_of(proxy_.igmp().host(*link), a4(group));
 }
 
 std::uint8_t Scenario::upstream_version(bool v6) const {
     const auto version = [](const auto* host) -> std::uint8_t {
         return host == nullptr ? 0 : host->current_version();
     };
-    return v6 ? version(proxy_.mld().host()) : version(proxy_.igmp().host());
+    if (!u0_) {
+        return 0;
+    }
+    return v6 ? version(proxy_.mld().host(*u0_)) : version(proxy_.igmp().host(*u0_));
 }
 
 bool Scenario::is_querier(LinkId link, bool v6) const {

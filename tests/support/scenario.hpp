@@ -272,6 +272,9 @@ public:
         // --ssm-range (empty: the default ranges).
         std::vector<net::Ipv6Prefix> ssm6{};
         std::vector<net::Ipv4Prefix> ssm4{};
+        // Several upstreams (Proxy::configure_upstreams, given before any link is added):
+        // each named link is an upstream ("u0", and "u4", a second one).
+        std::vector<engine::UpstreamServes> upstreams{};
     };
 
     // An input as the scenario was fed it, for recording (Scenario::on_input). The spans
@@ -374,14 +377,19 @@ public:
     // --- Operator commands at now(): SIGUSR2 and shutdown.
     void resend_reports();
     void shutdown();
+    // A reload's new upstream routes (Proxy::configure_upstreams). Not recorded as an
+    // input: the fuzzer's topology has one upstream.
+    void configure_upstreams(const std::vector<engine::UpstreamServes>& upstreams);
 
     // --- State, as the dump shows it (`address` picks the family).
     // The compatibility version of `group` on a downstream link; nullopt: no state.
     [[nodiscard]] std::optional<std::uint8_t> group_version(LinkId link,
                                                             const std::string& group) const;
     // The upstream's reported record for `group`: "EXCLUDE{}", "INCLUDE{a,b}"; "" if none.
-    [[nodiscard]] std::string upstream_state(const std::string& group) const;
-    // The upstream Host Compatibility Mode of the family.
+    // `upstream` names the link (default: u0).
+    [[nodiscard]] std::string upstream_state(const std::string& group,
+                                             const std::string& upstream = "u0") const;
+    // u0's Host Compatibility Mode of the family.
     [[nodiscard]] std::uint8_t upstream_version(bool v6) const;
     [[nodiscard]] bool is_querier(LinkId link, bool v6) const;
     [[nodiscard]] const proto::RouterLinkCounters& router_counters(LinkId link, bool v6) const;

@@ -12,6 +12,7 @@
 //   max-membership-rate N
 //   allow|deny GROUP[/LEN] [source SOURCE[/LEN]]
 //   boundary PREFIX | boundary scope N
+//   serve PREFIX...                          (an upstream's groups)
 //
 // Parsing checks every value once, when the file is read; resolving an interface's
 // settings then cannot fail.
@@ -69,6 +70,11 @@ struct Options;
 // The role the blocks give `interface`, when one does.
 [[nodiscard]] std::optional<LinkRoleSetting> configured_role(const Options& options,
                                                              std::string_view interface);
+// Every upstream: `upstream` (-i, or the first `role upstream` block), then the file's
+// others, each once.
+[[nodiscard]] std::vector<std::string> upstream_names(const Options& options);
+// The groups each upstream serves: its blocks' `serve` lines (none: every group).
+[[nodiscard]] std::vector<engine::UpstreamServes> upstream_serves(const Options& options);
 // The settings of `interface`: the blocks' on top of the global options, complete.
 [[nodiscard]] engine::LinkSettings link_settings(const Options& options,
                                                  std::string_view interface);

@@ -49,6 +49,9 @@ enum class CaptureMethod : std::uint8_t { Ring, Pcap };
 struct Options {
     bool foreground = false;
     std::optional<std::string> upstream;
+    // The configuration file's further upstreams: `role upstream` in the block of another
+    // link than `upstream` (upstream_names() in link_blocks.hpp lists them all).
+    std::vector<std::string> more_upstreams;
     bool promiscuous = false; // default -P, as ecmh on Linux
     std::optional<std::string> user;
     bool tunnel_mode = false; // proto-41 decapsulation

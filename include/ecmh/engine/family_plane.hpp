@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // One address family's control and forwarding state, glued together: the router side
-// on each downstream link, the host side on the upstream, the forwarding table — and
+// on each downstream link, the host side on each upstream, the forwarding table — and
 // the rules that connect them (RFC 4605 §4): a membership change on a downstream link
-// updates that link's forwarding entry and re-merges the group for the upstream; a
-// querier change flips the querier rule; every protocol output becomes a packet.
+// updates that link's forwarding entry and re-merges the group for the upstream that
+// serves it (table/upstream_routes.hpp); a querier change flips the querier rule; every
+// protocol output becomes a packet.
 #pragma once
 
 #include "ecmh/engine/link.hpp"
@@ -79,10 +80,16 @@ public:
     void add_downstream(LinkId link, const Address& own, std::uint32_t mtu,
                         const LinkSettings& settings, proto::TimePoint now,
                         std::optional<proto::TimePoint> first_query = std::nullopt);
-    // Reports everything the downstream links want at once: an upstream that appears (or
-    // comes back) learns the whole database (RFC 3810 §5.2.13, rfc-map M19).
+    // Reports everything the downstream links want of the groups it serves at once: an
+    // upstream that appears (or comes back) learns the whole database (RFC 3810
+    // §5.2.13, rfc-map M19). Each upstream has its own host state.
     void add_upstream(LinkId link, const Address& own, std::uint32_t mtu,
                       const LinkSettings& settings, proto::TimePoint now);
+    // Which upstream serves which groups (the longest prefix wins; none configured: the
+    // upstream serves every group). A group that moves to another upstream is left on
+    // the one it leaves and reported on the one it joins.
+    using UpstreamRoute = typename table::UpstreamRoutes<Address>::Route;
+    void configure_upstreams(std::vector<UpstreamRoute> routes, proto::TimePoint now);
     void remove_link(LinkId link, proto::TimePoint now);
     // A downstream link's own address changed (a tunnel peer's local end learned): its
     // queries come from the new one.
@@ -125,9 +132,7 @@ public:
     void resend_reports(proto::TimePoint now); // SIGUSR2
     void leave_upstream(proto::TimePoint now); // shutdown
 
-    [[nodiscard]] bool is_upstream(LinkId link) const {
-        return upstream_ && upstream_->link == link;
-    }
+    [[nodiscard]] bool is_upstream(LinkId link) const { return upstreams_.contains(link.slot()); }
     [[nodiscard]] bool is_downstream(LinkId link) const {
         return downstream_.contains(link.slot());
     }
@@ -143,7 +148,18 @@ public:
                                                                        proto::TimePoint now) const;
     [[nodiscard]] const table::ForwardingTable<Family>& forwarding() const { return table_; }
     [[nodiscard]] const Router* router(LinkId link) const;
-    [[nodiscard]] const Host* host() const { return upstream_ ? &upstream_->host : nullptr; }
+    // The host state on `link`, an upstream; nullptr for any other link.
+    [[nodiscard]] const Host* host(LinkId link) const {
+        const auto it = upstreams_.find(link.slot());
+        return it == upstreams_.end() ? nullptr : &it->second.host;
+    }
+    // f(LinkId, const Host&) for each upstream that is there, by link.
+    template <class F>
+    void for_each_upstream(F&& f) const {
+        for (const auto& [slot, u] : upstreams_) {
+            f(LinkId{slot}, u.host);
+        }
+    }
     // The source records of all its routers, and the cap on them (--max-total-sources).
     [[nodiscard]] const proto::SourceBudget& sources() const { return budget_; }
     template <class F>
@@ -182,10 +198,14 @@ private:
     // Sends what the router produced, then files its next deadline.
     void drain(LinkId link, Downstream& d, proto::TimePoint now);
     void reindex(LinkId link, Downstream& d);
-    void drain_host();
+    void drain_host(Upstream& up);
     // A full report upstream now (an address gained, the link back up), unless the
     // upstream has no address MLD may report from.
-    void report_all_upstream(proto::TimePoint now);
+    void report_all_upstream(Upstream& up, proto::TimePoint now);
+    // After the upstreams or their routes changed: each upstream leaves what it no
+    // longer serves, and every downstream group is merged for the upstream serving it.
+    void reassign_upstreams(proto::TimePoint now);
+    [[nodiscard]] Upstream* upstream_of(LinkId link);
     [[nodiscard]] proto::RouterLinkConfig<Family> router_config(const Address& own,
                                                                 const LinkSettings& s);
     [[nodiscard]] proto::HostReporterConfig host_config(const LinkSettings& s) const;
@@ -219,7 +239,7 @@ private:
     // that are due, and next_deadline() is one look, however many links (tunnel peers by
     // the thousand) there are.
     std::set<std::pair<proto::TimePoint, std::uint16_t>> deadlines_;
-    std::optional<Upstream> upstream_;
+    std::map<std::uint16_t, Upstream> upstreams_; // by LinkId slot
     table::ForwardingTable<Family> table_;
     LogGate limit_log_;
 };

@@ -8,6 +8,7 @@
 #include "ecmh/net/ipv4_address.hpp"
 #include "ecmh/net/ipv6_address.hpp"
 #include "ecmh/net/mac_address.hpp"
+#include "ecmh/net/prefix.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 #include "ecmh/table/group_policy.hpp"
 #include "ecmh/table/link_set.hpp"
@@ -19,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ecmh::engine {
 
@@ -59,6 +61,16 @@ struct LinkSettings {
     table::GroupPolicy<net::Ipv6Address> mld_policy;
     table::GroupPolicy<net::Ipv4Address> igmp_policy;
     friend bool operator==(const LinkSettings&, const LinkSettings&) = default;
+};
+
+// The groups one upstream serves (doc/ecmh.conf.5 `serve`): the longest prefix that
+// contains a group names its upstream. An upstream with no prefix of either family serves
+// every group (the default upstream).
+struct UpstreamServes {
+    std::string link; // the interface's name; it need not be there (yet)
+    std::vector<net::Ipv6Prefix> mld;
+    std::vector<net::Ipv4Prefix> igmp;
+    friend bool operator==(const UpstreamServes&, const UpstreamServes&) = default;
 };
 
 struct LinkConfig {

@@ -147,6 +147,10 @@ public:
     // their protocol-41 packets are the kernel's to decapsulate, so they are counted as
     // `tunnel`, not as an unknown peer's, and not logged.
     void set_kernel_tunnels(const std::vector<table::TunnelEndpoints>& tunnels);
+    // Which upstream serves which groups (issue 14 item 4). Without it, the one upstream
+    // serves every group. Groups that change upstream are left on the old one and
+    // reported on the new one at once.
+    void configure_upstreams(const std::vector<UpstreamServes>& upstreams, proto::TimePoint now);
     static constexpr auto kPeerQuerySpacing = std::chrono::milliseconds{1};
 
     // A frame as captured: `wire_length` is its length on the wire. A frame captured

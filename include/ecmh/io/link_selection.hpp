@@ -13,9 +13,9 @@
 namespace ecmh::io {
 
 struct LinkSelectionPolicy {
-    std::optional<std::string> upstream; // -i
-    std::vector<std::string> only;       // --interface (empty: every interface)
-    std::vector<std::string> excluded;   // --exclude
+    std::vector<std::string> upstreams; // -i, and the configuration file's
+    std::vector<std::string> only;      // --interface (empty: every interface)
+    std::vector<std::string> excluded;  // --exclude
     // -t: 6in4 (sit) interfaces other than the upstream are not links: their peers are
     // served by decapsulation, and serving both would handle every packet twice.
     bool tunnel_mode = false;

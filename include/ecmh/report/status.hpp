@@ -88,11 +88,19 @@ struct UpstreamGroupStatus {
     std::optional<std::uint64_t> next_retransmission;
 };
 
-struct UpstreamStatus {
-    std::optional<std::string> link; // none: no upstream link (yet)
-    std::optional<std::uint8_t> mld_version;
+struct UpstreamLinkStatus {
+    std::string link;
+    std::optional<std::uint8_t> mld_version; // none: the family is off
     std::optional<std::uint8_t> igmp_version;
+    // The prefixes it serves, longest first, IPv6 then IPv4 ("::/0" and "0.0.0.0/0" for
+    // the default upstream).
+    std::vector<std::string> serves;
     std::vector<UpstreamGroupStatus> groups;
+};
+
+// Every upstream link that is there, by link.
+struct UpstreamStatus {
+    std::vector<UpstreamLinkStatus> upstreams;
 };
 
 struct DropCount {

@@ -5,7 +5,9 @@
 //
 // "a list consisting of the upstream interface and any downstream interface that has a
 // subscription pertaining to this packet and on which it is the IGMP/MLD Querier",
-// minus "the interface on which this packet arrived" (RFC 4605 §3, §4.2). Plus the
+// minus "the interface on which this packet arrived" (RFC 4605 §3, §4.2). With several
+// upstreams (upstream_routes.hpp) "the upstream interface" is the one that serves the
+// group, and data arriving on another upstream is not forwarded at all. Plus the
 // router rules RFC 4605 leaves to others: hop limit/TTL ≤ 1 is never forwarded (RFC
 // 8200 §3, RFC 1812 §5.3.1, no ICMP for multicast), link/realm-scope groups and
 // link-local, unspecified or multicast sources never leave their link (RFC 4291 §2.5,
@@ -25,6 +27,7 @@
 #include "ecmh/proto/time.hpp"
 #include "ecmh/table/group_policy.hpp"
 #include "ecmh/table/link_set.hpp"
+#include "ecmh/table/upstream_routes.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +49,7 @@ enum class Verdict : std::uint8_t {
     ScopeNotForwarded, // link/realm-scope or reserved group, or not multicast
     InvalidSource,     // link-local, unspecified, loopback or multicast source
     Boundary,          // the group is bounded on its arrival link (a configured boundary)
+    OtherUpstream,     // arrived on an upstream that does not serve its group
     NoListeners,       // nobody (and no upstream) wants it
 };
 
@@ -136,13 +140,20 @@ public:
         proto::TimePoint since; // when the link first had state for the group
     };
 
-    // The upstream link, or none (ecmh without -i: every link is downstream). Always an
-    // interface link: a tunnel peer is never the upstream.
-    void set_upstream(std::optional<LinkId> upstream) {
-        if (!upstream || !is_tunnel_peer(*upstream)) {
-            upstream_ = upstream;
+    // Which upstream serves which groups (none configured: an attached upstream serves
+    // every group; without one, every link is downstream).
+    void configure_upstreams(std::vector<typename UpstreamRoutes<Address>::Route> routes) {
+        upstreams_.configure(std::move(routes));
+    }
+    // The upstream `name` is there as `link` / has gone. Always an interface link: a
+    // tunnel peer is never an upstream.
+    void attach_upstream(std::string_view name, LinkId link) {
+        if (!is_tunnel_peer(link)) {
+            upstreams_.attach(name, link);
         }
     }
+    void detach_upstream(LinkId link) { upstreams_.detach(link); }
+    [[nodiscard]] const UpstreamRoutes<Address>& upstreams() const { return upstreams_; }
     // The groups that are SSM (rfc-map item 27): only (S,G) state forwards them.
     void set_ssm_range(proto::SsmRange<Address> ssm) { ssm_ = std::move(ssm); }
     // The querier rule: downstream copies only where ecmh is the querier (RFC 4605 §3).
@@ -206,7 +217,7 @@ private:
     void clear_sources(const Address& group, const GroupEntry& entry);
     void rebuild(const Address& group, GroupEntry& entry);
 
-    std::optional<LinkId> upstream_;
+    UpstreamRoutes<Address> upstreams_;
     proto::SsmRange<Address> ssm_{};
     LinkSet querier_links_;
     // False when `group` is bounded on the arrival link; otherwise takes the links that

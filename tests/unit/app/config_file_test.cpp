@@ -161,8 +161,23 @@ TEST(ConfigFile, EveryErrorNamesFileAndLine) {
         {"link eth*\n  role upstream\n",
          "test.conf:2: 'role upstream' needs an exact interface name, not the pattern 'eth*'"},
         {"upstream eth0\nlink ppp0\n  role upstream\n",
-         "test.conf:3: a second upstream 'ppp0' ('eth0' is the upstream already): ecmh has one "
-         "upstream"},
+         "test.conf:2: 'eth0' and 'ppp0' both serve every group (neither has a 'serve' line): "
+         "give each upstream but one the groups it serves ('serve PREFIX...')"},
+        {"link up1\n  role upstream\n  serve 239.1.0.0/16 ff3e::/16\nlink up2\n  role upstream\n"
+         "  serve ff3e::/16\n",
+         "test.conf:4: 'up1' and 'up2' both serve ff3e::/16: a group has one upstream (give the "
+         "prefix to one of them)"},
+        {"link up1\n  role upstream\nlink eth1\n  serve 239.1.0.0/16\n",
+         "test.conf:4: 'serve' is for an upstream: 'eth1' is not one (give it 'role upstream', "
+         "or name the upstream exactly)"},
+        {"link up1\n  role upstream\n  serve 10.0.0.0/8\n",
+         "test.conf:3: invalid value '10.0.0.0/8' for serve: expected multicast prefixes "
+         "(ff3e::/16, 239.1.0.0/16)"},
+        {"link up1\n  role upstream\n  serve\n",
+         "test.conf:3: 'serve' needs one or more multicast prefixes"},
+        {"link up1\n  role upstream\nlink up2\n  role upstream\n  serve 239.1.0.0/16\n"
+         "link up*\n  role downstream\n",
+         "test.conf:7: the upstream 'up1' cannot have the role downstream"},
         {"upstream eth0\nlink eth*\n  role disabled\n",
          "test.conf:3: the upstream 'eth0' cannot have the role disabled"},
         {"upstream eth0\nupstream eth1\n",

@@ -135,7 +135,7 @@ protected:
     FakeTransmitter sender_;
     engine::Proxy proxy_{config_, sender_, log_, 7};
     io::InterfaceTable table_;
-    LinkManager manager_{proxy_, sender_, source_, log_, io::LinkSelectionPolicy{"up0", {}, {}}};
+    LinkManager manager_{proxy_, sender_, source_, log_, io::LinkSelectionPolicy{{"up0"}, {}, {}}};
 };
 
 TEST_F(LinkManagerTest, EachInterfaceGetsOneIdForCaptureRouteAndEngine) {

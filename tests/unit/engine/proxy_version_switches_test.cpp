@@ -159,10 +159,10 @@ TEST(ProxyVersionSwitches, HostCompatibilityOffIgnoresOlderQueriesUpstream) {
         rig.deliver(rig.u0, igmp_query(wire::IgmpVersion::V2), 3100);
         rig.run_until(4200); // both answers are due within the 1 s max response
         EXPECT_EQ(control_types_on(rig.io.take(), rig.u0), row.answers);
-        EXPECT_EQ(rig.proxy.mld().host()->current_version(), row.mld_version);
-        EXPECT_EQ(rig.proxy.igmp().host()->current_version(), row.igmp_version);
-        EXPECT_EQ(rig.proxy.mld().host()->counters().older_queries_ignored, row.ignored);
-        EXPECT_EQ(rig.proxy.igmp().host()->counters().older_queries_ignored, row.ignored);
+        EXPECT_EQ(rig.proxy.mld().host(rig.u0)->current_version(), row.mld_version);
+        EXPECT_EQ(rig.proxy.igmp().host(rig.u0)->current_version(), row.igmp_version);
+        EXPECT_EQ(rig.proxy.mld().host(rig.u0)->counters().older_queries_ignored, row.ignored);
+        EXPECT_EQ(rig.proxy.igmp().host(rig.u0)->counters().older_queries_ignored, row.ignored);
     }
 }
 

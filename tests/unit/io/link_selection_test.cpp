@@ -54,7 +54,9 @@ LinkSelectionPolicy make_policy(std::optional<std::string> upstream,
                                 std::vector<std::string> only = {},
                                 std::vector<std::string> excluded = {}) {
     LinkSelectionPolicy p;
-    p.upstream = std::move(upstream);
+    if (upstream) {
+        p.upstreams.push_back(std::move(*upstream));
+    }
     p.only = std::move(only);
     p.excluded = std::move(excluded);
     return p;
@@ -216,7 +218,7 @@ TEST(LinkSelection, RulesApplyInOrder) {
     }
     // Now only --interface is against it, and the upstream is used whatever it says.
     EXPECT_EQ(select_link(link, table, policy).role, LinkRole::Upstream);
-    policy.upstream.reset();
+    policy.upstreams.clear();
     EXPECT_EQ(select_link(link, table, policy).reason, "not listed by --interface");
 }
 

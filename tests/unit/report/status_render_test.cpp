@@ -67,9 +67,10 @@ TEST_F(StatusRender, GroupsAsTextAndJson) {
 
 TEST_F(StatusRender, UpstreamAsTextAndJson) {
     const auto upstream = report::collect_upstream(s.proxy, context);
-    ASSERT_TRUE(upstream.link.has_value());
-    EXPECT_EQ(*upstream.link, "u0");
-    EXPECT_EQ(upstream.groups.size(), 3U);
+    ASSERT_EQ(upstream.upstreams.size(), 1U);
+    EXPECT_EQ(upstream.upstreams[0].link, "u0");
+    EXPECT_EQ(upstream.upstreams[0].groups.size(), 3U);
+    EXPECT_EQ(upstream.upstreams[0].serves, (std::vector<std::string>{"::/0", "0.0.0.0/0"}));
     expect_both(report::render_upstream_text(upstream), report::render_upstream_json(upstream),
                 "upstream");
 }
@@ -89,7 +90,7 @@ TEST(StatusRenderEmpty, SaysThereIsNothing) {
     EXPECT_EQ(report::render_groups_json({}), "{\"groups\":[]}\n");
     EXPECT_EQ(report::render_upstream_json({}),
               "{\"upstream\":{\"interface-name\":null,\"mld-version\":null,\"igmp-version\":null,"
-              "\"groups\":[]}}\n");
+              "\"groups\":[]},\"upstreams\":[]}\n");
 }
 
 // Every line of the Prometheus text format (0.0.4) is a HELP or TYPE comment, or a

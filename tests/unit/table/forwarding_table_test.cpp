@@ -61,7 +61,7 @@ protected:
     using State = MembershipState<typename Family::Address>;
 
     ForwardingTableTest() {
-        table.set_upstream(u0);
+        table.attach_upstream("u0", u0);
         table.set_querier(d1, true);
         table.set_querier(d2, true);
     }
@@ -166,7 +166,7 @@ TYPED_TEST(ForwardingTableTest, Item46ScopeAndSourceFilters) {
 
 TYPED_TEST(ForwardingTableTest, WithoutUpstreamEveryLinkIsDownstream) {
     using A = typename TestFixture::A;
-    this->table.set_upstream(std::nullopt);
+    this->table.detach_upstream(u0);
     this->table.set_querier(u0, true); // u0 is now just another downstream link
     this->table.set_membership(d1, A::group(), this->asm_join());
     this->table.set_membership(u0, A::group(), this->asm_join());

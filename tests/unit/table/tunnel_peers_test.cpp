@@ -47,7 +47,7 @@ std::vector<LinkId> peers_of(const Decision& d) {
 class TunnelPeerForwarding : public ::testing::Test {
 protected:
     TunnelPeerForwarding() {
-        table.set_upstream(u0);
+        table.attach_upstream("u0", u0);
         table.set_querier(d1, true);
         for (std::uint16_t i = 0; i < 2000; ++i) {
             table.set_querier(peer(i), true);
@@ -138,7 +138,7 @@ TEST_F(TunnelPeerForwarding, RemovedPeerGetsNothingAndMembersStaySorted) {
 }
 
 TEST_F(TunnelPeerForwarding, APeerIsNeverTheUpstream) {
-    table.set_upstream(peer(1));
+    table.attach_upstream("p1", peer(1));
     table.set_membership(d1, kGroup, State{FilterMode::Exclude, {}});
     const auto d = table.decide(d1, kS1, kGroup, 64);
     EXPECT_TRUE(d.links.contains(u0)) << "the interface upstream stays";
