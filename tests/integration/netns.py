@@ -487,11 +487,12 @@ def add_host(topo, role, wait=True):
     connect_host(topo, role, wait)
 
 
-def connect_host(topo, role, wait=True):
+def connect_host(topo, role, wait=True, link=None):
     """The veth between rtr's dn<N> and the host's eth0, addresses and default routes.
     The router side gets its addresses before it comes up, as an administrator would
-    configure a new link."""
-    rlink, r6, r4, h6, h4 = HOSTS[role]
+    configure a new link. link: (router link, router v6, router v4/len, host v6, host
+    v4/len), as in HOSTS, for a host of a topology of the test's own (default HOSTS[role])."""
+    rlink, r6, r4, h6, h4 = link or HOSTS[role]
     topo.veth("rtr", rlink, role, "eth0")
     topo.addr("rtr", rlink, r6 + "/64")
     topo.addr("rtr", rlink, r4)
