@@ -533,7 +533,7 @@ void Daemon::reconcile_peers(proto::TimePoint now) {
 }
 
 std::string Daemon::status_line() const {
-    return service_status(links_.links(), options_.upstream,
+    return service_status(links_.links(), upstream_names(options_),
                           options_.tunnel_mode ? std::optional{peers_.size()} : std::nullopt);
 }
 

@@ -50,7 +50,9 @@ constexpr OptionDescriptor kTable[] = {
         .argument = "IF",
         .help = "upstream interface (where the multicast router is)",
         .manual = R"(The upstream interface, where the multicast router is.
-Given twice with different names, it is a usage error: there is one upstream.
+Given twice with different names, it is a usage error: it names one upstream.
+Several upstreams, each with the groups it serves, are link blocks of the configuration
+file (ecmh.conf(5), serve).
 Without it, every link is downstream (see above).
 An interface that does not exist yet (a PPPoE, WireGuard or VLAN link that comes up after
 ecmh) is waited for: ecmh logs that once, serves the other links meanwhile as it would

@@ -55,7 +55,9 @@ OptionError set_upstream(std::optional<std::string>& upstream, const OptionValue
     }
     if (upstream && *upstream != value.text) {
         return "option '" + std::string(value.spelling) + "' given twice ('" + *upstream +
-               "' and '" + std::string(value.text) + "'): ecmh has one upstream interface";
+               "' and '" + std::string(value.text) +
+               "'): it names one upstream (more are link blocks with 'role upstream' and "
+               "'serve' in the configuration file: ecmh.conf(5))";
     }
     upstream = std::string(value.text);
     return std::nullopt;

@@ -10,23 +10,30 @@ std::string count(std::size_t n, const char* singular, const char* plural) {
     return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
 
+// "upstream eth0, waiting for upstream ppp0": each configured upstream, served or awaited.
 std::string upstream_text(const std::vector<ActiveLink>& links,
-                          const std::optional<std::string>& upstream) {
-    if (!upstream) {
+                          const std::vector<std::string>& upstreams) {
+    if (upstreams.empty()) {
         return "no upstream";
     }
-    const bool served = std::any_of(links.begin(), links.end(),
-                                    [](const ActiveLink& l) { return l.config.upstream; });
-    return (served ? "upstream " : "waiting for upstream ") + *upstream;
+    std::string text;
+    for (const auto& name : upstreams) {
+        const bool served = std::any_of(links.begin(), links.end(), [&](const ActiveLink& l) {
+            return l.config.upstream && l.config.name == name;
+        });
+        text += (text.empty() ? "" : ", ") +
+                std::string(served ? "upstream " : "waiting for upstream ") + name;
+    }
+    return text;
 }
 
 } // namespace
 
 std::string service_status(const std::vector<ActiveLink>& links,
-                           const std::optional<std::string>& upstream,
+                           const std::vector<std::string>& upstreams,
                            std::optional<std::size_t> tunnel_peers) {
     std::string text =
-        "serving " + count(links.size(), "link", "links") + ", " + upstream_text(links, upstream);
+        "serving " + count(links.size(), "link", "links") + ", " + upstream_text(links, upstreams);
     if (tunnel_peers) {
         text += ", " + count(*tunnel_peers, "tunnel peer", "tunnel peers");
     }

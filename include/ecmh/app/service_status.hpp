@@ -15,10 +15,10 @@
 
 namespace ecmh::app {
 
-// `upstream`: the -i interface (none: every link is downstream); `tunnel_peers`: the
-// number of peers in tunnel mode, nullopt otherwise.
+// `upstreams`: the configured upstream interfaces (none: every link is downstream);
+// `tunnel_peers`: the number of peers in tunnel mode, nullopt otherwise.
 [[nodiscard]] std::string service_status(const std::vector<ActiveLink>& links,
-                                         const std::optional<std::string>& upstream,
+                                         const std::vector<std::string>& upstreams,
                                          std::optional<std::size_t> tunnel_peers);
 
 } // namespace ecmh::app

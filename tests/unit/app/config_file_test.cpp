@@ -181,8 +181,9 @@ TEST(ConfigFile, EveryErrorNamesFileAndLine) {
         {"upstream eth0\nlink eth*\n  role disabled\n",
          "test.conf:3: the upstream 'eth0' cannot have the role disabled"},
         {"upstream eth0\nupstream eth1\n",
-         "test.conf:2: option 'upstream' given twice ('eth0' and 'eth1'): ecmh has one upstream "
-         "interface"},
+         "test.conf:2: option 'upstream' given twice ('eth0' and 'eth1'): it names one upstream "
+         "(more are link blocks with 'role upstream' and 'serve' in the configuration file: "
+         "ecmh.conf(5))"},
         {"robustness 2\x01\n", "test.conf:1: a character that is no printable ASCII (byte 1)"},
         {"robustness \xc3\xa9\n", "test.conf:1: a character that is no printable ASCII (byte 195)"},
         {"query-response-interval 30s\nquery-interval 20s\n",

@@ -189,7 +189,8 @@ TEST(Options, ErrorsNameTheOffendingArgument) {
         {{"--upstream"}, "option '--upstream' needs an argument"},
         {{"stray"}, "unexpected argument 'stray'"},
         {{"-i", "eth0", "-i", "eth1"},
-         "option '-i' given twice ('eth0' and 'eth1'): ecmh has one upstream interface"},
+         "option '-i' given twice ('eth0' and 'eth1'): it names one upstream (more are link "
+         "blocks with 'role upstream' and 'serve' in the configuration file: ecmh.conf(5))"},
         {{"-i", "a-very-long-interface-name"},
          "invalid value 'a-very-long-interface-name' for -i: expected an interface name"},
         {{"--exclude", "eth0/1"},
