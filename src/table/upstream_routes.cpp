@@ -49,6 +49,7 @@ void UpstreamRoutes<Address>::resolve() {
         if (!attached_.empty()) {
             routes_.push_back(Route{{}, attached_.front().first, attached_.front().second});
         }
+        index();
         return;
     }
     routes_ = configured_;
@@ -65,6 +66,17 @@ void UpstreamRoutes<Address>::resolve() {
     std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
         return a.prefix.length() > b.prefix.length();
     });
+    index();
+}
+
+template <class Address>
+void UpstreamRoutes<Address>::index() {
+    lookup_.clear();
+    for (const auto& r : routes_) {
+        lookup_.push_back(Lookup{r.prefix, r.link});
+    }
+    only_default_ = routes_.size() == 1 && routes_.front().prefix.length() == 0;
+    default_link_ = only_default_ ? routes_.front().link : std::nullopt;
 }
 
 template class UpstreamRoutes<net::Ipv6Address>;

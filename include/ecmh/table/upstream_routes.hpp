@@ -13,8 +13,8 @@
 // Without configured routes (no file, or one upstream without `serve`) every upstream
 // that is attached serves every group; the configuration allows only one such upstream.
 //
-// Per packet: a walk over the routes, longest first (a handful; one when there is one
-// upstream); no allocation.
+// Per packet: one load when one upstream serves every group (the common case: -i), a walk
+// over the routes, longest first, otherwise (a handful); no allocation.
 #pragma once
 
 #include "ecmh/net/prefix.hpp"
@@ -47,8 +47,11 @@ public:
     // The upstream that serves `group`: nullopt when no route contains it or its
     // upstream is not there.
     [[nodiscard]] std::optional<LinkId> serving(const Address& group) const {
-        for (const auto& r : routes_) {
-            if (r.prefix.contains(group)) {
+        if (only_default_) {
+            return default_link_;
+        }
+        for (const auto& r : lookup_) {
+            if (r.prefix.length() == 0 || r.prefix.contains(group)) {
                 return r.link;
             }
         }
@@ -63,7 +66,16 @@ public:
 
 private:
     void resolve();
+    void index(); // lookup_ and the one-default shortcut from routes_
 
+    // What serving() reads: the routes without their names, so a walk touches little.
+    struct Lookup {
+        net::Prefix<Address> prefix;
+        std::optional<LinkId> link;
+    };
+    bool only_default_ = false; // one route, of every group: serving() is default_link_
+    std::optional<LinkId> default_link_;
+    std::vector<Lookup> lookup_;
     std::vector<Route> configured_;
     std::vector<Route> routes_; // configured_ resolved, or the implicit ones; longest first
     std::vector<std::pair<std::string, LinkId>> attached_;
