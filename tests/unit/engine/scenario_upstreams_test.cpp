@@ -126,6 +126,19 @@ TYPED_TEST(ScenarioUpstreams, DataGoesToAndComesFromTheGroupsOwnUpstreamOnly) {
     EXPECT_EQ(this->other_upstream(), 2U);
 }
 
+// The same routes again (a reload of an unchanged file): nothing is sent anywhere.
+TYPED_TEST(ScenarioUpstreams, TheSameRoutesAgainSendNothing) {
+    using F = TypeParam;
+    auto& s = this->s();
+    this->join_g_and_g2();
+    s.take();
+    s.configure_upstreams({serving<F>("u0", {}), serving<F>("u4", {F::G2})});
+    const auto events = s.take();
+    EXPECT_TRUE(events.empty()) << dump(events);
+    EXPECT_EQ(s.upstream_state(F::G, "u0"), "EXCLUDE{}");
+    EXPECT_EQ(s.upstream_state(F::G2, "u4"), "EXCLUDE{}");
+}
+
 // New routes (a reload): G2 moves from u4 to u0, G3 to u4. u4 leaves G2 at once and u0
 // reports it; nothing is reported twice.
 TYPED_TEST(ScenarioUpstreams, AGroupThatMovesIsLeftOnOneAndReportedOnTheOther) {
