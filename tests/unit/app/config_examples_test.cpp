@@ -87,7 +87,13 @@ TEST(ConfigExamples, EverySettingTheShippedFileShowsIsValid) {
     const auto o = good(kShipped, text);
     // The comments show a global part and link blocks; all of them were read.
     EXPECT_EQ(o.upstream, "eth0");
-    EXPECT_EQ(o.link_blocks.size(), 5U) << text;
+    EXPECT_EQ(o.link_blocks.size(), 6U) << text;
+    EXPECT_EQ(upstream_names(o), (std::vector<std::string>{"eth0", "ppp0"}));
+    const auto serves = upstream_serves(o);
+    ASSERT_EQ(serves.size(), 2U);
+    EXPECT_TRUE(serves[0].mld.empty() && serves[0].igmp.empty()) << "eth0 is the default";
+    EXPECT_EQ(serves[1].igmp.size(), 1U);
+    EXPECT_EQ(serves[1].mld.size(), 1U);
     EXPECT_EQ(configured_role(o, "wlan-guest"), LinkRoleSetting::Disabled);
     EXPECT_EQ(configured_role(o, "eth1"), LinkRoleSetting::Downstream);
     EXPECT_EQ(link_settings(o, "eth1").max_groups, 256U);
