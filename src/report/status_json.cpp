@@ -114,11 +114,12 @@ namespace {
 
 // One upstream's members (the fields of "upstream", and "serves").
 void upstream_members(JsonWriter& w, const UpstreamLinkStatus* u) {
-    optional_text(w, "interface-name", u ? std::optional{u->link} : std::nullopt);
-    optional_number(w, "mld-version", u ? u->mld_version : std::nullopt);
-    optional_number(w, "igmp-version", u ? u->igmp_version : std::nullopt);
+    const bool known = u != nullptr;
+    optional_text(w, "interface-name", known ? std::optional{u->link} : std::nullopt);
+    optional_number(w, "mld-version", known ? u->mld_version : std::nullopt);
+    optional_number(w, "igmp-version", known ? u->igmp_version : std::nullopt);
     w.key("groups").begin_array();
-    if (u == nullptr) {
+    if (!known) {
         w.end_array();
         return;
     }

@@ -15,12 +15,12 @@ namespace ecmh::report {
 
 [[nodiscard]] std::string render_links_text(std::span<const LinkStatus> links);
 [[nodiscard]] std::string render_groups_text(std::span<const GroupStatus> groups);
-[[nodiscard]] std::string render_upstream_text(const UpstreamStatus& upstream);
+[[nodiscard]] std::string render_upstream_text(const UpstreamStatus& status);
 [[nodiscard]] std::string render_stats_text(const StatsStatus& stats);
 
 [[nodiscard]] std::string render_links_json(std::span<const LinkStatus> links);
 [[nodiscard]] std::string render_groups_json(std::span<const GroupStatus> groups);
-[[nodiscard]] std::string render_upstream_json(const UpstreamStatus& upstream);
+[[nodiscard]] std::string render_upstream_json(const UpstreamStatus& status);
 [[nodiscard]] std::string render_stats_json(const StatsStatus& stats);
 
 // Counters per link and in total, drops by reason, gauges of links, groups and
