@@ -520,14 +520,14 @@ std::vector<engine::TunnelPeerConfig> Daemon::desired_peers() const {
             desired.push_back(configured_peer(p.remote, p.local));
         }
     }
-    auto kernel = kernel_tunnel_peers(interfaces_, options_.upstream);
+    auto kernel = kernel_tunnel_peers(interfaces_, upstream_names(options_));
     desired.insert(desired.end(), kernel.begin(), kernel.end());
     return desired;
 }
 
 void Daemon::reconcile_peers(proto::TimePoint now) {
     if (options_.tunnel_mode) {
-        proxy_.set_kernel_tunnels(upstream_tunnel(interfaces_, options_.upstream));
+        proxy_.set_kernel_tunnels(upstream_tunnels(interfaces_, upstream_names(options_)));
         peers_.reconcile(desired_peers(), now);
     }
 }

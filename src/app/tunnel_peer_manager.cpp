@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/tunnel_peer_manager.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace ecmh::app {
@@ -85,11 +86,11 @@ engine::TunnelPeerConfig configured_peer(net::Ipv4Address remote, net::Ipv4Addre
 }
 
 std::vector<engine::TunnelPeerConfig>
-kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::string>& upstream) {
+kernel_tunnel_peers(const io::InterfaceTable& table, const std::vector<std::string>& upstreams) {
     std::vector<engine::TunnelPeerConfig> out;
     for (const auto& [index, info] : table.all()) {
         if (!info.is_6in4_with_fixed_remote() || !info.is_up() ||
-            (upstream && *upstream == info.name)) {
+            std::find(upstreams.begin(), upstreams.end(), info.name) != upstreams.end()) {
             continue;
         }
         const auto& t = *info.tunnel;
@@ -110,13 +111,16 @@ kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::st
     return out;
 }
 
-std::vector<table::TunnelEndpoints> upstream_tunnel(const io::InterfaceTable& table,
-                                                    const std::optional<std::string>& upstream) {
-    const auto* info = upstream ? table.find(*upstream) : nullptr;
-    if (info == nullptr || !info->is_6in4_with_fixed_remote()) {
-        return {};
+std::vector<table::TunnelEndpoints> upstream_tunnels(const io::InterfaceTable& table,
+                                                     const std::vector<std::string>& upstreams) {
+    std::vector<table::TunnelEndpoints> out;
+    for (const auto& name : upstreams) {
+        const auto* info = table.find(name);
+        if (info != nullptr && info->is_6in4_with_fixed_remote()) {
+            out.push_back(table::TunnelEndpoints{info->tunnel->remote, info->tunnel->local});
+        }
     }
-    return {table::TunnelEndpoints{info->tunnel->remote, info->tunnel->local}};
+    return out;
 }
 
 } // namespace ecmh::app

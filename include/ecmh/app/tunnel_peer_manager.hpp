@@ -52,15 +52,15 @@ private:
                                                        net::Ipv4Address local);
 
 // The kernel's 6in4 tunnels that are peers in tunnel mode: every sit interface that is
-// up and has a fixed remote, but the upstream (which stays a link). Named after the
+// up and has a fixed remote, but the upstreams (which stay links). Named after the
 // interface, with its MTU, its TTL (64 where it inherits: a hop limit is no TTL), its
 // local address (0.0.0.0, any, where it has none) and its underlying link as master.
 [[nodiscard]] std::vector<engine::TunnelPeerConfig>
-kernel_tunnel_peers(const io::InterfaceTable& table, const std::optional<std::string>& upstream);
+kernel_tunnel_peers(const io::InterfaceTable& table, const std::vector<std::string>& upstreams);
 
-// The ends of the upstream's 6in4 tunnel when the upstream is a sit interface with a fixed
-// remote (it stays a link in tunnel mode): for Proxy::set_kernel_tunnels.
+// The ends of the 6in4 tunnel of each upstream that is a sit interface with a fixed remote
+// (it stays a link in tunnel mode): for Proxy::set_kernel_tunnels.
 [[nodiscard]] std::vector<table::TunnelEndpoints>
-upstream_tunnel(const io::InterfaceTable& table, const std::optional<std::string>& upstream);
+upstream_tunnels(const io::InterfaceTable& table, const std::vector<std::string>& upstreams);
 
 } // namespace ecmh::app

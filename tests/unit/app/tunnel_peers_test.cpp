@@ -92,9 +92,11 @@ TEST(KernelTunnelPeers, SitDevicesWithAFixedRemoteThatAreUp) {
     auto down = sit(6, "tun-down", "203.0.113.9", 0);
     down.flags = 0;
     table.upsert_link(down);
-    table.upsert_link(sit(7, "tun-up", "203.0.113.10", 0)); // the upstream: a link
+    table.upsert_link(sit(7, "tun-up", "203.0.113.10", 0));  // the upstream: a link
+    table.upsert_link(sit(8, "tun-up2", "203.0.113.11", 0)); // a second upstream: a link
 
-    const auto peers = kernel_tunnel_peers(table, std::string("tun-up"));
+    const std::vector<std::string> upstreams{"tun-up", "tun-up2"};
+    const auto peers = kernel_tunnel_peers(table, upstreams);
     ASSERT_EQ(peers.size(), 2U);
     EXPECT_EQ(peers[0].name, "tun-a");
     EXPECT_EQ(peers[0].remote, ipv4("203.0.113.7"));
@@ -106,13 +108,14 @@ TEST(KernelTunnelPeers, SitDevicesWithAFixedRemoteThatAreUp) {
     EXPECT_EQ(peers[1].name, "tun-b");
     EXPECT_EQ(peers[1].ttl, 32);
 
-    // The upstream sit stays a link; its ends are the kernel's tunnel.
-    const auto kernel = upstream_tunnel(table, std::string("tun-up"));
-    ASSERT_EQ(kernel.size(), 1U);
+    // The upstream sits stay links; their ends are the kernel's tunnels.
+    const auto kernel = upstream_tunnels(table, upstreams);
+    ASSERT_EQ(kernel.size(), 2U);
     EXPECT_EQ(kernel[0].remote, ipv4("203.0.113.10"));
     EXPECT_EQ(kernel[0].local, ipv4("198.51.100.1"));
-    EXPECT_TRUE(upstream_tunnel(table, std::string("eth0")).empty());
-    EXPECT_TRUE(upstream_tunnel(table, std::nullopt).empty());
+    EXPECT_EQ(kernel[1].remote, ipv4("203.0.113.11"));
+    EXPECT_TRUE(upstream_tunnels(table, {"eth0"}).empty());
+    EXPECT_TRUE(upstream_tunnels(table, {}).empty());
 }
 
 class TunnelPeerManagerTest : public ::testing::Test {
