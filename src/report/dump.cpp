@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/report/dump.hpp"
 
+#include "ecmh/report/status.hpp"
 #include "ecmh/version.hpp"
 
 #include <algorithm>
@@ -275,15 +276,11 @@ std::string served_text(const engine::Proxy& proxy, LinkId link) {
             text += (text.empty() ? "" : " ") + p.to_string();
         }
     };
-    const auto mld = proxy.mld().forwarding().upstreams().served_by(link);
-    const auto igmp = proxy.igmp().forwarding().upstreams().served_by(link);
-    const auto every = [](const auto& v) { return v.size() == 1 && v[0].length() == 0; };
-    if ((every(mld) || mld.empty()) && (every(igmp) || igmp.empty()) &&
-        (every(mld) || every(igmp))) {
-        return "every group"; // one family may be off
+    if (serves_every_group(proxy, link)) {
+        return "every group";
     }
-    add(mld);
-    add(igmp);
+    add(proxy.mld().forwarding().upstreams().served_by(link));
+    add(proxy.igmp().forwarding().upstreams().served_by(link));
     return text.empty() ? std::string("no group") : text;
 }
 

@@ -225,6 +225,15 @@ std::vector<GroupStatus> collect_groups(const engine::Proxy& proxy, const Status
     return out;
 }
 
+bool serves_every_group(const engine::Proxy& proxy, LinkId link) {
+    const auto mld = proxy.mld().forwarding().upstreams().served_by(link);
+    const auto igmp = proxy.igmp().forwarding().upstreams().served_by(link);
+    const auto every = [](const auto& v) { return v.size() == 1 && v[0].length() == 0; };
+    // One family may be off: its list is empty.
+    return (every(mld) || mld.empty()) && (every(igmp) || igmp.empty()) &&
+           (every(mld) || every(igmp));
+}
+
 UpstreamStatus collect_upstream(const engine::Proxy& proxy, const StatusContext& context) {
     UpstreamStatus out;
     proxy.for_each_link([&](LinkId id, const Link& link) {
@@ -235,6 +244,7 @@ UpstreamStatus collect_upstream(const engine::Proxy& proxy, const StatusContext&
         u.link = link.config.name;
         u.mld_version = collect_reported(u, proxy.mld(), id, context.now);
         u.igmp_version = collect_reported(u, proxy.igmp(), id, context.now);
+        u.every_group = serves_every_group(proxy, id);
         out.upstreams.push_back(std::move(u));
     });
     return out;

@@ -121,11 +121,7 @@ void upstream_block(std::string& out, const UpstreamLinkStatus& u) {
         out += ", IGMP v" + num(*u.igmp_version);
     }
     // The default upstream's "::/0" and "0.0.0.0/0" read better as words.
-    const bool every = !u.serves.empty() &&
-                       std::all_of(u.serves.begin(), u.serves.end(), [](const std::string& p) {
-                           return p == "::/0" || p == "0.0.0.0/0";
-                       });
-    out += ", serves " + (every              ? std::string("every group")
+    out += ", serves " + (u.every_group      ? std::string("every group")
                           : u.serves.empty() ? std::string("no group")
                                              : join(u.serves));
     out += ": " + num(u.groups.size()) + " groups reported\n";

@@ -95,6 +95,7 @@ struct UpstreamLinkStatus {
     // The prefixes it serves, longest first, IPv6 then IPv4 ("::/0" and "0.0.0.0/0" for
     // the default upstream).
     std::vector<std::string> serves;
+    bool every_group = false; // serves_every_group()
     std::vector<UpstreamGroupStatus> groups;
 };
 
@@ -136,6 +137,9 @@ struct StatsStatus {
 // IPv6 groups, then IPv4 ones, each sorted by address; members sorted by link.
 [[nodiscard]] std::vector<GroupStatus> collect_groups(const engine::Proxy& proxy,
                                                       const StatusContext& context);
+// Whether the upstream on `link` serves every group of the families that are on (no other
+// upstream has prefixes): the dump and `show upstream` say so in words.
+[[nodiscard]] bool serves_every_group(const engine::Proxy& proxy, engine::LinkId link);
 [[nodiscard]] UpstreamStatus collect_upstream(const engine::Proxy& proxy,
                                               const StatusContext& context);
 [[nodiscard]] StatsStatus collect_stats(const engine::Proxy& proxy, const StatusContext& context);
