@@ -39,6 +39,9 @@ engine::ProxyConfig proxy_config(const Options& o) {
     c.tunnel_mode = o.tunnel_mode;
     c.ssm6 = o.ssm6;
     c.ssm4 = o.ssm4;
+    if (o.translate) {
+        c.translation = o.translation;
+    }
     return c;
 }
 

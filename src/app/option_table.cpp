@@ -300,6 +300,80 @@ A reload keeps the running ranges: a change takes effect at the next start.)",
         .apply = [](S& s, const V& v) { return add_ssm_range(s.options, v); },
     },
     {
+        .long_name = "translate",
+        .help = "translate IPv4 <-> IPv6 multicast (membership and UDP data) through the "
+                "translation prefixes",
+        .manual = R"(Translate multicast between IPv4 and IPv6: an MLD listener downstream for
+an IPv6 group that carries an IPv4 group is served from the IPv4 group (reported upstream
+with IGMP, its UDP datagrams translated to IPv6 as RFC 7915 says), and an IGMP listener for
+an IPv4 group is served from its IPv6 counterpart when the upstream has no IPv4 address.
+The groups map through
+.B \-\-translate\-asm\-prefix
+and
+.BR \-\-translate\-ssm\-prefix ,
+the sources through
+.BR \-\-translate\-source\-prefix ;
+the section IPV4/IPV6 TRANSLATION below has a worked example.
+Off by default. A reload keeps it and the running prefixes: a change takes effect at the
+next start.)",
+        .group = OptionGroup::Selection,
+        .apply = set_option<&Options::translate, true>,
+    },
+    {
+        .long_name = "translate-asm-prefix",
+        .argument = "P/96",
+        .help = "IPv6 /96 prefix that carries IPv4 any-source groups (default ff1e:1000::/96; "
+                "implies --translate)",
+        .manual = R"(The IPv6 multicast /96 prefix whose last 32 bits carry an IPv4 any-source
+group (default ff1e:1000::/96): its M flag (bit 20) must be set, its scope from 4 to e, and
+it must lie outside ff3x::/32
+(draft-ietf-mboned-64-multicast-address-format-06 section 3.1).
+The scope of a mapped group is the prefix's or smaller: 239.255.0.0/16 maps to scope 5,
+the rest of 239.0.0.0/8 to scope 8 (RFC 2365 section 8).
+Implies
+.BR \-\-translate .)",
+        .group = OptionGroup::Selection,
+        .apply =
+            [](S& s, const V& v) {
+                return set_translate_prefix(s.options, TranslatePrefix::Asm, v);
+            },
+    },
+    {
+        .long_name = "translate-ssm-prefix",
+        .argument = "P/96",
+        .help = "IPv6 /96 prefix that carries IPv4 source-specific groups (default "
+                "ff3e:0:8000::/96; implies --translate)",
+        .manual = R"(The IPv6 multicast /96 prefix whose last 32 bits carry an IPv4
+source-specific group of 232.0.0.0/8 or of an IPv4
+.B \-\-ssm\-range
+(default ff3e:0:8000::/96, the draft's ff3x:0:8000::/96 of section 3.2 with global scope).
+It must lie inside ff3x::/32 with a scope from 4 to e.
+Implies
+.BR \-\-translate .)",
+        .group = OptionGroup::Selection,
+        .apply =
+            [](S& s, const V& v) {
+                return set_translate_prefix(s.options, TranslatePrefix::Ssm, v);
+            },
+    },
+    {
+        .long_name = "translate-source-prefix",
+        .argument = "P/96",
+        .help = "IPv6 /96 prefix that carries IPv4 sources (RFC 6052; default 64:ff9b:1::/96; "
+                "implies --translate)",
+        .manual = R"(The IPv6 unicast /96 prefix whose last 32 bits carry an IPv4 source
+(RFC 6052 section 2.2; default 64:ff9b:1::/96, the local-use prefix of RFC 8215).
+With the Well-Known Prefix 64:ff9b::/96, sources with private IPv4 addresses are not
+translated (RFC 6052 section 3.1).
+Implies
+.BR \-\-translate .)",
+        .group = OptionGroup::Selection,
+        .apply =
+            [](S& s, const V& v) {
+                return set_translate_prefix(s.options, TranslatePrefix::Source, v);
+            },
+    },
+    {
         .long_name = "no-host-compatibility",
         .help = "ignore older queries upstream instead of falling back to MLDv1 or IGMPv1/v2 "
                 "(SSM-only networks, RFC 9777 §8.2.1)",

@@ -205,4 +205,33 @@ OptionError add_ssm_range(Options& options, const OptionValue& value) {
     return bad_value(value, kWhat);
 }
 
+OptionError set_translate_prefix(Options& options, TranslatePrefix kind, const OptionValue& value) {
+    const auto prefix = net::Ipv6Prefix::parse(value.text);
+    if (!prefix) {
+        return bad_value(value, "an IPv6 prefix such as ff1e:1000::/96 (host bits zero)");
+    }
+    std::optional<std::string> error;
+    net::Ipv6Prefix* field = nullptr;
+    switch (kind) {
+    case TranslatePrefix::Asm:
+        error = net::asm_prefix64_error(*prefix);
+        field = &options.translation.asm96;
+        break;
+    case TranslatePrefix::Ssm:
+        error = net::ssm_prefix64_error(*prefix);
+        field = &options.translation.ssm96;
+        break;
+    case TranslatePrefix::Source:
+        error = net::source_prefix64_error(*prefix);
+        field = &options.translation.source96;
+        break;
+    }
+    if (error) {
+        return bad_value(value, *error);
+    }
+    *field = *prefix;
+    options.translate = true;
+    return std::nullopt;
+}
+
 } // namespace ecmh::app

@@ -38,5 +38,10 @@ namespace ecmh::app {
 [[nodiscard]] OptionError set_capture(CaptureMethod& method, const OptionValue& value);
 // --ssm-range PREFIX: a multicast prefix of either family, added to its family's list.
 [[nodiscard]] OptionError add_ssm_range(Options& options, const OptionValue& value);
+// --translate-{asm,ssm,source}-prefix P/96: a prefix its kind allows
+// (net/translation_map.hpp); turns translation on.
+enum class TranslatePrefix : std::uint8_t { Asm, Ssm, Source };
+[[nodiscard]] OptionError set_translate_prefix(Options& options, TranslatePrefix kind,
+                                               const OptionValue& value);
 
 } // namespace ecmh::app

@@ -50,6 +50,10 @@ OptionError validate(const ParseState& state) {
     if (!o.ipv4 && !o.ipv6) {
         return "options '--no-ipv4' and '--no-ipv6' together leave nothing to do";
     }
+    if (o.translate && (!o.ipv4 || !o.ipv6)) {
+        return std::string("translation (--translate) needs both families: drop '--no-ipv") +
+               (o.ipv4 ? "6" : "4") + "'";
+    }
     if (o.timers.query_response_interval >= o.timers.query_interval) {
         // RFC 3810 §9.3 / RFC 3376 §8.3: the response interval must be less than the
         // query interval, or reports of one round run into the next.

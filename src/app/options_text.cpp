@@ -63,6 +63,16 @@ std::string options_text(const Options& o) {
     for (const auto& p : o.ssm6) {
         l.add("ssm-range", p.to_string());
     }
+    if (o.translate) {
+        const auto defaults = net::TranslationPrefixes::defaults();
+        l.add("translate");
+        l.differs("translate-asm-prefix", o.translation.asm96, defaults.asm96,
+                  o.translation.asm96.to_string());
+        l.differs("translate-ssm-prefix", o.translation.ssm96, defaults.ssm96,
+                  o.translation.ssm96.to_string());
+        l.differs("translate-source-prefix", o.translation.source96, defaults.source96,
+                  o.translation.source96.to_string());
+    }
     l.differs("igmp-version", o.igmp_version, d.igmp_version, std::to_string(o.igmp_version));
     l.differs("igmp3only", o.igmp3_only, d.igmp3_only, "");
     l.differs("accept-off-subnet", o.accept_off_subnet, d.accept_off_subnet, "");

@@ -39,6 +39,8 @@ ReloadPlan plan_reload(const Options& running, Options next) {
     keep("no-ipv6", running.ipv6, next.ipv6, changed);
     keep("ssm-range (IPv6)", running.ssm6, next.ssm6, changed);
     keep("ssm-range (IPv4)", running.ssm4, next.ssm4, changed);
+    keep("translate", running.translate, next.translate, changed);
+    keep("translate-*-prefix", running.translation, next.translation, changed);
     keep("max-total-sources", running.limits.max_total_sources, next.limits.max_total_sources,
          changed);
     return ReloadPlan{std::move(next), std::move(changed)};

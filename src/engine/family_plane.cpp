@@ -142,7 +142,7 @@ proto::HostReporterConfig FamilyPlane<Family>::host_config(const LinkSettings& s
 }
 
 template <class Family>
-std::vector<typename Family::Address> FamilyPlane<Family>::downstream_groups() const {
+std::vector<typename Family::Address> FamilyPlane<Family>::listened_groups() const {
     std::vector<Address> groups;
     for (const auto& [slot, d] : downstream_) {
         d.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
@@ -150,6 +150,30 @@ std::vector<typename Family::Address> FamilyPlane<Family>::downstream_groups() c
     std::sort(groups.begin(), groups.end());
     groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
     return groups;
+}
+
+template <class Family>
+std::vector<typename Family::Address> FamilyPlane<Family>::downstream_groups() const {
+    auto groups = listened_groups();
+    if (cross_ == nullptr) {
+        return groups;
+    }
+    const auto translated = cross_->translated_groups();
+    groups.insert(groups.end(), translated.begin(), translated.end());
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    return groups;
+}
+
+template <class Family>
+std::optional<typename Family::Address>
+FamilyPlane<Family>::upstream_address(const Address& group) const {
+    const auto serving = table_.upstreams().serving(group);
+    if (!serving) {
+        return std::nullopt;
+    }
+    const auto it = upstreams_.find(serving->slot());
+    return it == upstreams_.end() ? std::nullopt : std::optional<Address>(it->second.own);
 }
 
 template <class Family>
@@ -284,7 +308,7 @@ void FamilyPlane<Family>::remove_link(LinkId link, proto::TimePoint now) {
     downstream_.erase(it);
     table_.remove_link(link);
     for (const auto& g : groups) {
-        update_upstream(g, now); // the link's listeners no longer count upstream
+        listeners_changed(g, now); // the link's listeners no longer count upstream
     }
 }
 
@@ -550,7 +574,15 @@ void FamilyPlane<Family>::membership_changed(LinkId link, const Address& group,
                                           group.to_string() + " " + describe(state));
         }
     }
+    listeners_changed(group, now);
+}
+
+template <class Family>
+void FamilyPlane<Family>::listeners_changed(const Address& group, proto::TimePoint now) {
     update_upstream(group, now);
+    if (cross_ != nullptr) {
+        cross_->listeners_changed(group, now);
+    }
 }
 
 template <class Family>
@@ -560,6 +592,17 @@ void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint
     if (up == nullptr) {
         return; // no upstream serves the group (or its upstream is not there)
     }
+    const auto role = cross_ == nullptr ? PairRole::None : cross_->role(group);
+    if (role == PairRole::Unsettled) {
+        return; // merged again when the links have settled
+    }
+    if (role == PairRole::Elsewhere) {
+        // The other family's upstream reports the pair (translation): not this one, and
+        // it leaves the group if it reported it before the pair's home changed.
+        up->host.set_membership(group, {}, now);
+        drain_host(*up);
+        return;
+    }
     // RFC 4605 §4.1: the merge over every downstream link's subscription for the group —
     // the table's members of the group are exactly the links with one (each holds its
     // router's contribution), so this costs the group's listeners, not every link.
@@ -568,6 +611,11 @@ void FamilyPlane<Family>::update_upstream(const Address& group, proto::TimePoint
     proto::MembershipMerge<Address> merge;
     for (const auto& member : table_.members(group)) {
         merge.add(up->policy.filter(group, member.state));
+    }
+    if (role == PairRole::Home) {
+        for (const auto& state : cross_->translated_members(group)) {
+            merge.add(up->policy.filter(group, state));
+        }
     }
     up->host.set_membership(group, merge.result(), now);
     drain_host(*up);

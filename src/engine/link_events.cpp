@@ -46,6 +46,7 @@ bool Proxy::update_link(LinkId id, const LinkConfig& config, proto::TimePoint no
         !same_link(links_[id.slot()].config, config)) {
         return false;
     }
+    const SettleTranslation settle(translator_.get(), now);
     const LinkConfig before = std::exchange(links_[id.slot()].config, config);
     rebuild_own_addresses();
     if (config_.ipv6) {

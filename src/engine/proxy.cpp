@@ -131,8 +131,24 @@ std::string_view to_string(DropReason reason) {
 Proxy::Proxy(const ProxyConfig& config, LinkIo& io, EventLog& log, std::uint64_t random_seed)
     : config_(config), io_(io), log_(log), random_(random_seed), links_(table::kMaxLinks),
       mld_(plane_config(config, config.mld_mode == MldMode::V1Only ? 1 : 0), *this, log, random_),
-      igmp_(plane_config(config, config.igmp_version), *this, log, random_), buffer_(kMaxIpPacket),
-      segment_(kMaxIpPacket + kMaxLinkHeader) {}
+      igmp_(plane_config(config, config.igmp_version), *this, log, random_),
+      translator_(config.translation ? std::make_unique<Translator>(*config.translation,
+                                                                    config.ssm4, mld_, igmp_, log)
+                                     : nullptr),
+      buffer_(kMaxIpPacket), segment_(kMaxIpPacket + kMaxLinkHeader) {}
+
+Proxy::SettleTranslation::SettleTranslation(Translator* t, proto::TimePoint now)
+    : translator_(t), now_(now) {
+    if (translator_ != nullptr) {
+        translator_->unsettle();
+    }
+}
+
+Proxy::SettleTranslation::~SettleTranslation() {
+    if (translator_ != nullptr) {
+        translator_->settle(now_);
+    }
+}
 
 std::optional<LinkId> Proxy::free_link() const {
     for (std::size_t slot = 0; slot < table::kMaxLinks; ++slot) {
@@ -145,6 +161,7 @@ std::optional<LinkId> Proxy::free_link() const {
 
 void Proxy::configure_upstreams(const std::vector<UpstreamServes>& upstreams,
                                 proto::TimePoint now) {
+    const SettleTranslation settle(translator_.get(), now);
     std::vector<FamilyPlane<proto::Ipv6Family>::UpstreamRoute> mld;
     std::vector<FamilyPlane<proto::Ipv4Family>::UpstreamRoute> igmp;
     for (const auto& u : upstreams) {
@@ -179,6 +196,7 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
     if (id.slot() >= table::kMaxLinks || links_[id.slot()].present || config.tunnel) {
         return false;
     }
+    const SettleTranslation settle(translator_.get(), now);
     links_[id.slot()] = Link{config, {}, true};
     links_[id.slot()].membership_rate = membership_bucket(config.settings);
     rebuild_own_addresses();
@@ -218,6 +236,7 @@ void Proxy::remove_link(LinkId link, proto::TimePoint now) {
     if (link.slot() >= links_.size() || !links_[link.slot()].present) {
         return;
     }
+    const SettleTranslation settle(translator_.get(), now);
     mld_.remove_link(link, now);
     igmp_.remove_link(link, now);
     auto& l = links_[link.slot()];

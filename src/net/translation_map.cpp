@@ -63,6 +63,11 @@ std::optional<std::string> multicast_prefix_error(const Ipv6Prefix& p) {
 
 } // namespace
 
+TranslationPrefixes TranslationPrefixes::defaults() {
+    return {*Ipv6Prefix::parse("ff1e:1000::/96"), *Ipv6Prefix::parse("ff3e:0:8000::/96"),
+            *Ipv6Prefix::parse("64:ff9b:1::/96")};
+}
+
 std::optional<std::string> asm_prefix64_error(const Ipv6Prefix& p) {
     if (auto error = multicast_prefix_error(p)) {
         return error;
@@ -126,6 +131,10 @@ bool MulticastMap64::is_ssm(const Ipv4Address& group) const {
                        [&](const Ipv4Prefix& p) { return p.contains(group); });
 }
 
+bool MulticastMap64::covers(const Ipv6Address& group) const {
+    return under(asm_, group) || under(ssm_, group);
+}
+
 std::optional<Ipv6Address> MulticastMap64::to_ipv6(const Ipv4Address& group) const {
     // 224.0.0.0/24 stays on its link (RFC 5771 §4).
     if (!group.is_multicast() || v4(224, 0, 0, 24).contains(group)) {
@@ -145,7 +154,7 @@ std::optional<Ipv6Address> MulticastMap64::to_ipv6(const Ipv4Address& group) con
 }
 
 std::optional<Ipv4Address> MulticastMap64::to_ipv4(const Ipv6Address& group) const {
-    if (!under(asm_, group) && !under(ssm_, group)) {
+    if (!covers(group)) {
         return std::nullopt;
     }
     // Only the address to_ipv6 gives for its IPv4 group maps back: the scope, the kind

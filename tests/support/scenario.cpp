@@ -551,6 +551,7 @@ engine::ProxyConfig proxy_config(const Scenario::Options& o) {
     c.tunnel_mode = o.tunnel_mode;
     c.ssm6 = o.ssm6;
     c.ssm4 = o.ssm4;
+    c.translation = o.translation;
     return c;
 }
 
@@ -611,8 +612,10 @@ LinkId Scenario::add(const std::string& name) {
         c.mac = net::MacAddress{{0x02, 0xec, 0, 0, 0, standard->index}}; // never a host's 02:00:…
     }
     c.link_local = a6(standard->link_local);
-    c.ipv4 = a4(standard->ipv4);
-    c.ipv4_prefix_length = 24;
+    if (name != "u0" || options_.u0_ipv4) {
+        c.ipv4 = a4(standard->ipv4);
+        c.ipv4_prefix_length = 24;
+    }
     c.upstream = standard->upstream;
     if (const auto it = options_.settings.find(name); it != options_.settings.end()) {
         c.settings = it->second;

@@ -275,6 +275,10 @@ public:
         // Several upstreams (Proxy::configure_upstreams, given before any link is added):
         // each named link is an upstream ("u0", and "u4", a second one).
         std::vector<engine::UpstreamServes> upstreams{};
+        // --translate (issue 16); nullopt: off.
+        std::optional<net::TranslationPrefixes> translation{};
+        // false: u0 has no IPv4 address (an IPv6-only uplink).
+        bool u0_ipv4 = true;
     };
 
     // An input as the scenario was fed it, for recording (Scenario::on_input). The spans

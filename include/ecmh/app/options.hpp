@@ -8,6 +8,7 @@
 #include "ecmh/app/link_blocks.hpp"
 #include "ecmh/app/tunnel_peers.hpp"
 #include "ecmh/net/prefix.hpp"
+#include "ecmh/net/translation_map.hpp"
 #include "ecmh/proto/protocol_variables.hpp"
 
 #include <chrono>
@@ -82,6 +83,10 @@ struct Options {
     // --ssm-range: the SSM groups of a family instead of its default (232/8, FF3x::/32).
     std::vector<net::Ipv6Prefix> ssm6;
     std::vector<net::Ipv4Prefix> ssm4;
+    // --translate (issue 16): IPv4 <-> IPv6 multicast translation, off unless asked for;
+    // a --translate-*-prefix option turns it on too.
+    bool translate = false;
+    net::TranslationPrefixes translation = net::TranslationPrefixes::defaults();
     std::string pid_file = "/var/run/ecmh.pid";
     std::string dump_file = "/var/run/ecmh.dump";
     // The control socket ecmhctl talks to; empty: none.

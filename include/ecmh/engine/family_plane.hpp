@@ -27,6 +27,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace ecmh::engine {
 
@@ -42,6 +43,38 @@ public:
     virtual void count_build_failure() = 0;
     // The link's interface name, for log lines.
     [[nodiscard]] virtual std::string_view link_name(LinkId link) const = 0;
+};
+
+// The other family's side of IPv4 <-> IPv6 translation (engine/translator.hpp), as one
+// family's plane sees it: which of its groups have a counterpart in the other family,
+// which family reports such a pair upstream (its home), and the other family's listeners
+// of the counterpart, translated, to merge into this family's report when it is the home.
+enum class PairRole : std::uint8_t {
+    None,      // no counterpart: a native group only
+    Home,      // this family's upstream reports the pair
+    Elsewhere, // the other family's does: this one reports nothing for it
+    Unsettled, // links are changing: leave the group as it is until they settle
+};
+
+template <class Address>
+class CrossFamily {
+public:
+    CrossFamily() = default;
+    CrossFamily(const CrossFamily&) = delete;
+    CrossFamily& operator=(const CrossFamily&) = delete;
+    CrossFamily(CrossFamily&&) = delete;
+    CrossFamily& operator=(CrossFamily&&) = delete;
+    virtual ~CrossFamily() = default;
+
+    [[nodiscard]] virtual PairRole role(const Address& group) const = 0;
+    // The other family's listeners of the counterpart, each translated to this family.
+    [[nodiscard]] virtual std::vector<proto::MembershipState<Address>>
+    translated_members(const Address& group) const = 0;
+    // This family's listeners of `group` changed: the other family merges its
+    // counterpart again.
+    virtual void listeners_changed(const Address& group, proto::TimePoint now) = 0;
+    // This family's groups whose counterparts the other family's listeners want.
+    [[nodiscard]] virtual std::vector<Address> translated_groups() const = 0;
 };
 
 struct PlaneConfig {
@@ -130,6 +163,20 @@ public:
     void on_timer(proto::TimePoint now);
     [[nodiscard]] proto::TimePoint next_deadline() const;
     void resend_reports(proto::TimePoint now); // SIGUSR2
+    // Translation (issue 16): the other family's side, or nullptr (the default: nothing
+    // is translated). It must outlive the plane or be reset first.
+    void set_cross_family(CrossFamily<Address>* cross) { cross_ = cross; }
+    // Merges `group` for its upstream again (the translator, after the other family's
+    // listeners of its counterpart or the pair's home changed).
+    void refresh_upstream(const Address& group, proto::TimePoint now) {
+        update_upstream(group, now);
+    }
+    // Every group a downstream router has, sorted, once.
+    [[nodiscard]] std::vector<Address> listened_groups() const;
+    // The own address of the upstream that serves `group`, when that upstream is there
+    // (unspecified when the link has none); nullopt when no upstream that is there
+    // serves it.
+    [[nodiscard]] std::optional<Address> upstream_address(const Address& group) const;
     void leave_upstream(proto::TimePoint now); // shutdown
 
     [[nodiscard]] bool is_upstream(LinkId link) const { return upstreams_.contains(link.slot()); }
@@ -209,12 +256,15 @@ private:
     [[nodiscard]] proto::RouterLinkConfig<Family> router_config(const Address& own,
                                                                 const LinkSettings& s);
     [[nodiscard]] proto::HostReporterConfig host_config(const LinkSettings& s) const;
-    // Every group a downstream router has, sorted, once.
+    // listened_groups() and the groups the other family's listeners want translated:
+    // every group this family may report.
     [[nodiscard]] std::vector<Address> downstream_groups() const;
     void update_downstream_settings(LinkId link, Downstream& d, const LinkSettings& after,
                                     proto::TimePoint now);
     void membership_changed(LinkId link, const Address& group, proto::TimePoint now);
     void update_upstream(const Address& group, proto::TimePoint now);
+    // update_upstream, and the other family's counterpart when translating.
+    void listeners_changed(const Address& group, proto::TimePoint now);
     // The family's half of a link's settings.
     [[nodiscard]] static const table::GroupPolicy<Address>& policy_of(const LinkSettings& s);
     [[nodiscard]] std::uint8_t version_of(const LinkSettings& s) const;
@@ -242,6 +292,7 @@ private:
     std::map<std::uint16_t, Upstream> upstreams_; // by LinkId slot
     table::ForwardingTable<Family> table_;
     LogGate limit_log_;
+    CrossFamily<Address>* cross_ = nullptr;
 };
 
 extern template class FamilyPlane<proto::Ipv6Family>;

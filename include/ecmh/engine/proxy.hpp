@@ -17,6 +17,7 @@
 #include "ecmh/engine/log_gate.hpp"
 #include "ecmh/engine/statistics.hpp"
 #include "ecmh/engine/token_bucket.hpp"
+#include "ecmh/engine/translator.hpp"
 #include "ecmh/proto/random.hpp"
 #include "ecmh/table/tunnel_peer_table.hpp"
 #include "ecmh/wire/constants.hpp"
@@ -29,6 +30,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +72,9 @@ struct ProxyConfig {
     // --ssm-range: the SSM groups of each family; empty: 232/8, FF3x::/32 (rfc-map 27).
     std::vector<net::Ipv6Prefix> ssm6{};
     std::vector<net::Ipv4Prefix> ssm4{};
+    // --translate (issue 16): IPv4 <-> IPv6 multicast translation through these
+    // prefixes; nullopt: off.
+    std::optional<net::TranslationPrefixes> translation{};
 };
 
 // A tunnel peer to serve (tunnel mode): from --tunnel-peer, a peers file, or a kernel
@@ -176,6 +181,8 @@ public:
     [[nodiscard]] const FamilyPlane<proto::Ipv6Family>& mld() const { return mld_; }
     [[nodiscard]] const FamilyPlane<proto::Ipv4Family>& igmp() const { return igmp_; }
     [[nodiscard]] const ProxyConfig& config() const { return config_; }
+    // The translation's maps and homes; nullptr when translation is off.
+    [[nodiscard]] const Translator* translator() const { return translator_.get(); }
     // Interface links, then tunnel peers, in slot order.
     template <class F>
     void for_each_link(F&& f) const {
@@ -290,6 +297,23 @@ private:
     static constexpr std::size_t kTooBigSources = 4096; // rate-limiter entries kept
     FamilyPlane<proto::Ipv6Family> mld_;
     FamilyPlane<proto::Ipv4Family> igmp_;
+    // After the planes, which it registers with (and leaves first).
+    std::unique_ptr<Translator> translator_;
+    // While links change, translated pairs wait until the homes are known again
+    // (Translator::unsettle): the guard's end merges them for their homes.
+    class SettleTranslation {
+    public:
+        SettleTranslation(Translator* t, proto::TimePoint now);
+        SettleTranslation(const SettleTranslation&) = delete;
+        SettleTranslation& operator=(const SettleTranslation&) = delete;
+        SettleTranslation(SettleTranslation&&) = delete;
+        SettleTranslation& operator=(SettleTranslation&&) = delete;
+        ~SettleTranslation();
+
+    private:
+        Translator* translator_;
+        proto::TimePoint now_;
+    };
     std::vector<std::uint8_t> buffer_;  // control messages are built here
     std::vector<std::uint8_t> segment_; // a super-frame's datagram, one at a time
     // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2

@@ -37,6 +37,19 @@ namespace ecmh::net {
 [[nodiscard]] std::optional<std::string> ssm_prefix64_error(const Ipv6Prefix& prefix);
 [[nodiscard]] std::optional<std::string> source_prefix64_error(const Ipv6Prefix& prefix);
 
+// The three /96 prefixes of a translation setup (--translate-asm-prefix, -ssm-prefix,
+// -source-prefix), each checked by its *_error function above.
+struct TranslationPrefixes {
+    Ipv6Prefix asm96;
+    Ipv6Prefix ssm96;
+    Ipv6Prefix source96;
+    // ff1e:1000::/96 (the M flag, draft §3.1; transient, global scope), ff3e:0:8000::/96
+    // (draft §3.2, global scope) and 64:ff9b:1::/96 (RFC 8215's local-use prefix, which
+    // may carry private IPv4 sources, unlike the Well-Known Prefix: RFC 6052 §3.1).
+    [[nodiscard]] static TranslationPrefixes defaults();
+    friend bool operator==(const TranslationPrefixes&, const TranslationPrefixes&) = default;
+};
+
 class MulticastMap64 {
 public:
     // The prefixes must pass asm_prefix64_error / ssm_prefix64_error. `ssm4`: the IPv4
@@ -48,6 +61,9 @@ public:
     // The IPv4 group `group` carries, or nullopt when it is not one that to_ipv6 gives.
     [[nodiscard]] std::optional<Ipv4Address> to_ipv4(const Ipv6Address& group) const;
     [[nodiscard]] bool is_ssm(const Ipv4Address& group) const;
+    // `group` lies under the ASM or the SSM prefix, whatever its scope: an address meant
+    // to be translated, whether or not it maps (for the "not translated" log line).
+    [[nodiscard]] bool covers(const Ipv6Address& group) const;
 
 private:
     Ipv6Prefix asm_;

@@ -164,6 +164,38 @@ TEST(Options, SsmOnlySwitches) {
     });
 }
 
+// --translate and its prefixes (issue 16): off by default, a prefix turns it on, each
+// prefix checked for its kind; translation needs both families.
+TEST(Options, Translation) {
+    const auto defaults = run_options({});
+    EXPECT_FALSE(defaults.translate);
+    EXPECT_EQ(defaults.translation, ecmh::net::TranslationPrefixes::defaults());
+    EXPECT_TRUE(run_options({"--translate"}).translate);
+    const auto custom =
+        run_options({"--translate-asm-prefix", "ff18:1000::/96", "--translate-ssm-prefix",
+                     "ff35:0:8000::/96", "--translate-source-prefix", "2001:db8:64::/96"});
+    EXPECT_TRUE(custom.translate);
+    EXPECT_EQ(custom.translation.asm96.to_string(), "ff18:1000::/96");
+    EXPECT_EQ(custom.translation.ssm96.to_string(), "ff35:0:8000::/96");
+    EXPECT_EQ(custom.translation.source96.to_string(), "2001:db8:64::/96");
+    expect_errors({
+        {{"--translate-asm-prefix", "ff1e::/96"},
+         "invalid value 'ff1e::/96' for --translate-asm-prefix: expected an ASM prefix with the "
+         "M flag (bit 20: ff1e:1000::/96)"},
+        {{"--translate-asm-prefix", "ff1e:1000::/64"},
+         "invalid value 'ff1e:1000::/64' for --translate-asm-prefix: expected a /96 prefix (the "
+         "IPv4 group fills the last 32 bits)"},
+        {{"--translate-ssm-prefix", "239.1.0.0/16"},
+         "invalid value '239.1.0.0/16' for --translate-ssm-prefix: expected an IPv6 prefix such "
+         "as ff1e:1000::/96 (host bits zero)"},
+        {{"--translate", "--no-ipv4"},
+         "translation (--translate) needs both families: drop '--no-ipv4'"},
+        {{"--translate-source-prefix", "64:ff9b:1::/96", "--no-ipv6"},
+         "translation (--translate) needs both families: drop '--no-ipv6'"},
+    });
+    EXPECT_NE(error_of({"--translate-source-prefix", "ff1e:1000::/96"}), "");
+}
+
 TEST(Options, CaptureMethod) {
 #ifdef __linux__
     EXPECT_EQ(run_options({}).capture, CaptureMethod::Ring);

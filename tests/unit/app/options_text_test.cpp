@@ -31,7 +31,8 @@ TEST(OptionsText, ListsWhatDiffersInHelpOrder) {
 
 // What `show config` prints is a configuration file that gives the same configuration.
 TEST(OptionsText, ReadsBackAsTheSameConfiguration) {
-    const std::string file = "upstream ppp0\nno-ipv4\nssm-range ff3e::/32\nrobustness 3\n"
+    const std::string file = "upstream ppp0\nssm-range ff3e::/32\nrobustness 3\n"
+                             "translate-source-prefix 2001:db8:64::/96\n"
                              "max-groups 100\nlink eth*\n  querier-rule off\n  allow ff0e::/16\n"
                              "link eth1\n  mld-version 1\n  query-interval 30s\n";
     std::vector<std::string> storage{"ecmh", "-c", "a.conf", "--max-sources", "7"};
@@ -58,4 +59,6 @@ TEST(OptionsText, ReadsBackAsTheSameConfiguration) {
     EXPECT_EQ(again.upstream, first.upstream);
     EXPECT_EQ(again.ssm6, first.ssm6);
     EXPECT_EQ(again.ipv4, first.ipv4);
+    EXPECT_TRUE(again.translate);
+    EXPECT_EQ(again.translation, first.translation);
 }

@@ -29,6 +29,7 @@ TEST(ReloadPlan, LiveSettingsAreTakenRestartOnlyOnesKept) {
     next.ipv4 = false;                                    // restart
     next.capture = CaptureMethod::Pcap;                   // restart
     next.limits.max_total_sources = 7;                    // restart
+    next.translate = true;                                // restart
     const auto plan = plan_reload(running, next);
     EXPECT_EQ(plan.next.upstream, "ppp0");
     EXPECT_EQ(plan.next.timers.robustness, 3U);
@@ -39,8 +40,9 @@ TEST(ReloadPlan, LiveSettingsAreTakenRestartOnlyOnesKept) {
     EXPECT_TRUE(plan.next.ipv4);
     EXPECT_EQ(plan.next.capture, running.capture);
     EXPECT_EQ(plan.next.limits.max_total_sources, running.limits.max_total_sources);
-    EXPECT_EQ(plan.restart_only,
-              (std::vector<std::string>{"pidfile", "capture", "no-ipv4", "max-total-sources"}));
+    EXPECT_FALSE(plan.next.translate);
+    EXPECT_EQ(plan.restart_only, (std::vector<std::string>{"pidfile", "capture", "no-ipv4",
+                                                           "translate", "max-total-sources"}));
 }
 
 } // namespace

@@ -93,6 +93,12 @@ TEST(MulticastMap64, WhatDoesNotMap) {
          }) {
         EXPECT_EQ(map.to_ipv4(a6(g)), std::nullopt) << g;
     }
+    // Which of them were meant to be translated (under a prefix but for the scope).
+    EXPECT_TRUE(map.covers(a6("ff1e:1000::ef01:203")));
+    EXPECT_TRUE(map.covers(a6("ff12:1000::ef01:203")));
+    EXPECT_TRUE(map.covers(a6("ff35:0:8000::ef01:203")));
+    EXPECT_FALSE(map.covers(a6("ff0e::ef01:203")));
+    EXPECT_FALSE(map.covers(a6("ff1e:1001::e9fc:1")));
 }
 
 TEST(MulticastMap64, EveryGroupOfASampleRoundTrips) {
@@ -128,6 +134,17 @@ TEST(TranslationPrefixes, OnlySlash96PrefixesOfTheirKind) {
                             "2001:db8:0:0:100::/96"}) { // RFC 6052 §2.2: u octet not zero
         EXPECT_TRUE(source_prefix64_error(p6(bad)).has_value()) << bad;
     }
+}
+
+// The defaults of doc/ecmh.8 (draft §3.1 and §3.2; RFC 8215), and each one valid.
+TEST(TranslationPrefixes, DefaultsAreTheDocumentedOnes) {
+    const auto d = TranslationPrefixes::defaults();
+    EXPECT_EQ(d.asm96, p6("ff1e:1000::/96"));
+    EXPECT_EQ(d.ssm96, p6("ff3e:0:8000::/96"));
+    EXPECT_EQ(d.source96, p6("64:ff9b:1::/96"));
+    EXPECT_EQ(asm_prefix64_error(d.asm96), std::nullopt);
+    EXPECT_EQ(ssm_prefix64_error(d.ssm96), std::nullopt);
+    EXPECT_EQ(source_prefix64_error(d.source96), std::nullopt);
 }
 
 TEST(SourceMap64, EmbedsInTheLast32Bits) {
