@@ -42,6 +42,24 @@ void sort_unique(std::vector<Address>& v) {
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// Each member's state with its sources mapped; a source that does not map is left out
+// (an IPv6 source outside the source prefix cannot be an IPv4 sender's; a private IPv4
+// source has no address under the Well-Known Prefix).
+template <class To, class Members, class Map>
+std::vector<proto::MembershipState<To>> translate_states(const Members& members, Map map) {
+    std::vector<proto::MembershipState<To>> out;
+    for (const auto& member : members) {
+        std::vector<To> mapped;
+        for (const auto& source : member.state.sources) {
+            if (const auto s = map(source)) {
+                mapped.push_back(*s);
+            }
+        }
+        out.push_back({member.state.mode, proto::SourceSet<To>::from(mapped)});
+    }
+    return out;
+}
+
 } // namespace
 
 Translator::Translator(const net::TranslationPrefixes& prefixes, std::vector<net::Ipv4Prefix> ssm4,
@@ -93,41 +111,22 @@ PairRole Translator::role(const Ipv4Address& group) const {
 
 std::vector<proto::MembershipState<Ipv6Address>>
 Translator::translated_members(const Ipv6Address& group) const {
-    std::vector<proto::MembershipState<Ipv6Address>> out;
     const auto g4 = groups_.to_ipv4(group);
     if (!g4) {
-        return out;
+        return {};
     }
-    for (const auto& member : igmp_.forwarding().members(*g4)) {
-        std::vector<Ipv6Address> mapped;
-        for (const auto& s4 : member.state.sources) {
-            if (const auto s6 = sources_.embed(s4)) {
-                mapped.push_back(*s6);
-            }
-        }
-        out.push_back({member.state.mode, proto::SourceSet<Ipv6Address>::from(mapped)});
-    }
-    return out;
+    return translate_states<Ipv6Address>(igmp_.forwarding().members(*g4),
+                                         [&](const Ipv4Address& s) { return sources_.embed(s); });
 }
 
 std::vector<proto::MembershipState<Ipv4Address>>
 Translator::translated_members(const Ipv4Address& group) const {
-    std::vector<proto::MembershipState<Ipv4Address>> out;
     const auto g6 = groups_.to_ipv6(group);
     if (!g6) {
-        return out;
+        return {};
     }
-    for (const auto& member : mld_.forwarding().members(*g6)) {
-        // A source outside the source prefix cannot be an IPv4 sender's: as if absent.
-        std::vector<Ipv4Address> mapped;
-        for (const auto& s6 : member.state.sources) {
-            if (const auto s4 = sources_.extract(s6)) {
-                mapped.push_back(*s4);
-            }
-        }
-        out.push_back({member.state.mode, proto::SourceSet<Ipv4Address>::from(mapped)});
-    }
-    return out;
+    return translate_states<Ipv4Address>(mld_.forwarding().members(*g6),
+                                         [&](const Ipv6Address& s) { return sources_.extract(s); });
 }
 
 void Translator::listeners_changed(const Ipv6Address& group, proto::TimePoint now) {
