@@ -465,19 +465,24 @@ TEST(Translate, AZeroIpv6ChecksumIsRefused) {
               TranslateError::ZeroChecksumIpv6);
 }
 
+// An IPv6 UDP packet from 64:ff9b:1::c000:20a with `data` octets of 0x5a and a UDP
+// checksum computed here.
+Bytes ipv6_udp(std::size_t data) {
+    auto udp = udp_datagram(Bytes(data, 0x5a), 0);
+    Bytes pseudo6 = slice(from_hex(kGoldenV6), 8, 32);
+    append(pseudo6, {0, 0, static_cast<std::uint8_t>(udp.size() >> 8),
+                     static_cast<std::uint8_t>(udp.size()), 0, 0, 0, 17});
+    append(pseudo6, udp);
+    const auto checksum = static_cast<std::uint16_t>(~folded_sum(pseudo6));
+    udp[6] = static_cast<std::uint8_t>(checksum >> 8);
+    udp[7] = static_cast<std::uint8_t>(checksum);
+    return ipv6_packet(17, {}, udp);
+}
+
 TEST(Translate, DontFragmentIsSetAbove1260Octets) {
     // X11 (RFC 7915 §5.1): IPv4 Total Length 1260 → DF 0, 1261 → DF 1.
     for (const std::size_t total : {std::size_t{1260}, std::size_t{1261}}) {
-        const Bytes data(total - 28, 0x5a);
-        auto udp = udp_datagram(data, 0);
-        Bytes pseudo6 = slice(from_hex(kGoldenV6), 8, 32);
-        append(pseudo6, {0, 0, static_cast<std::uint8_t>(udp.size() >> 8),
-                         static_cast<std::uint8_t>(udp.size()), 0, 0, 0, 17});
-        append(pseudo6, udp);
-        const auto checksum = static_cast<std::uint16_t>(~folded_sum(pseudo6));
-        udp[6] = static_cast<std::uint8_t>(checksum >> 8);
-        udp[7] = static_cast<std::uint8_t>(checksum);
-        const auto v6 = ipv6_packet(17, {}, udp);
+        const auto v6 = ipv6_udp(total - 28);
         const auto copy = to_ipv4(v6, 0x0101);
         ASSERT_TRUE(copy) << error_name(copy);
         const auto out = written(*copy);
@@ -486,6 +491,17 @@ TEST(Translate, DontFragmentIsSetAbove1260Octets) {
         EXPECT_EQ(copy->dont_fragment, total == 1261);
         expect_valid_ipv4_udp(out);
     }
+}
+
+TEST(Translate, APayloadTotalLengthCannotHoldIsRefused) {
+    // IPv6 Payload Length 65515 becomes Total Length 65535; one more does not fit.
+    const auto largest = ipv6_udp(65515 - 8);
+    const auto copy = to_ipv4(largest);
+    ASSERT_TRUE(copy) << error_name(copy);
+    const auto out = written(*copy);
+    EXPECT_EQ(to_hex(slice(out, 2, 2)), "ffff");
+    expect_valid_ipv4_udp(out);
+    EXPECT_EQ(refusal_to_ipv4(ipv6_udp(65516 - 8)), TranslateError::TotalLengthOverflow);
 }
 
 TEST(Translate, TheOutLinksOwnSourceAddressKeepsBothChecksumsRight) {
