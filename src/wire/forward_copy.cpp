@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/wire/forward_copy.hpp"
 
+#include "copy_fields.hpp"
 #include "ecmh/net/checksum.hpp"
 #include "ecmh/wire/checksum_offload.hpp"
 #include "ecmh/wire/constants.hpp"
@@ -10,18 +11,9 @@
 namespace ecmh::wire {
 namespace {
 
-std::uint8_t one_lower(std::uint8_t hop) {
-    return hop > 0 ? static_cast<std::uint8_t>(hop - 1) : std::uint8_t{0};
-}
-
-std::uint16_t read16(std::span<const std::uint8_t> b, std::size_t at) {
-    return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
-}
-
-void write16(std::span<std::uint8_t> b, const FieldValue& field) {
-    b[field.offset] = static_cast<std::uint8_t>(field.value >> 8);
-    b[field.offset + 1] = static_cast<std::uint8_t>(field.value);
-}
+using detail::one_lower;
+using detail::read16;
+using detail::write16;
 
 std::optional<FieldValue> completion(const std::optional<ChecksumCompletion>& c) {
     if (!c) {

@@ -11,8 +11,6 @@
 namespace ecmh::wire {
 namespace {
 
-constexpr std::size_t kFragmentUnit = 8; // offsets count 8-octet blocks (RFC 791 §3.1)
-
 std::size_t round_down_to_unit(std::size_t n) {
     return n - n % kFragmentUnit;
 }

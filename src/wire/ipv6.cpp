@@ -12,7 +12,6 @@ namespace ecmh::wire {
 namespace {
 
 constexpr std::size_t kMaxPayloadLength = 0xffff;
-constexpr std::size_t kFragmentHeaderSize = 8;
 
 // What the options of one Hop-by-Hop or Destination Options header say.
 struct OptionScan {
@@ -95,7 +94,7 @@ std::size_t extension_length(std::uint8_t type, std::span<const std::uint8_t> re
         return (units + 2) * 4;
     }
     if (type == kProtoFragment) {
-        return kFragmentHeaderSize; // its second byte is Reserved, not a length
+        return kIpv6FragmentHeaderSize; // its second byte is Reserved, not a length
     }
     return (units + 1) * 8;
 }

@@ -11,9 +11,6 @@
 namespace ecmh::wire {
 namespace {
 
-constexpr std::size_t kUdpHeaderSize = 8;
-constexpr std::size_t kUdpLengthField = 4;
-constexpr std::size_t kUdpChecksumField = 6;
 constexpr std::size_t kIpv4TotalLengthField = 2;
 constexpr std::size_t kIpv4IdentificationField = 4;
 constexpr std::size_t kIpv4ChecksumField = 10;
@@ -33,7 +30,7 @@ void write16(std::span<std::uint8_t> b, std::size_t at, std::size_t value) {
 // The UDP part of a parsed packet: where it starts in the IP packet and how long it is,
 // or 0 when the packet is not a whole UDP datagram whose length field is the IP's.
 std::size_t udp_length(std::span<const std::uint8_t> udp) {
-    if (udp.size() < kUdpHeaderSize || read16(udp, kUdpLengthField) != udp.size()) {
+    if (udp.size() < kUdpHeaderSize || read16(udp, kUdpLengthOffset) != udp.size()) {
         return 0;
     }
     return udp.size();
@@ -102,14 +99,14 @@ std::size_t UdpSegmenter::write(std::size_t index, std::span<std::uint8_t> out) 
     const auto ip = out.subspan(ip_offset_, length - ip_offset_);
     const std::size_t udp_length = kUdpHeaderSize + payload;
     const auto udp = ip.subspan(udp_offset_ - ip_offset_, udp_length);
-    write16(udp, kUdpLengthField, udp_length);
+    write16(udp, kUdpLengthOffset, udp_length);
     if (protocol_ == NetworkProtocol::Ipv4) {
         finish_ipv4(ip, index, length - ip_offset_);
     } else {
         write16(ip, kIpv6PayloadLengthField, length - ip_offset_ - kIpv6HeaderSize);
     }
     // IPv4 UDP sent without a checksum stays so (RFC 768); IPv6 UDP always has one.
-    if (protocol_ == NetworkProtocol::Ipv4 && read16(udp, kUdpChecksumField) == 0) {
+    if (protocol_ == NetworkProtocol::Ipv4 && read16(udp, kUdpChecksumOffset) == 0) {
         return length;
     }
     // The pseudo-header (RFC 768, RFC 8200 §8.1) sums the same for both families when
@@ -119,10 +116,10 @@ std::size_t UdpSegmenter::write(std::size_t index, std::span<std::uint8_t> out) 
     sum.add(ip.subspan(v4 ? kIpv4SourceField : kIpv6SourceField, v4 ? 8 : 32));
     sum.add_u16(kProtoUdp);
     sum.add_u16(static_cast<std::uint16_t>(udp_length));
-    write16(udp, kUdpChecksumField, 0);
+    write16(udp, kUdpChecksumOffset, 0);
     sum.add(udp);
     const std::uint16_t checksum = sum.finish();
-    write16(udp, kUdpChecksumField, checksum == 0 ? 0xffff : checksum); // RFC 768: 0 is "none"
+    write16(udp, kUdpChecksumOffset, checksum == 0 ? 0xffff : checksum); // RFC 768: 0 is "none"
     return length;
 }
 

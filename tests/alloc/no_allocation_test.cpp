@@ -2,6 +2,9 @@
 // The data path allocates nothing per packet (issue #3: "no allocation per decision",
 // at 10,000 groups and 64 links). This binary replaces the global operator new with a
 // counting one, so it runs apart from the other unit tests.
+#include "ecmh/net/checksum.hpp"
+#include "ecmh/wire/ipv6_fragment.hpp"
+#include "ecmh/wire/translate.hpp"
 #include "support/data_plane_fixture.hpp"
 
 #include <atomic>
@@ -84,4 +87,44 @@ TEST(NoAllocation, SuperFramesAreCutWithoutAllocating) {
     EXPECT_EQ(f.proxy->statistics().superframe_datagrams, 4000U);
     // 4 datagrams a frame, each copied to the group's 4 links.
     EXPECT_EQ(f.io.frames - before_frames, 1000U * 4U * 4U);
+}
+
+// Translation (issue 16): preparing a translated copy, writing it (also with a link's own
+// IPv4 source) and cutting it into IPv6 fragments work in buffers the caller owns.
+TEST(NoAllocation, TranslatedCopyPrepareWriteAndFragment) {
+    // IPv4 UDP 192.0.2.10 → 239.1.2.3 with 1,472 octets of data and no UDP checksum (so
+    // that the full computation of X14 runs too), and an IPv6 UDP packet back.
+    std::vector<std::uint8_t> v4(1500, 0x5a);
+    const std::uint8_t v4_header[] = {0x45, 0,    0x05, 0xdc, 0x12, 0x34, 0,   0, 16, 17,
+                                      0,    0,    192,  0,    2,    10,   239, 1, 2,  3,
+                                      0x13, 0x88, 0x13, 0x89, 0x05, 0xc8, 0,   0};
+    std::copy(std::begin(v4_header), std::end(v4_header), v4.begin());
+    const auto header_sum = ecmh::net::internet_checksum(std::span(v4).first(20));
+    v4[10] = static_cast<std::uint8_t>(header_sum >> 8);
+    v4[11] = static_cast<std::uint8_t>(header_sum);
+    const auto p4 = ecmh::wire::parse_ipv4(v4);
+    ASSERT_TRUE(p4);
+    const auto source6 = *ecmh::net::Ipv6Address::parse("64:ff9b:1::c000:20a");
+    const auto group6 = *ecmh::net::Ipv6Address::parse("ff18:1000::ef01:203");
+    std::vector<std::uint8_t> out(2048);
+    std::vector<std::uint8_t> piece(2048);
+    std::vector<std::uint8_t> back(2048);
+    const auto before = g_allocations.load();
+    std::size_t bytes = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const auto copy = ecmh::wire::translate_to_ipv6(*p4, source6, group6);
+        bytes += copy->write(out);
+        const auto pieces = ecmh::wire::Ipv6FragmentWriter::plan(*copy, 1280);
+        for (std::size_t k = 0; pieces && k < pieces->count(); ++k) {
+            bytes += pieces->write(k, piece);
+        }
+        const auto p6 = ecmh::wire::parse_ipv6(std::span(out).first(copy->size()));
+        const auto reverse = ecmh::wire::translate_to_ipv4(*p6, ecmh::net::Ipv4Address{0xc000020aU},
+                                                           ecmh::net::Ipv4Address{0xef010203U},
+                                                           static_cast<std::uint16_t>(i));
+        bytes += reverse->write(back, ecmh::net::Ipv4Address{0xc6336401U});
+    }
+    EXPECT_EQ(g_allocations.load() - before, 0U);
+    // Each round: the 1,520-octet copy, its two fragments (1,280 + 296) and 1,500 back.
+    EXPECT_EQ(bytes, 1000U * (1520U + 1280U + 296U + 1500U));
 }

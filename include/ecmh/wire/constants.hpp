@@ -36,8 +36,14 @@ inline constexpr std::uint8_t kProtoDestinationOptions = 60;
 
 // IPv6 (RFC 8200).
 inline constexpr std::size_t kIpv6HeaderSize = 40;
+inline constexpr std::size_t kIpv6PayloadLengthOffset = 4;
+inline constexpr std::size_t kIpv6NextHeaderOffset = 6;
 inline constexpr std::size_t kIpv6HopLimitOffset = 7;
+inline constexpr std::size_t kIpv6SourceOffset = 8;
 inline constexpr std::size_t kIpv6DestinationOffset = 24;
+inline constexpr std::size_t kIpv6FragmentHeaderSize = 8;  // RFC 8200 §4.5
+inline constexpr std::uint16_t kIpv6FragmentMore = 0x0001; // M, in the offset word
+inline constexpr unsigned kIpv6FragmentOffsetShift = 3; // the offset word's low 3 bits are Res, M
 // ecmh walks at most this many extension headers; a longer chain is dropped
 // (rfc-map M10: bounded parse, no recursion).
 inline constexpr std::size_t kMaxExtensionHeaders = 8;
@@ -51,19 +57,32 @@ inline constexpr std::uint16_t kRouterAlertMld = 0;       // RFC 2711 §2.1
 inline constexpr std::size_t kIpv4MinHeaderSize = 20;
 inline constexpr std::size_t kIpv4TtlOffset = 8;
 inline constexpr std::size_t kIpv4ChecksumOffset = 10;
+inline constexpr std::size_t kIpv4SourceOffset = 12;
 inline constexpr std::size_t kIpv4DestinationOffset = 16;
 inline constexpr std::size_t kIpv4TotalLengthOffset = 2;
 inline constexpr std::size_t kIpv4FlagsOffset = 6; // flags and fragment offset
 inline constexpr std::uint16_t kIpv4FlagDontFragment = 0x4000;
 inline constexpr std::uint16_t kIpv4FlagMoreFragments = 0x2000;
 inline constexpr std::uint16_t kIpv4FragmentOffsetMask = 0x1fff; // in 8-octet units
-inline constexpr std::uint8_t kIpv4OptionCopied = 0x80;          // copied into every fragment
+// Fragment offsets of both families count 8-octet blocks (RFC 791 §3.1, RFC 8200 §4.5).
+inline constexpr std::size_t kFragmentUnit = 8;
+inline constexpr std::uint8_t kIpv4OptionCopied = 0x80; // copied into every fragment
 inline constexpr std::uint8_t kIpv4OptionEnd = 0;
 inline constexpr std::uint8_t kIpv4OptionNop = 1;
 inline constexpr std::uint8_t kIpv4OptionRouterAlert = 148; // RFC 2113: 0x94
 inline constexpr std::uint8_t kIpv4OptionLsrr = 131;
 inline constexpr std::uint8_t kIpv4OptionSsrr = 137;
 inline constexpr std::uint8_t kIpv4TosInternetworkControl = 0xc0; // RFC 3376 §4
+
+// UDP (RFC 768).
+inline constexpr std::size_t kUdpHeaderSize = 8;
+inline constexpr std::size_t kUdpLengthOffset = 4;
+inline constexpr std::size_t kUdpChecksumOffset = 6;
+
+// IP/ICMP translation (SIIT, RFC 7915). An IPv6 → IPv4 packet of at most this many
+// octets leaves with Don't Fragment clear, a larger one with it set (§5.1): 1280 − 20,
+// so that it still fits the IPv6 minimum MTU after a translation back.
+inline constexpr std::size_t kSiitDontFragmentAbove = 1260;
 
 // ICMPv6 types (RFC 4443, RFC 2710, RFC 3810).
 inline constexpr std::uint8_t kIcmpv6EchoRequest = 128;
