@@ -70,7 +70,10 @@ struct TranslatedCopy {
     // (nothing written) when it does not fit.
     [[nodiscard]] std::size_t write(std::span<std::uint8_t> out) const;
     // IPv4 copies only (design D9): the same with `source` as the IPv4 source address,
-    // the header checksum and the UDP checksum adjusted for it. 0 for an IPv6 copy.
+    // the header checksum recomputed and the UDP checksum (when this copy carries the
+    // UDP header) adjusted for it (RFC 1624 eqn. 3). Every fragment of a datagram must
+    // get the same `source`, or the first one's checksum no longer covers the others'.
+    // 0 for an IPv6 copy or a short `out`.
     [[nodiscard]] std::size_t write(std::span<std::uint8_t> out, net::Ipv4Address source) const;
 };
 

@@ -374,6 +374,12 @@ TEST(Translate, ATruncatedDatagramIsRefused) {
               TranslateError::Truncated);
     EXPECT_EQ(refusal_to_ipv4(ipv6_packet(17, {}, from_hex("13881389000dd2c768656c6c"))),
               TranslateError::Truncated);
+    // A first fragment that stops inside the UDP header (no Length to check it by).
+    EXPECT_EQ(refusal_to_ipv6(ipv4_packet(from_hex("13881389000d"), 0x2000)),
+              TranslateError::Truncated);
+    EXPECT_EQ(
+        refusal_to_ipv4(ipv6_packet(44, from_hex("11000001 abcd1234"), from_hex("13881389000d"))),
+        TranslateError::Truncated);
 }
 
 // --- IPv6 → IPv4 -----------------------------------------------------------------------
