@@ -9,6 +9,7 @@
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
 #include "ecmh/wire/udp_segment.hpp"
+#include "proxy_transmit.hpp"
 
 #include <type_traits>
 #include <variant>
@@ -76,6 +77,10 @@ void add_traffic(TrafficCounters& c, std::size_t bytes, bool control) {
 
 } // namespace
 
+std::string translate_drop_name(wire::TranslateError error) {
+    return "translate-" + std::string(wire::to_string(error));
+}
+
 std::string_view to_string(DropReason reason) {
     switch (reason) {
     case DropReason::TooBigForLink:
@@ -118,6 +123,10 @@ std::string_view to_string(DropReason reason) {
         return "membership-rate-limit";
     case DropReason::PolicyDenied:
         return "policy-denied";
+    case DropReason::TranslateSuppressed:
+        return "translate-native-suppressed";
+    case DropReason::TranslateUnmappedSource:
+        return "translate-unmapped-source";
     case DropReason::SendFailed:
         return "send-failed";
     case DropReason::BuildFailed:
@@ -675,6 +684,14 @@ template <class Plane, class Packet>
 void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t hop,
                     proto::TimePoint now) {
     const auto decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
+    if (translator_ != nullptr && (decision.verdict == table::Verdict::Forward ||
+                                   decision.verdict == table::Verdict::NoListeners)) {
+        if (suppressed_native(arrival, p)) {
+            stats_.count(DropReason::TranslateSuppressed);
+            return;
+        }
+        translate(arrival, p, now);
+    }
     if (decision.verdict != table::Verdict::Forward) {
         stats_.count(decision.verdict);
         if (decision.verdict == table::Verdict::HopLimitExceeded) {
@@ -713,31 +730,11 @@ void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& o
             return;
         }
         stats_.count(DropReason::TooBigForLink);
-        send_packet_too_big(copy, o.config.mtu, origin);
+        send_packet_too_big(copy.packet, o.config.mtu, origin);
         return;
     }
     transmit(o, out, copy.size(), copy.group_mac, copy.protocol, false,
              [&](std::span<std::uint8_t> ip) { (void)copy.write(ip); }); // fits: sized so
-}
-
-template <class WriteIp>
-void Proxy::transmit(Link& o, LinkId out, std::size_t ip_length, const net::MacAddress& destination,
-                     wire::NetworkProtocol protocol, bool control, WriteIp&& write_ip) {
-    if (o.down_since) {
-        stats_.count(DropReason::LinkDown); // its state is kept; nothing goes out meanwhile
-        return;
-    }
-    const std::size_t header = link_header_size(o);
-    const auto slot = io_.reserve(out, header + ip_length);
-    if (slot.size() < header + ip_length) {
-        stats_.count(DropReason::SendFailed); // no route to the link: nothing was queued
-        return;
-    }
-    write_link_header(o, slot, destination, protocol, ip_length);
-    write_ip(slot.subspan(header, ip_length));
-    // A tunnel peer's frame is an IPv4 packet (the outer header and the IPv6 inside).
-    io_.commit(out, header + ip_length, o.config.tunnel ? wire::NetworkProtocol::Ipv4 : protocol);
-    count_sent(o, header + ip_length, control);
 }
 
 bool Proxy::send_fragments(Link& o, LinkId out, const wire::ForwardCopy& copy) {
@@ -750,16 +747,11 @@ bool Proxy::send_fragments(Link& o, LinkId out, const wire::ForwardCopy& copy) {
     if (!fragments) {
         return false; // Don't Fragment: dropped (no ICMP for multicast, RFC 1812 §4.3.2.7)
     }
-    ++stats_.fragmented;
-    for (std::size_t i = 0; i < fragments->count(); ++i) {
-        transmit(o, out, fragments->size(i), copy.group_mac, copy.protocol, false,
-                 [&](std::span<std::uint8_t> ip) { (void)fragments->write(i, ip); }); // sized so
-        ++stats_.fragments_sent;
-    }
+    send_pieces(o, out, *fragments, copy.group_mac, copy.protocol);
     return true;
 }
 
-void Proxy::send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu,
+void Proxy::send_packet_too_big(std::span<const std::uint8_t> packet, std::uint32_t mtu,
                                 const Origin& origin) {
     if (!origin.source) {
         return; // IPv4: Fragmentation Needed is not sent (rfc-map)
@@ -781,19 +773,18 @@ void Proxy::send_packet_too_big(const wire::ForwardCopy& copy, std::uint32_t mtu
             return; // a flood of sources: none gets an error rather than the table growing
         }
     }
-    const auto built =
-        wire::build_packet_too_big(buffer_, *source, *origin.source, mtu, copy.packet);
+    const auto built = wire::build_packet_too_big(buffer_, *source, *origin.source, mtu, packet);
     if (!built) {
         stats_.count(DropReason::BuildFailed);
         return;
     }
     too_big_sent_[*origin.source] = origin.now;
     ++stats_.packet_too_big_sent;
-    const std::span<const std::uint8_t> packet{buffer_.data(), *built};
+    const std::span<const std::uint8_t> error{buffer_.data(), *built};
     // Unicast, back to the previous hop on the arrival link (through the tunnel for a peer).
     transmit(
-        in, origin.arrival, packet.size(), origin.previous_hop, wire::NetworkProtocol::Ipv6, true,
-        [&](std::span<std::uint8_t> ip) { std::copy(packet.begin(), packet.end(), ip.begin()); });
+        in, origin.arrival, error.size(), origin.previous_hop, wire::NetworkProtocol::Ipv6, true,
+        [&](std::span<std::uint8_t> ip) { std::copy(error.begin(), error.end(), ip.begin()); });
 }
 
 // The source of an ICMPv6 error about a packet from `arrival`: our global address there,

@@ -307,6 +307,10 @@ void drop_lines(std::string& out, const engine::Statistics& s) {
     for (std::size_t i = 0; i < static_cast<std::size_t>(engine::DropReason::kCount); ++i) {
         line(engine::to_string(static_cast<engine::DropReason>(i)), s.drops[i]);
     }
+    for (std::size_t i = 0; i < engine::kTranslateErrorCount; ++i) {
+        line(engine::translate_drop_name(static_cast<wire::TranslateError>(i)),
+             s.translate_drops[i]);
+    }
     if (!any) {
         out += "  (none)\n";
     }
@@ -381,6 +385,11 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "Checksums Completed : " + num(s.checksums_completed) + "\n";
     out += "Super-frames Cut    : " + num(s.superframes_segmented) + " (" +
            num(s.superframe_datagrams) + " datagrams)\n";
+    if (proxy.translator() != nullptr) {
+        out += "Translated          : " + num(s.translated_to_ipv6) + " to IPv6, " +
+               num(s.translated_to_ipv4) + " to IPv4 (" + num(s.translate_checksums_computed) +
+               " zero UDP checksums computed)\n";
+    }
     out += "Kernel Drops        : " + num(context.kernel_drops) + "\n";
     // New: how full the --max-total-sources budgets are (rfc-map M7).
     out += "Source Records      : " + num(proxy.mld().sources().used()) + " MLD, " +

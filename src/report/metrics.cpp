@@ -101,11 +101,16 @@ void total_metrics(std::string& out, const StatsStatus& s) {
             s.forwarded);
     counter("ecmh_packet_too_big_sent_total", "ICMPv6 Packet Too Big messages sent.",
             s.packet_too_big_sent);
-    counter("ecmh_fragmented_packets_total", "IPv4 copies sent as fragments.", s.fragmented);
+    counter("ecmh_fragmented_packets_total",
+            "Copies sent as fragments (IPv4, or IPv6 translated from IPv4).", s.fragmented);
     counter("ecmh_checksums_completed_total",
             "Forwarded packets whose offloaded checksum ecmh completed.", s.checksums_completed);
     counter("ecmh_superframes_segmented_total", "Super-frames cut back into datagrams.",
             s.superframes_segmented);
+    Family translated(out, "ecmh_translated_packets_total", "counter",
+                      "Data packets translated between IPv4 and IPv6, by the family they became.");
+    translated.add({{"direction", "to-ipv6"}}, s.translated_to_ipv6);
+    translated.add({{"direction", "to-ipv4"}}, s.translated_to_ipv4);
     counter("ecmh_kernel_drops_total", "Frames the kernel dropped before ecmh read them.",
             s.kernel_drops);
     Family drops(out, "ecmh_drops_total", "counter", "Packets dropped, by reason.");

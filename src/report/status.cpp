@@ -205,6 +205,10 @@ std::vector<DropCount> drop_counts(const engine::Statistics& s) {
         out.push_back(
             {std::string(engine::to_string(static_cast<engine::DropReason>(i))), s.drops[i]});
     }
+    for (std::size_t i = 0; i < engine::kTranslateErrorCount; ++i) {
+        out.push_back({engine::translate_drop_name(static_cast<wire::TranslateError>(i)),
+                       s.translate_drops[i]});
+    }
     return out;
 }
 
@@ -272,6 +276,9 @@ StatsStatus collect_stats(const engine::Proxy& proxy, const StatusContext& conte
     out.checksums_completed = s.checksums_completed;
     out.superframes_segmented = s.superframes_segmented;
     out.superframe_datagrams = s.superframe_datagrams;
+    out.translated_to_ipv6 = s.translated_to_ipv6;
+    out.translated_to_ipv4 = s.translated_to_ipv4;
+    out.translate_checksums_computed = s.translate_checksums_computed;
     out.kernel_drops = context.kernel_drops;
     out.mld_source_records = proxy.mld().sources().used();
     out.igmp_source_records = proxy.igmp().sources().used();

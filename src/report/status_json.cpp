@@ -175,6 +175,10 @@ std::string render_stats_json(const StatsStatus& s) {
     w.member("checksums-completed", s.checksums_completed);
     w.member("superframes-segmented", s.superframes_segmented);
     w.member("superframe-datagrams", s.superframe_datagrams);
+    w.key("translated").begin_object();
+    w.member("to-ipv6", s.translated_to_ipv6).member("to-ipv4", s.translated_to_ipv4);
+    w.member("checksums-computed", s.translate_checksums_computed);
+    w.end_object();
     w.member("kernel-drops", s.kernel_drops);
     w.key("source-records").begin_object();
     w.member("ipv6", static_cast<std::uint64_t>(s.mld_source_records));

@@ -172,6 +172,9 @@ std::string render_stats_text(const StatsStatus& s) {
     out += "checksums completed " + num(s.checksums_completed) + "\n";
     out += "super-frames cut    " + num(s.superframes_segmented) + " (" +
            num(s.superframe_datagrams) + " datagrams)\n";
+    out += "translated          " + num(s.translated_to_ipv6) + " to IPv6, " +
+           num(s.translated_to_ipv4) + " to IPv4 (" + num(s.translate_checksums_computed) +
+           " zero checksums computed)\n";
     out += "kernel drops        " + num(s.kernel_drops) + "\n";
     out += "source records      " + num(s.mld_source_records) + " MLD, " +
            num(s.igmp_source_records) + " IGMP\n";

@@ -174,29 +174,12 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
         return Decision{Verdict::OtherUpstream, {}, {}, nullptr};
     }
     LinkSet out;
-    std::span<const LinkId> exclude_peers;
-    std::span<const LinkId> blocked_peers;
-    std::span<const LinkId> include_peers;
+    Listeners l;
     GroupCounters* counters = nullptr;
     if (const auto g = groups_.find(group); g != groups_.end()) {
         counters = &g->second.counters;
-        // SSM: only (S,G) state counts (RFC 4607 §5.1); the router side never creates
-        // EXCLUDE state for SSM groups, but the table does not rely on it.
-        if (!ssm_.contains(group)) {
-            out = g->second.exclude_links;
-            exclude_peers = g->second.exclude_peers;
-        }
-        if (g->second.has_sources) {
-            if (const auto s = sources_.find(SourceKey{group, source}); s != sources_.end()) {
-                out.subtract(s->second.blocked_links);
-                out |= s->second.include_links;
-                blocked_peers = s->second.blocked_peers;
-                include_peers = s->second.include_peers;
-            }
-        }
-        // Downstream copies only where ecmh is the querier (RFC 4605 §3 querier rule);
-        // PeerCopies applies it per peer.
-        out &= querier_links_;
+        l = listeners(g->second, group, source);
+        out = l.links;
     }
     // From a downstream link, always toward the group's upstream too (RFC 4605 §4.2);
     // never back out of the arrival link.
@@ -210,11 +193,66 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!boundaries_.empty() && !within_boundaries(arrival, group, out)) {
         return Decision{Verdict::Boundary, {}, {}, nullptr};
     }
-    const PeerCopies peers{exclude_peers, blocked_peers, include_peers, &querier_peers_, arrival};
+    const PeerCopies peers{l.exclude_peers, l.blocked_peers, l.include_peers, &querier_peers_,
+                           arrival};
     if (out.empty() && peers.empty()) {
         return Decision{Verdict::NoListeners, {}, {}, nullptr};
     }
     return Decision{Verdict::Forward, out, peers, counters};
+}
+
+template <class Family>
+typename ForwardingTable<Family>::Listeners
+ForwardingTable<Family>::listeners(const GroupEntry& entry, const Address& group,
+                                   const Address& source) const {
+    Listeners l;
+    // SSM: only (S,G) state counts (RFC 4607 §5.1); the router side never creates
+    // EXCLUDE state for SSM groups, but the table does not rely on it.
+    if (!ssm_.contains(group)) {
+        l.links = entry.exclude_links;
+        l.exclude_peers = entry.exclude_peers;
+    }
+    if (entry.has_sources) {
+        if (const auto s = sources_.find(SourceKey{group, source}); s != sources_.end()) {
+            l.links.subtract(s->second.blocked_links);
+            l.links |= s->second.include_links;
+            l.blocked_peers = s->second.blocked_peers;
+            l.include_peers = s->second.include_peers;
+        }
+    }
+    // Downstream copies only where ecmh is the querier (RFC 4605 §3 querier rule);
+    // PeerCopies applies it per peer.
+    l.links &= querier_links_;
+    return l;
+}
+
+template <class Family>
+Decision ForwardingTable<Family>::decide_translated(const Address& source,
+                                                    const Address& group) const {
+    if (Family::classify_group(group) != proto::GroupClass::Trackable) {
+        return Decision{Verdict::ScopeNotForwarded, {}, {}, nullptr};
+    }
+    if (!Family::is_forwardable_source(source)) {
+        return Decision{Verdict::InvalidSource, {}, {}, nullptr};
+    }
+    const auto g = groups_.find(group);
+    if (g == groups_.end()) {
+        return Decision{Verdict::NoListeners, {}, {}, nullptr};
+    }
+    const auto l = listeners(g->second, group, source);
+    LinkSet out = l.links;
+    out.subtract(upstreams_.links());
+    // No arrival link of this family: one that no link or peer can be.
+    constexpr LinkId kNoArrival{0xffff};
+    if (!boundaries_.empty()) {
+        (void)within_boundaries(kNoArrival, group, out);
+    }
+    const PeerCopies peers{l.exclude_peers, l.blocked_peers, l.include_peers, &querier_peers_,
+                           kNoArrival};
+    if (out.empty() && peers.empty()) {
+        return Decision{Verdict::NoListeners, {}, {}, nullptr};
+    }
+    return Decision{Verdict::Forward, out, peers, &g->second.counters};
 }
 
 template class ForwardingTable<proto::Ipv6Family>;

@@ -11,6 +11,7 @@
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
+#include "support/udp_oracle.hpp"
 
 #include <algorithm>
 #include <array>
@@ -195,6 +196,84 @@ bool header_checksum_valid(std::span<const std::uint8_t> header) {
         sum = (sum & 0xffff) + (sum >> 16);
     }
     return sum == 0xffff;
+}
+
+// The address bytes of a packet, for the UDP oracle's pseudo-header.
+Bytes address_bytes(std::span<const std::uint8_t> ip) {
+    const bool v6 = (ip[0] >> 4) == 6;
+    const std::size_t from = v6 ? 8 : 12;
+    const std::size_t length = v6 ? 32 : 8;
+    return {ip.begin() + static_cast<std::ptrdiff_t>(from),
+            ip.begin() + static_cast<std::ptrdiff_t>(from + length)};
+}
+
+// What is wrong with `out` as the translation of `in` (RFC 7915 for UDP), or "" when
+// nothing is. `source4`: the IPv4 source an IPv6 sender outside the source prefix gets
+// on the out-link. Fragments of a translated copy are checked by the tests that make
+// them; here they only have to be fragments of the right group.
+std::string check_translation(std::span<const std::uint8_t> in, std::span<const std::uint8_t> out,
+                              const engine::Translator& t,
+                              std::optional<net::Ipv4Address> source4) {
+    const bool from6 = (in[0] >> 4) == 6;
+    const bool to6 = (out[0] >> 4) == 6;
+    const auto in4 = wire::parse_ipv4(from6 ? std::span<const std::uint8_t>{} : in);
+    const auto in6 = wire::parse_ipv6(from6 ? in : std::span<const std::uint8_t>{});
+    const auto out4 = wire::parse_ipv4(to6 ? std::span<const std::uint8_t>{} : out);
+    const auto out6 = wire::parse_ipv6(to6 ? out : std::span<const std::uint8_t>{});
+    std::span<const std::uint8_t> udp_in;
+    std::span<const std::uint8_t> udp_out;
+    if (in4 && out6) {
+        if (out6->destination != t.groups().to_ipv6(in4->destination) ||
+            out6->source != t.sources().embed(in4->source)) {
+            return "translated to the wrong addresses";
+        }
+        if (out6->hop_limit + 1 != in4->ttl || out6->traffic_class != in4->tos ||
+            out6->flow_label != 0) {
+            return "hop limit, traffic class or flow label not as RFC 7915 §4.1 says";
+        }
+        if (out6->is_fragment || in4->is_fragment()) {
+            return "";
+        }
+        udp_in = in4->payload;
+        udp_out = out6->payload;
+    } else if (in6 && out4) {
+        const auto s4 = t.sources().extract(in6->source);
+        if (out4->destination != t.groups().to_ipv4(in6->destination) ||
+            out4->source != (s4 ? s4 : source4)) {
+            return "translated to the wrong addresses";
+        }
+        if (out4->ttl + 1 != in6->hop_limit || out4->tos != in6->traffic_class ||
+            !header_checksum_valid(out.first(out4->header_length))) {
+            return "TTL, TOS or header checksum not as RFC 7915 §5.1 says";
+        }
+        if (out4->is_fragment() || in6->is_fragment) {
+            return "";
+        }
+        udp_in = in6->payload;
+        udp_out = out4->payload;
+    } else {
+        return "not a translation between the families";
+    }
+    if (udp_in.size() != udp_out.size() || udp_out.size() < 8 ||
+        !std::equal(udp_in.begin(), udp_in.begin() + 6, udp_out.begin()) ||
+        !std::equal(udp_in.begin() + 8, udp_in.end(), udp_out.begin() + 8)) {
+        return "the UDP datagram changed";
+    }
+    if (!udp::verifies(address_bytes(out), Bytes(udp_out.begin(), udp_out.end()))) {
+        return "the UDP checksum does not verify";
+    }
+    return "";
+}
+
+// A fragment (IPv4 MF or offset, an IPv6 Fragment header): a translated copy too big
+// for its link comes as several.
+bool is_translated_piece(std::span<const std::uint8_t> ip) {
+    if ((ip[0] >> 4) == 6) {
+        const auto p = wire::parse_ipv6(ip);
+        return p && p->is_fragment;
+    }
+    const auto p = wire::parse_ipv4(ip);
+    return p && p->is_fragment();
 }
 
 // Could `f` be an IPv4 fragment of `in` (RFC 791 §3.2: same identification, protocol,
@@ -515,6 +594,29 @@ Bytes udp(const std::string& source, const std::string& group, std::uint8_t hop,
     }
     out.resize(w.size());
     return out;
+}
+
+Bytes udp_checksummed(const std::string& source, const std::string& group, std::uint8_t hop,
+                      std::size_t payload, bool dont_fragment) {
+    auto ip = udp(source, group, hop, payload, dont_fragment);
+    const bool v6 = is_v6(source);
+    const std::size_t at = v6 ? 40 : 20;
+    Bytes pseudo = address_bytes(ip);
+    const auto length = static_cast<std::uint8_t>(ip.size() - at);
+    const auto length_hi = static_cast<std::uint8_t>((ip.size() - at) >> 8);
+    if (v6) {
+        udp::append(pseudo, {0, 0, length_hi, length, 0, 0, 0, wire::kProtoUdp});
+    } else {
+        udp::append(pseudo, {0, wire::kProtoUdp, length_hi, length});
+    }
+    pseudo.insert(pseudo.end(), ip.begin() + static_cast<std::ptrdiff_t>(at), ip.end());
+    auto checksum = static_cast<std::uint16_t>(~udp::folded_sum(pseudo));
+    if (checksum == 0) {
+        checksum = 0xffff; // RFC 768: 0 means "none"
+    }
+    ip[at + 6] = static_cast<std::uint8_t>(checksum >> 8);
+    ip[at + 7] = static_cast<std::uint8_t>(checksum & 0xff);
+    return ip;
 }
 
 net::MacAddress mac_of(const std::string& address) {
@@ -1262,6 +1364,7 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
     const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
     const auto copied = as_copied(ip);
     std::set<std::uint16_t> seen;
+    std::set<std::uint16_t> translated; // links that got a translated copy
     std::map<std::uint16_t, std::vector<const Event*>> fragments; // by out-link slot
     for (const auto& e : out) {
         const bool copy = same_but_hop(e.ip, copied);
@@ -1290,6 +1393,18 @@ void Scenario::check_copies(LinkId arrival, std::span<const std::uint8_t> ip, co
         }
         if (!copy && !v6 && is_fragment_of(e.ip, ip)) {
             fragments[e.link.slot()].push_back(&e); // checked as a whole below
+            continue;
+        }
+        if (!copy && e.kind == Kind::Data && e.v6 != v6 && proxy_.translator() != nullptr) {
+            // A translated copy (issue 16): one per link in the other family.
+            const auto& c = config(e.link);
+            if (const auto wrong = check_translation(copied, e.ip, *proxy_.translator(), c.ipv4);
+                !wrong.empty()) {
+                violation(wrong + ": " + e.str());
+            }
+            if (!translated.insert(e.link.slot()).second && !is_translated_piece(e.ip)) {
+                violation("more than one translated copy on a link: " + e.str());
+            }
             continue;
         }
         if (!copy || e.kind != Kind::Data) {

@@ -237,6 +237,11 @@ namespace frames {
 // with Don't Fragment where asked).
 [[nodiscard]] Bytes udp(const std::string& source, const std::string& group, std::uint8_t hop,
                         std::size_t payload = 32, bool dont_fragment = false);
+// The same with its UDP checksum filled in (frames::udp leaves it 0, "none" for IPv4 and
+// invalid for IPv6), computed by the test's own sum (support/udp_oracle.hpp).
+[[nodiscard]] Bytes udp_checksummed(const std::string& source, const std::string& group,
+                                    std::uint8_t hop, std::size_t payload = 32,
+                                    bool dont_fragment = false);
 // The MAC a node with this IP address sends from (02:00:00:00:00:<last octet>).
 [[nodiscard]] net::MacAddress mac_of(const std::string& address);
 // An Ethernet frame around `ip`: to the multicast MAC of its destination.

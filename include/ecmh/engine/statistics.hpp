@@ -5,10 +5,12 @@
 
 #include "ecmh/table/forwarding_table.hpp"
 #include "ecmh/wire/parse_error.hpp"
+#include "ecmh/wire/translate.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace ecmh::engine {
 
@@ -35,6 +37,12 @@ enum class DropReason : std::uint8_t {
     MembershipRateLimit, // an MLD/IGMP message beyond its link's --max-membership-rate
     PolicyDenied, // a record or report a link's allow/deny rules or boundary refused, in part or
                   // all
+    // Translation (--translate): a native packet of a translated pair from an upstream of
+    // the family that is not the pair's home (its listeners get the translated copies);
+    // an IPv4 source the source prefix cannot carry (a private address under the
+    // Well-Known Prefix, RFC 6052 §3.1).
+    TranslateSuppressed,
+    TranslateUnmappedSource,
     // Counted by the daemon's transmit code (io) as well as the engine:
     SendFailed,  // the kernel refused a copy (queue full, link gone), or the link had no route
     BuildFailed, // a control message could not be built (no room for it: a bug, never silent)
@@ -45,6 +53,10 @@ enum class DropReason : std::uint8_t {
 
 inline constexpr std::size_t kParseErrorCount =
     static_cast<std::size_t>(wire::ParseError::SixToFourAnycast) + 1;
+inline constexpr std::size_t kTranslateErrorCount =
+    static_cast<std::size_t>(wire::TranslateError::TotalLengthOverflow) + 1;
+// The drop name of a translation error in the dump, `show stats` and metrics.
+[[nodiscard]] std::string translate_drop_name(wire::TranslateError error);
 inline constexpr std::size_t kVerdictCount =
     static_cast<std::size_t>(table::Verdict::NoListeners) + 1;
 
@@ -67,13 +79,21 @@ struct Statistics {
     std::uint64_t checksums_completed = 0;
     // ICMPv6 Packet Too Big sent back to sources whose packets did not fit an out-link.
     std::uint64_t packet_too_big_sent = 0;
-    // IPv4 copies larger than their out-link's MTU sent as fragments, and the fragments.
+    // Copies larger than their out-link's MTU sent as fragments (IPv4, and IPv6 translated
+    // from IPv4 without Don't Fragment), and the fragments.
     std::uint64_t fragmented = 0;
     std::uint64_t fragments_sent = 0;
     // Super-frames (GRO, a veth peer's GSO) cut back into their UDP datagrams, and the
     // datagrams.
     std::uint64_t superframes_segmented = 0;
     std::uint64_t superframe_datagrams = 0;
+    // IPv4 <-> IPv6 translation (issue 16): packets that got at least one translated
+    // copy, each way; zero IPv4 UDP checksums computed for IPv6 (RFC 7915 §4.5); packets
+    // with listeners that could not be translated, by reason.
+    std::uint64_t translated_to_ipv6 = 0;
+    std::uint64_t translated_to_ipv4 = 0;
+    std::uint64_t translate_checksums_computed = 0;
+    std::array<std::uint64_t, kTranslateErrorCount> translate_drops{};
     std::array<std::uint64_t, kParseErrorCount> parse_drops{};
     std::array<std::uint64_t, kVerdictCount> verdicts{};
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};
@@ -81,6 +101,7 @@ struct Statistics {
     void count(wire::ParseError e) { ++parse_drops[static_cast<std::size_t>(e)]; }
     void count(table::Verdict v) { ++verdicts[static_cast<std::size_t>(v)]; }
     void count(DropReason r) { ++drops[static_cast<std::size_t>(r)]; }
+    void count(wire::TranslateError e) { ++translate_drops[static_cast<std::size_t>(e)]; }
     [[nodiscard]] std::uint64_t of(wire::ParseError e) const {
         return parse_drops[static_cast<std::size_t>(e)];
     }

@@ -126,6 +126,11 @@ struct StatsStatus {
     std::uint64_t checksums_completed = 0;
     std::uint64_t superframes_segmented = 0;
     std::uint64_t superframe_datagrams = 0;
+    // Translation (issue 16): packets translated each way, zero IPv4 UDP checksums
+    // computed.
+    std::uint64_t translated_to_ipv6 = 0;
+    std::uint64_t translated_to_ipv4 = 0;
+    std::uint64_t translate_checksums_computed = 0;
     std::uint64_t kernel_drops = 0;
     std::size_t mld_source_records = 0;
     std::size_t igmp_source_records = 0;

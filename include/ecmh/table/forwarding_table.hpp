@@ -59,6 +59,8 @@ enum class Verdict : std::uint8_t {
 struct GroupCounters {
     std::uint64_t packets = 0;
     std::uint64_t bytes = 0;
+    // Of them, translated from the other family's counterpart (issue 16).
+    std::uint64_t translated_packets = 0;
 };
 
 // The tunnel peers that get a copy of one packet: the EXCLUDE-mode peers of its group
@@ -172,6 +174,15 @@ public:
     [[nodiscard]] Decision decide(LinkId arrival, const Address& source, const Address& group,
                                   std::uint8_t hop_limit) const;
 
+    // A packet of another family translated to `group` (IPv4 <-> IPv6 translation, issue
+    // 16): the downstream links and tunnel peers whose listeners want it, as decide()
+    // would give them — the source filters, SSM, the querier rule and the out-links'
+    // boundaries — but never an upstream (the pair's home family reports it there, and a
+    // translated copy is for listeners only) and without an arrival link to leave out
+    // (the packet came in as another family). The caller has already checked the hop
+    // limit and the arrival side with the packet's own family's decide().
+    [[nodiscard]] Decision decide_translated(const Address& source, const Address& group) const;
+
     [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
     // The links with state for `group` (sorted by link), empty when none.
     [[nodiscard]] std::span<const Member> members(const Address& group) const {
@@ -214,6 +225,16 @@ private:
         }
     };
 
+    // The links and peers whose state for `group` wants `source`, where ecmh is their
+    // querier; the group's entry, whose counters the caller counts in.
+    struct Listeners {
+        LinkSet links;
+        std::span<const LinkId> exclude_peers;
+        std::span<const LinkId> blocked_peers;
+        std::span<const LinkId> include_peers;
+    };
+    [[nodiscard]] Listeners listeners(const GroupEntry& entry, const Address& group,
+                                      const Address& source) const;
     void clear_sources(const Address& group, const GroupEntry& entry);
     void rebuild(const Address& group, GroupEntry& entry);
 

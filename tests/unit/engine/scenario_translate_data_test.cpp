@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Scenario: translated data (issue 16 item 3). An IPv4 datagram of a pair whose home is
+// IPv4 reaches the IPv6 listeners of its counterpart as the RFC 7915 translation (the
+// harness checks every translated copy: addresses, hop limit, traffic class, the UDP
+// datagram unchanged and its checksum verified by the test's own sum); the reverse with
+// an IPv6-only upstream; never both a native and a translated stream of a pair on one
+// link and family; too big copies are fragmented or refused as RFC 7915 says.
+#include "support/scenario_fixture.hpp"
+
+#include <algorithm>
+#include <gtest/gtest.h>
+#include <set>
+
+using namespace ecmh;
+using namespace ecmh::test;
+using proto::at_ms;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+constexpr const char* kG4 = "239.1.2.3";
+constexpr const char* kG6 = "ff18:1000::ef01:203";
+constexpr const char* kSsm4 = "232.1.2.3";
+constexpr const char* kSsm6 = "ff3e:0:8000::e801:203";
+constexpr const char* kS4 = "192.0.2.10";                       // an IPv4 sender upstream
+constexpr const char* kS4As6 = "64:ff9b:1::c000:20a";           // its IPv6 form
+constexpr const char* kS6 = "2001:db8:1::10";                   // an IPv6-only sender upstream
+constexpr const char* kS6Translatable = "64:ff9b:1::c633:6407"; // 198.51.100.7
+constexpr const char* kH6 = "fe80::1:a";
+constexpr const char* kH4 = "203.0.113.10";
+constexpr const char* kH4OnD1 = "198.51.100.10";
+
+Scenario::Options translating(bool u0_ipv4 = true) {
+    Scenario::Options o;
+    o.translation = net::TranslationPrefixes::defaults();
+    o.u0_ipv4 = u0_ipv4;
+    return o;
+}
+
+// The data events on `link`: "v6 SRC>DST hop N" lines.
+Strings data_on(const Events& events, LinkId link) {
+    Strings out;
+    for (const auto& e : select(events, {.link = link, .kind = Kind::Data})) {
+        out.push_back(std::string(e.v6 ? "v6 " : "v4 ") + e.source + ">" + e.destination + " hop " +
+                      std::to_string(e.hop_limit));
+    }
+    return out;
+}
+
+class ScenarioTranslateData : public ::testing::Test {
+protected:
+    void TearDown() override {
+        EXPECT_TRUE(s_.violations().empty()) << ::testing::PrintToString(s_.violations());
+    }
+    // d1's MLD listener joins `g6` at 1 s (any source, or `sources`).
+    void join6(const char* g6, std::vector<std::string> sources = {}) {
+        s_.run_until(at_ms(1000));
+        s_.report(s_.d1(), kH6,
+                  {{sources.empty() ? RecordType::ChangeToExcludeMode : RecordType::AllowNewSources,
+                    g6, std::move(sources)}});
+        s_.run_until(at_ms(1500));
+        s_.take();
+    }
+    // One UDP datagram in on `link`; the events it caused.
+    Events send(LinkId link, const std::string& source, const std::string& group,
+                std::uint8_t hop = 16, std::size_t payload = 32, bool dont_fragment = false) {
+        s_.deliver(link, frames::udp_checksummed(source, group, hop, payload, dont_fragment));
+        return s_.take();
+    }
+
+    Scenario s_{translating()};
+};
+
+} // namespace
+
+// ASM: 192.0.2.10 -> 239.1.2.3 reaches d1's IPv6 listener as 64:ff9b:1::c000:20a ->
+// ff18:1000::ef01:203 with the hop limit one lower, and nowhere else.
+TEST_F(ScenarioTranslateData, Ipv4DataReachesAnIpv6ListenerTranslated) {
+    join6(kG6);
+    const auto events = send(s_.u0(), kS4, kG4, 16);
+    EXPECT_EQ(data_on(events, s_.d1()),
+              Strings{"v6 64:ff9b:1::c000:20a>ff18:1000::ef01:203 hop 15"})
+        << dump(events);
+    EXPECT_EQ(events.size(), 1U) << dump(events);
+    EXPECT_EQ(s_.stats().translated_to_ipv6, 1U);
+    EXPECT_EQ(s_.stats().forwarded, 0U); // no native copy
+}
+
+// SSM: only the joined source's datagrams, mapped through the source prefix.
+TEST_F(ScenarioTranslateData, SsmDataOfTheJoinedSourceOnly) {
+    join6(kSsm6, {kS4As6});
+    auto events = send(s_.u0(), kS4, kSsm4);
+    EXPECT_EQ(data_on(events, s_.d1()),
+              Strings{"v6 64:ff9b:1::c000:20a>ff3e:0:8000::e801:203 hop 15"})
+        << dump(events);
+    events = send(s_.u0(), "192.0.2.11", kSsm4);
+    EXPECT_TRUE(events.empty()) << dump(events);
+}
+
+// A native IGMP listener on d2 and a translated one on d1 at the same time: each link gets
+// the stream once, in its listener's family; the upstream carries one membership.
+TEST_F(ScenarioTranslateData, NativeAndTranslatedListenersAtTheSameTime) {
+    s_.report(s_.d2(), kH4, {{RecordType::ChangeToExcludeMode, kG4, {}}});
+    join6(kG6);
+    s_.report(s_.d1(), kH4OnD1, {{RecordType::ChangeToExcludeMode, kG4, {}}});
+    s_.run_until(at_ms(2000));
+    s_.take();
+    const auto events = send(s_.u0(), kS4, kG4);
+    EXPECT_EQ(data_on(events, s_.d2()), Strings{"v4 192.0.2.10>239.1.2.3 hop 15"}) << dump(events);
+    auto on_d1 = data_on(events, s_.d1());
+    std::sort(on_d1.begin(), on_d1.end());
+    EXPECT_EQ(on_d1, (Strings{"v4 192.0.2.10>239.1.2.3 hop 15",
+                              "v6 64:ff9b:1::c000:20a>ff18:1000::ef01:203 hop 15"}))
+        << dump(events);
+}
+
+// The pair's home is IPv4: a native IPv6 stream of ff18:1000::ef01:203 from the upstream
+// is not forwarded next to the translated one, and is counted.
+TEST_F(ScenarioTranslateData, TheNonHomeFamilysNativeStreamIsSuppressed) {
+    join6(kG6);
+    const auto events = send(s_.u0(), kS6, kG6);
+    EXPECT_TRUE(events.empty()) << dump(events);
+    EXPECT_EQ(s_.stats().of(engine::DropReason::TranslateSuppressed), 1U);
+    // From a downstream source the native stream is the only one: forwarded as usual
+    // (to the upstream too, RFC 4605 §4.2).
+    EXPECT_EQ(s_.probe("2001:db8:2::20", kG6, s_.d2()), (Strings{"d1", "u0"}));
+}
+
+// The reverse: with an IPv6-only upstream, an IPv6 sender reaches an IPv4 listener. A
+// sender inside the source prefix keeps its address; any other gets the out-link's.
+TEST(ScenarioTranslateDataReverse, Ipv6DataReachesAnIpv4Listener) {
+    Scenario s(translating(/*u0_ipv4=*/false));
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), kH4OnD1, {{RecordType::ChangeToExcludeMode, kG4, {}}});
+    s.run_until(at_ms(1500));
+    s.take();
+    s.deliver(s.u0(), frames::udp_checksummed(kS6, kG6, 16));
+    auto events = s.take();
+    EXPECT_EQ(data_on(events, s.d1()), Strings{"v4 198.51.100.100>239.1.2.3 hop 15"})
+        << dump(events);
+    s.deliver(s.u0(), frames::udp_checksummed(kS6Translatable, kG6, 16));
+    events = s.take();
+    EXPECT_EQ(data_on(events, s.d1()), Strings{"v4 198.51.100.7>239.1.2.3 hop 15"}) << dump(events);
+    EXPECT_EQ(s.stats().translated_to_ipv4, 2U);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
+
+// The listener leaves: its translated copies stop once its state is gone.
+TEST_F(ScenarioTranslateData, ALeaveStopsTheTranslatedCopies) {
+    join6(kG6);
+    EXPECT_FALSE(data_on(send(s_.u0(), kS4, kG4), s_.d1()).empty());
+    s_.report(s_.d1(), kH6, {{RecordType::ChangeToIncludeMode, kG6, {}}});
+    s_.run_until(at_ms(8000));
+    s_.take();
+    const auto events = send(s_.u0(), kS4, kG4);
+    EXPECT_TRUE(events.empty()) << dump(events);
+}
+
+// TTL 1 is not forwarded, translated or not (RFC 7915 §4.1: the translator decrements).
+TEST_F(ScenarioTranslateData, TtlOneIsNotTranslated) {
+    join6(kG6);
+    const auto events = send(s_.u0(), kS4, kG4, 1);
+    EXPECT_TRUE(events.empty()) << dump(events);
+    EXPECT_EQ(s_.stats().translated_to_ipv6, 0U);
+}
+
+// Too big for d1 (1500): without Don't Fragment, IPv6 fragments; with it, dropped and
+// counted, and no ICMP to the IPv4 sender (RFC 1812 §4.3.2.7).
+TEST_F(ScenarioTranslateData, TooBigIpv4IsFragmentedUnlessDontFragment) {
+    join6(kG6);
+    // 1472 bytes of payload: a 1500-byte IPv4 packet, 1520 bytes as IPv6.
+    auto events = send(s_.u0(), kS4, kG4, 16, 1472);
+    const auto pieces = select(events, {.link = s_.d1(), .kind = Kind::Data});
+    EXPECT_EQ(pieces.size(), 2U) << dump(events);
+    for (const auto& p : pieces) {
+        EXPECT_LE(p.ip_length, 1500U);
+    }
+    EXPECT_EQ(s_.stats().fragmented, 1U);
+    events = send(s_.u0(), kS4, kG4, 16, 1472, /*dont_fragment=*/true);
+    EXPECT_TRUE(events.empty()) << dump(events);
+    EXPECT_EQ(s_.stats().of(engine::DropReason::TooBigForLink), 1U);
+}
+
+// Only UDP is translated; anything else with listeners is counted.
+TEST_F(ScenarioTranslateData, NonUdpIsCountedNotTranslated) {
+    join6(kG6);
+    auto ip = frames::udp_checksummed(kS4, kG4, 16);
+    ip[9] = 6; // TCP
+    ip[10] = 0;
+    ip[11] = 0;
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < 20; i += 2) {
+        sum += static_cast<std::uint32_t>((ip[i] << 8) | ip[i + 1]);
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    ip[10] = static_cast<std::uint8_t>(~sum >> 8);
+    ip[11] = static_cast<std::uint8_t>(~sum & 0xff);
+    s_.deliver(s_.u0(), ip);
+    const auto events = s_.take();
+    EXPECT_TRUE(events.empty()) << dump(events);
+    EXPECT_EQ(s_.stats().translate_drops[static_cast<std::size_t>(wire::TranslateError::NotUdp)],
+              1U);
+}
+
+// A zero IPv4 UDP checksum ("none") cannot stay zero in IPv6: it is computed (RFC 7915
+// §4.5), and the harness's own sum verifies it.
+TEST_F(ScenarioTranslateData, AZeroIpv4ChecksumIsComputed) {
+    join6(kG6);
+    s_.deliver(s_.u0(), frames::udp(kS4, kG4, 16));
+    const auto events = s_.take();
+    EXPECT_EQ(data_on(events, s_.d1()),
+              Strings{"v6 64:ff9b:1::c000:20a>ff18:1000::ef01:203 hop 15"})
+        << dump(events);
+    EXPECT_EQ(s_.stats().translate_checksums_computed, 1U);
+}
