@@ -65,7 +65,7 @@ std::vector<proto::MembershipState<To>> translate_states(const Members& members,
 Translator::Translator(const net::TranslationPrefixes& prefixes, std::vector<net::Ipv4Prefix> ssm4,
                        FamilyPlane<proto::Ipv6Family>& mld, FamilyPlane<proto::Ipv4Family>& igmp,
                        EventLog& log)
-    : groups_(prefixes.asm96, prefixes.ssm96, std::move(ssm4)), sources_(prefixes.source96),
+    : prefixes_(prefixes), groups_(prefixes.asm96, prefixes.ssm96, std::move(ssm4)), sources_(prefixes.source96),
       mld_(mld), igmp_(igmp), log_(log), side6_(std::make_unique<Side<Ipv6Address>>(*this)),
       side4_(std::make_unique<Side<Ipv4Address>>(*this)) {
     mld_.set_cross_family(side6_.get());

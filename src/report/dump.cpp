@@ -284,6 +284,45 @@ std::string served_text(const engine::Proxy& proxy, LinkId link) {
     return text.empty() ? std::string("no group") : text;
 }
 
+// Issue 16: every pair either family listens to, with both names, its kind, the family
+// that reports it upstream, the links listening in each family and the packets
+// translated to each side.
+void translation_section(std::string& out, const engine::Proxy& proxy) {
+    const auto* t = proxy.translator();
+    if (t == nullptr) {
+        return;
+    }
+    const auto& p = t->prefixes();
+    out += "*** Translation Dump\n\n";
+    out += "Prefixes : ASM " + p.asm96.to_string() + ", SSM " + p.ssm96.to_string() + ", sources " +
+           p.source96.to_string() + "\n\n";
+    auto pairs = t->wanted_by_ipv6();
+    for (const auto& g4 : proxy.igmp().listened_groups()) {
+        if (t->groups().to_ipv6(g4)) {
+            pairs.push_back(g4);
+        }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    const auto translated = [](const table::GroupCounters* c) {
+        return c == nullptr ? std::uint64_t{0} : c->translated_packets;
+    };
+    for (const auto& g4 : pairs) {
+        const auto g6 = *t->groups().to_ipv6(g4);
+        const bool home4 = t->home(g4, g6) == engine::Translator::Home::Ipv4;
+        out += g4.to_string() + " <-> " + g6.to_string() + "\n";
+        out += std::string("  Kind       : ") + (t->groups().is_ssm(g4) ? "SSM" : "ASM") + "\n";
+        out += std::string("  Reported   : ") +
+               (home4 ? "IGMP, for " + g4.to_string() : "MLD, for " + g6.to_string()) + "\n";
+        out += "  Listeners  : " + num(proxy.igmp().forwarding().members(g4).size()) +
+               " IPv4 links, " + num(proxy.mld().forwarding().members(g6).size()) + " IPv6 links\n";
+        out += "  Translated : " + num(translated(proxy.mld().forwarding().counters(g6))) +
+               " packets to IPv6, " + num(translated(proxy.igmp().forwarding().counters(g4))) +
+               " to IPv4\n\n";
+    }
+    out += "*** Translation Dump (end - " + num(pairs.size()) + " pairs)\n\n";
+}
+
 void drop_lines(std::string& out, const engine::Statistics& s) {
     out += "\nDrops\n";
     bool any = false;
@@ -350,6 +389,8 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
         reported += upstream_block(out, proxy.igmp(), id, now);
     });
     out += "\n*** Upstream Dump (end - " + num(reported) + " groups reported)\n\n";
+
+    translation_section(out, proxy);
 
     const auto& s = proxy.statistics();
     const auto& vars = proxy.config().vars;

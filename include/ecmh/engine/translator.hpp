@@ -47,6 +47,7 @@ public:
     Translator& operator=(Translator&&) = delete;
     ~Translator();
 
+    [[nodiscard]] const net::TranslationPrefixes& prefixes() const { return prefixes_; }
     [[nodiscard]] const net::MulticastMap64& groups() const { return groups_; }
     [[nodiscard]] const net::SourceMap64& sources() const { return sources_; }
     [[nodiscard]] Home home(const net::Ipv4Address& g4, const net::Ipv6Address& g6) const;
@@ -75,6 +76,7 @@ private:
     // translated.
     void note_unmapped(const std::string& group, proto::TimePoint now);
 
+    net::TranslationPrefixes prefixes_;
     net::MulticastMap64 groups_;
     net::SourceMap64 sources_;
     FamilyPlane<proto::Ipv6Family>& mld_;

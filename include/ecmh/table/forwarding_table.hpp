@@ -190,6 +190,11 @@ public:
         return it == groups_.end() ? std::span<const Member>{} : it->second.members;
     }
 
+    // The group's counters; nullptr when it has no listeners.
+    [[nodiscard]] const GroupCounters* counters(const Address& group) const {
+        const auto it = groups_.find(group);
+        return it == groups_.end() ? nullptr : &it->second.counters;
+    }
     // For the dump: f(group, members, counters) for every group with listeners.
     template <class F>
     void for_each_group(F&& f) const {

@@ -8,6 +8,7 @@
 #include "ecmh/wire/mld.hpp"
 #include "support/engine_frames.hpp"
 #include "support/fake_link_io.hpp"
+#include "support/scenario.hpp"
 
 #include <array>
 #include <cstdlib>
@@ -191,4 +192,41 @@ TEST(Dump, ShowsAQueryOfAnotherVersionOnItsLink) {
         << at(3000);
     // Gone once a Multicast Address Listening Interval (10 s here) has passed.
     EXPECT_EQ(at(11'001).find("version warning"), std::string::npos) << at(11'001);
+}
+
+// Issue 16: each translated pair with both names, its kind, the family that reports it,
+// its listeners in each family and the packets translated; the totals in the statistics.
+TEST(Dump, TranslationShowsEachPairWithBothNamesAndCounters) {
+    test::Scenario::Options o;
+    o.translation = net::TranslationPrefixes::defaults();
+    test::Scenario s(o);
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), "fe80::1:a",
+             {{wire::RecordType::ChangeToExcludeMode, "ff18:1000::ef01:203", {}}});
+    s.report(s.d2(), "203.0.113.10", {{wire::RecordType::ChangeToExcludeMode, "239.1.2.3", {}}});
+    s.run_until(at_ms(1500));
+    for (int i = 0; i < 2; ++i) {
+        s.deliver(s.u0(), test::frames::udp_checksummed("192.0.2.10", "239.1.2.3", 16));
+    }
+    const auto text = report::render_dump(s.proxy(), {s.now(), at_ms(0), "now"});
+    EXPECT_NE(text.find("*** Translation Dump\n\n"
+                        "Prefixes : ASM ff1e:1000::/96, SSM ff3e:0:8000::/96, sources "
+                        "64:ff9b:1::/96\n\n"
+                        "239.1.2.3 <-> ff18:1000::ef01:203\n"
+                        "  Kind       : ASM\n"
+                        "  Reported   : IGMP, for 239.1.2.3\n"
+                        "  Listeners  : 1 IPv4 links, 1 IPv6 links\n"
+                        "  Translated : 2 packets to IPv6, 0 to IPv4\n\n"
+                        "*** Translation Dump (end - 1 pairs)\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Translated          : 2 to IPv6, 0 to IPv4 (0 zero UDP checksums "
+                        "computed)\n"),
+              std::string::npos)
+        << text;
+    // Without --translate there is no such section.
+    test::Scenario plain;
+    EXPECT_EQ(
+        report::render_dump(plain.proxy(), {plain.now(), at_ms(0), "now"}).find("Translation"),
+        std::string::npos);
 }
