@@ -48,6 +48,24 @@ TEST(NoAllocation, ForwardingDecisionAndCopiesAtTenThousandGroups) {
     EXPECT_EQ(f.io.frames - before_frames, 3U * 20'000U * 4U);
 }
 
+// Issue 16: translated copies keep the rule, and the native ones with --translate on.
+TEST(NoAllocation, TranslatedCopiesAtTenThousandGroups) {
+    ecmh::test::DataPlaneFixture f{true};
+    const auto now = ecmh::proto::at_ms(1);
+    const auto before_frames = f.io.frames;
+    const auto before = g_allocations.load();
+    for (int round = 0; round < 3; ++round) {
+        for (std::size_t g = 0; g < f.translated_frames.size(); ++g) {
+            f.proxy->on_frame(f.upstream, f.translated_frames[g], now);
+            f.proxy->on_frame(f.upstream, f.v4_frames[g], now);
+        }
+    }
+    EXPECT_EQ(g_allocations.load() - before, 0U);
+    // 3 rounds × 10,000 groups × (4 translated + 4 native) copies.
+    EXPECT_EQ(f.io.frames - before_frames, 3U * 10'000U * 8U);
+    EXPECT_EQ(f.proxy->statistics().translated_to_ipv6, 3U * 10'000U);
+}
+
 TEST(NoAllocation, DecisionAlone) {
     ecmh::test::DataPlaneFixture f;
     const auto& table = f.proxy->mld().forwarding();

@@ -49,6 +49,32 @@ void BM_OnFrameIpv4FanOut4(benchmark::State& state) {
 BENCHMARK(BM_OnFrameIpv6FanOut4);
 BENCHMARK(BM_OnFrameIpv4FanOut4);
 
+// Issue 16: --translate on. Native IPv4 with translation enabled (each packet also asks
+// whether its counterpart has IPv6 listeners: none here), and IPv4 packets translated
+// to IPv6 for 4 links each (RFC 7915 header, UDP checksum carried over).
+ecmh::test::DataPlaneFixture& translating_fixture() {
+    static ecmh::test::DataPlaneFixture f{true};
+    return f;
+}
+void translating_frames(benchmark::State& state,
+                        const std::vector<std::vector<std::uint8_t>>& all) {
+    auto& f = translating_fixture();
+    std::size_t i = 0;
+    for (auto _ : state) {
+        f.proxy->on_frame(f.upstream, all[i], ecmh::proto::at_ms(1));
+        i = (i + 1) % all.size();
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+void BM_OnFrameIpv4FanOut4TranslateOn(benchmark::State& state) {
+    translating_frames(state, translating_fixture().v4_frames);
+}
+void BM_OnFrameIpv4TranslatedFanOut4(benchmark::State& state) {
+    translating_frames(state, translating_fixture().translated_frames);
+}
+BENCHMARK(BM_OnFrameIpv4FanOut4TranslateOn);
+BENCHMARK(BM_OnFrameIpv4TranslatedFanOut4);
+
 } // namespace
 
 BENCHMARK_MAIN();

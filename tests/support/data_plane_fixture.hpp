@@ -49,7 +49,10 @@ struct DataPlaneFixture {
     static constexpr int kLinks = 64;
     static constexpr int kGroups = 10'000;
 
-    DataPlaneFixture();
+    // `translate`: with --translate (issue 16), and 10,000 more IPv4 groups 239.2.x.y
+    // whose IPv6 counterparts ff18:1000::ef02:xxyy are joined with MLDv2 on 4 links
+    // each (no IPv4 listener): every translated_frames packet makes 4 translated copies.
+    explicit DataPlaneFixture(bool translate = false);
 
     NullLinkIo io;
     SilentLog log;
@@ -60,6 +63,8 @@ struct DataPlaneFixture {
     // for IPv4 groups 239.1.x.y.
     std::vector<std::vector<std::uint8_t>> v6_frames;
     std::vector<std::vector<std::uint8_t>> v4_frames;
+    // With `translate`: an IPv4 UDP frame from upstream to each 239.2.x.y group.
+    std::vector<std::vector<std::uint8_t>> translated_frames;
 };
 
 } // namespace ecmh::test
