@@ -5,17 +5,22 @@
 // forwarding rewrite (wire/forward_copy) of every packet that parsed (an IPv4 one also
 // cut into fragments for an MTU the last input byte picks); for a 6in4 inner packet also
 // what tunnel mode sends (the rewrite behind a 6in4 header, and a Packet Too Big quoting
-// it).
+// it); and the IPv4 <-> IPv6 translation (wire/translate) of every packet that parsed,
+// written, parsed again, its UDP checksum checked by the harness's own sum, and cut into
+// IPv6 fragments for the picked MTU.
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/wire/forward_copy.hpp"
 #include "ecmh/wire/icmpv6_echo.hpp"
 #include "ecmh/wire/icmpv6_too_big.hpp"
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/ipv4_fragment.hpp"
+#include "ecmh/wire/ipv6_fragment.hpp"
 #include "ecmh/wire/link.hpp"
 #include "ecmh/wire/mld.hpp"
+#include "ecmh/wire/translate.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
 #include "ecmh/wire/udp_segment.hpp"
+#include "support/udp_oracle.hpp"
 
 #include <array>
 #include <cstddef>
@@ -118,6 +123,82 @@ void cut_once(ecmh::wire::LinkType type, std::span<const std::uint8_t> frame,
     }
 }
 
+// Does the UDP datagram of an unfragmented packet verify under its pseudo-header (the
+// harness's own sum, support/udp_oracle.hpp)? False when it is not one.
+bool udp_verifies(std::span<const std::uint8_t> ip, std::span<const std::uint8_t> payload,
+                  bool whole) {
+    namespace udp = ecmh::test::udp;
+    if (!whole || payload.size() < 8 || ((std::size_t{payload[4]} << 8) | payload[5]) < 8 ||
+        ((std::size_t{payload[4]} << 8) | payload[5]) > payload.size()) {
+        return false;
+    }
+    const bool v6 = (ip[0] >> 4) == 6;
+    const ecmh::test::Bytes addresses(ip.begin() + (v6 ? 8 : 12), ip.begin() + (v6 ? 40 : 20));
+    return udp::verifies(addresses, ecmh::test::Bytes(payload.begin(), payload.end()));
+}
+
+bool zero_udp_checksum(std::span<const std::uint8_t> payload) {
+    return payload.size() >= 8 && payload[6] == 0 && payload[7] == 0;
+}
+
+// IPv4 → IPv6: a datagram whose checksum verified (or was "none") verifies after, the
+// copy parses again, and its IPv6 fragments for the picked MTU fit it.
+void translate_once(const ecmh::wire::Ipv4Packet& p, std::uint8_t mtu_pick) {
+    using namespace ecmh::wire;
+    static std::array<std::uint8_t, 65'535 + 48> out;
+    const auto source = ecmh::net::Ipv6Address::parse("64:ff9b:1::c000:20a");
+    const auto group = ecmh::net::Ipv6Address::parse("ff18:1000::ef01:203");
+    const auto copy = translate_to_ipv6(p, *source, *group);
+    if (!copy) {
+        return;
+    }
+    const auto n = copy->write(out);
+    const auto again = parse_ipv6(std::span(out).first(n));
+    if (n != copy->size() || !again) {
+        std::abort();
+    }
+    const bool whole = !p.is_fragment();
+    if ((udp_verifies(p.packet, p.payload, whole) ||
+         (whole && zero_udp_checksum(p.payload) && p.payload.size() >= 8)) &&
+        !udp_verifies(again->packet, again->payload, !again->is_fragment)) {
+        std::abort();
+    }
+    const std::size_t mtu = 56 + std::size_t{mtu_pick} * 8;
+    if (const auto pieces = Ipv6FragmentWriter::plan(*copy, mtu)) {
+        static std::array<std::uint8_t, 65'535 + 48> piece;
+        for (std::size_t i = 0; i < pieces->count(); ++i) {
+            const auto m = pieces->write(i, piece);
+            if (m == 0 || m > mtu || m != pieces->size(i) ||
+                !parse_ipv6(std::span(piece).first(m))) {
+                std::abort();
+            }
+        }
+    }
+}
+
+// IPv6 → IPv4, with and without an out-link's own source: the same checks.
+void translate_once(const ecmh::wire::Ipv6Packet& p) {
+    using namespace ecmh::wire;
+    static std::array<std::uint8_t, 65'535> out;
+    const auto copy = translate_to_ipv4(p, ecmh::net::Ipv4Address{0xc6336407},
+                                        ecmh::net::Ipv4Address{0xef010203}, 0x1234);
+    if (!copy) {
+        return;
+    }
+    for (const bool own_source : {false, true}) {
+        const auto n =
+            own_source ? copy->write(out, ecmh::net::Ipv4Address{0xcb00710a}) : copy->write(out);
+        const auto again = parse_ipv4(std::span(out).first(n));
+        if (n != copy->size() || !again) {
+            std::abort();
+        }
+        if (udp_verifies(p.packet, p.payload, !p.is_fragment) &&
+            !udp_verifies(again->packet, again->payload, !again->is_fragment())) {
+            std::abort();
+        }
+    }
+}
+
 template <class Sources>
 void touch_sources(const Sources& sources) {
     for (const auto& s : sources) {
@@ -179,11 +260,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (const auto p = parse_ipv6(frame->payload)) {
             visit_ipv6(*p);
             forward_once(*p);
+            translate_once(*p);
         }
     } else if (const auto p = parse_ipv4(frame->payload)) {
         visit_ipv4(*p);
         forward_once(*p);
         fragment_once(*p, data[size - 1]);
+        translate_once(*p, data[size - 1]);
     }
     return 0;
 }

@@ -71,6 +71,9 @@ Scenario::Options Header::options() const {
     const unsigned families = flags & 3U;
     o.ipv6 = families != 2;
     o.ipv4 = families != 1;
+    if (families == 3) {
+        o.translation = net::TranslationPrefixes::defaults();
+    }
     o.upstream = (flags & 4U) == 0;
     o.tunnel_mode = (flags & 8U) != 0;
     o.mld_mode = kMldModes.at((flags >> 4U) & 3U);
@@ -92,11 +95,13 @@ std::optional<Header> Header::from(const Scenario::Options& o) {
     const auto* const profile = std::find_if(kProfiles.begin(), kProfiles.end(),
                                              [&](const auto& p) { return same(p, o.vars); });
     if (!groups || !sources || !mtu || !igmp || !mld || profile == kProfiles.end() ||
-        o.seed > 0xff || (!o.ipv6 && !o.ipv4)) {
+        o.seed > 0xff || (!o.ipv6 && !o.ipv4) ||
+        (o.translation &&
+         (!o.ipv6 || !o.ipv4 || *o.translation != net::TranslationPrefixes::defaults()))) {
         return std::nullopt;
     }
     Header h;
-    const unsigned families = o.ipv6 && o.ipv4 ? 0U : o.ipv6 ? 1U : 2U;
+    const unsigned families = o.translation ? 3U : o.ipv6 && o.ipv4 ? 0U : o.ipv6 ? 1U : 2U;
     h.flags =
         static_cast<std::uint8_t>(families | (o.upstream ? 0U : 4U) | (o.tunnel_mode ? 8U : 0U) |
                                   (unsigned{*mld} << 4U) | (unsigned{*igmp} << 6U));

@@ -84,7 +84,8 @@ enum class Command : std::uint8_t {
 };
 
 // The scenario's options, in four bytes:
-//   flags    bits 0-1 families (0, 3: both; 1: IPv6 only; 2: IPv4 only), bit 2 no
+//   flags    bits 0-1 families (0: both; 1: IPv6 only; 2: IPv4 only; 3: both, with
+//            --translate and its default prefixes), bit 2 no
 //            upstream link, bit 3 tunnel mode, bits 4-5 MLD mode (Auto, V1Only, V2Only,
 //            Auto), bits 6-7 IGMP version (3, 1, 2, 3)
 //   limits   bits 0-2 max groups per link, bits 3-5 max sources per group (kCaps),

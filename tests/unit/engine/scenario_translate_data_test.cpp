@@ -215,3 +215,76 @@ TEST_F(ScenarioTranslateData, AZeroIpv4ChecksumIsComputed) {
         << dump(events);
     EXPECT_EQ(s_.stats().translate_checksums_computed, 1U);
 }
+
+namespace {
+
+// An IPv6-only upstream and an IGMP listener of 239.1.2.3 on d2, whose MTU is `d2_mtu`.
+Scenario reverse_with_d2_mtu(std::uint32_t d2_mtu) {
+    auto o = translating(/*u0_ipv4=*/false);
+    o.d2_mtu = d2_mtu;
+    return Scenario(o);
+}
+
+} // namespace
+
+// IPv6 -> IPv4 too big for d2 (1280): above 1260 octets the IPv4 header says Don't
+// Fragment (RFC 7915 §5.1), so the IPv6 source gets a Packet Too Big with the size that
+// fits once translated, 1280 + 20 (RFC 7915 §5, RFC 4443 §3.2), on its arrival link.
+TEST(ScenarioTranslateDataReverse, TooBigWithDontFragmentTellsTheIpv6Source) {
+    auto s = reverse_with_d2_mtu(1280);
+    s.run_until(at_ms(1000));
+    s.report(s.d2(), kH4, {{RecordType::ChangeToExcludeMode, kG4, {}}});
+    s.run_until(at_ms(1500));
+    s.take();
+    s.deliver(s.u0(), frames::udp_checksummed(kS6, kG6, 16, 1400 - 48));
+    const auto events = s.take();
+    EXPECT_TRUE(select(events, {.link = s.d2()}).empty()) << dump(events);
+    const auto errors = select(events, {.link = s.u0(), .kind = Kind::PacketTooBig});
+    ASSERT_EQ(errors.size(), 1U) << dump(events);
+    const auto& ip = errors.front().ip;
+    ASSERT_GE(ip.size(), 48U);
+    EXPECT_EQ(errors.front().destination, kS6);
+    EXPECT_EQ((ip[44] << 24) | (ip[45] << 16) | (ip[46] << 8) | ip[47], 1300);
+    EXPECT_EQ(s.stats().of(engine::DropReason::TooBigForLink), 1U);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
+
+// At most 1260 octets the IPv4 copy may be fragmented: on a 576-octet link it goes as
+// IPv4 fragments, none larger than the MTU.
+TEST(ScenarioTranslateDataReverse, SmallEnoughForIpv4FragmentsIsFragmented) {
+    auto s = reverse_with_d2_mtu(576);
+    s.run_until(at_ms(1000));
+    s.report(s.d2(), kH4, {{RecordType::ChangeToExcludeMode, kG4, {}}});
+    s.run_until(at_ms(1500));
+    s.take();
+    s.deliver(s.u0(), frames::udp_checksummed(kS6, kG6, 16, 1000 - 48));
+    const auto events = s.take();
+    const auto pieces = select(events, {.link = s.d2(), .kind = Kind::Data});
+    ASSERT_EQ(pieces.size(), 2U) << dump(events);
+    std::size_t total = 0;
+    for (const auto& p : pieces) {
+        EXPECT_LE(p.ip_length, 576U);
+        EXPECT_FALSE(p.v6);
+        total += p.ip_length - 20;
+    }
+    EXPECT_EQ(total, 1000U - 40U); // the UDP datagram, all of it
+    EXPECT_EQ(s.stats().fragmented, 1U);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
+
+// SSM the other way: an IPv4 listener of (198.51.100.7, 232.1.2.3) gets the datagrams of
+// the IPv6 sender 64:ff9b:1::c633:6407 only.
+TEST(ScenarioTranslateDataReverse, SsmOfTheJoinedTranslatableSourceOnly) {
+    Scenario s(translating(/*u0_ipv4=*/false));
+    s.run_until(at_ms(1000));
+    s.report(s.d2(), kH4, {{RecordType::AllowNewSources, kSsm4, {"198.51.100.7"}}});
+    s.run_until(at_ms(1500));
+    s.take();
+    s.deliver(s.u0(), frames::udp_checksummed(kS6Translatable, kSsm6, 16));
+    auto events = s.take();
+    EXPECT_EQ(data_on(events, s.d2()), Strings{"v4 198.51.100.7>232.1.2.3 hop 15"}) << dump(events);
+    s.deliver(s.u0(), frames::udp_checksummed(kS6, kSsm6, 16));
+    events = s.take();
+    EXPECT_TRUE(events.empty()) << dump(events);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
