@@ -359,11 +359,14 @@ class Topology:
                 return m.group(1)
         return None
 
-    def wait_link_ready(self, role, ifname, timeout=SOON):
+    def wait_link_ready(self, role, ifname, timeout=SOON, ipv6=True):
+        """Waits until the link is up (LOWER_UP) and, unless ipv6 is False (a link with
+        IPv6 disabled), has a usable link-local address."""
         def ready():
             r = self.ip("-n", self.ns(role), "-o", "link", "show", "dev", ifname, check=False)
-            return "LOWER_UP" in r.stdout and self.link_local(role, ifname)
-        return wait_until(ready, timeout, f"{role}:{ifname} up with a link-local address")
+            return "LOWER_UP" in r.stdout and (not ipv6 or self.link_local(role, ifname))
+        return wait_until(ready, timeout, f"{role}:{ifname} up"
+                          + (" with a link-local address" if ipv6 else ""))
 
     def wait_links_ready(self, role, ifnames, timeout=SOON):
         """wait_link_ready() for many interfaces at once: two `ip` calls a round, however
@@ -802,14 +805,15 @@ def _tool(name):
 
 class Listener:
     """tools/listener.py in a namespace: joins groups on eth0 (ASM, or SSM with a
-    source) and records every test datagram it receives."""
+    source) and records every test datagram it receives (with details=True also what
+    details() returns)."""
 
-    def __init__(self, topo, role, joins, port, ifname="eth0", name=None):
+    def __init__(self, topo, role, joins, port, ifname="eth0", name=None, details=False):
         self.topo, self.role = topo, role
         self.name = name or f"listener-{role}"
         self.out = topo.path(topo.unique(self.name) + ".txt")
         argv = [PYTHON, _tool("listener.py"), "--ifname", ifname, "--port", str(port),
-                "--out", self.out]
+                "--out", self.out] + (["--details"] if details else [])
         for j in joins:
             argv += ["--join", j]
         self.proc = topo.spawn(role, argv, self.name, stdin=True)
@@ -841,9 +845,21 @@ class Listener:
         for line in _read_lines(self.out):
             if not line or line.startswith("#"):
                 continue
-            seq, src, grp, t = line.split()
+            seq, src, grp, t = line.split()[:4]
             if (group is None or grp == group) and (source is None or src == source):
                 out.append((int(seq), src, grp, float(t)))
+        return out
+
+    def details(self, destination=None):
+        """[Datagram] received (details=True), those sent to `destination` if given."""
+        out = []
+        for line in _read_lines(self.out):
+            if not line or line.startswith("#"):
+                continue
+            f = line.split()
+            if len(f) == 9 and (destination is None or f[4] == destination):
+                out.append(Datagram(int(f[0]), f[1], f[2], float(f[3]), f[4], _int(f[5]),
+                                    _int(f[6]), int(f[7]), f[8]))
         return out
 
     def count(self, group=None, source=None):
@@ -869,6 +885,28 @@ class Listener:
 
     def stop(self):
         return self.proc.stop()
+
+
+class Datagram:
+    """One datagram a details=True Listener received: seq and group from the payload
+    ("ECMHT SEQ GROUP SOURCE"), the source and destination addresses, hop limit / TTL and
+    traffic class / TOS it arrived with (None if the kernel gave none), the UDP payload's
+    length and CRC-32 (8 hex digits)."""
+
+    def __init__(self, seq, source, group, time_, destination, hops, tos, length, crc):
+        self.seq, self.source, self.group, self.time = seq, source, group, time_
+        self.destination, self.hops, self.tos = destination, hops, tos
+        self.length, self.crc = length, crc
+
+    def __repr__(self):
+        return (f"<#{self.seq} {self.source}->{self.destination} hops={self.hops} "
+                f"tos={self.tos} len={self.length} crc={self.crc}>")
+
+
+def sender_payload(seq, group, source, size=0):
+    """The UDP payload tools/sender.py sends as datagram `seq` (to check one received)."""
+    one = f"ECMHT {seq} {group} {source}\n".encode()
+    return one + b"." * max(0, size - len(one))
 
 
 class MultiListener:
@@ -963,14 +1001,30 @@ class Sender:
     payloads padded to `size` bytes, if given)."""
 
     def __init__(self, topo, role, group, source, port, rate=20, hops=16, ifname="eth0",
-                 name=None, size=0, gso=1):
+                 name=None, size=0, gso=1, count=0, tos=None, df=None, zero_checksum=False):
+        """count: send that many, then exit (wait_sent()); tos, df ("do"/"dont") and
+        zero_checksum: as sender.py's --tos, --df and --zero-checksum."""
         self.group, self.source = group, source
         self.name = name or f"sender-{role}-{source}"
-        self.proc = topo.spawn(role, [PYTHON, _tool("sender.py"), "--ifname", ifname,
-                                      "--group", group, "--source", source, "--port",
-                                      str(port), "--rate", str(rate), "--hops", str(hops),
-                                      "--size", str(size), "--gso", str(gso)],
-                               self.name)
+        argv = [PYTHON, _tool("sender.py"), "--ifname", ifname, "--group", group, "--source",
+                source, "--port", str(port), "--rate", str(rate), "--hops", str(hops),
+                "--size", str(size), "--gso", str(gso), "--count", str(count)]
+        if tos is not None:
+            argv += ["--tos", str(tos)]
+        if df is not None:
+            argv += ["--df", df]
+        if zero_checksum:
+            argv.append("--zero-checksum")
+        self.proc = topo.spawn(role, argv, self.name)
+
+    def wait_sent(self, count, timeout=SOON):
+        """Waits until a sender started with `count` has sent them all and exited 0."""
+        wait_until(lambda: not self.proc.alive(), timeout, f"{self.name} to send {count} "
+                   "datagrams and exit")
+        out = self.proc.output()
+        check(self.proc.returncode() == 0 and f"# sent {count} errors 0" in out,
+              f"{self.name} did not send {count} datagrams without an error "
+              f"(status {self.proc.returncode()}): {out.strip()}")
 
     def check_alive(self):
         check(self.proc.alive(), f"{self.name} exited ({self.proc.returncode()}): "

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """A multicast listener, run inside a host namespace (ip netns exec NS listener.py ...).
 
-usage: listener.py --ifname IF --port PORT --out FILE [--join SPEC]...
+usage: listener.py --ifname IF --port PORT --out FILE [--details] [--join SPEC]...
 
 SPEC is GROUP (any-source: IPV6_JOIN_GROUP / IP_ADD_MEMBERSHIP) or GROUP@SOURCE
 (source-specific: MCAST_JOIN_SOURCE_GROUP with a hand-packed struct group_source_req).
@@ -12,6 +12,12 @@ SIGTERM leaves everything and exits 0.
 
 FILE gets, one line each, flushed at once (times are CLOCK_MONOTONIC seconds):
     SEQ SOURCE GROUP TIME        a test datagram (payload "ECMHT SEQ GROUP ...")
+    SEQ SOURCE GROUP TIME DESTINATION HOPS TOS LENGTH CRC32
+                                 the same with --details: the address the datagram was
+                                 sent to, the hop limit / TTL and traffic class / TOS it
+                                 arrived with (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT,
+                                 IPV6_RECVTCLASS; IP_PKTINFO, IP_RECVTTL, IP_RECVTOS), and
+                                 the UDP payload's length and CRC-32 (8 hex digits)
     # ready TIME
     # joined SPEC TIME  /  # left SPEC TIME
     # error SPEC MESSAGE TIME
@@ -25,6 +31,7 @@ import socket
 import struct
 import sys
 import time
+import zlib
 
 IPPROTO_IP = 0
 IPPROTO_IPV6 = 41
@@ -34,6 +41,11 @@ IPV6_JOIN_GROUP = 20
 IPV6_LEAVE_GROUP = 21
 MCAST_JOIN_SOURCE_GROUP = 46
 MCAST_LEAVE_SOURCE_GROUP = 47
+# Ancillary data (linux/in.h, linux/in6.h): the option that asks for it and the cmsg type.
+IP_TOS, IP_TTL, IP_PKTINFO, IP_RECVTTL, IP_RECVTOS = 1, 2, 8, 12, 13
+IPV6_RECVPKTINFO, IPV6_PKTINFO = 49, 50
+IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT = 51, 52
+IPV6_RECVTCLASS, IPV6_TCLASS = 66, 67
 SOCKADDR_STORAGE = 128
 
 
@@ -54,8 +66,8 @@ def group_source_req(ifindex, group, source):
 
 
 class Listener:
-    def __init__(self, ifname, port, out):
-        self.ifname, self.port = ifname, port
+    def __init__(self, ifname, port, out, details=False):
+        self.ifname, self.port, self.details = ifname, port, details
         self.ifindex = socket.if_nametoindex(ifname)
         self.out = open(out, "a", buffering=1)
         self.sockets = {}
@@ -72,8 +84,15 @@ class Listener:
             if family == socket.AF_INET6:
                 s.setsockopt(IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
                 s.bind(("::", self.port))
+                wanted = (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS)
+                level = IPPROTO_IPV6
             else:
                 s.bind(("0.0.0.0", self.port))
+                wanted = (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS)
+                level = IPPROTO_IP
+            if self.details:
+                for option in wanted:
+                    s.setsockopt(level, option, 1)
             s.setblocking(False)
             self.sockets[family] = s
         return self.sockets[family]
@@ -112,13 +131,35 @@ class Listener:
     def receive(self, s):
         while True:
             try:
-                data, addr = s.recvfrom(2048)
+                data, ancdata, _flags, addr = s.recvmsg(65535, 256)
             except BlockingIOError:
                 return
             now = time.monotonic()
             fields = data.split()
             if len(fields) >= 3 and fields[0] == b"ECMHT":
-                self.emit(f"{int(fields[1])} {addr[0]} {fields[2].decode()} {now:.6f}")
+                line = f"{int(fields[1])} {addr[0]} {fields[2].decode()} {now:.6f}"
+                if self.details:
+                    line += " " + self.describe(ancdata, data)
+                self.emit(line)
+
+    @staticmethod
+    def describe(ancdata, data):
+        """DESTINATION HOPS TOS LENGTH CRC32 of a datagram ("-" for what did not come)."""
+        dst, hops, tos = "-", "-", "-"
+        for level, kind, value in ancdata:
+            if level == IPPROTO_IPV6 and kind == IPV6_PKTINFO:
+                dst = socket.inet_ntop(socket.AF_INET6, value[:16])
+            elif level == IPPROTO_IPV6 and kind in (IPV6_HOPLIMIT, IPV6_TCLASS):
+                number = struct.unpack("=i", value[:4])[0]
+                hops, tos = (number, tos) if kind == IPV6_HOPLIMIT else (hops, number)
+            elif level == IPPROTO_IP and kind == IP_PKTINFO:
+                # struct in_pktinfo { int ipi_ifindex; in_addr ipi_spec_dst; in_addr ipi_addr; }
+                dst = socket.inet_ntoa(value[8:12])
+            elif level == IPPROTO_IP and kind == IP_TTL:
+                hops = struct.unpack("=i", value[:4])[0]
+            elif level == IPPROTO_IP and kind == IP_TOS:
+                tos = value[0]
+        return f"{dst} {hops} {tos} {len(data)} {zlib.crc32(data):08x}"
 
     def leave_all(self):
         for spec in list(self.joined):
@@ -131,9 +172,11 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--join", action="append", default=[])
+    p.add_argument("--details", action="store_true",
+                   help="record destination, hop limit, traffic class, length and CRC-32")
     args = p.parse_args()
 
-    listener = Listener(args.ifname, args.port, args.out)
+    listener = Listener(args.ifname, args.port, args.out, args.details)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     # Both sockets exist from the start, so a later "join" never misses a datagram.
