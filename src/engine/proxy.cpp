@@ -686,7 +686,8 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t 
     const auto decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
     if (translator_ != nullptr && (decision.verdict == table::Verdict::Forward ||
                                    decision.verdict == table::Verdict::NoListeners)) {
-        if (suppressed_native(arrival, p)) {
+        // Only native copies need suppressing: without any, there is nothing to drop.
+        if (decision.verdict == table::Verdict::Forward && suppressed_native(arrival, p)) {
             stats_.count(DropReason::TranslateSuppressed);
             return;
         }

@@ -36,10 +36,12 @@ bool Proxy::suppressed_native(LinkId arrival, const wire::Ipv6Packet& packet) co
 }
 
 void Proxy::translate(LinkId arrival, const wire::Ipv4Packet& p, proto::TimePoint now) {
+    if (!translator_->wanted_in_ipv6(p.destination)) {
+        return; // nobody listens to its counterpart: one lookup and done
+    }
     const auto g6 = translator_->groups().to_ipv6(p.destination);
-    if (!g6 || translator_->home(p.destination, *g6) != Translator::Home::Ipv4 ||
-        mld_.forwarding().members(*g6).empty()) {
-        return; // not a pair, not its home, or nobody listens: one lookup and done
+    if (!g6 || translator_->home(p.destination, *g6) != Translator::Home::Ipv4) {
+        return;
     }
     const auto s6 = translator_->sources().embed(p.source);
     if (!s6) {
@@ -52,7 +54,8 @@ void Proxy::translate(LinkId arrival, const wire::Ipv4Packet& p, proto::TimePoin
     }
     const auto copy = wire::translate_to_ipv6(p, *s6, *g6);
     if (!copy) {
-        stats_.count(copy.error());
+        drop_untranslatable(copy.error(), p.source.to_string(), p.destination.to_string(),
+                            p.payload, now);
         return;
     }
     ++stats_.translated_to_ipv6;
@@ -72,9 +75,11 @@ void Proxy::translate(LinkId arrival, const wire::Ipv4Packet& p, proto::TimePoin
 }
 
 void Proxy::translate(LinkId arrival, const wire::Ipv6Packet& p, proto::TimePoint now) {
+    if (!translator_->wanted_in_ipv4(p.destination)) {
+        return;
+    }
     const auto g4 = translator_->groups().to_ipv4(p.destination);
-    if (!g4 || translator_->home(*g4, p.destination) != Translator::Home::Ipv6 ||
-        igmp_.forwarding().members(*g4).empty()) {
+    if (!g4 || translator_->home(*g4, p.destination) != Translator::Home::Ipv6) {
         return;
     }
     // An IPv4-translatable sender (inside the source prefix) keeps its address; any
@@ -86,7 +91,8 @@ void Proxy::translate(LinkId arrival, const wire::Ipv6Packet& p, proto::TimePoin
     }
     const auto copy = wire::translate_to_ipv4(p, s4.value_or(kDummyIpv4), *g4, next_ipv4_id_);
     if (!copy) {
-        stats_.count(copy.error());
+        drop_untranslatable(copy.error(), p.source.to_string(), p.destination.to_string(),
+                            p.payload, now);
         return;
     }
     ++next_ipv4_id_;
@@ -105,6 +111,23 @@ void Proxy::translate(LinkId arrival, const wire::Ipv6Packet& p, proto::TimePoin
         }
         send_translated(out, *copy, origin, p.packet, source);
     });
+}
+
+void Proxy::drop_untranslatable(wire::TranslateError error, const std::string& source,
+                                const std::string& group, std::span<const std::uint8_t> udp,
+                                proto::TimePoint now) {
+    stats_.count(error);
+    if (!untranslatable_log_.open(now)) {
+        return;
+    }
+    std::string ports;
+    if (udp.size() >= 4) {
+        ports = " (ports " + std::to_string((udp[0] << 8) | udp[1]) + " -> " +
+                std::to_string((udp[2] << 8) | udp[3]) + ")";
+    }
+    log_.log(LogLevel::Warning, "not translated: " + source + " -> " + group + ports + ": " +
+                                    std::string(wire::to_string(error)) +
+                                    "; more within 10 s are only counted");
 }
 
 void Proxy::send_translated(LinkId out, const wire::TranslatedCopy& copy, const Origin& origin,

@@ -65,8 +65,9 @@ std::vector<proto::MembershipState<To>> translate_states(const Members& members,
 Translator::Translator(const net::TranslationPrefixes& prefixes, std::vector<net::Ipv4Prefix> ssm4,
                        FamilyPlane<proto::Ipv6Family>& mld, FamilyPlane<proto::Ipv4Family>& igmp,
                        EventLog& log)
-    : prefixes_(prefixes), groups_(prefixes.asm96, prefixes.ssm96, std::move(ssm4)), sources_(prefixes.source96),
-      mld_(mld), igmp_(igmp), log_(log), side6_(std::make_unique<Side<Ipv6Address>>(*this)),
+    : prefixes_(prefixes), groups_(prefixes.asm96, prefixes.ssm96, std::move(ssm4)),
+      sources_(prefixes.source96), mld_(mld), igmp_(igmp), log_(log),
+      side6_(std::make_unique<Side<Ipv6Address>>(*this)),
       side4_(std::make_unique<Side<Ipv4Address>>(*this)) {
     mld_.set_cross_family(side6_.get());
     igmp_.set_cross_family(side4_.get());
@@ -137,6 +138,11 @@ void Translator::listeners_changed(const Ipv6Address& group, proto::TimePoint no
         }
         return;
     }
+    if (mld_.forwarding().members(group).empty()) {
+        wanted_in_ipv6_.erase(*g4);
+    } else {
+        wanted_in_ipv6_.insert(*g4);
+    }
     igmp_.refresh_upstream(*g4, now);
 }
 
@@ -144,6 +150,11 @@ void Translator::listeners_changed(const Ipv4Address& group, proto::TimePoint no
     // Every IPv4 group a router tracks maps (only 224.0.0.0/24 does not, and its groups
     // are never tracked), so there is nothing to log here.
     if (const auto g6 = groups_.to_ipv6(group)) {
+        if (igmp_.forwarding().members(group).empty()) {
+            wanted_in_ipv4_.erase(*g6);
+        } else {
+            wanted_in_ipv4_.insert(*g6);
+        }
         mld_.refresh_upstream(*g6, now);
     }
 }

@@ -136,8 +136,12 @@ bool MulticastMap64::covers(const Ipv6Address& group) const {
 }
 
 std::optional<Ipv6Address> MulticastMap64::to_ipv6(const Ipv4Address& group) const {
+    // Built once: this runs per packet on the translation path.
+    static const Ipv4Prefix kLinkLocalControl = v4(224, 0, 0, 24);
+    static const Ipv4Prefix kLocalScope = v4(239, 255, 0, 16);
+    static const Ipv4Prefix kAdminScoped = v4(239, 0, 0, 8);
     // 224.0.0.0/24 stays on its link (RFC 5771 §4).
-    if (!group.is_multicast() || v4(224, 0, 0, 24).contains(group)) {
+    if (!group.is_multicast() || kLinkLocalControl.contains(group)) {
         return std::nullopt;
     }
     if (is_ssm(group)) {
@@ -145,9 +149,9 @@ std::optional<Ipv6Address> MulticastMap64::to_ipv6(const Ipv4Address& group) con
     }
     // RFC 2365 §8's scopes, 239.255/16 as site (RFC 7346), never wider than the prefix's.
     std::uint8_t scope = scope_of(asm_.address());
-    if (v4(239, 255, 0, 16).contains(group)) {
+    if (kLocalScope.contains(group)) {
         scope = std::min(scope, kScopeSite);
-    } else if (v4(239, 0, 0, 8).contains(group)) {
+    } else if (kAdminScoped.contains(group)) {
         scope = std::min(scope, kScopeOrganization);
     }
     return embed_group(asm_, group, scope);

@@ -95,7 +95,7 @@ std::optional<Header> Header::from(const Scenario::Options& o) {
     const auto* const profile = std::find_if(kProfiles.begin(), kProfiles.end(),
                                              [&](const auto& p) { return same(p, o.vars); });
     if (!groups || !sources || !mtu || !igmp || !mld || profile == kProfiles.end() ||
-        o.seed > 0xff || (!o.ipv6 && !o.ipv4) ||
+        o.seed > 0xff || (!o.ipv6 && !o.ipv4) || !o.u0_ipv4 ||
         (o.translation &&
          (!o.ipv6 || !o.ipv4 || *o.translation != net::TranslationPrefixes::defaults()))) {
         return std::nullopt;

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace ecmh::engine {
@@ -67,6 +68,14 @@ public:
     translated_members(const net::Ipv4Address& group) const;
     void listeners_changed(const net::Ipv6Address& group, proto::TimePoint now);
     void listeners_changed(const net::Ipv4Address& group, proto::TimePoint now);
+    // The data path's first question, one lookup in a set of the translated groups only:
+    // may the other family want this group's packets? (False: certainly not.)
+    [[nodiscard]] bool wanted_in_ipv6(const net::Ipv4Address& group) const {
+        return wanted_in_ipv6_.contains(group);
+    }
+    [[nodiscard]] bool wanted_in_ipv4(const net::Ipv6Address& group) const {
+        return wanted_in_ipv4_.contains(group);
+    }
     // The IPv4 groups whose counterparts IPv6 listeners want, and the reverse.
     [[nodiscard]] std::vector<net::Ipv4Address> wanted_by_ipv6() const;
     [[nodiscard]] std::vector<net::Ipv6Address> wanted_by_ipv4() const;
@@ -84,6 +93,9 @@ private:
     EventLog& log_;
     LogGate unmapped_log_;
     bool settled_ = true;
+    // Kept by listeners_changed(): the groups whose counterparts have listeners.
+    std::unordered_set<net::Ipv4Address> wanted_in_ipv6_;
+    std::unordered_set<net::Ipv6Address> wanted_in_ipv4_;
     // The CrossFamily each plane holds: adapters that call the overloads above.
     std::unique_ptr<CrossFamily<net::Ipv6Address>> side6_;
     std::unique_ptr<CrossFamily<net::Ipv4Address>> side4_;

@@ -52,6 +52,8 @@ class ScenarioTranslateData : public ::testing::Test {
 protected:
     void TearDown() override {
         EXPECT_TRUE(s_.violations().empty()) << ::testing::PrintToString(s_.violations());
+        const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+        seeds_.save(std::string(test->test_suite_name()) + "." + test->name());
     }
     // d1's MLD listener joins `g6` at 1 s (any source, or `sources`).
     void join6(const char* g6, std::vector<std::string> sources = {}) {
@@ -70,6 +72,7 @@ protected:
     }
 
     Scenario s_{translating()};
+    script::SeedRecorder seeds_{s_}; // ECMH_SCENARIO_SEEDS: the engine fuzzer's seeds
 };
 
 } // namespace
@@ -202,6 +205,12 @@ TEST_F(ScenarioTranslateData, NonUdpIsCountedNotTranslated) {
     EXPECT_TRUE(events.empty()) << dump(events);
     EXPECT_EQ(s_.stats().translate_drops[static_cast<std::size_t>(wire::TranslateError::NotUdp)],
               1U);
+    // Logged with its addresses and ports, once per interval (RFC 7915 §4.5).
+    EXPECT_TRUE(
+        s_.log().contains("not translated: 192.0.2.10 -> 239.1.2.3 (ports 5000 -> 5001): not-udp"));
+    const auto lines = s_.log().lines.size();
+    s_.deliver(s_.u0(), ip);
+    EXPECT_EQ(s_.log().lines.size(), lines);
 }
 
 // A zero IPv4 UDP checksum ("none") cannot stay zero in IPv6: it is computed (RFC 7915
