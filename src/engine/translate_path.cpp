@@ -26,8 +26,16 @@ constexpr std::uint32_t kIpv6MinimumMtu = 1280;
 } // namespace
 
 bool Proxy::suppressed_native(LinkId arrival, const wire::Ipv4Packet& packet) const {
-    return igmp_.is_upstream(arrival) &&
-           translator_->role(packet.destination) == PairRole::Elsewhere;
+    if (!igmp_.is_upstream(arrival)) {
+        return false;
+    }
+    // decide() took it from an upstream only if that upstream serves the group; with an
+    // IPv4 address there, the pair's home is IPv4 (Translator::home) and nothing is
+    // suppressed: the common case costs no mapping.
+    if (const auto& own = links_[arrival.slot()].config.ipv4; own && !own->is_unspecified()) {
+        return false;
+    }
+    return translator_->role(packet.destination) == PairRole::Elsewhere;
 }
 
 bool Proxy::suppressed_native(LinkId arrival, const wire::Ipv6Packet& packet) const {

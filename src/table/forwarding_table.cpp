@@ -174,12 +174,11 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
         return Decision{Verdict::OtherUpstream, {}, {}, nullptr};
     }
     LinkSet out;
-    Listeners l;
+    PeerLists l;
     GroupCounters* counters = nullptr;
     if (const auto g = groups_.find(group); g != groups_.end()) {
         counters = &g->second.counters;
-        l = listeners(g->second, group, source);
-        out = l.links;
+        l = listeners(g->second, group, source, out);
     }
     // From a downstream link, always toward the group's upstream too (RFC 4605 §4.2);
     // never back out of the arrival link.
@@ -193,8 +192,7 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
     if (!boundaries_.empty() && !within_boundaries(arrival, group, out)) {
         return Decision{Verdict::Boundary, {}, {}, nullptr};
     }
-    const PeerCopies peers{l.exclude_peers, l.blocked_peers, l.include_peers, &querier_peers_,
-                           arrival};
+    const PeerCopies peers{l.exclude, l.blocked, l.include, &querier_peers_, arrival};
     if (out.empty() && peers.empty()) {
         return Decision{Verdict::NoListeners, {}, {}, nullptr};
     }
@@ -202,28 +200,28 @@ Decision ForwardingTable<Family>::decide(LinkId arrival, const Address& source,
 }
 
 template <class Family>
-typename ForwardingTable<Family>::Listeners
+typename ForwardingTable<Family>::PeerLists
 ForwardingTable<Family>::listeners(const GroupEntry& entry, const Address& group,
-                                   const Address& source) const {
-    Listeners l;
+                                   const Address& source, LinkSet& links) const {
+    PeerLists peers;
     // SSM: only (S,G) state counts (RFC 4607 §5.1); the router side never creates
     // EXCLUDE state for SSM groups, but the table does not rely on it.
     if (!ssm_.contains(group)) {
-        l.links = entry.exclude_links;
-        l.exclude_peers = entry.exclude_peers;
+        links = entry.exclude_links;
+        peers.exclude = entry.exclude_peers;
     }
     if (entry.has_sources) {
         if (const auto s = sources_.find(SourceKey{group, source}); s != sources_.end()) {
-            l.links.subtract(s->second.blocked_links);
-            l.links |= s->second.include_links;
-            l.blocked_peers = s->second.blocked_peers;
-            l.include_peers = s->second.include_peers;
+            links.subtract(s->second.blocked_links);
+            links |= s->second.include_links;
+            peers.blocked = s->second.blocked_peers;
+            peers.include = s->second.include_peers;
         }
     }
     // Downstream copies only where ecmh is the querier (RFC 4605 §3 querier rule);
     // PeerCopies applies it per peer.
-    l.links &= querier_links_;
-    return l;
+    links &= querier_links_;
+    return peers;
 }
 
 template <class Family>
@@ -239,16 +237,15 @@ Decision ForwardingTable<Family>::decide_translated(const Address& source,
     if (g == groups_.end()) {
         return Decision{Verdict::NoListeners, {}, {}, nullptr};
     }
-    const auto l = listeners(g->second, group, source);
-    LinkSet out = l.links;
+    LinkSet out;
+    const auto l = listeners(g->second, group, source, out);
     out.subtract(upstreams_.links());
     // No arrival link of this family: one that no link or peer can be.
     constexpr LinkId kNoArrival{0xffff};
     if (!boundaries_.empty()) {
         (void)within_boundaries(kNoArrival, group, out);
     }
-    const PeerCopies peers{l.exclude_peers, l.blocked_peers, l.include_peers, &querier_peers_,
-                           kNoArrival};
+    const PeerCopies peers{l.exclude, l.blocked, l.include, &querier_peers_, kNoArrival};
     if (out.empty() && peers.empty()) {
         return Decision{Verdict::NoListeners, {}, {}, nullptr};
     }

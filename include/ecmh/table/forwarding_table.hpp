@@ -230,16 +230,16 @@ private:
         }
     };
 
-    // The links and peers whose state for `group` wants `source`, where ecmh is their
-    // querier; the group's entry, whose counters the caller counts in.
-    struct Listeners {
-        LinkSet links;
-        std::span<const LinkId> exclude_peers;
-        std::span<const LinkId> blocked_peers;
-        std::span<const LinkId> include_peers;
+    // The links whose state for `group` wants `source`, where ecmh is their querier,
+    // into `links` (written in place: a LinkSet is large, and this is the per-packet
+    // path); the tunnel peers' lists to walk for it.
+    struct PeerLists {
+        std::span<const LinkId> exclude;
+        std::span<const LinkId> blocked;
+        std::span<const LinkId> include;
     };
-    [[nodiscard]] Listeners listeners(const GroupEntry& entry, const Address& group,
-                                      const Address& source) const;
+    [[nodiscard]] PeerLists listeners(const GroupEntry& entry, const Address& group,
+                                      const Address& source, LinkSet& links) const;
     void clear_sources(const Address& group, const GroupEntry& entry);
     void rebuild(const Address& group, GroupEntry& entry);
 
