@@ -101,6 +101,8 @@ TEST(ConfigExamples, EverySettingTheShippedFileShowsIsValid) {
     EXPECT_TRUE(
         link_settings(o, "wg0").mld_policy.bounds(*ecmh::net::Ipv6Address::parse("ff05::1")));
     EXPECT_FALSE(link_settings(o, "eth0").igmp_policy.allows_group(v4("239.3.99.1")));
+    EXPECT_TRUE(o.translate);
+    EXPECT_EQ(o.translation, ecmh::net::TranslationPrefixes::defaults());
 }
 
 TEST(ConfigExamples, TheIptvGatewayIsTheReadmesExample) {
