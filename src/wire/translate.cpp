@@ -130,8 +130,9 @@ void write_translated_ipv6_headers(TranslatedCopy& copy, const Ipv4Packet& p,
         // X8: Next Header, Reserved, offset and M from the IPv4 header, the ID widened.
         w.u8(kProtoUdp);
         w.u8(0);
-        w.u16(static_cast<std::uint16_t>((p.fragment_offset << kIpv6FragmentOffsetShift) |
-                                         (p.more_fragments ? kIpv6FragmentMore : 0U)));
+        w.u16(static_cast<std::uint16_t>(
+            (static_cast<unsigned>(p.fragment_offset) << kIpv6FragmentOffsetShift) |
+            (p.more_fragments ? kIpv6FragmentMore : 0U)));
         w.u32(p.identification);
     }
     copy.header_length = w.size();
