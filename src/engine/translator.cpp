@@ -60,6 +60,16 @@ std::vector<proto::MembershipState<To>> translate_states(const Members& members,
     return out;
 }
 
+// `key` in `set` exactly when `present`.
+template <class Set, class Key>
+void mark(Set& set, const Key& key, bool present) {
+    if (present) {
+        set.insert(key);
+    } else {
+        set.erase(key);
+    }
+}
+
 } // namespace
 
 Translator::Translator(const net::TranslationPrefixes& prefixes, std::vector<net::Ipv4Prefix> ssm4,
@@ -138,11 +148,7 @@ void Translator::listeners_changed(const Ipv6Address& group, proto::TimePoint no
         }
         return;
     }
-    if (mld_.forwarding().members(group).empty()) {
-        wanted_in_ipv6_.erase(*g4);
-    } else {
-        wanted_in_ipv6_.insert(*g4);
-    }
+    mark(wanted_in_ipv6_, *g4, !mld_.forwarding().members(group).empty());
     igmp_.refresh_upstream(*g4, now);
 }
 
@@ -150,11 +156,7 @@ void Translator::listeners_changed(const Ipv4Address& group, proto::TimePoint no
     // Every IPv4 group a router tracks maps (only 224.0.0.0/24 does not, and its groups
     // are never tracked), so there is nothing to log here.
     if (const auto g6 = groups_.to_ipv6(group)) {
-        if (igmp_.forwarding().members(group).empty()) {
-            wanted_in_ipv4_.erase(*g6);
-        } else {
-            wanted_in_ipv4_.insert(*g6);
-        }
+        mark(wanted_in_ipv4_, *g6, !igmp_.forwarding().members(group).empty());
         mld_.refresh_upstream(*g6, now);
     }
 }
