@@ -27,6 +27,8 @@ constexpr milliseconds kMinQueryInterval{1000};
 constexpr milliseconds kMinResponseInterval{100};
 constexpr milliseconds kMinReportInterval{10};
 constexpr std::uint32_t kMaxLimit = 1'000'000;
+// The XDP program's flow table is a kernel hash map, allocated whole when loaded.
+constexpr std::uint32_t kMaxXdpFlows = 1'048'576;
 
 // A flag that sets a field of the Options.
 template <bool Options::*Field, bool Value>
@@ -480,6 +482,80 @@ If the rings cannot be set up, ecmh logs why and uses libpcap.)",
         .group = OptionGroup::Capture,
         .apply = [](S& s, const V& v) { return set_capture(s.options.capture, v); },
     },
+    // --- Forwarding (issue 15).
+    {
+        .long_name = "forward",
+        .argument = "PATH",
+        .help = "where multicast data is forwarded: userspace (the default), xdp, or auto (xdp "
+                "where the kernel, the build and the link allow it)",
+        .manual = R"(.B userspace
+(the default): ecmh captures, decides and sends every packet.
+.BR xdp :
+ecmh decides the first packet of each flow (its arrival interface, source and group) as
+always, then hands the decision to an XDP program on the arrival interface, which forwards
+the flow's later packets in the kernel's receive path, before the network stack. Anything
+that could change the decision (a join, a leave, an expiring listener, a querier, an
+interface or a setting changing) updates the program's table before the next packet is
+handled; packets the program does not own (control messages, unknown flows, a hop limit of
+1, a packet too big for an out-interface) come to ecmh as before. An interface where the
+program cannot be attached (no Ethernet header, a tunnel, another XDP program attached)
+forwards in userspace, and the log says why. ecmh does not start when the kernel or the
+build has no XDP.
+.BR auto :
+as
+.BR xdp ,
+but without XDP in the kernel or the build ecmh logs it and forwards in userspace.)",
+        .group = OptionGroup::Forwarding,
+        .apply = [](S& s, const V& v) { return set_forward_path(s.options.fast_path.forward, v); },
+    },
+    {
+        .long_name = "xdp-mode",
+        .argument = "MODE",
+        .help = "how the XDP program is attached: auto (native where the driver has XDP, the "
+                "default), native or generic",
+        .manual = R"(.B native
+runs the program in the driver;
+.B generic
+in the stack's generic hook, which every driver has but which costs a socket buffer per
+packet;
+.B auto
+(the default) chooses native for an interface whose driver supports XDP redirects when
+every other interface in use can transmit redirected frames, and generic otherwise. The
+mode chosen is logged per interface, with the reason. A flow arriving in native mode is only
+handed to the program when every out-interface can transmit redirected frames now (a veth
+whose peer has neither GRO nor an XDP program cannot, and would lose them); the others are
+forwarded in userspace.)",
+        .group = OptionGroup::Forwarding,
+        .apply = [](S& s, const V& v) { return set_xdp_mode(s.options.fast_path.mode, v); },
+    },
+    {
+        .long_name = "xdp-flows",
+        .argument = "N",
+        .help = "flows the XDP program holds at once (default 4096)",
+        .manual = R"(At most
+.I n
+flows in the XDP program's table (default 4096, at most 1048576). The flows beyond it are
+forwarded in userspace, and counted.)",
+        .group = OptionGroup::Forwarding,
+        .apply =
+            [](S& s, const V& v) {
+                return set_count(s.options.fast_path.flows, v, 1, kMaxXdpFlows);
+            },
+    },
+    {
+        .long_name = "xdp-idle",
+        .argument = "DUR",
+        .help = "a flow without packets for this long leaves the XDP table (default 60s)",
+        .manual = R"(A flow that has had no packet for
+.I dur
+(default 60s, at least 1s) is taken out of the XDP program's table; its next packet comes
+to ecmh and installs it again.)",
+        .group = OptionGroup::Forwarding,
+        .apply =
+            [](S& s, const V& v) {
+                return set_duration(s.options.fast_path.idle, v, std::chrono::seconds{1});
+            },
+    },
     // --- Protocol variables.
     {
         .long_name = "robustness",
@@ -626,6 +702,7 @@ constexpr std::array kGroups{
                     ""},
     OptionGroupText{OptionGroup::Files, "Files:", "Files", ""},
     OptionGroupText{OptionGroup::Capture, "Capture:", "Capture", ""},
+    OptionGroupText{OptionGroup::Forwarding, "Forwarding:", "Forwarding", ""},
     OptionGroupText{OptionGroup::ProtocolVariables,
                     "Protocol variables (RFC 3810 §9, RFC 3376 §8; DUR is 10s, 0.3s or 300ms):",
                     "Protocol variables",

@@ -2,6 +2,7 @@
 #include "option_values.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -162,6 +163,34 @@ OptionError set_capture(CaptureMethod& method, const OptionValue& value) {
     }
 #endif
     return bad_value(value, kCaptureMethods);
+}
+
+OptionError set_forward_path(ForwardPath& path, const OptionValue& value) {
+    constexpr std::array<std::pair<std::string_view, ForwardPath>, 3> kPaths{
+        {{"userspace", ForwardPath::Userspace},
+         {"xdp", ForwardPath::Xdp},
+         {"auto", ForwardPath::Auto}}};
+    for (const auto& [name, p] : kPaths) {
+        if (value.text == name) {
+            path = p;
+            return std::nullopt;
+        }
+    }
+    return bad_value(value, "userspace, xdp or auto");
+}
+
+OptionError set_xdp_mode(XdpAttachMode& mode, const OptionValue& value) {
+    constexpr std::array<std::pair<std::string_view, XdpAttachMode>, 3> kModes{
+        {{"auto", XdpAttachMode::Auto},
+         {"native", XdpAttachMode::Native},
+         {"generic", XdpAttachMode::Generic}}};
+    for (const auto& [name, m] : kModes) {
+        if (value.text == name) {
+            mode = m;
+            return std::nullopt;
+        }
+    }
+    return bad_value(value, "auto, native or generic");
 }
 
 std::optional<milliseconds> parse_duration(std::string_view text) {

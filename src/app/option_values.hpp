@@ -36,6 +36,8 @@ namespace ecmh::app {
                                        const OptionValue& value, std::chrono::milliseconds min);
 [[nodiscard]] OptionError set_igmp_version(std::uint8_t& version, const OptionValue& value);
 [[nodiscard]] OptionError set_capture(CaptureMethod& method, const OptionValue& value);
+[[nodiscard]] OptionError set_forward_path(ForwardPath& path, const OptionValue& value);
+[[nodiscard]] OptionError set_xdp_mode(XdpAttachMode& mode, const OptionValue& value);
 // --ssm-range PREFIX: a multicast prefix of either family, added to its family's list.
 [[nodiscard]] OptionError add_ssm_range(Options& options, const OptionValue& value);
 // --translate-{asm,ssm,source}-prefix P/96: a prefix its kind allows

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/options_text.hpp"
 
+#include <array>
+#include <cstddef>
+
 namespace ecmh::app {
 namespace {
 
@@ -82,6 +85,14 @@ std::string options_text(const Options& o) {
     l.differs("control-socket", o.control_socket, d.control_socket,
               o.control_socket.empty() ? std::string("none") : o.control_socket);
     l.differs("capture", o.capture, d.capture, o.capture == CaptureMethod::Ring ? "ring" : "pcap");
+    const auto& f = o.fast_path;
+    constexpr std::array<const char*, 3> kPaths{"userspace", "xdp", "auto"};
+    constexpr std::array<const char*, 3> kModes{"auto", "native", "generic"};
+    l.differs("forward", f.forward, d.fast_path.forward,
+              kPaths.at(static_cast<std::size_t>(f.forward)));
+    l.differs("xdp-mode", f.mode, d.fast_path.mode, kModes.at(static_cast<std::size_t>(f.mode)));
+    l.differs("xdp-flows", f.flows, d.fast_path.flows, std::to_string(f.flows));
+    l.differs("xdp-idle", f.idle, d.fast_path.idle, ms(f.idle));
     const auto& t = o.timers;
     l.differs("robustness", t.robustness, d.timers.robustness, std::to_string(t.robustness));
     l.differs("query-interval", t.query_interval, d.timers.query_interval, ms(t.query_interval));

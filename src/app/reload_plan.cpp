@@ -26,6 +26,8 @@ ReloadPlan plan_reload(const Options& running, Options next) {
     keep("config", running.config_file, next.config_file, changed);
     keep("control-socket", running.control_socket, next.control_socket, changed);
     keep("capture", running.capture, next.capture, changed);
+    // The XDP program and its tables are loaded once, before ecmh drops its privileges.
+    keep("forward/xdp-*", running.fast_path, next.fast_path, changed);
     keep("promisc", running.promiscuous, next.promiscuous, changed);
     keep("tunnelmode", running.tunnel_mode, next.tunnel_mode, changed);
     keep("tunnel-peer", running.tunnel_peers, next.tunnel_peers, changed);

@@ -43,6 +43,7 @@ enum class OptionGroup : std::uint8_t {
     Selection,
     Files,
     Capture,
+    Forwarding,
     ProtocolVariables,
     Limits
 };

@@ -47,6 +47,27 @@ struct Limits {
 // for data, read in place), or one libpcap handle per link (portable, slower).
 enum class CaptureMethod : std::uint8_t { Ring, Pcap };
 
+// Where multicast data is forwarded (issue 15): by the engine in userspace (every packet
+// captured, decided and sent by ecmh), or by an XDP program on the arrival link, which
+// carries out the engine's decisions for the flows the engine installs (engine/flow_cache.hpp).
+enum class ForwardPath : std::uint8_t {
+    Userspace, // the default
+    Xdp,       // XDP where a link allows it; ecmh does not start when the kernel or build cannot
+    Auto,      // XDP where the build, the kernel and the link allow it, userspace elsewhere
+};
+// How the XDP program is attached: in the driver (native), in the stack's generic hook
+// (generic, any driver), or per link as its driver allows (auto).
+enum class XdpAttachMode : std::uint8_t { Auto, Native, Generic };
+
+struct FastPath {
+    ForwardPath forward = ForwardPath::Userspace;
+    XdpAttachMode mode = XdpAttachMode::Auto;
+    std::uint32_t flows = 4096; // flows the fast path holds; more stay in userspace
+    // A flow without a packet for this long is taken out of the fast path.
+    std::chrono::milliseconds idle{60'000};
+    friend bool operator==(const FastPath&, const FastPath&) = default;
+};
+
 struct Options {
     bool foreground = false;
     std::optional<std::string> upstream;
@@ -65,6 +86,7 @@ struct Options {
 #else
     CaptureMethod capture = CaptureMethod::Pcap;
 #endif
+    FastPath fast_path;
     int verbosity = 0; // each -v adds one
     MldMode mld_mode = MldMode::Auto;
     // The IGMP version ecmh speaks as router and at most as host: RFC 3376 §7.3.1 wants a

@@ -206,6 +206,34 @@ TEST(Options, CaptureMethod) {
     EXPECT_EQ(run_options({"--capture", "pcap"}).capture, CaptureMethod::Pcap);
 }
 
+// --forward and the XDP fast path's options (issue 15): userspace unless asked for.
+TEST(Options, ForwardingPath) {
+    const auto defaults = run_options({});
+    EXPECT_EQ(defaults.fast_path.forward, ForwardPath::Userspace);
+    EXPECT_EQ(defaults.fast_path.mode, XdpAttachMode::Auto);
+    EXPECT_EQ(defaults.fast_path.flows, 4096U);
+    EXPECT_EQ(defaults.fast_path.idle, std::chrono::seconds{60});
+    const auto xdp = run_options(
+        {"--forward", "xdp", "--xdp-mode", "generic", "--xdp-flows", "100", "--xdp-idle", "5s"});
+    EXPECT_EQ(xdp.fast_path.forward, ForwardPath::Xdp);
+    EXPECT_EQ(xdp.fast_path.mode, XdpAttachMode::Generic);
+    EXPECT_EQ(xdp.fast_path.flows, 100U);
+    EXPECT_EQ(xdp.fast_path.idle, std::chrono::seconds{5});
+    EXPECT_EQ(run_options({"--forward", "auto"}).fast_path.forward, ForwardPath::Auto);
+    EXPECT_EQ(run_options({"--forward", "userspace"}).fast_path.forward, ForwardPath::Userspace);
+    EXPECT_EQ(run_options({"--xdp-mode", "native"}).fast_path.mode, XdpAttachMode::Native);
+    expect_errors({
+        {{"--forward", "kernel"},
+         "invalid value 'kernel' for --forward: expected userspace, xdp or auto"},
+        {{"--xdp-mode", "skb"},
+         "invalid value 'skb' for --xdp-mode: expected auto, native or generic"},
+    });
+    EXPECT_NE(error_of({"--xdp-flows", "0"}), "");
+    EXPECT_NE(error_of({"--xdp-flows", "1048577"}), "");
+    EXPECT_EQ(run_options({"--xdp-flows", "1048576"}).fast_path.flows, 1048576U);
+    EXPECT_NE(error_of({"--xdp-idle", "500ms"}), "");
+}
+
 TEST(Options, HelpAndVersionWinOverEverythingButErrors) {
     EXPECT_EQ(parse({"-i", "eth0", "-h"}).command_line->action, Action::ShowHelp);
     EXPECT_EQ(parse({"-V"}).command_line->action, Action::ShowVersion);

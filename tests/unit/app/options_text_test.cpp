@@ -20,11 +20,15 @@ TEST(OptionsText, ListsWhatDiffersInHelpOrder) {
     o.control_socket = "";
     o.timers.query_interval = std::chrono::milliseconds{2000};
     o.limits.max_groups_per_link = 10;
+    o.fast_path.forward = ForwardPath::Xdp;
+    o.fast_path.idle = std::chrono::milliseconds{5000};
     EXPECT_EQ(options_text(o), "upstream up0\n"
                                "mld2only\n"
                                "interface dn1\n"
                                "interface dn2\n"
                                "control-socket none\n"
+                               "forward xdp\n"
+                               "xdp-idle 5000ms\n"
                                "query-interval 2000ms\n"
                                "max-groups 10\n");
 }
@@ -33,7 +37,8 @@ TEST(OptionsText, ListsWhatDiffersInHelpOrder) {
 TEST(OptionsText, ReadsBackAsTheSameConfiguration) {
     const std::string file = "upstream ppp0\nssm-range ff3e::/32\nrobustness 3\n"
                              "translate-source-prefix 2001:db8:64::/96\n"
-                             "max-groups 100\nlink eth*\n  querier-rule off\n  allow ff0e::/16\n"
+                             "max-groups 100\nforward auto\nxdp-mode native\nxdp-flows 64\n"
+                             "link eth*\n  querier-rule off\n  allow ff0e::/16\n"
                              "link eth1\n  mld-version 1\n  query-interval 30s\n";
     std::vector<std::string> storage{"ecmh", "-c", "a.conf", "--max-sources", "7"};
     const auto parse = [&](const std::string& text) {
@@ -61,4 +66,7 @@ TEST(OptionsText, ReadsBackAsTheSameConfiguration) {
     EXPECT_EQ(again.ipv4, first.ipv4);
     EXPECT_TRUE(again.translate);
     EXPECT_EQ(again.translation, first.translation);
+    EXPECT_EQ(again.fast_path, first.fast_path);
+    EXPECT_EQ(again.fast_path.forward, ForwardPath::Auto);
+    EXPECT_EQ(again.fast_path.flows, 64U);
 }

@@ -30,6 +30,7 @@ TEST(ReloadPlan, LiveSettingsAreTakenRestartOnlyOnesKept) {
     next.capture = CaptureMethod::Pcap;                   // restart
     next.limits.max_total_sources = 7;                    // restart
     next.translate = true;                                // restart
+    next.fast_path.forward = ForwardPath::Xdp;            // restart
     const auto plan = plan_reload(running, next);
     EXPECT_EQ(plan.next.upstream, "ppp0");
     EXPECT_EQ(plan.next.timers.robustness, 3U);
@@ -41,8 +42,10 @@ TEST(ReloadPlan, LiveSettingsAreTakenRestartOnlyOnesKept) {
     EXPECT_EQ(plan.next.capture, running.capture);
     EXPECT_EQ(plan.next.limits.max_total_sources, running.limits.max_total_sources);
     EXPECT_FALSE(plan.next.translate);
-    EXPECT_EQ(plan.restart_only, (std::vector<std::string>{"pidfile", "capture", "no-ipv4",
-                                                           "translate", "max-total-sources"}));
+    EXPECT_EQ(plan.next.fast_path.forward, ForwardPath::Userspace);
+    EXPECT_EQ(plan.restart_only,
+              (std::vector<std::string>{"pidfile", "capture", "forward/xdp-*", "no-ipv4",
+                                        "translate", "max-total-sources"}));
 }
 
 } // namespace
