@@ -42,6 +42,7 @@ engine::ProxyConfig proxy_config(const Options& o) {
     if (o.translate) {
         c.translation = o.translation;
     }
+    c.flow_idle = std::chrono::duration_cast<proto::Duration>(o.fast_path.idle);
     return c;
 }
 
@@ -172,6 +173,9 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
         }
         daemon->file_peers_ = std::move(*peers);
     }
+    if (auto started = daemon->start_fast_path(); !started) {
+        return net::unexpected(started.error());
+    }
     const auto now = daemon->clock_.now();
     daemon->proxy_.configure_upstreams(upstream_serves(options), now);
     daemon->links_.reconcile(daemon->interfaces_, now);
@@ -198,6 +202,39 @@ Daemon::Daemon(const Options& options, engine::EventLog& log, io::Clock clock, i
 
 Daemon::~Daemon() = default;
 
+net::Expected<bool, StartupError> Daemon::start_fast_path() {
+    if (options_.fast_path.forward == ForwardPath::Userspace) {
+        return false;
+    }
+    auto loaded = XdpForwarding::load(options_.fast_path, log_);
+    if (!loaded) {
+        if (options_.fast_path.forward == ForwardPath::Xdp) {
+            return net::unexpected(startup_error(
+                kExitUnavailable, "XDP fast path (--forward xdp): " + loaded.error()));
+        }
+        log_.log(LogLevel::Warning, "XDP fast path unavailable (" + loaded.error() +
+                                        "): forwarding in userspace");
+        return false;
+    }
+    fast_path_ = std::move(*loaded);
+    proxy_.set_flow_cache(&fast_path_->cache());
+    links_.set_observer(fast_path_.get());
+    next_fast_path_refresh_ = clock_.now() + XdpForwarding::kRefreshInterval;
+    log_.log(LogLevel::Info, "XDP fast path loaded: up to " +
+                                 std::to_string(options_.fast_path.flows) + " flows");
+    return true;
+}
+
+void Daemon::refresh_fast_path(proto::TimePoint now) {
+    if (!fast_path_) {
+        return;
+    }
+    next_fast_path_refresh_ = now + XdpForwarding::kRefreshInterval;
+    if (fast_path_->refresh()) {
+        proxy_.flow_offload_changed(now);
+    }
+}
+
 void Daemon::rebuild_poll_set() {
     poll_set_.clear();
     poll_set_.push_back(pollfd{signals_.fd(), POLLIN, 0});
@@ -219,7 +256,7 @@ io::SysResult<io::Done> Daemon::prepare_control_for(uid_t uid, gid_t gid) const 
 }
 
 int Daemon::poll_timeout(proto::TimePoint now) const {
-    auto next = std::min(proxy_.next_deadline(), retry_at_);
+    auto next = std::min({proxy_.next_deadline(), retry_at_, next_fast_path_refresh_});
     if (control_) {
         next = std::min(next, control_->next_deadline());
     }
@@ -249,6 +286,9 @@ int Daemon::run() {
         if (now >= retry_at_) {
             retry_at_ = proto::kNever;
             handle_netlink(now, true);
+        }
+        if (now >= next_fast_path_refresh_) {
+            refresh_fast_path(now);
         }
         if (proxy_.next_deadline() <= now) {
             proxy_.on_timer(now);
@@ -300,6 +340,7 @@ void Daemon::handle_control(proto::TimePoint now) {
     if (!any && now < control_->next_deadline()) {
         return;
     }
+    proxy_.sync_flow_counters(); // what ecmhctl reads includes the XDP-forwarded packets
     control_->handle(ready, *this, now);
     poll_set_.resize(control_at_);
     control_->append_poll_fds(poll_set_);
@@ -449,6 +490,7 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
         rebuild_poll_set();
     }
     log_capture_notes();
+    refresh_fast_path(now); // a veth peer's GRO or XDP program changes what its link takes
     reconcile_peers(now); // our addresses, or the kernel's tunnels, may have changed
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
@@ -551,7 +593,11 @@ void Daemon::notified(const io::SysResult<io::Done>& sent) {
 }
 
 net::Expected<std::string, std::string> Daemon::write_dump(proto::TimePoint now) {
+    proxy_.sync_flow_counters(); // the XDP-forwarded packets into the counters shown
     report::DumpContext context{now, started_, started_text_, source_->kernel_drops()};
+    if (fast_path_) {
+        context.fast_path = fast_path_->dump_view();
+    }
     const auto text = report::render_dump(proxy_, context);
     auto written = dump_.write(text);
     if (!written) {

@@ -166,6 +166,9 @@ LinkManager::Outcome LinkManager::apply_change(ActiveLink& link, const io::Inter
                                          changes(link.config, wanted) + "): listeners kept");
     const bool grew = wanted.mtu > link.config.mtu;
     link.config = wanted;
+    if (observer_ != nullptr) {
+        observer_->link_changed(link.id, link.config);
+    }
     if (!grew || !link.captured) {
         return Outcome::Kept;
     }
@@ -241,12 +244,18 @@ void LinkManager::add(const io::InterfaceInfo& info, bool upstream, proto::TimeP
     said_.erase(info.index);
     log_.log(engine::LogLevel::Info, "using " + describe(config));
     links_.push_back(ActiveLink{*id, info.index, config});
+    if (observer_ != nullptr) {
+        observer_->link_added(*id, config);
+    }
 }
 
 void LinkManager::remove(std::size_t position, proto::TimePoint now) {
     const auto& link = links_[position];
     source_.detach(link.id);
     proxy_.remove_link(link.id, now);
+    if (observer_ != nullptr) {
+        observer_->link_removed(link.id);
+    }
     sender_.detach(link.id);
     links_.erase(links_.begin() + static_cast<std::ptrdiff_t>(position));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/report/dump.hpp"
 
+#include "ecmh/report/fast_path_dump.hpp"
 #include "ecmh/report/status.hpp"
 #include "ecmh/version.hpp"
 
@@ -391,6 +392,7 @@ std::string render_dump(const engine::Proxy& proxy, const DumpContext& context) 
     out += "\n*** Upstream Dump (end - " + num(reported) + " groups reported)\n\n";
 
     translation_section(out, proxy);
+    fast_path_section(out, proxy, context);
 
     const auto& s = proxy.statistics();
     const auto& vars = proxy.config().vars;

@@ -731,6 +731,12 @@ class Dump:
         self.upstream = {}     # group -> {label: value}
         self.stats = {}        # label -> value
         self.drops = {}        # reason -> count
+        # The fast path (--forward xdp): name -> (mode, reason); flows, each a dict with
+        # group, source, arrival, out (a set of names), packets, bytes; program counts.
+        self.fast_links = {}
+        self.flows = []
+        self.fast_events = {}
+        self.fast_end = None   # the section's end line, with its installed/removed counts
         section = None
         group = link = None
         in_drops = False
@@ -738,9 +744,11 @@ class Dump:
             line = raw.rstrip()
             if line.startswith("*** "):
                 section = None
-                for key in ("Subscription", "Interface", "Upstream", "Statistics"):
+                for key in ("Subscription", "Interface", "Upstream", "Statistics", "Fast Path"):
                     if line.startswith(f"*** {key}") and "(end" not in line:
                         section = key
+                if line.startswith("*** Fast Path Dump (end"):
+                    self.fast_end = line
                 group = link = None
                 in_drops = False
                 continue
@@ -774,6 +782,8 @@ class Dump:
                     self.upstream[group] = {}
                 elif group is not None:
                     self.upstream[group][label] = value
+            elif section == "Fast Path":
+                self._fast_path_line(raw, line, label, value)
             elif section == "Statistics":
                 if line.strip() == "Drops":
                     in_drops = True
@@ -783,6 +793,36 @@ class Dump:
                 else:
                     in_drops = False
                     self.stats[label] = value
+
+    def _fast_path_line(self, raw, line, label, value):
+        m = re.match(r"Interface (\S+) : (\S+) \((.*)\)$", line)
+        if m:
+            self.fast_links[m.group(1)] = (m.group(2), m.group(3))
+            return
+        m = re.match(r"Flow (\S+) from (\S+) on (\S+)$", line)
+        if m:
+            self.flows.append({"group": m.group(1), "source": m.group(2),
+                               "arrival": m.group(3), "out": set(), "packets": None,
+                               "bytes": None})
+            return
+        if line.strip() == "Program":
+            self.flows.append(None)  # the flows end here
+            return
+        if raw.startswith("  ") and self.flows and self.flows[-1] is None:
+            self.fast_events[label] = _int(value)
+        elif raw.startswith("  ") and self.flows:
+            flow = self.flows[-1]
+            if label == "Out-links":
+                flow["out"] = {name.strip() for name in value.split(",") if name.strip()}
+            elif label in ("Packets", "Bytes"):
+                flow[label.lower()] = _int(value)
+
+    def flow(self, group, source=None):
+        """The fast path's flow of `group` (from `source`), or None."""
+        for f in self.flows:
+            if f is not None and f["group"] == group and source in (None, f["source"]):
+                return f
+        return None
 
     def group_links(self, group):
         g = self.groups.get(group)

@@ -21,6 +21,7 @@
 #include "ecmh/app/link_manager.hpp"
 #include "ecmh/app/options.hpp"
 #include "ecmh/app/tunnel_peer_manager.hpp"
+#include "ecmh/app/xdp_forwarding.hpp"
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/io/clock.hpp"
 #include "ecmh/io/dump_file.hpp"
@@ -121,6 +122,12 @@ private:
     void reconcile_peers(proto::TimePoint now);
     // The service manager's STATUS= line, sent when it changed; a failed notification is
     // logged and otherwise ignored.
+    // --forward xdp|auto: loads the fast path and hands it to the engine and the links;
+    // an error when it cannot be loaded and --forward xdp asks for it.
+    [[nodiscard]] net::Expected<bool, StartupError> start_fast_path();
+    // The links' XDP features read again; the engine re-decides its flows when a link's
+    // delivery of native redirects changed.
+    void refresh_fast_path(proto::TimePoint now);
     void update_status();
     [[nodiscard]] std::string status_line() const;
     void notified(const io::SysResult<io::Done>& sent);
@@ -134,6 +141,10 @@ private:
     io::InterfaceTable interfaces_;
     io::PacketSender sender_;
     std::unique_ptr<io::FrameSource> source_;
+    // --forward xdp|auto: the fast path, when loaded. Before proxy_, which holds its cache
+    // until it is destroyed.
+    std::unique_ptr<XdpForwarding> fast_path_;
+    proto::TimePoint next_fast_path_refresh_ = proto::kNever;
     engine::Proxy proxy_;
     LinkManager links_;
     TunnelPeerManager peers_;

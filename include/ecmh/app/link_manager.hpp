@@ -38,6 +38,22 @@ struct ActiveLink {
     bool captured = true;      // the frame source has it attached
 };
 
+// Told of the engine's links as LinkManager changes them (the XDP fast path follows them:
+// app/xdp_forwarding.hpp). Each call comes after the engine has the change.
+class LinkObserver {
+public:
+    LinkObserver() = default;
+    LinkObserver(const LinkObserver&) = delete;
+    LinkObserver& operator=(const LinkObserver&) = delete;
+    LinkObserver(LinkObserver&&) = delete;
+    LinkObserver& operator=(LinkObserver&&) = delete;
+    virtual ~LinkObserver() = default;
+    virtual void link_added(engine::LinkId id, const engine::LinkConfig& config) = 0;
+    // Its MTU, MAC or addresses changed in place.
+    virtual void link_changed(engine::LinkId id, const engine::LinkConfig& config) = 0;
+    virtual void link_removed(engine::LinkId id) = 0;
+};
+
 class LinkManager {
 public:
     LinkManager(engine::Proxy& proxy, io::LinkTransmitter& sender, io::FrameSource& source,
@@ -64,6 +80,8 @@ public:
     void set_settings_source(SettingsSource source) { settings_for_ = std::move(source); }
     // Which interfaces are links, anew (a reload): the next reconcile() applies it.
     void set_policy(io::LinkSelectionPolicy policy) { policy_ = std::move(policy); }
+    // Who else follows the links (none by default); it must outlive the manager's links.
+    void set_observer(LinkObserver* observer) { observer_ = observer; }
 
 private:
     void add(const io::InterfaceInfo& info, bool upstream, proto::TimePoint now);
@@ -93,6 +111,7 @@ private:
     engine::EventLog& log_;
     io::LinkSelectionPolicy policy_;
     SettingsSource settings_for_;
+    LinkObserver* observer_ = nullptr;
     std::vector<ActiveLink> links_;
     // The last reason logged per interface (so a reason is said once, not per change),
     // and interfaces whose capture failed to open with the same error.

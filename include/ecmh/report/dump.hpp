@@ -9,7 +9,11 @@
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/proto/time.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ecmh::report {
 
@@ -19,6 +23,19 @@ struct DumpContext {
     std::string started_text; // the start as wall-clock text, e.g. "2026-11-23 06:00:00 GMT"
     // Frames the kernel dropped before ecmh read them (capture buffer full), over all links.
     std::uint64_t kernel_drops = 0;
+    // --forward xdp|auto (issue 15): what the daemon knows of the fast path beyond the
+    // engine's flows; nullopt without one.
+    struct FastPath {
+        struct LinkMode {
+            std::string name;
+            std::string mode;   // "native", "generic" or "userspace"
+            std::string reason; // why
+        };
+        std::vector<LinkMode> links;
+        // The program's own counts, by name: why frames went up, and what it sent.
+        std::vector<std::pair<std::string, std::uint64_t>> events;
+    };
+    std::optional<FastPath> fast_path{};
 };
 
 [[nodiscard]] std::string render_dump(const engine::Proxy& proxy, const DumpContext& context);

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""netns.xdp: the XDP fast path (--forward xdp, issue 15) between real kernels.
+
+ecmh -i up0 --forward xdp --xdp-mode generic, in the standard topology.
+ 1. The log and the dump say every link forwards through XDP in generic mode.
+ 2. IPv6: h1 and h2 join ff0e::1:1 and S1 streams 400 datagrams. Each host's socket gets
+    every sequence number exactly once, with hop limit 15 and the payload's CRC intact. The
+    dump's fast path lists the flow up0 -> dn1, dn2, and its packet count (read from the
+    program's own counters) shows that the program forwarded most of the stream; the
+    group's Packets counts everything the hosts got.
+ 3. IPv4, the same for 239.1.1.1: TTL 15. The receiving kernels check the IPv4 header
+    checksum the program updated, so a wrong one would lose the datagrams.
+ 4. h2 leaves: the stream stops reaching dn2 within the userspace bound (LLQT + 1 s), h1
+    keeps receiving, and the flow's out-links are dn1 alone.
+ 5. A listener state that expires: h1's link gets one MLDv1 Report for ff0e::1:2 (crafted,
+    never refreshed). S2's stream to it is installed, then the state expires after its
+    Multicast Address Listener Interval: the flow goes, and the stream stops reaching dn1.
+ 6. dn2 is deleted while the flow runs: ecmh stays up, no flow names dn2, and h1 keeps
+    receiving.
+ 7. ecmh stops: no XDP program stays attached to a router link.
+"""
+
+import os
+import re
+import sys
+import time
+import zlib
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netns  # noqa: E402
+from netns import S1_4, S1_6, S2_6, check, log  # noqa: E402
+
+GROUP6 = "ff0e::1:1"
+EXPIRING6 = "ff0e::1:2"
+GROUP4 = "239.1.1.1"
+PORT = 5001
+COUNT = 400
+
+
+def check_each_once(listener, group, count, hops, what):
+    records = listener.records(group)
+    seqs = sorted(r.seq for r in records)
+    check(seqs == list(range(1, count + 1)),
+          f"{what}: expected sequence numbers 1..{count} once each, got {len(seqs)} "
+          f"(missing {sorted(set(range(1, count + 1)) - set(seqs))[:10]}, duplicated "
+          f"{sorted({s for s in seqs if seqs.count(s) > 1})[:10]})")
+    bad_hops = {r.hops for r in records} - {hops}
+    check(not bad_hops, f"{what}: hop limit / TTL should be {hops}, saw {bad_hops}")
+    bad = [r for r in records
+           if r.crc != f"{zlib.crc32(netns.sender_payload(r.seq, group, r.source)):08x}"]
+    check(not bad, f"{what}: payloads changed on the way: {bad[:3]}")
+
+
+def stream(topo, group, source, listeners, hops, what):
+    sender = netns.Sender(topo, "up", group, source, PORT, rate=200, count=COUNT)
+    sender.wait_sent(COUNT, timeout=netns.SOON + COUNT / 200)
+    for name, listener in listeners.items():
+        listener.wait_count(COUNT, group, what=f"{name} to receive {COUNT} datagrams")
+        check_each_once(listener, group, COUNT, hops, f"{what}, {name}")
+
+
+def xdp_attached(topo, ifname):
+    out = topo.run("rtr", "ip", "-d", "link", "show", "dev", ifname, check=False)
+    return re.search(r"\bprog/xdp", out.stdout) is not None or "xdpgeneric" in out.stdout
+
+
+def body(args):
+    topo = netns.standard_topology("xdp")
+    ecmh = netns.start_ecmh(topo, args, ["-i", "up0", "--forward", "xdp", "--xdp-mode",
+                                         "generic"])
+    for link in ("up0", "dn1", "dn2"):
+        netns.wait_until(lambda link=link: f"{link}: XDP forwarding in generic mode"
+                         in ecmh.log_text(), netns.SOON, f"the log to say {link} forwards "
+                         "through XDP in generic mode")
+        check(xdp_attached(topo, link), f"ip link shows no XDP program on {link}")
+    dump = ecmh.dump()
+    check(dump.fast_links.get("dn1", ("",))[0] == "generic",
+          f"the dump's fast path should show dn1 in generic mode: {dump.fast_links}")
+
+    log("IPv6: h1 and h2 join " + GROUP6)
+    l1 = netns.Listener(topo, "h1", [GROUP6, GROUP4], PORT, details=True)
+    l2 = netns.Listener(topo, "h2", [GROUP6, GROUP4], PORT, details=True)
+    netns.wait_until(lambda: ecmh.dump().group_links(GROUP6) == {"dn1", "dn2"}, netns.SOON,
+                     f"the dump to list {GROUP6} on dn1 and dn2")
+    stream(topo, GROUP6, S1_6, {"h1": l1, "h2": l2}, 15, "IPv6 through XDP")
+    dump = ecmh.dump()
+    flow = dump.flow(GROUP6, S1_6)
+    check(flow is not None, f"the dump lists no fast-path flow for ({S1_6}, {GROUP6}):\n"
+          + "\n".join(str(f) for f in dump.flows))
+    check(flow["arrival"] == "up0" and flow["out"] == {"dn1", "dn2"},
+          f"the flow should go up0 -> dn1, dn2: {flow}")
+    # The first datagrams go through ecmh (they install the flow); the program forwards
+    # the rest. Half is far below what any run forwards through the program.
+    check(flow["packets"] is not None and flow["packets"] >= COUNT // 2,
+          f"the program forwarded only {flow['packets']} of {COUNT} datagrams")
+    check(dump.fast_events.get("redirected", 0) >= flow["packets"],
+          f"the program's redirect count {dump.fast_events.get('redirected')} is below the "
+          f"flow's {flow['packets']}")
+    packets = dump.groups[GROUP6]["packets"]
+    check(packets is not None and packets >= COUNT,
+          f"the group's Packets should count all {COUNT} datagrams forwarded, says {packets}")
+
+    log("IPv4: " + GROUP4)
+    stream(topo, GROUP4, S1_4, {"h1": l1, "h2": l2}, 15, "IPv4 through XDP")
+    flow4 = ecmh.dump().flow(GROUP4, S1_4)
+    check(flow4 is not None and flow4["out"] == {"dn1", "dn2"} and
+          (flow4["packets"] or 0) >= COUNT // 2,
+          f"the IPv4 flow should go to dn1, dn2 through the program: {flow4}")
+
+    log("h2 leaves " + GROUP6 + " while S1 streams")
+    sender = netns.Sender(topo, "up", GROUP6, S1_6, PORT, rate=100)
+    sniff1 = netns.Sniffer(topo, "h1")
+    sniff2 = netns.Sniffer(topo, "h2")
+    netns.wait_until(lambda: sniff2.count(GROUP6) >= 20, netns.SOON,
+                     "h2's link to see the stream")
+    netns.measure_leave("MLDv2 leave (h2) through XDP", l2, GROUP6, sniff2, sender)
+    before = sniff1.count(GROUP6)
+    netns.wait_until(lambda: sniff1.count(GROUP6) >= before + 20, netns.SOON,
+                     "h1 to keep receiving after h2 left")
+    flow = ecmh.dump().flow(GROUP6, S1_6)
+    check(flow is not None and flow["out"] == {"dn1"},
+          f"after h2's leave the flow should go to dn1 alone: {flow}")
+
+    log("a listener state that expires: one MLDv1 Report for " + EXPIRING6 + " on dn1")
+    topo.run("h1", netns.PYTHON, os.path.join(netns.TOOLS, "craft.py"), "--ifname", "eth0",
+             "mldv1-report:" + EXPIRING6)
+    expiring = netns.Sender(topo, "up", EXPIRING6, S2_6, PORT, rate=100)
+    netns.wait_until(lambda: ecmh.dump().flow(EXPIRING6, S2_6) is not None, netns.SOON,
+                     f"the flow ({S2_6}, {EXPIRING6}) to be installed")
+    check(sniff1.count(EXPIRING6) > 0, f"dn1 got none of {EXPIRING6}'s stream")
+    netns.wait_until(lambda: ecmh.dump().group_links(EXPIRING6) == set(),
+                     netns.MALI + netns.SOON, f"dn1's state for {EXPIRING6} to expire")
+    check(ecmh.last_dump is not None and netns.Dump(ecmh.last_dump).flow(EXPIRING6) is None,
+          f"the flow of {EXPIRING6} outlived its listener state")
+    netns.wait_stream_stops(sniff1, EXPIRING6, S2_6, time.monotonic(), expiring, 1.0, netns.SOON,
+                            f"{EXPIRING6} to stop reaching dn1 after its state expired")
+
+    log("dn2 is deleted while " + GROUP6 + " streams to dn1")
+    netns.Listener(topo, "h2", [GROUP6], PORT, name="listener-h2-again")
+    netns.wait_until(lambda: (ecmh.dump().flow(GROUP6, S1_6) or {}).get("out") == {"dn1", "dn2"},
+                     netns.SOON, "the flow to go to dn1 and dn2 again")
+    topo.ip("-n", topo.ns("rtr"), "link", "del", "dn2")
+    netns.wait_until(lambda: "dn2" not in ecmh.dump().fast_links, netns.SOON,
+                     "the dump to forget dn2")
+    flows = ecmh.dump().flows
+    check(all(f is None or "dn2" not in f["out"] for f in flows),
+          f"a flow still names the deleted dn2: {flows}")
+    before = sniff1.count(GROUP6)
+    netns.wait_until(lambda: sniff1.count(GROUP6) >= before + 20, netns.SOON,
+                     "h1 to keep receiving after dn2 was deleted")
+    check(ecmh.alive(), "ecmh died")
+    sender.stop()
+
+    log("ecmh stops: every XDP program is detached")
+    check(ecmh.stop() == 0, "ecmh did not exit 0 on SIGTERM")
+    for link in ("up0", "dn1"):
+        check(not xdp_attached(topo, link), f"an XDP program stayed on {link} after exit")
+
+
+if __name__ == "__main__":
+    netns.main("xdp", body)
