@@ -53,8 +53,11 @@ SysResult<Done> BpfFlowCache::set_link(table::LinkId id, const XdpLink& l) {
         return net::unexpected(SysError{"XDP link", 0, "not an interface link"});
     }
     const auto old = links_[id.slot()];
+    if (!old || old->index != l.index) {
+        // Sets that still name the link (it was removed, or its interface replaced).
+        move_in_sets(id, old ? old->index : net::IfIndex{}, l.index);
+    }
     if (old && old->index != l.index) {
-        move_in_sets(id, old->index, l.index);
         (void)program_.delete_link(old->index);
     }
     links_[id.slot()] = l;
@@ -80,14 +83,16 @@ void BpfFlowCache::remove_link(table::LinkId id) {
     refresh_own_macs(gone.mac);
 }
 
-// A link's interface index changed (to: invalid when the link is gone): every out-set
-// that holds the link follows.
+// A link's interface index changed (from: invalid when the link comes back, to: invalid
+// when it is gone): every out-set that holds the link follows.
 void BpfFlowCache::move_in_sets(table::LinkId id, net::IfIndex from, net::IfIndex to) {
     for (std::uint32_t set = 0; set < sets_.size(); ++set) {
         if (sets_[set].users == 0 || !sets_[set].links.contains(id)) {
             continue;
         }
-        (void)program_.set_erase(set, from);
+        if (from.valid()) {
+            (void)program_.set_erase(set, from);
+        }
         if (to.valid()) {
             (void)program_.set_insert(set, to);
         }

@@ -78,7 +78,7 @@ TEST_F(Egress, EachCopyLeavesWithItsOutLinksSourceMac) {
     EXPECT_EQ(ip_of(got), engine_copy(ip_of(sent)));
 }
 
-TEST_F(Egress, ARemovedOutLinkGetsNoCopy) {
+TEST_F(Egress, ARemovedOutLinkGetsNoCopyUntilItIsBack) {
     ASSERT_EQ(shell("ethtool -K xo1p gro on"), 0);
     ASSERT_EQ(shell("ethtool -K xo2p gro on"), 0);
     ASSERT_TRUE(cache->install(key6(), action({1, 2})));
@@ -88,6 +88,12 @@ TEST_F(Egress, ARemovedOutLinkGetsNoCopy) {
     EXPECT_EQ(events(ECMH_XDP_REDIRECTED), 1U);
     EXPECT_EQ(events(ECMH_XDP_EGRESS_COPIES), 1U);  // xo1 only
     EXPECT_EQ(events(ECMH_XDP_EGRESS_DROPPED), 0U); // xo2 left the set: no copy at all
+    // Back (a new interface, as after its deletion and re-creation): in the set again.
+    ASSERT_TRUE(cache->set_link(
+        out_link(2), io::XdpLink{make_veth("xr2"), out_mac(2), 1500, io::XdpMode::None, false}));
+    ASSERT_EQ(shell("ethtool -K xr2p gro on"), 0);
+    ASSERT_TRUE(program->test_run_live(frame(udp6(64)), arrival_index, 1));
+    EXPECT_EQ(events(ECMH_XDP_EGRESS_COPIES), 3U);
 }
 
 } // namespace
