@@ -3,10 +3,6 @@
 #include "ecmh/io/xdp_attachment.hpp"
 #include "xdp_fixture.hpp"
 
-#include <array>
-#include <cstdio>
-#include <memory>
-
 namespace ecmh::test::xdp {
 namespace {
 
@@ -14,14 +10,7 @@ using Attachment = XdpTest;
 
 // `ip -details link show dev name`, as an operator would look.
 std::string ip_link(const std::string& name) {
-    std::string out;
-    const std::unique_ptr<FILE, int (*)(FILE*)> pipe{
-        ::popen(("ip -details link show dev " + name + " 2>&1").c_str(), "r"), ::pclose};
-    std::array<char, 512> buffer{};
-    while (pipe && std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get())) {
-        out += buffer.data();
-    }
-    return out;
+    return output_of("ip -details link show dev " + name);
 }
 
 TEST_F(Attachment, GenericAttachIsSeenAndGoesWithTheObject) {

@@ -7,7 +7,9 @@
 #include "support/engine_frames.hpp"
 #include "support/os_fixtures.hpp"
 
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <net/if.h>
@@ -39,9 +41,38 @@ int shell(const std::string& command) {
     return std::system((command + " >/dev/null 2>&1").c_str()); // NOLINT(cert-env33-c)
 }
 
+std::string output_of(const std::string& command) {
+    std::string out;
+    const std::unique_ptr<FILE, int (*)(FILE*)> pipe{::popen((command + " 2>&1").c_str(), "r"),
+                                                     ::pclose};
+    std::array<char, 512> buffer{};
+    while (pipe && std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get())) {
+        out += buffer.data();
+    }
+    return out;
+}
+
 net::IfIndex index_of(const char* name) {
     return net::IfIndex{::if_nametoindex(name)};
 }
+
+namespace {
+
+// The kernel reports a link up (operstate, "state UP") once its link watch has run, which
+// it does asynchronously after `ip link set up`; until then a redirect to it is dropped
+// (seen with live frames). /sys/class/net would show the host's links, not this
+// namespace's.
+bool operational(const std::string& name) {
+    for (int i = 0; i < 200; ++i) { // at most 2 s
+        if (output_of("ip -o link show dev " + name).find("state UP") != std::string::npos) {
+            return true;
+        }
+        ::usleep(10'000);
+    }
+    return false;
+}
+
+} // namespace
 
 net::IfIndex make_veth(const std::string& name) {
     const auto peer = name + "p";
@@ -50,7 +81,7 @@ net::IfIndex make_veth(const std::string& name) {
         shell("ip link set " + name + " up");
         shell("ip link set " + peer + " up");
     }
-    return index_of(name.c_str());
+    return operational(name) && operational(peer) ? index_of(name.c_str()) : net::IfIndex{};
 }
 
 net::MacAddress out_mac(std::size_t i) {

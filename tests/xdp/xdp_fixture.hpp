@@ -28,9 +28,12 @@ void enter_private_netns();
 
 // Runs a shell command (ip, ethtool); its exit status.
 int shell(const std::string& command);
+// What a shell command (ip, ethtool) writes, stdout and stderr.
+[[nodiscard]] std::string output_of(const std::string& command);
 // The interface's index, or an invalid one.
 [[nodiscard]] net::IfIndex index_of(const char* name);
-// veth pair `name` ↔ `name`p, both up; its index (invalid when it cannot be made).
+// veth pair `name` ↔ `name`p, both up and operational; its index (invalid when it cannot
+// be made, or is not up within 2 s).
 [[nodiscard]] net::IfIndex make_veth(const std::string& name);
 
 // The flows of the tests: S → G arriving on the loopback interface (arrival, slot 0),
