@@ -89,10 +89,13 @@ TEST_F(Egress, ARemovedOutLinkGetsNoCopyUntilItIsBack) {
     EXPECT_EQ(events(ECMH_XDP_EGRESS_COPIES), 1U);  // xo1 only
     EXPECT_EQ(events(ECMH_XDP_EGRESS_DROPPED), 0U); // xo2 left the set: no copy at all
     // Back (a new interface, as after its deletion and re-creation): in the set again.
+    // Its peer gets NAPI first, as for xo1 and xo2: a copy redirected before that is lost
+    // (design-15 P7), and here even the first one after it was, while the link had been
+    // put in the set before its peer had NAPI (seen on 6.18, not explained).
     const auto back = make_veth("xr2");
+    ASSERT_EQ(shell("ethtool -K xr2p gro on"), 0);
     ASSERT_TRUE(cache->set_link(out_link(2),
                                 io::XdpLink{back, out_mac(2), 1500, io::XdpMode::None, false}));
-    ASSERT_EQ(shell("ethtool -K xr2p gro on"), 0);
     ASSERT_TRUE(program->test_run_live(frame(udp6(64)), arrival_index, 1));
     EXPECT_EQ(events(ECMH_XDP_EGRESS_COPIES), 3U);
 }
