@@ -30,7 +30,7 @@ struct XdpProgram::Impl {
         ecmh_xdp__destroy(skeleton);
     }
 
-    [[nodiscard]] int fd(const bpf_map* map) const { return bpf_map__fd(map); }
+    [[nodiscard]] static int fd(const bpf_map* map) { return bpf_map__fd(map); }
     [[nodiscard]] SysResult<Done> create_pool();
 };
 
