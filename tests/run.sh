@@ -4,11 +4,12 @@
 #
 #   sudo tests/run.sh            # installs build dependencies with apt-get if missing
 #
-# Two builds and a linter:
+# Three builds and a linter:
 #   build/ci     gcc, -Werror, ASan+UBSan: every test (unit, golden, checks, netns, fuzz
-#                seed corpora through a plain driver)
+#                seed corpora through a plain driver, the XDP program's tests)
 #   build/clang  clang, -Werror, ASan+UBSan, every target: the unit tests again, and the
 #                libFuzzer targets, each seed corpus run once
+#   build/noxdp  gcc, -Werror, ECMH_XDP=OFF, the daemon only: the build without libbpf
 #   clang-tidy   the committed .clang-tidy over every product source, findings are errors
 # ECMH_JOBS (default: the number of CPUs) sets build parallelism.
 set -euo pipefail
@@ -17,8 +18,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=${ECMH_JOBS:-$(nproc)}
 
+# bpftool and libbpf-dev (with clang) build the XDP fast path (cmake/Xdp.cmake).
 packages=(cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-dev libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev libsystemd-dev
-          pkg-config iproute2 tcpdump ethtool python3-scapy python3-prometheus-client)
+          bpftool libbpf-dev pkg-config iproute2 tcpdump ethtool python3-scapy python3-prometheus-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -37,6 +39,11 @@ fi
 echo "== build/ci: gcc, -Werror, ASan+UBSan"
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=Debug -DECMH_WERROR=ON -DECMH_SANITIZE=ON >/dev/null
 cmake --build build/ci -j "$jobs"
+
+echo "== build/noxdp: gcc, -Werror, ECMH_XDP=OFF, the daemon only (the build without libbpf)"
+cmake -S . -B build/noxdp -G Ninja -DCMAKE_BUILD_TYPE=Debug -DECMH_WERROR=ON -DECMH_XDP=OFF \
+      -DECMH_BUILD_TESTS=OFF >/dev/null
+cmake --build build/noxdp -j "$jobs" --target ecmh
 
 echo "== build/clang: clang, -Werror, ASan+UBSan, every target (libFuzzer targets included)"
 cmake -S . -B build/clang -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \

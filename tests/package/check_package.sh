@@ -45,6 +45,7 @@ if dpkg-query -W -f='${Status}' ecmh 2>/dev/null | grep -q 'install ok installed
 fi
 
 packages=(dpkg-dev debhelper lintian fakeroot build-essential cmake pkgconf libpcap-dev libsystemd-dev
+          clang bpftool libbpf-dev
           systemd man-db adduser iproute2 git python3)
 missing=()
 for p in "${packages[@]}"; do
