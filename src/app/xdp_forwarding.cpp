@@ -117,7 +117,8 @@ io::XdpLink XdpForwarding::cache_link(const engine::LinkConfig& config,
 
 void XdpForwarding::link_added(engine::LinkId id, const engine::LinkConfig& config) {
     auto& state = states_[id.slot()];
-    state = XdpLinkState{config.name};
+    state = XdpLinkState{};
+    state.name = config.name;
     configs_[id.slot()] = config;
     if (config.link_type != wire::LinkType::Ethernet) {
         state.reason = "no Ethernet header";
