@@ -396,6 +396,9 @@ void FamilyPlane<Family>::on_query(LinkId link, const proto::ReceivedQuery<Addre
         note_other_version(link, it->second, query, now);
     }
     on_router(link, now, [&](Router& r) { r.on_query(query, now); });
+    if (query.group != Address{}) {
+        table_.mark_dirty(query.group); // another querier's Q(G) may lower its timers
+    }
 }
 
 template <class Family>
@@ -438,6 +441,9 @@ FamilyPlane<Family>::other_version_query(LinkId link, proto::TimePoint now) cons
 template <class Family>
 bool FamilyPlane<Family>::on_record(LinkId link, const proto::GroupRecord<Address>& record,
                                     proto::TimePoint now) {
+    // A record can move the group's timers (raised, or lowered to LLQT by a leave) with
+    // its membership unchanged: the flows' valid_until must follow.
+    table_.mark_dirty(record.group);
     const auto it = downstream_.find(link.slot());
     if (it == downstream_.end() || it->second.policy.empty()) {
         on_router(link, now, [&](Router& r) { r.on_record(record, now); });
@@ -458,13 +464,47 @@ bool FamilyPlane<Family>::on_old_report(LinkId link, const Address& group, std::
         it != downstream_.end() && !it->second.policy.allows_plain_join(group)) {
         return false;
     }
+    table_.mark_dirty(group); // its timers restart
     on_router(link, now, [&](Router& r) { r.on_old_report(group, version, now); });
     return true;
 }
 
 template <class Family>
 void FamilyPlane<Family>::on_old_leave(LinkId link, const Address& group, proto::TimePoint now) {
+    table_.mark_dirty(group); // the Filter Timer is lowered to LLQT
     on_router(link, now, [&](Router& r) { r.on_old_leave(group, now); });
+}
+
+template <class Family>
+proto::TimePoint FamilyPlane<Family>::shrink_deadline(const Address& group, const Address& source,
+                                                      const table::LinkSet& out) const {
+    proto::TimePoint earliest = proto::kNever;
+    out.for_each(
+        [&](LinkId link) { earliest = std::min(earliest, shrink_deadline(group, source, link)); });
+    return earliest;
+}
+
+template <class Family>
+proto::TimePoint FamilyPlane<Family>::shrink_deadline(const Address& group, const Address& source,
+                                                      LinkId link) const {
+    const auto* r = router(link);
+    const auto* g = r != nullptr ? r->find(group) : nullptr;
+    if (g == nullptr) {
+        return proto::kNever;
+    }
+    // The Filter Timer ends EXCLUDE mode (kNever in INCLUDE); an older host's timer
+    // changes what the group contributes (RFC 4605 §4.1).
+    auto earliest =
+        std::min({g->filter_timer(), g->older_host_present(1), g->older_host_present(2)});
+    // INCLUDE: the source leaves A; EXCLUDE: it moves from X to Y (blocked).
+    const auto& sources = g->sources();
+    const auto s = std::lower_bound(
+        sources.begin(), sources.end(), source,
+        [](const proto::SourceTimer<Address>& t, const Address& a) { return t.source < a; });
+    if (s != sources.end() && s->source == source) {
+        earliest = std::min(earliest, s->expires);
+    }
+    return earliest;
 }
 
 template <class Family>

@@ -46,7 +46,9 @@ bool Proxy::update_link(LinkId id, const LinkConfig& config, proto::TimePoint no
         !same_link(links_[id.slot()].config, config)) {
         return false;
     }
+    const SyncFlows sync(*this, now);
     const SettleTranslation settle(translator_.get(), now);
+    ++links_generation_;
     const LinkConfig before = std::exchange(links_[id.slot()].config, config);
     rebuild_own_addresses();
     if (config_.ipv6) {
@@ -62,6 +64,7 @@ bool Proxy::update_link(LinkId id, const LinkConfig& config, proto::TimePoint no
 }
 
 void Proxy::update_settings(LinkId id, const LinkSettings& before, proto::TimePoint now) {
+    ++links_generation_;
     auto& link = links_[id.slot()];
     const auto& after = link.config.settings;
     if (before.max_membership_rate != after.max_membership_rate) {
@@ -76,15 +79,19 @@ void Proxy::update_settings(LinkId id, const LinkSettings& before, proto::TimePo
 }
 
 void Proxy::set_link_down(LinkId id, proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     if (id.slot() < links_.size() && links_[id.slot()].present && !links_[id.slot()].down_since) {
+        ++links_generation_;
         links_[id.slot()].down_since = now;
     }
 }
 
 void Proxy::set_link_up(LinkId id, proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     if (id.slot() >= links_.size() || !links_[id.slot()].present || !links_[id.slot()].down_since) {
         return;
     }
+    ++links_generation_;
     links_[id.slot()].down_since.reset();
     if (config_.ipv6) {
         mld_.link_up(id, now);

@@ -170,6 +170,7 @@ std::optional<LinkId> Proxy::free_link() const {
 
 void Proxy::configure_upstreams(const std::vector<UpstreamServes>& upstreams,
                                 proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     const SettleTranslation settle(translator_.get(), now);
     std::vector<FamilyPlane<proto::Ipv6Family>::UpstreamRoute> mld;
     std::vector<FamilyPlane<proto::Ipv4Family>::UpstreamRoute> igmp;
@@ -205,7 +206,9 @@ bool Proxy::add_link(LinkId id, const LinkConfig& config, proto::TimePoint now) 
     if (id.slot() >= table::kMaxLinks || links_[id.slot()].present || config.tunnel) {
         return false;
     }
+    const SyncFlows sync(*this, now);
     const SettleTranslation settle(translator_.get(), now);
+    ++links_generation_;
     links_[id.slot()] = Link{config, {}, true};
     links_[id.slot()].membership_rate = membership_bucket(config.settings);
     rebuild_own_addresses();
@@ -245,7 +248,9 @@ void Proxy::remove_link(LinkId link, proto::TimePoint now) {
     if (link.slot() >= links_.size() || !links_[link.slot()].present) {
         return;
     }
+    const SyncFlows sync(*this, now);
     const SettleTranslation settle(translator_.get(), now);
+    ++links_generation_;
     mld_.remove_link(link, now);
     igmp_.remove_link(link, now);
     auto& l = links_[link.slot()];
@@ -261,6 +266,8 @@ void Proxy::remove_link(LinkId link, proto::TimePoint now) {
 }
 
 std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
+    ++links_generation_;
     const table::TunnelEndpoints endpoints{peer.remote, peer.local};
     if (peers_.find(endpoints)) {
         log_.log(LogLevel::Warning,
@@ -310,6 +317,8 @@ std::optional<LinkId> Proxy::add_tunnel_peer(const TunnelPeerConfig& peer, proto
 }
 
 void Proxy::set_kernel_tunnels(const std::vector<table::TunnelEndpoints>& tunnels) {
+    const SyncFlows sync(*this, flows_now_); // no time given: the latest one
+    ++links_generation_;
     kernel_tunnels_ = {};
     for (const auto& t : tunnels) {
         (void)kernel_tunnels_.add(t, LinkId{}); // a duplicate is the same tunnel
@@ -332,6 +341,7 @@ void Proxy::on_captured(LinkId arrival, std::span<const std::uint8_t> frame,
 void Proxy::on_captured(LinkId arrival, std::span<const std::uint8_t> frame,
                         std::size_t wire_length, const wire::ReceiveOffload& offload,
                         proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     const Link* in = link(arrival);
     if (in == nullptr) {
         return; // a link being removed
@@ -372,6 +382,7 @@ bool Proxy::on_superframe(LinkId arrival, const Link& in, std::span<const std::u
 }
 
 void Proxy::on_frame(LinkId arrival, std::span<const std::uint8_t> frame, proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     if (arrival.slot() >= links_.size() || !links_[arrival.slot()].present) {
         return;
     }
@@ -507,6 +518,7 @@ void Proxy::on_tunnel(LinkId arrival, const wire::Ipv4Packet& outer, proto::Time
     // and our queries from the link-local address that goes with it (RFC 4213 §3.7).
     if (!tunnel.local_configured && tunnel.local != outer.destination) {
         tunnel.local = outer.destination;
+        ++links_generation_;
         in.config.link_local = tunnel_link_local(outer.destination);
         mld_.set_own_address(*peer, *in.config.link_local);
     }
@@ -683,7 +695,16 @@ void Proxy::on_igmp(Link& in, LinkId id, const wire::Ipv4Packet& p, proto::TimeP
 template <class Plane, class Packet>
 void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t hop,
                     proto::TimePoint now) {
-    const auto decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
+    auto decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
+    // No packet is forwarded on listener state past its deadline: the daemon hands over
+    // a wake-up's frames before it runs the timers, so when a timer that could take an
+    // out-link away is due, the timers run first and the packet is decided again (the
+    // fast path's valid_until promises the same). Otherwise one comparison.
+    if (decision.verdict == table::Verdict::Forward && now >= next_deadline() &&
+        stale(plane, p.source, p.destination, decision, now)) {
+        on_timer(now);
+        decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);
+    }
     if (translator_ != nullptr && (decision.verdict == table::Verdict::Forward ||
                                    decision.verdict == table::Verdict::NoListeners)) {
         // Only native copies need suppressing: without any, there is nothing to drop.
@@ -717,6 +738,19 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t 
     }
     decision.links.for_each([&](LinkId out) { send_copy(out, copy, origin); });
     decision.peers.for_each([&](LinkId out) { send_copy(out, copy, origin); });
+    if (flow_cache_ != nullptr) {
+        offer_flow(arrival, p, decision, copy.size(), now);
+    }
+}
+
+template <class Plane, class Address>
+bool Proxy::stale(const Plane& plane, const Address& source, const Address& group,
+                  const table::Decision& decision, proto::TimePoint now) {
+    bool expired = plane.shrink_deadline(group, source, decision.links) <= now;
+    decision.peers.for_each([&](LinkId peer) {
+        expired = expired || plane.shrink_deadline(group, source, peer) <= now;
+    });
+    return expired;
 }
 
 void Proxy::send_copy(LinkId out, const wire::ForwardCopy& copy, const Origin& origin) {
@@ -900,6 +934,7 @@ void Proxy::drop_oversized(const Link& in, std::size_t size, proto::TimePoint no
 }
 
 void Proxy::rebuild_own_addresses() {
+    ++links_generation_;
     own_macs_.clear();
     own_ipv4_.clear();
     own_ipv6_.clear();
@@ -921,20 +956,28 @@ void Proxy::rebuild_own_addresses() {
 }
 
 void Proxy::on_timer(proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     mld_.on_timer(now);
     igmp_.on_timer(now);
+    if (flow_cache_ != nullptr && now >= next_idle_scan_) {
+        scan_idle_flows(now);
+    }
 }
 
 proto::TimePoint Proxy::next_deadline() const {
-    return std::min(mld_.next_deadline(), igmp_.next_deadline());
+    return std::min({mld_.next_deadline(), igmp_.next_deadline(), next_idle_scan_});
 }
 
 void Proxy::resend_reports(proto::TimePoint now) {
+    const SyncFlows sync(*this, now);
     mld_.resend_reports(now);
     igmp_.resend_reports(now);
 }
 
 void Proxy::shutdown(proto::TimePoint now) {
+    // Nothing is forwarded past ecmh's end: the fast path loses every flow first.
+    remove_all_flows();
+    flow_cache_ = nullptr;
     mld_.leave_upstream(now);
     igmp_.leave_upstream(now);
 }

@@ -27,6 +27,7 @@ std::string_view to_string(Verdict v) {
 
 template <class Family>
 void ForwardingTable<Family>::set_querier(LinkId link, bool querier) {
+    changed();
     if (is_tunnel_peer(link)) {
         const std::size_t i = link.slot() - kMaxLinks;
         if (i >= querier_peers_.size()) {
@@ -43,6 +44,7 @@ void ForwardingTable<Family>::set_querier(LinkId link, bool querier) {
 template <class Family>
 void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, const State& state,
                                              proto::TimePoint now) {
+    mark_dirty(group);
     auto it = groups_.find(group);
     if (it == groups_.end()) {
         if (state.is_empty()) {
@@ -73,6 +75,7 @@ void ForwardingTable<Family>::set_membership(LinkId link, const Address& group, 
 
 template <class Family>
 void ForwardingTable<Family>::set_boundary(LinkId link, const GroupPolicy<Address>& policy) {
+    changed();
     std::erase_if(boundaries_, [&](const auto& b) { return b.first == link; });
     if (!policy.boundaries().empty() || policy.scope_boundary() != 0) {
         boundaries_.emplace_back(link, policy);
@@ -95,6 +98,7 @@ bool ForwardingTable<Family>::within_boundaries(LinkId arrival, const Address& g
 
 template <class Family>
 void ForwardingTable<Family>::remove_link(LinkId link) {
+    changed();
     set_querier(link, false);
     set_boundary(link, {});
     upstreams_.detach(link);
@@ -108,6 +112,31 @@ void ForwardingTable<Family>::remove_link(LinkId link) {
     }
     for (const auto& group : affected) {
         set_membership(link, group, State{});
+    }
+}
+
+template <class Family>
+void ForwardingTable<Family>::mark_dirty(const Address& group) {
+    ++generation_;
+    if (all_dirty_) {
+        return;
+    }
+    if (dirty_.size() >= kMaxDirtyGroups) {
+        all_dirty_ = true; // a burst: one pass over everything is cheaper than the list
+        dirty_.clear();
+        return;
+    }
+    if (std::find(dirty_.begin(), dirty_.end(), group) == dirty_.end()) {
+        dirty_.push_back(group);
+    }
+}
+
+template <class Family>
+void ForwardingTable<Family>::count(const Address& group, std::uint64_t packets,
+                                    std::uint64_t bytes) const {
+    if (const auto it = groups_.find(group); it != groups_.end()) {
+        it->second.counters.packets += packets;
+        it->second.counters.bytes += bytes;
     }
 }
 

@@ -6,6 +6,7 @@
 #include "ecmh/wire/ipv6_fragment.hpp"
 #include "ecmh/wire/translate.hpp"
 #include "support/data_plane_fixture.hpp"
+#include "support/fake_flow_cache.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -49,6 +50,32 @@ TEST(NoAllocation, ForwardingDecisionAndCopiesAtTenThousandGroups) {
 }
 
 // Issue 16: translated copies keep the rule, and the native ones with --translate on.
+// Issue 15: with a flow cache, a packet of a flow already installed (one in flight while
+// the fast path took over) costs the engine a lookup, and no allocation.
+TEST(NoAllocation, OfferOfAnInstalledFlow) {
+    ecmh::test::DataPlaneFixture f;
+    ecmh::test::FakeFlowCache cache;
+    cache.capacity = 20'000;
+    f.proxy->set_flow_cache(&cache);
+    const auto now = ecmh::proto::at_ms(1);
+    for (std::size_t g = 0; g < f.v6_frames.size(); ++g) { // installs every flow
+        f.proxy->on_frame(f.upstream, f.v6_frames[g], now);
+        f.proxy->on_frame(f.upstream, f.v4_frames[g], now);
+    }
+    ASSERT_EQ(f.proxy->flow_count(), 20'000U);
+    const auto installs = cache.calls.size();
+    const auto before = g_allocations.load();
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t g = 0; g < f.v6_frames.size(); ++g) {
+            f.proxy->on_frame(f.upstream, f.v6_frames[g], now);
+            f.proxy->on_frame(f.upstream, f.v4_frames[g], now);
+        }
+    }
+    EXPECT_EQ(g_allocations.load() - before, 0U);
+    EXPECT_EQ(cache.calls.size(), installs); // nothing installed again
+    f.proxy->set_flow_cache(nullptr);
+}
+
 TEST(NoAllocation, TranslatedCopiesAtTenThousandGroups) {
     ecmh::test::DataPlaneFixture f{true};
     const auto now = ecmh::proto::at_ms(1);

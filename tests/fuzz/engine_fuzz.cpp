@@ -17,7 +17,9 @@
 //     group arrived for longer than any listener timer can run: MALI = RV·QI + 2·QRI
 //     (RFC 9777 §9.4, RFC 9776 §8.4; OVHPT is shorter) with the largest QRV and QQI any
 //     query fed could have made the router adopt (a Non-Querier adopts the Querier's,
-//     §9.1/§9.2); timers only ever lower from there.
+//     §9.1/§9.2); timers only ever lower from there;
+//   - the flow cache (issue 15, a FakeFlowCache) holds exactly what a fresh decision
+//     and the offer rules would install now (support/fake_flow_cache.hpp's oracle).
 // ASan and UBSan watch the rest.
 #include "ecmh/net/byte_writer.hpp"
 #include "ecmh/net/checksum.hpp"
@@ -28,6 +30,7 @@
 #include "ecmh/wire/mld.hpp"
 #include "ecmh/wire/tunnel_6in4.hpp"
 #include "support/engine_script.hpp"
+#include "support/fake_flow_cache.hpp"
 #include "support/scenario.hpp"
 
 #include <algorithm>
@@ -334,7 +337,11 @@ private:
     void start() {
         auto options = header_.options();
         options.keep_history = false; // a long run would keep every frame
+        s_.reset();
+        cache_ = std::make_unique<FakeFlowCache>();
+        cache_->capacity = 64; // small enough that a script can fill it
         s_ = std::make_unique<Scenario>(options);
+        s_->proxy().set_flow_cache(cache_.get());
         model_ = std::make_unique<ListenerModel>(options.vars);
         // The startup queries went out in the constructor, checked by the scenario.
         sent_ = s_->stats().total.packets_sent;
@@ -369,6 +376,13 @@ private:
                      translating ? router_groups(s_->proxy().igmp()) : 0);
         check_limits(s_->proxy().igmp(), o, "IGMP",
                      translating ? router_groups(s_->proxy().mld()) : 0);
+        if (const auto breaches = flow_oracle(s_->proxy(), *cache_, s_->now()); !breaches.empty()) {
+            std::string all;
+            for (const auto& b : breaches) {
+                all += "\n  " + b;
+            }
+            fail("flow cache not exact:" + all);
+        }
         if (s_->stats().total.packets_sent != sent_) {
             fail("packets_sent says " + std::to_string(s_->stats().total.packets_sent) + ", " +
                  std::to_string(sent_) + " frames went out");
@@ -722,6 +736,7 @@ private:
     };
 
     script::Header header_;
+    std::unique_ptr<FakeFlowCache> cache_; // before s_, whose proxy refers to it
     std::unique_ptr<Scenario> s_;
     std::unique_ptr<ListenerModel> model_;
     std::uint64_t sent_ = 0;

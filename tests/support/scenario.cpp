@@ -788,6 +788,12 @@ void Scenario::deliver(LinkId link, std::span<const std::uint8_t> ip) {
     check_copies(link, ip, out);
 }
 
+Events Scenario::deliver_before_timers(LinkId link, std::span<const std::uint8_t> ip,
+                                       proto::TimePoint t) {
+    now_ = std::max(now_, t);
+    return input(link, frames::ethernet(frames::mac_of("2001:db8:ffff::1"), ip), true);
+}
+
 void Scenario::deliver_frame(LinkId link, std::span<const std::uint8_t> frame) {
     check_input(link, frame, input(link, frame, true));
 }
@@ -840,6 +846,9 @@ Events Scenario::collect(bool keep) {
             }
         }
         out.push_back(std::move(e));
+    }
+    if (after_each_) {
+        after_each_();
     }
     for (const auto& e : out) {
         const auto observers = observers_; // an observer may remove itself

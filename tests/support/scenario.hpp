@@ -343,6 +343,11 @@ public:
     // copies are checked as deliver()'s are (a 6in4 packet's, in tunnel mode, as those
     // of the inner packet arriving on its tunnel peer).
     void capture(LinkId link, std::span<const std::uint8_t> frame);
+    // A data packet handed over at `t` (≥ now()) before the clock ran the timers due by
+    // then, as the daemon hands over a wake-up's frames before it runs the timers. The
+    // clock is set to `t` (inputs scheduled before it are not run); what the proxy sent
+    // is returned (and kept), unchecked: the timers' output comes with it.
+    Events deliver_before_timers(LinkId link, std::span<const std::uint8_t> ip, proto::TimePoint t);
 
     // One data packet from `source` to `group` arriving on `arrival`: the names of the
     // links that got a copy, sorted. Its copies are checked and kept out of take().
@@ -411,6 +416,9 @@ public:
     [[nodiscard]] const std::vector<std::string>& violations() const { return violations_; }
     // Called with every input from now on: frames, link changes, commands.
     void on_input(std::function<void(const Input&)> recorder) { recorder_ = std::move(recorder); }
+    // Called after every event the proxy handled (a frame, a timer run, a link change, a
+    // command), once its output is collected: an invariant to check after each.
+    void after_each(std::function<void()> check) { after_each_ = std::move(check); }
 
 private:
     LinkId add(const std::string& name);
@@ -445,6 +453,7 @@ private:
     Events pending_;
     std::vector<std::string> violations_;
     std::function<void(const Input&)> recorder_;
+    std::function<void()> after_each_;
 };
 
 } // namespace ecmh::test

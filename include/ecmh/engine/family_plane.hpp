@@ -194,6 +194,18 @@ public:
     [[nodiscard]] std::optional<OtherVersionQuery> other_version_query(LinkId link,
                                                                        proto::TimePoint now) const;
     [[nodiscard]] const table::ForwardingTable<Family>& forwarding() const { return table_; }
+    // A cache of decisions has seen the table's changes (ForwardingTable::clear_dirty).
+    void clear_dirty() { table_.clear_dirty(); }
+    // The earliest time a listener state of `group` on one of `out`'s downstream links
+    // could expire and take that link out of the copies of `source`'s packets: its
+    // Filter Timer, its Older Version Host Present timers and the source timer of
+    // `source` (rfc-map items 21 and 41). Earlier than needed where unsure, never later;
+    // kNever when no such timer runs (the upstream, a link without state).
+    [[nodiscard]] proto::TimePoint shrink_deadline(const Address& group, const Address& source,
+                                                   const table::LinkSet& out) const;
+    // The same for one link (a tunnel peer too).
+    [[nodiscard]] proto::TimePoint shrink_deadline(const Address& group, const Address& source,
+                                                   LinkId link) const;
     [[nodiscard]] const Router* router(LinkId link) const;
     // The host state on `link`, an upstream; nullptr for any other link.
     [[nodiscard]] const Host* host(LinkId link) const {

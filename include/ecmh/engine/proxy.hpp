@@ -13,6 +13,8 @@
 #pragma once
 
 #include "ecmh/engine/family_plane.hpp"
+#include "ecmh/engine/flow_cache.hpp"
+#include "ecmh/engine/flow_shadow.hpp"
 #include "ecmh/engine/link.hpp"
 #include "ecmh/engine/log_gate.hpp"
 #include "ecmh/engine/statistics.hpp"
@@ -76,6 +78,9 @@ struct ProxyConfig {
     // --translate (issue 16): IPv4 <-> IPv6 multicast translation through these
     // prefixes; nullopt: off.
     std::optional<net::TranslationPrefixes> translation{};
+    // A flow cache's flow (set_flow_cache) whose packet count has not moved for this
+    // long is removed (issue 15: --xdp-idle).
+    proto::Duration flow_idle = std::chrono::seconds{60};
 };
 
 // A tunnel peer to serve (tunnel mode): from --tunnel-peer, a peers file, or a kernel
@@ -175,6 +180,35 @@ public:
     void resend_reports(proto::TimePoint now); // SIGUSR2
     void shutdown(proto::TimePoint now);       // leaves upstream, as a host leaving
 
+    // --- The flow cache (issue 15; flow_sync.cpp). With one set, every forwarded flow
+    // the fast path can carry out exactly is offered to it, and every entry point below
+    // that changes state re-decides the flows it may have changed before it returns:
+    // an installed action is always what this engine would do with the flow's next
+    // packet. nullptr (the default): none, and nothing else changes. A cache replaced
+    // or removed is emptied first. It must outlive the proxy or be reset first.
+    void set_flow_cache(FlowCache* cache);
+    // The owner's can_offload() may have changed its answers: every flow is re-decided.
+    void flow_offload_changed(proto::TimePoint now);
+    // Adds what the cache forwarded since the last call to the engine's counters (the
+    // group's, forwarded, the out-links' sent): before the dump or status is written.
+    void sync_flow_counters();
+    // f(const FlowKey&, const FlowAction&, const FlowCounters&) for every installed
+    // flow, with its counters since it was installed (for the dump).
+    template <class F>
+    void for_each_flow(F&& f) const {
+        flows_.for_each([&](const FlowKey& key, const FlowShadow::Entry& e) {
+            f(key, e.action, flow_cache_->counters(key));
+        });
+    }
+    [[nodiscard]] std::size_t flow_count() const { return flows_.size(); }
+    // What the flow's next packet would get from the fast path now: the decision the
+    // engine would take, when the fast path can carry it out exactly; nullopt when the
+    // flow must stay with the engine (or without a cache). The offers and re-decisions
+    // install exactly this.
+    [[nodiscard]] std::optional<FlowAction> flow_action(const FlowKey& key,
+                                                        proto::TimePoint now) const;
+    static constexpr auto kIdleScanInterval = std::chrono::seconds{10};
+
     [[nodiscard]] const Statistics& statistics() const { return stats_; }
     // For the daemon's transmit path (SendFailed).
     void count(DropReason reason) { stats_.count(reason); }
@@ -234,6 +268,11 @@ private:
     template <class Plane, class Packet>
     void forward(Plane& plane, LinkId arrival, const Packet& packet, std::uint8_t hop,
                  proto::TimePoint now);
+    // Whether a listener state that could take one of the decision's copies away has
+    // reached its deadline (FamilyPlane::shrink_deadline).
+    template <class Plane, class Address>
+    [[nodiscard]] static bool stale(const Plane& plane, const Address& source, const Address& group,
+                                    const table::Decision& decision, proto::TimePoint now);
     // Writes one copy straight into `out`'s transmit slot: link header, then the packet
     // with the rewrite prepared once for all copies. A copy larger than the link's MTU is
     // dropped, and its IPv6 source told so (send_packet_too_big).
@@ -351,6 +390,51 @@ private:
         Translator* translator_;
         proto::TimePoint now_;
     };
+    // Re-decides the flows that the entry point's changes may have changed when the
+    // outermost entry point returns (after SettleTranslation's work: declared first).
+    class SyncFlows {
+    public:
+        SyncFlows(Proxy& proxy, proto::TimePoint now);
+        SyncFlows(const SyncFlows&) = delete;
+        SyncFlows& operator=(const SyncFlows&) = delete;
+        SyncFlows(SyncFlows&&) = delete;
+        SyncFlows& operator=(SyncFlows&&) = delete;
+        ~SyncFlows();
+
+    private:
+        Proxy& proxy_;
+        proto::TimePoint now_;
+    };
+    // The flow cache (flow_sync.cpp).
+    template <class Packet>
+    void offer_flow(LinkId arrival, const Packet& packet, const table::Decision& decision,
+                    std::size_t copy_size, proto::TimePoint now);
+    void sync_flows(proto::TimePoint now);
+    void redecide_flow(const FlowKey& key, proto::TimePoint now);
+    void remove_flow(const FlowKey& key);
+    void remove_all_flows();
+    // Adds the flow's counters since they were last added to the engine's.
+    void fold_flow(const FlowKey& key, FlowShadow::Entry& entry, const FlowCounters& now_counters);
+    void scan_idle_flows(proto::TimePoint now);
+    template <class Plane>
+    [[nodiscard]] std::optional<FlowAction>
+    plane_flow_action(const Plane& plane, LinkId arrival, const typename Plane::Address& source,
+                      const typename Plane::Address& group, proto::TimePoint now) const;
+    FlowCache* flow_cache_ = nullptr;
+    FlowShadow flows_;
+    // Bumped by every change of links, their settings or our addresses: each may change
+    // any flow (the tables count their own changes).
+    std::uint64_t links_generation_ = 0;
+    struct Seen {
+        std::uint64_t links = ~std::uint64_t{0};
+        std::uint64_t mld = ~std::uint64_t{0};
+        std::uint64_t igmp = ~std::uint64_t{0};
+    } flows_seen_;
+    int flow_guards_ = 0;          // SyncFlows nesting: the outermost syncs
+    proto::TimePoint flows_now_{}; // the latest `now` an entry point gave
+    proto::TimePoint next_idle_scan_ = proto::kNever;
+    std::vector<FlowKey> flow_keys_; // scratch for a pass over every flow
+
     std::vector<std::uint8_t> buffer_;  // control messages are built here
     std::vector<std::uint8_t> segment_; // a super-frame's datagram, one at a time
     // Our own MAC addresses as 48-bit integers: one hash lookup per frame for the L2

@@ -94,6 +94,11 @@ struct Statistics {
     std::uint64_t translated_to_ipv4 = 0;
     std::uint64_t translate_checksums_computed = 0;
     std::array<std::uint64_t, kTranslateErrorCount> translate_drops{};
+    // The flow cache (issue 15): flows installed, removed (re-decided away, idle, or at
+    // shutdown), and offered while the cache was full (they stay with the engine).
+    std::uint64_t flows_installed = 0;
+    std::uint64_t flows_removed = 0;
+    std::uint64_t flows_refused_full = 0;
     std::array<std::uint64_t, kParseErrorCount> parse_drops{};
     std::array<std::uint64_t, kVerdictCount> verdicts{};
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};

@@ -145,19 +145,27 @@ public:
     // Which upstream serves which groups (none configured: an attached upstream serves
     // every group; without one, every link is downstream).
     void configure_upstreams(std::vector<typename UpstreamRoutes<Address>::Route> routes) {
+        changed();
         upstreams_.configure(std::move(routes));
     }
     // The upstream `name` is there as `link` / has gone. Always an interface link: a
     // tunnel peer is never an upstream.
     void attach_upstream(std::string_view name, LinkId link) {
+        changed();
         if (!is_tunnel_peer(link)) {
             upstreams_.attach(name, link);
         }
     }
-    void detach_upstream(LinkId link) { upstreams_.detach(link); }
+    void detach_upstream(LinkId link) {
+        changed();
+        upstreams_.detach(link);
+    }
     [[nodiscard]] const UpstreamRoutes<Address>& upstreams() const { return upstreams_; }
     // The groups that are SSM (rfc-map item 27): only (S,G) state forwards them.
-    void set_ssm_range(proto::SsmRange<Address> ssm) { ssm_ = std::move(ssm); }
+    void set_ssm_range(proto::SsmRange<Address> ssm) {
+        changed();
+        ssm_ = std::move(ssm);
+    }
     // The querier rule: downstream copies only where ecmh is the querier (RFC 4605 §3).
     void set_querier(LinkId link, bool querier);
     // What the router side says of (link, group): INCLUDE(A) forwards A, EXCLUDE(Y)
@@ -182,6 +190,27 @@ public:
     // (the packet came in as another family). The caller has already checked the hop
     // limit and the arrival side with the packet's own family's decide().
     [[nodiscard]] Decision decide_translated(const Address& source, const Address& group) const;
+
+    // --- Changes, for a cache of decisions (engine/flow_shadow.hpp, issue 15): every
+    // non-const member bumps generation(), so a caller that saw the same generation
+    // knows no decide() can have changed. set_membership() and mark_dirty() also name
+    // their group in dirty_groups(); every other change (or more dirty groups than
+    // kMaxDirtyGroups) sets all_dirty(): anything may have changed.
+    [[nodiscard]] std::uint64_t generation() const { return generation_; }
+    [[nodiscard]] std::span<const Address> dirty_groups() const { return dirty_; }
+    [[nodiscard]] bool all_dirty() const { return all_dirty_; }
+    // The caller has re-decided what it caches: dirty_groups() and all_dirty() start over.
+    void clear_dirty() {
+        dirty_.clear();
+        all_dirty_ = false;
+    }
+    // The group's listener timers changed while its membership did not (a leave or a
+    // query lowered them): what a cache holds of it must be looked at again.
+    void mark_dirty(const Address& group);
+    static constexpr std::size_t kMaxDirtyGroups = 64;
+    // Adds traffic forwarded elsewhere (the fast path) to the group's counters; nothing
+    // when the group has no entry. Counters are not decisions: no generation bump.
+    void count(const Address& group, std::uint64_t packets, std::uint64_t bytes) const;
 
     [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
     // The links with state for `group` (sorted by link), empty when none.
@@ -242,6 +271,15 @@ private:
                                       const Address& source, LinkSet& links) const;
     void clear_sources(const Address& group, const GroupEntry& entry);
     void rebuild(const Address& group, GroupEntry& entry);
+
+    // Every change bumps the generation; anything but membership dirties everything.
+    void changed() {
+        ++generation_;
+        all_dirty_ = true;
+    }
+    std::uint64_t generation_ = 0;
+    std::vector<Address> dirty_;
+    bool all_dirty_ = false;
 
     UpstreamRoutes<Address> upstreams_;
     proto::SsmRange<Address> ssm_{};
