@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Two rules that keep the core unit-testable without root (doc/architecture.md):
-#  1. The core (everything but io/, app/ and main.cpp) includes no OS, socket or
-#     libpcap header.
+#  1. The core (everything but io/, app/, main.cpp and bpf/, the XDP program that runs
+#     in the kernel) includes no OS, socket or libpcap header.
 #  2. The layers include only downward: net ← wire ← proto ← table ← engine ← report,
 #     with io/ and app/ outside (io may use the core, app may use io and the core;
 #     the core never uses io or app, io never uses app). So wire/ can never include
@@ -12,7 +12,7 @@ cd "$root" || exit 2
 status=0
 
 leaks=$(grep -rnE '#include <(pcap|sys/|linux/|net/|netinet/|arpa/|netpacket/|unistd|poll|signal|fcntl|getopt|syslog|pwd|grp|ifaddrs)' \
-        include src 2>/dev/null | grep -vE '^(include/ecmh|src)/(io|app)/|^src/main\.cpp')
+        include src 2>/dev/null | grep -vE '^(include/ecmh|src)/(io|app)/|^src/main\.cpp|^src/bpf/')
 if [ -n "$leaks" ]; then
     echo "OS headers in the core:"
     echo "$leaks"

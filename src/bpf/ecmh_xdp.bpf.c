@@ -19,9 +19,11 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 
-// The kernel makes the GPL-only helpers (bpf_redirect_map's broadcast among them, and
-// bpf_ktime_get_ns on older kernels) available only to programs with a GPL-compatible
-// license string. "Dual BSD/GPL" is one; ecmh itself is BSD-3-Clause.
+// The kernel offers its GPL-only helpers (bpf_trace_printk, the probe_read family, …) only
+// to programs whose license string is GPL-compatible, and refuses to load a program that
+// calls one otherwise. None of the helpers used here is GPL-only on 6.18 (the program
+// loads with "BSD" too), but the string keeps that door open for a debugging print or a
+// later helper. "Dual BSD/GPL" is GPL-compatible and honest: ecmh is BSD-3-Clause.
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 // --- Maps (the sizes given here are defaults; io/xdp_program.cpp sets the real ones).
