@@ -179,6 +179,7 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     const auto now = daemon->clock_.now();
     daemon->proxy_.configure_upstreams(upstream_serves(options), now);
     daemon->links_.reconcile(daemon->interfaces_, now);
+    daemon->refresh_fast_path(now);
     daemon->log_capture_notes();
     daemon->reconcile_peers(now);
     if (daemon->links_.links().empty()) {
@@ -212,16 +213,17 @@ net::Expected<bool, StartupError> Daemon::start_fast_path() {
             return net::unexpected(startup_error(
                 kExitUnavailable, "XDP fast path (--forward xdp): " + loaded.error()));
         }
-        log_.log(LogLevel::Warning, "XDP fast path unavailable (" + loaded.error() +
-                                        "): forwarding in userspace");
+        log_.log(LogLevel::Warning,
+                 "XDP fast path unavailable (" + loaded.error() + "): forwarding in userspace");
         return false;
     }
     fast_path_ = std::move(*loaded);
     proxy_.set_flow_cache(&fast_path_->cache());
     links_.set_observer(fast_path_.get());
+    fast_path_->set_offload_changed([this] { proxy_.flow_offload_changed(clock_.now()); });
     next_fast_path_refresh_ = clock_.now() + XdpForwarding::kRefreshInterval;
-    log_.log(LogLevel::Info, "XDP fast path loaded: up to " +
-                                 std::to_string(options_.fast_path.flows) + " flows");
+    log_.log(LogLevel::Info,
+             "XDP fast path loaded: up to " + std::to_string(options_.fast_path.flows) + " flows");
     return true;
 }
 
@@ -380,6 +382,7 @@ net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now)
         if (links_.reconcile(interfaces_, now)) {
             rebuild_poll_set();
         }
+        refresh_fast_path(now);
     }
     // The rescan and the peers file both run even when one fails, as SIGHUP always did.
     std::string failure;
@@ -491,7 +494,7 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     }
     log_capture_notes();
     refresh_fast_path(now); // a veth peer's GRO or XDP program changes what its link takes
-    reconcile_peers(now); // our addresses, or the kernel's tunnels, may have changed
+    reconcile_peers(now);   // our addresses, or the kernel's tunnels, may have changed
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
     }

@@ -18,10 +18,10 @@ io::XdpLimits limits_of(const FastPath& options) {
 
 // The program's counts (enum ecmh_xdp_event), named as the dump shows them.
 constexpr std::array<std::string_view, ECMH_XDP_EVENT_COUNT> kEventNames{
-    "passed-unknown-link", "passed-not-ip",       "passed-vlan",        "passed-own-mac",
-    "passed-frame-too-long", "passed-malformed",  "passed-bad-checksum", "passed-control",
-    "passed-not-multicast", "passed-hop-limit",   "passed-not-cached",  "passed-expired",
-    "passed-too-big",     "passed-no-set",        "redirected",         "egress-copies",
+    "passed-unknown-link",   "passed-not-ip",    "passed-vlan",         "passed-own-mac",
+    "passed-frame-too-long", "passed-malformed", "passed-bad-checksum", "passed-control",
+    "passed-not-multicast",  "passed-hop-limit", "passed-not-cached",   "passed-expired",
+    "passed-too-big",        "passed-no-set",    "redirected",          "egress-copies",
     "egress-dropped"};
 
 } // namespace
@@ -57,8 +57,8 @@ XdpForwarding::load(const FastPath& options, engine::EventLog& log) {
         new XdpForwarding(options, log, std::move(*program), std::move(query))};
 }
 
-XdpForwarding::XdpForwarding(const FastPath& options, engine::EventLog& log,
-                             io::XdpProgram program, std::optional<io::XdpFeatureQuery> query)
+XdpForwarding::XdpForwarding(const FastPath& options, engine::EventLog& log, io::XdpProgram program,
+                             std::optional<io::XdpFeatureQuery> query)
     : options_(options), log_(log), program_(std::move(program)),
       cache_(std::make_unique<io::BpfFlowCache>(program_)), query_(std::move(query)) {}
 
@@ -69,6 +69,7 @@ XdpForwarding::~XdpForwarding() {
 
 void XdpForwarding::read_features(const engine::LinkConfig& config, XdpLinkState& state) {
     state.features_known = false;
+    state.features = io::XdpFeatures{};
     if (!query_) {
         return;
     }
@@ -78,7 +79,8 @@ void XdpForwarding::read_features(const engine::LinkConfig& config, XdpLinkState
     }
 }
 
-std::pair<io::XdpMode, std::string> XdpForwarding::choose_mode(const XdpLinkState& state) const {
+std::pair<io::XdpMode, std::string> XdpForwarding::choose_mode(std::uint16_t slot) const {
+    const auto& state = states_.at(slot);
     switch (options_.mode) {
     case XdpAttachMode::Generic:
         return {io::XdpMode::Generic, "as --xdp-mode asks"};
@@ -94,72 +96,125 @@ std::pair<io::XdpMode, std::string> XdpForwarding::choose_mode(const XdpLinkStat
         return {io::XdpMode::Generic, "its driver has no native XDP redirect"};
     }
     // A native redirect is lost on a link that cannot transmit it (a veth whose peer has
-    // neither GRO nor XDP): native only where every other link takes them now.
-    for (const auto& [slot, other] : states_) {
-        if (other.name != state.name && !(other.features_known && other.features.redirect_target())) {
-            return {io::XdpMode::Generic,
-                    other.name + " cannot take native redirects (" + other.features.to_string() + ")"};
+    // neither GRO nor XDP): native only while every other link takes them.
+    for (const auto& [other_slot, other] : states_) {
+        if (other_slot != slot && other.ethernet && !takes_native(other)) {
+            return {io::XdpMode::Generic, other.name + " cannot take native redirects (" +
+                                              other.features.to_string() + ")"};
         }
     }
-    return {io::XdpMode::Native, "its driver runs XDP"};
+    return {io::XdpMode::Native, "its driver runs XDP, and every other link takes its redirects"};
 }
 
-io::XdpLink XdpForwarding::cache_link(const engine::LinkConfig& config,
-                                      const XdpLinkState& state) const {
+bool XdpForwarding::takes_native(const XdpLinkState& state) {
+    return state.features_known && state.features.redirect_target();
+}
+
+io::XdpLink XdpForwarding::cache_link(std::uint16_t slot) const {
+    const auto& config = configs_.at(slot);
+    const auto& state = states_.at(slot);
     io::XdpLink link;
     link.index = config.ifindex;
     link.mac = config.mac;
     link.mtu = config.mtu;
     link.attached = state.mode;
-    link.native_redirect = state.features_known && state.features.redirect_target();
+    link.native_redirect = takes_native(state);
     return link;
 }
 
+void XdpForwarding::update_cache(std::uint16_t slot) {
+    const engine::LinkId id{slot};
+    if (auto r = cache_->set_link(id, cache_link(slot)); !r) {
+        log_.log(LogLevel::Warning,
+                 configs_.at(slot).name + ": not an XDP out-link (" + r.error().message() + ")");
+        cache_->remove_link(id);
+    }
+}
+
+void XdpForwarding::offload_changed() {
+    if (offload_changed_) {
+        offload_changed_();
+    }
+}
+
+bool XdpForwarding::attach(std::uint16_t slot, io::XdpMode mode, const std::string& why) {
+    auto& state = states_.at(slot);
+    const auto& config = configs_.at(slot);
+    if (mode == io::XdpMode::Native) {
+        // Native redirects from this link must not go to a link that would lose them:
+        // the cache says so before the program runs in the driver, and the engine takes
+        // away the flows that would (it asks can_offload again).
+        state.mode = io::XdpMode::Native;
+        update_cache(slot);
+        offload_changed();
+    }
+    attachments_.erase(slot); // one program per link: the old mode's goes first
+    auto attached = io::XdpAttachment::attach(program_, config.ifindex, mode);
+    if (!attached) {
+        state.mode = io::XdpMode::None;
+        state.reason = attached.error().message();
+        state.failed = true;
+        log_.log(LogLevel::Warning,
+                 config.name + ": forwarding in userspace, XDP cannot attach in " +
+                     std::string(to_string(mode)) + " mode (" + state.reason + ")");
+        update_cache(slot);
+        offload_changed();
+        return false;
+    }
+    attachments_.insert_or_assign(slot, std::move(*attached));
+    state.mode = mode;
+    state.reason = why;
+    log_.log(LogLevel::Info, config.name + ": XDP forwarding in " + std::string(to_string(mode)) +
+                                 " mode (" + why + ")");
+    update_cache(slot);
+    return true;
+}
+
+bool XdpForwarding::apply_modes() {
+    bool changed = false;
+    for (auto& [slot, state] : states_) {
+        if (!state.ethernet || state.failed) {
+            continue;
+        }
+        const auto [mode, why] = choose_mode(slot);
+        if (mode == state.mode) {
+            state.reason = why;
+            continue;
+        }
+        changed = true;
+        if (!attach(slot, mode, why) && mode == io::XdpMode::Native &&
+            options_.mode == XdpAttachMode::Auto) {
+            state.failed = false; // the driver refused native: generic does not need it
+            (void)attach(slot, io::XdpMode::Generic, "native attach failed: " + state.reason);
+        }
+    }
+    return changed;
+}
+
 void XdpForwarding::link_added(engine::LinkId id, const engine::LinkConfig& config) {
-    auto& state = states_[id.slot()];
+    const auto slot = id.slot();
+    configs_[slot] = config;
+    auto& state = states_[slot];
     state = XdpLinkState{};
     state.name = config.name;
-    configs_[id.slot()] = config;
-    if (config.link_type != wire::LinkType::Ethernet) {
+    state.ethernet = config.link_type == wire::LinkType::Ethernet;
+    if (!state.ethernet) {
         state.reason = "no Ethernet header";
         log_.log(LogLevel::Info, config.name + ": forwarding in userspace (" + state.reason + ")");
         return; // not in the cache: never an arrival or an out-link of a cached flow
     }
     read_features(config, state);
-    auto [mode, why] = choose_mode(state);
-    auto attached = io::XdpAttachment::attach(program_, config.ifindex, mode);
-    if (!attached && mode == io::XdpMode::Native && options_.mode == XdpAttachMode::Auto) {
-        why = "native attach failed: " + attached.error().message();
-        mode = io::XdpMode::Generic;
-        attached = io::XdpAttachment::attach(program_, config.ifindex, mode);
-    }
-    if (attached) {
-        state.mode = mode;
-        state.reason = why;
-        attachments_.insert_or_assign(id.slot(), std::move(*attached));
-        log_.log(LogLevel::Info, config.name + ": XDP forwarding in " +
-                                     std::string(to_string(mode)) + " mode (" + why + ")");
-    } else {
-        state.reason = attached.error().message();
-        log_.log(LogLevel::Warning,
-                 config.name + ": forwarding in userspace, XDP cannot attach (" + state.reason + ")");
-    }
-    // Even without the program, the link can be an out-link of flows arriving elsewhere.
-    if (auto r = cache_->set_link(id, cache_link(config, state)); !r) {
-        log_.log(LogLevel::Warning, config.name + ": not an XDP out-link (" + r.error().message() + ")");
-    }
+    update_cache(slot); // an out-link at once; its program comes with the next refresh()
+    changed_ = true;
 }
 
 void XdpForwarding::link_changed(engine::LinkId id, const engine::LinkConfig& config) {
     const auto it = states_.find(id.slot());
-    if (it == states_.end() || config.link_type != wire::LinkType::Ethernet) {
+    if (it == states_.end() || !it->second.ethernet) {
         return;
     }
     configs_[id.slot()] = config;
-    if (auto r = cache_->set_link(id, cache_link(config, it->second)); !r) {
-        log_.log(LogLevel::Warning, config.name + ": not an XDP out-link (" + r.error().message() + ")");
-        cache_->remove_link(id);
-    }
+    update_cache(id.slot());
 }
 
 void XdpForwarding::link_removed(engine::LinkId id) {
@@ -167,29 +222,29 @@ void XdpForwarding::link_removed(engine::LinkId id) {
     attachments_.erase(id.slot());
     states_.erase(id.slot());
     configs_.erase(id.slot());
+    changed_ = true; // the next refresh() may move others to native mode
 }
 
 bool XdpForwarding::refresh() {
-    bool changed = false;
+    bool changed = std::exchange(changed_, false);
     for (auto& [slot, state] : states_) {
-        const auto& config = configs_.at(slot);
-        if (config.link_type != wire::LinkType::Ethernet) {
+        if (!state.ethernet) {
             continue;
         }
-        const bool before = state.features_known && state.features.redirect_target();
-        read_features(config, state);
-        const bool now = state.features_known && state.features.redirect_target();
-        if (before == now) {
+        const bool before = takes_native(state);
+        read_features(configs_.at(slot), state);
+        if (takes_native(state) == before) {
             continue;
         }
         changed = true;
-        log_.log(LogLevel::Info, config.name + (now ? " now takes" : " no longer takes") +
+        log_.log(LogLevel::Info, state.name + (before ? " no longer takes" : " now takes") +
                                      " native XDP redirects (" + state.features.to_string() + ")");
-        if (auto r = cache_->set_link(engine::LinkId{slot}, cache_link(config, state)); !r) {
-            cache_->remove_link(engine::LinkId{slot});
+        update_cache(slot);
+        if (before) {
+            offload_changed(); // no native redirect to it from here on
         }
     }
-    return changed;
+    return apply_modes() || changed;
 }
 
 } // namespace ecmh::app

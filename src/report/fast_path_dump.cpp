@@ -58,16 +58,18 @@ void fast_path_section(std::string& out, const engine::Proxy& proxy, const DumpC
     }
     // Sorted, so two dumps of the same state read the same.
     std::vector<Row> rows;
-    proxy.for_each_flow([&](const engine::FlowKey& k, const engine::FlowAction& a,
-                            const engine::FlowCounters& c) { rows.push_back(Row{k, a, c}); });
+    proxy.for_each_flow(
+        [&](const engine::FlowKey& k, const engine::FlowAction& a, const engine::FlowCounters& c) {
+            rows.push_back(Row{k, a, c});
+        });
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
         return std::tie(a.key.family, a.key.group, a.key.source, a.key.arrival) <
                std::tie(b.key.family, b.key.group, b.key.source, b.key.arrival);
     });
     for (const auto& r : rows) {
         out += "\nFlow " + address_text(r.key.group, r.key.family) + " from " +
-               address_text(r.key.source, r.key.family) + " on " +
-               link_name(proxy, r.key.arrival) + "\n";
+               address_text(r.key.source, r.key.family) + " on " + link_name(proxy, r.key.arrival) +
+               "\n";
         std::string links;
         r.action.out.for_each([&](engine::LinkId id) {
             links += (links.empty() ? "" : ", ") + link_name(proxy, id);
@@ -87,9 +89,9 @@ void fast_path_section(std::string& out, const engine::Proxy& proxy, const DumpC
         }
     }
     const auto& s = proxy.statistics();
-    out += "\n*** Fast Path Dump (end - " + num(rows.size()) + " flows; " +
-           num(s.flows_installed) + " installed, " + num(s.flows_removed) + " removed, " +
-           num(s.flows_refused_full) + " refused with the table full)\n\n";
+    out += "\n*** Fast Path Dump (end - " + num(rows.size()) + " flows; " + num(s.flows_installed) +
+           " installed, " + num(s.flows_removed) + " removed, " + num(s.flows_refused_full) +
+           " refused with the table full)\n\n";
 }
 
 } // namespace ecmh::report

@@ -1353,6 +1353,17 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def _forwards_xdp(argv):
+    """Whether ecmh's command line asks for the XDP fast path (the last --forward wins)."""
+    path = "userspace"
+    for i, a in enumerate(argv):
+        if a.startswith("--forward="):
+            path = a.split("=", 1)[1]
+        elif a == "--forward" and i + 1 < len(argv):
+            path = argv[i + 1]
+    return path == "xdp"
+
+
 def main(test_name, body, need_scapy=False, need_tcpdump=False):
     """Runs body(args) -> None; prints PASS/FAIL, ecmh's logs and dumps on failure;
     exit status 0, 1, or 77 (skip)."""
@@ -1364,6 +1375,13 @@ def main(test_name, body, need_scapy=False, need_tcpdump=False):
     status = 1
     try:
         body(args)
+        # With the XDP fast path (--forward xdp), say how much of the test's traffic the
+        # program forwarded: the scenario's checks held with it in place.
+        for e in ECMH_INSTANCES:
+            if e.alive() and _forwards_xdp(e.argv):
+                check("XDP fast path loaded" in e.log_text(),
+                      f"{e.name} runs with --forward xdp but did not load the fast path")
+                print(f"{e.name}: {e.dump().fast_end}", flush=True)
         # SIGTERM must end every instance still running with status 0 (this also catches
         # a crash or a LeakSanitizer report at exit).
         for e in ECMH_INSTANCES:

@@ -40,7 +40,7 @@ COUNT = 400
 
 
 def check_each_once(listener, group, count, hops, what):
-    records = listener.records(group)
+    records = listener.details(group)
     seqs = sorted(r.seq for r in records)
     check(seqs == list(range(1, count + 1)),
           f"{what}: expected sequence numbers 1..{count} once each, got {len(seqs)} "

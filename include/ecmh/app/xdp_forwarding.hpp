@@ -23,6 +23,7 @@
 #include "ecmh/net/expected.hpp"
 #include "ecmh/report/dump.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +38,8 @@ struct XdpLinkState {
     std::string reason;                   // why this mode (or none)
     io::XdpFeatures features;             // as last read; none when unknown
     bool features_known = false;
+    bool ethernet = false; // only Ethernet links are arrivals or out-links of the program
+    bool failed = false;   // the attach failed: userspace until the link is added again
 };
 
 class XdpForwarding final : public LinkObserver {
@@ -56,16 +59,24 @@ public:
     [[nodiscard]] const io::BpfFlowCache& flows() const { return *cache_; }
     [[nodiscard]] const io::XdpProgram& program() const { return program_; }
 
-    // LinkObserver: LinkManager's links as they come, change and go.
+    // LinkObserver: LinkManager's links as they come, change and go. A new link is an
+    // out-link at once; the program is attached to it (and other links move between
+    // modes) at the next refresh(), which the daemon runs after every reconcile.
     void link_added(engine::LinkId id, const engine::LinkConfig& config) override;
     void link_changed(engine::LinkId id, const engine::LinkConfig& config) override;
     void link_removed(engine::LinkId id) override;
 
     // Reads every link's XDP features again (a veth becomes a redirect target when its
-    // peer gets GRO or an XDP program, and stops being one). True when any link's
-    // delivery of native redirects changed: the engine must re-decide its flows then
-    // (Proxy::flow_offload_changed).
+    // peer gets GRO or an XDP program, and stops being one) and, with --xdp-mode auto,
+    // moves links between native and generic mode as they allow. True when anything the
+    // cache's can_offload() answers from changed since the last call (links added or
+    // removed too): the engine must re-decide its flows then (Proxy::flow_offload_changed).
     [[nodiscard]] bool refresh();
+    // Called, before a link's program starts running in native mode, or when a link
+    // stops taking native redirects, so that the engine takes away at once the flows that
+    // would now send native redirects to a link that loses them (the daemon: Proxy::
+    // flow_offload_changed).
+    void set_offload_changed(std::function<void()> f) { offload_changed_ = std::move(f); }
     // How often refresh() runs without news: the kernel does not tell every change.
     static constexpr auto kRefreshInterval = std::chrono::seconds{10};
 
@@ -77,12 +88,20 @@ public:
 private:
     XdpForwarding(const FastPath& options, engine::EventLog& log, io::XdpProgram program,
                   std::optional<io::XdpFeatureQuery> query);
-    // The mode for a new link, and why.
-    [[nodiscard]] std::pair<io::XdpMode, std::string> choose_mode(const XdpLinkState& state) const;
+    // The mode the link should run in now, and why.
+    [[nodiscard]] std::pair<io::XdpMode, std::string> choose_mode(std::uint16_t slot) const;
+    // Whether native redirects to the link are transmitted now.
+    [[nodiscard]] static bool takes_native(const XdpLinkState& state);
     // The cache's record of the link from its config and what the kernel says of it.
-    [[nodiscard]] io::XdpLink cache_link(const engine::LinkConfig& config,
-                                         const XdpLinkState& state) const;
+    [[nodiscard]] io::XdpLink cache_link(std::uint16_t slot) const;
+    void update_cache(std::uint16_t slot);
     void read_features(const engine::LinkConfig& config, XdpLinkState& state);
+    void offload_changed();
+    // Attaches the program in `mode`, replacing the link's one; false (the link forwards
+    // in userspace, logged) when the kernel refuses.
+    bool attach(std::uint16_t slot, io::XdpMode mode, const std::string& why);
+    // Every link in the mode choose_mode() gives; true when any moved.
+    bool apply_modes();
 
     FastPath options_;
     engine::EventLog& log_;
@@ -92,6 +111,8 @@ private:
     std::map<std::uint16_t, XdpLinkState> states_;
     std::map<std::uint16_t, engine::LinkConfig> configs_;
     std::map<std::uint16_t, io::XdpAttachment> attachments_;
+    std::function<void()> offload_changed_;
+    bool changed_ = false; // links added or removed since the last refresh()
 };
 
 [[nodiscard]] std::string_view to_string(io::XdpMode mode);
