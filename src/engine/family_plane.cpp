@@ -183,6 +183,7 @@ void FamilyPlane<Family>::add_downstream(LinkId link, const Address& own, std::u
     const auto rc = router_config(own, settings);
     if (const auto old = downstream_.find(link.slot()); old != downstream_.end()) {
         deadlines_.erase({old->second.indexed, link.slot()});
+        group_deadlines_.erase({old->second.group_indexed, link.slot()});
     }
     auto& d = downstream_[link.slot()];
     d = Downstream{};
@@ -305,6 +306,7 @@ void FamilyPlane<Family>::remove_link(LinkId link, proto::TimePoint now) {
     std::vector<Address> groups;
     it->second.router->for_each_group([&](const Address& g, const auto&) { groups.push_back(g); });
     deadlines_.erase({it->second.indexed, link.slot()});
+    group_deadlines_.erase({it->second.group_indexed, link.slot()});
     downstream_.erase(it);
     table_.remove_link(link);
     for (const auto& g : groups) {
@@ -591,6 +593,13 @@ void FamilyPlane<Family>::drain(LinkId link, Downstream& d, proto::TimePoint now
 
 template <class Family>
 void FamilyPlane<Family>::reindex(LinkId link, Downstream& d) {
+    if (const auto group = d.router->next_group_deadline(); group != d.group_indexed) {
+        group_deadlines_.erase({d.group_indexed, link.slot()});
+        d.group_indexed = group;
+        if (group != proto::kNever) {
+            group_deadlines_.emplace(group, link.slot());
+        }
+    }
     const auto next = d.router->next_deadline();
     if (next == d.indexed) {
         return;

@@ -700,7 +700,7 @@ void Proxy::forward(Plane& plane, LinkId arrival, const Packet& p, std::uint8_t 
     // a wake-up's frames before it runs the timers, so when a timer that could take an
     // out-link away is due, the timers run first and the packet is decided again (the
     // fast path's valid_until promises the same). Otherwise one comparison.
-    if (decision.verdict == table::Verdict::Forward && now >= next_deadline() &&
+    if (decision.verdict == table::Verdict::Forward && now >= plane.next_listener_deadline() &&
         stale(plane, p.source, p.destination, decision, now)) {
         on_timer(now);
         decision = plane.forwarding().decide(arrival, p.source, p.destination, hop);

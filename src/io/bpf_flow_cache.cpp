@@ -53,6 +53,12 @@ SysResult<Done> BpfFlowCache::set_link(table::LinkId id, const XdpLink& l) {
         return net::unexpected(SysError{"XDP link", 0, "not an interface link"});
     }
     const auto old = links_[id.slot()];
+    links_[id.slot()] = l;
+    // The link first (its MAC for the egress program), then the sets that name it.
+    if (auto put = program_.put_link(l.index, l.mac, l.mtu); !put) {
+        links_[id.slot()] = old;
+        return put;
+    }
     if (!old || old->index != l.index) {
         // Sets that still name the link (it was removed, or its interface replaced).
         move_in_sets(id, old ? old->index : net::IfIndex{}, l.index);
@@ -60,14 +66,14 @@ SysResult<Done> BpfFlowCache::set_link(table::LinkId id, const XdpLink& l) {
     if (old && old->index != l.index) {
         (void)program_.delete_link(old->index);
     }
-    links_[id.slot()] = l;
     if (old && old->mac != l.mac) {
         refresh_own_macs(old->mac);
     }
-    if (auto put = program_.put_own_mac(l.mac); !put) {
-        return put;
+    // A link without a MAC (tun, sit) has none to recognise, as in Proxy::is_own_mac.
+    if (l.mac == net::MacAddress{}) {
+        return Done{};
     }
-    return program_.put_link(l.index, l.mac, l.mtu);
+    return program_.put_own_mac(l.mac);
 }
 
 void BpfFlowCache::remove_link(table::LinkId id) {

@@ -183,6 +183,12 @@ TEST_F(Ingress, OurOwnSourceMacGoesUp) {
     expect_up(frame(udp4(64), out_mac(3)), ECMH_XDP_PASS_OWN_MAC);
 }
 
+// A link without a MAC (tun, sit) makes no MAC ours, as Proxy::is_own_mac has it.
+TEST_F(Ingress, ALinkWithoutAMacMakesNoMacOurs) {
+    ASSERT_TRUE(cache->set_link(out_link(4), io::XdpLink{out_index[4], net::MacAddress{}, 1500}));
+    expect_forwarded(frame(udp6(64), net::MacAddress{}));
+}
+
 TEST_F(Ingress, MaxLengthIsForwardedOneMoreGoesUp) {
     const auto ip = udp6(64);
     const auto length = static_cast<std::uint32_t>(ip.size());

@@ -162,6 +162,11 @@ public:
 
     void on_timer(proto::TimePoint now);
     [[nodiscard]] proto::TimePoint next_deadline() const;
+    // The earliest deadline of any downstream group's state (RouterLink::
+    // next_group_deadline): before it no listener state has expired. One look.
+    [[nodiscard]] proto::TimePoint next_listener_deadline() const {
+        return group_deadlines_.empty() ? proto::kNever : group_deadlines_.begin()->first;
+    }
     void resend_reports(proto::TimePoint now); // SIGUSR2
     // Translation (issue 16): the other family's side, or nullptr (the default: nothing
     // is translated). It must outlive the plane or be reset first.
@@ -233,7 +238,8 @@ private:
         Address own;
         std::uint32_t mtu = 1500;
         std::unique_ptr<Router> router;
-        proto::TimePoint indexed = proto::kNever; // its key in deadlines_
+        proto::TimePoint indexed = proto::kNever;       // its key in deadlines_
+        proto::TimePoint group_indexed = proto::kNever; // its key in group_deadlines_
         std::optional<OtherVersionQuery> other_version;
         LogGate version_log{};
         bool silent = false; // no address on the link (update_link): no queries sent
@@ -301,6 +307,8 @@ private:
     // that are due, and next_deadline() is one look, however many links (tunnel peers by
     // the thousand) there are.
     std::set<std::pair<proto::TimePoint, std::uint16_t>> deadlines_;
+    // The same for their groups' state alone (next_listener_deadline()).
+    std::set<std::pair<proto::TimePoint, std::uint16_t>> group_deadlines_;
     std::map<std::uint16_t, Upstream> upstreams_; // by LinkId slot
     table::ForwardingTable<Family> table_;
     LogGate limit_log_;

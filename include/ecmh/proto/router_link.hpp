@@ -111,6 +111,11 @@ public:
     // Processes everything due at `now`.
     void on_timer(TimePoint now);
     [[nodiscard]] TimePoint next_deadline() const;
+    // The earliest deadline of its groups' state (the querier's own timers left out):
+    // before it, no listener state of the link can have expired.
+    [[nodiscard]] TimePoint next_group_deadline() const {
+        return deadlines_.empty() ? kNever : deadlines_.begin()->first;
+    }
 
     [[nodiscard]] std::vector<Output> take_outputs() { return outputs_.take(); }
     [[nodiscard]] const std::vector<Output>& outputs() const { return outputs_.items(); }

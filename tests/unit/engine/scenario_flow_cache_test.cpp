@@ -5,6 +5,7 @@
 // installed action is what a fresh decide() and the offer rules give now, and nothing
 // the engine would refuse is installed. One test per kind of event that can change a
 // cached decision. Fast profile: QI 4 s, QRI 1 s, LLQI 300 ms (LLQT 600 ms), MALI 9 s.
+#include "support/engine_frames.hpp"
 #include "support/fake_flow_cache.hpp"
 #include "support/scenario.hpp"
 
@@ -448,4 +449,46 @@ TEST(ScenarioFlowCacheTranslate, PairGroupsAreNotCached) {
                                        *net::Ipv6Address::parse(MldFamily::G))),
               nullptr);
     EXPECT_TRUE(breaches.empty()) << ::testing::PrintToString(breaches);
+}
+
+// Tunnel mode: copies to a tunnel peer are 6in4, and a peer's packets arrive in 6in4:
+// such flows stay in userspace; without the peer's copies the flow is cached.
+TEST(ScenarioFlowCacheTunnel, FlowsWithTunnelPeersStayInUserspace) {
+    Scenario::Options o;
+    o.tunnel_mode = true;
+    o.ipv4 = false;
+    Scenario s{o};
+    FakeFlowCache cache;
+    s.proxy().set_flow_cache(&cache);
+    std::vector<std::string> breaches;
+    s.after_each([&] {
+        for (auto& b : flow_oracle(s.proxy(), cache, s.now())) {
+            breaches.push_back(b);
+        }
+    });
+    engine::TunnelPeerConfig p;
+    p.name = "p0";
+    p.remote = *net::Ipv4Address::parse("203.0.113.7");
+    p.local = *net::Ipv4Address::parse("198.51.100.100");
+    const auto peer = s.add_peer(p);
+    ASSERT_TRUE(peer);
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), MldFamily::H1A, {{RecordType::ChangeToExcludeMode, MldFamily::G, {}}});
+    const auto report =
+        frames::v2_report("fe80::cb00:7107", {{RecordType::ChangeToExcludeMode, MldFamily::G, {}}});
+    s.capture(s.d1(), tunnelled_frame(report, p.remote, p.local));
+    s.run_until(at_ms(2000));
+    const auto g = *net::Ipv6Address::parse(MldFamily::G);
+    const auto from_u0 = FlowKey::ipv6(s.u0(), *net::Ipv6Address::parse(MldFamily::S1), g);
+    EXPECT_EQ(s.probe(MldFamily::S1, MldFamily::G, s.u0()), (Strings{"d1", "p0"}));
+    EXPECT_EQ(cache.find(from_u0), nullptr); // the peer gets a copy
+    // The peer's own data (6in4 on d1, the inner packet arriving on the peer's link).
+    const auto data = frames::udp("2001:db8:7::1", MldFamily::G, 8);
+    s.capture(s.d1(), tunnelled_frame(data, p.remote, p.local));
+    EXPECT_TRUE(cache.flows().empty());
+    s.remove_link(*peer);
+    EXPECT_EQ(s.probe(MldFamily::S1, MldFamily::G, s.u0()), Strings{"d1"});
+    EXPECT_NE(cache.find(from_u0), nullptr);
+    EXPECT_TRUE(breaches.empty()) << ::testing::PrintToString(breaches);
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
 }
