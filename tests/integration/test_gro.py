@@ -64,9 +64,19 @@ def gro_on_upstream(topo, ecmh, l1):
         check(missing == 0 and in_order, f"{group} at h1: {missing} datagram(s) missing, "
               f"in order: {in_order}")
     cut, oversized = superframes(ecmh)
+    check(oversized == 0, f"{oversized} super-frame(s) dropped as oversized")
+    if netns._forwards_xdp(ecmh.argv):
+        # With the XDP fast path (issue 15) the kernel hands the program the datagrams one
+        # by one (generic XDP on this veth): the program forwards them, and what GRO
+        # would have merged never reaches ecmh. The run proves that instead.
+        dump = ecmh.dump()
+        for group in (G6, G4):
+            flow = dump.flow(group)
+            check(flow is not None and (flow["packets"] or 0) >= WANTED // 2,
+                  f"with --forward xdp the program should have forwarded {group}: {flow}")
+        return
     check(cut > 0, "no super-frame reached ecmh: GRO did not merge anything, so this run "
           "proves nothing")
-    check(oversized == 0, f"{oversized} super-frame(s) dropped as oversized")
 
 
 def gso_from_downstream(topo, ecmh, l2):

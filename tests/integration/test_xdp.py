@@ -19,10 +19,14 @@ ecmh -i up0 --forward xdp --xdp-mode generic, in the standard topology.
  6. dn2 is deleted while the flow runs: ecmh stays up, no flow names dn2, and h1 keeps
     receiving.
  7. ecmh stops: no XDP program stays attached to a router link.
+ 8. ecmh -u nobody keeps only CAP_NET_RAW, yet attaches the program to dn3, which appears
+    after the privileges are gone, and forwards through it there.
+ 9. ecmh is killed (SIGKILL): the kernel detaches every program with it.
 """
 
 import os
 import re
+import signal
 import sys
 import time
 import zlib
@@ -157,6 +161,39 @@ def body(args):
     check(ecmh.stop() == 0, "ecmh did not exit 0 on SIGTERM")
     for link in ("up0", "dn1"):
         check(not xdp_attached(topo, link), f"an XDP program stayed on {link} after exit")
+
+    log("ecmh -u nobody, and dn3 appears afterwards")
+    nobody = netns.start_ecmh(topo, args, ["-i", "up0", "--forward", "xdp", "--xdp-mode",
+                                           "generic", "-u", "nobody"], name="ecmh-nobody")
+    cap_eff = capabilities(nobody.pid)
+    check(cap_eff == "0000000000002000",
+          f"with -u nobody only CAP_NET_RAW should be effective: CapEff {cap_eff}")
+    netns.add_host(topo, "h3")
+    netns.wait_until(lambda: "dn3: XDP forwarding in generic mode" in nobody.log_text(),
+                     netns.SOON, "ecmh -u nobody to attach the program to the new dn3")
+    check(xdp_attached(topo, "dn3"), "ip link shows no XDP program on dn3")
+    l3 = netns.Listener(topo, "h3", [GROUP6], PORT, details=True)
+    netns.wait_until(lambda: nobody.dump().group_links(GROUP6) >= {"dn3"}, netns.SOON,
+                     f"the dump to list {GROUP6} on dn3")
+    stream(topo, GROUP6, S1_6, {"h3": l3}, 15, "IPv6 through XDP after -u")
+    flow = nobody.dump().flow(GROUP6, S1_6)
+    check(flow is not None and "dn3" in flow["out"] and (flow["packets"] or 0) >= COUNT // 2,
+          f"the program should have forwarded the stream to dn3: {flow}")
+
+    log("ecmh is killed: the kernel detaches its programs")
+    os.kill(nobody.pid, signal.SIGKILL)
+    nobody.proc.wait(5)
+    for link in ("up0", "dn1", "dn3"):
+        netns.wait_until(lambda link=link: not xdp_attached(topo, link), netns.SOON,
+                         f"the XDP program on {link} to go with the killed ecmh")
+
+
+def capabilities(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return line.split()[1]
+    return None
 
 
 if __name__ == "__main__":
