@@ -240,8 +240,8 @@ static __always_inline __u32 walk_ipv6(const __u8* ip, const void* end, __u8 nex
     return classify(next) == UPPER_LAYER ? 0 : ECMH_XDP_PASS_CONTROL + 1;
 }
 
-static __always_inline int ipv6(struct xdp_md* ctx, __u8* ip, const void* end, __u32 ifindex,
-                                __u32 frame_length) {
+static __always_inline int ipv6(struct xdp_md* ctx, struct ethhdr* eth, __u8* ip, const void* end,
+                                __u32 ifindex, __u32 frame_length) {
     if ((void*)(ip + IPV6_HEADER) > end) {
         return pass(ECMH_XDP_PASS_MALFORMED);
     }
@@ -277,6 +277,11 @@ static __always_inline int ipv6(struct xdp_md* ctx, __u8* ip, const void* end, _
         return pass(refused - 1);
     }
     ip[7] -= 1;
+    // The group's MAC, whatever the frame was addressed to (RFC 2464 §7: 33:33 and the
+    // group's last 32 bits), as the engine writes it (wire::prepare_copy).
+    eth->h_dest[0] = 0x33;
+    eth->h_dest[1] = 0x33;
+    __builtin_memcpy(eth->h_dest + 2, ip + 36, 4);
     return send(ctx, &r, frame_length, ip_length);
 }
 
@@ -310,8 +315,8 @@ static __always_inline void decrement_ttl(__u8* ip) {
     ip[11] = (__u8)checksum;
 }
 
-static __always_inline int ipv4(struct xdp_md* ctx, __u8* ip, const void* end, __u32 ifindex,
-                                __u32 frame_length) {
+static __always_inline int ipv4(struct xdp_md* ctx, struct ethhdr* eth, __u8* ip, const void* end,
+                                __u32 ifindex, __u32 frame_length) {
     if ((void*)(ip + IPV4_HEADER) > end) {
         return pass(ECMH_XDP_PASS_MALFORMED);
     }
@@ -363,6 +368,14 @@ static __always_inline int ipv4(struct xdp_md* ctx, __u8* ip, const void* end, _
         return pass(refused - 1);
     }
     decrement_ttl(ip);
+    // The group's MAC, whatever the frame was addressed to (RFC 1112 §6.4: 01:00:5e and
+    // the group's low 23 bits), as the engine writes it (wire::prepare_copy).
+    eth->h_dest[0] = 0x01;
+    eth->h_dest[1] = 0x00;
+    eth->h_dest[2] = 0x5e;
+    eth->h_dest[3] = ip[17] & 0x7f;
+    eth->h_dest[4] = ip[18];
+    eth->h_dest[5] = ip[19];
     return send(ctx, &r, frame_length, ip_length);
 }
 
@@ -400,10 +413,10 @@ int ecmh_ingress(struct xdp_md* ctx) {
         return pass(ECMH_XDP_PASS_FRAME_TOO_LONG);
     }
     if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-        return ipv6(ctx, data + ETH_HEADER, end, ifindex, frame_length);
+        return ipv6(ctx, (struct ethhdr*)data, data + ETH_HEADER, end, ifindex, frame_length);
     }
     if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-        return ipv4(ctx, data + ETH_HEADER, end, ifindex, frame_length);
+        return ipv4(ctx, (struct ethhdr*)data, data + ETH_HEADER, end, ifindex, frame_length);
     }
     return pass(ECMH_XDP_PASS_NOT_IP);
 }

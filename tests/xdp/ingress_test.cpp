@@ -221,6 +221,25 @@ TEST_F(Ingress, UncachedAndRemovedFlowsGoUp) {
     expect_forwarded(frame(udp6(64))); // the other flow stays
 }
 
+// A multicast packet in a frame addressed to one MAC (ours, say) leaves with the group's
+// MAC, as the engine writes it: 33:33 and the group's last four octets (RFC 2464 §7), or
+// 01:00:5e and its low 23 bits (RFC 1112 §6.4), worked out here from the IP bytes.
+TEST_F(Ingress, FrameToAUnicastMacLeavesWithTheGroupsMac) {
+    const Bytes kUnicast{0x02, 0x00, 0x00, 0x00, 0x00, 0x99};
+    for (const bool v6 : {true, false}) {
+        Bytes f = v6 ? frame(udp6(64)) : frame(udp4(64));
+        std::copy(kUnicast.begin(), kUnicast.end(), f.begin());
+        const auto r = run(f);
+        ASSERT_EQ(r.verdict, XDP_REDIRECT) << (v6 ? "IPv6" : "IPv4");
+        const auto ip = ip_of(f);
+        const Bytes expected =
+            v6 ? Bytes{0x33, 0x33, ip[36], ip[37], ip[38], ip[39]}
+               : Bytes{0x01, 0x00, 0x5e, static_cast<std::uint8_t>(ip[17] & 0x7f), ip[18], ip[19]};
+        EXPECT_EQ(Bytes(r.frame.begin(), r.frame.begin() + 6), expected) << (v6 ? "IPv6" : "IPv4");
+        EXPECT_EQ(ip_of(r.frame), engine_copy(ip));
+    }
+}
+
 TEST_F(Ingress, UnicastDestinationGoesUp) {
     expect_up(frame(frames::udp_checksummed(kSource6, "2001:db8:2::1", 64)),
               ECMH_XDP_PASS_NOT_MULTICAST);
