@@ -305,3 +305,47 @@ TEST_F(LinkManagerTest, CloseAllLeavesNothingAttached) {
 
 } // namespace
 } // namespace ecmh::app
+
+namespace ecmh::app {
+namespace {
+
+// What an observer (the XDP fast path) is told, in order, with the engine's state then.
+class RecordingObserver final : public LinkObserver {
+public:
+    explicit RecordingObserver(const engine::Proxy& proxy) : proxy_(proxy) {}
+    void link_added(LinkId id, const engine::LinkConfig& config) override {
+        // The engine has the link before the observer hears of it.
+        events.push_back("added " + config.name + (proxy_.link(id) != nullptr ? "" : " early"));
+    }
+    void link_changed(LinkId id, const engine::LinkConfig& config) override {
+        const auto* link = proxy_.link(id);
+        events.push_back("changed " + config.name + " MTU " + std::to_string(config.mtu) +
+                         (link != nullptr && link->config.mtu == config.mtu ? "" : " early"));
+    }
+    void link_removed(LinkId id) override {
+        events.push_back(std::string("removed") + (proxy_.link(id) == nullptr ? "" : " early"));
+    }
+    std::vector<std::string> events;
+
+private:
+    const engine::Proxy& proxy_;
+};
+
+TEST_F(LinkManagerTest, AnObserverHearsOfEachLinkAfterTheEngine) {
+    RecordingObserver observer{proxy_};
+    manager_.set_observer(&observer);
+    start_with_two_links();
+    auto info = *table_.find(IfIndex{3});
+    info.mtu = 1400;
+    table_.upsert_link(info);
+    (void)manager_.reconcile(table_, at_ms(10));
+    table_.remove_link(IfIndex{3});
+    (void)manager_.reconcile(table_, at_ms(20));
+    manager_.close_all(at_ms(30));
+    EXPECT_EQ(observer.events,
+              (std::vector<std::string>{"added up0", "added dn0", "changed dn0 MTU 1400", "removed",
+                                        "removed"}));
+}
+
+} // namespace
+} // namespace ecmh::app
