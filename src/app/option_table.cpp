@@ -520,7 +520,9 @@ in the stack's generic hook, which every driver has but which costs a socket buf
 packet;
 .B auto
 (the default) chooses native for an interface whose driver supports XDP redirects when
-every other interface in use can transmit redirected frames, and generic otherwise. The
+every other interface in use can transmit redirected frames, and generic otherwise; always
+generic for a veth, whose peer's own packets may carry UDP checksums left to offload, which
+a native redirect would forward incomplete. The
 mode chosen is logged per interface, with the reason. A flow arriving in native mode is only
 handed to the program when every out-interface can transmit redirected frames now (a veth
 whose peer has neither GRO nor an XDP program cannot, and would lose them); the others are

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/xdp_forwarding.hpp"
 
+#include "ecmh/io/link_driver.hpp"
+
 #include <array>
 #include <string_view>
 #include <utility>
@@ -94,6 +96,16 @@ std::pair<io::XdpMode, std::string> XdpForwarding::choose_mode(std::uint16_t slo
     }
     if (!state.features.native_redirect()) {
         return {io::XdpMode::Generic, "its driver has no native XDP redirect"};
+    }
+    // A packet sent from the veth peer's own namespace may arrive with its UDP checksum
+    // left to offload (CHECKSUM_PARTIAL). Generic XDP keeps that state with the packet; a
+    // native redirect drops it, and the copies arrive with checksums that do not verify
+    // (measured: every datagram lost at the listeners). The engine completes such
+    // checksums (wire::prepare_copy); the program cannot see that it must.
+    if (state.driver == "veth") {
+        return {io::XdpMode::Generic,
+                "a veth: packets sent from its peer's host may carry checksums left to "
+                "offload, which only generic mode keeps"};
     }
     // A native redirect is lost on a link that cannot transmit it (a veth whose peer has
     // neither GRO nor XDP): native only while every other link takes them.
@@ -204,6 +216,9 @@ void XdpForwarding::link_added(engine::LinkId id, const engine::LinkConfig& conf
         return; // not in the cache: never an arrival or an out-link of a cached flow
     }
     read_features(config, state);
+    if (auto driver = io::link_driver(config.name); driver) {
+        state.driver = *driver;
+    }
     update_cache(slot); // an out-link at once; its program comes with the next refresh()
     changed_ = true;
 }

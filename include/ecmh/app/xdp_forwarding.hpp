@@ -38,6 +38,7 @@ struct XdpLinkState {
     std::string reason;                   // why this mode (or none)
     io::XdpFeatures features;             // as last read; none when unknown
     bool features_known = false;
+    std::string driver;    // as `ethtool -i` names it; empty when unknown
     bool ethernet = false; // only Ethernet links are arrivals or out-links of the program
     bool failed = false;   // the attach failed: userspace until the link is added again
 };
