@@ -934,7 +934,6 @@ void Proxy::drop_oversized(const Link& in, std::size_t size, proto::TimePoint no
 }
 
 void Proxy::rebuild_own_addresses() {
-    ++links_generation_;
     own_macs_.clear();
     own_ipv4_.clear();
     own_ipv6_.clear();

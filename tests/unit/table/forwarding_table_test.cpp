@@ -203,3 +203,53 @@ TEST(LinkSet, BitsetOperations) {
     EXPECT_TRUE(a.contains(LinkId{1}));
     EXPECT_TRUE(LinkSet{}.empty());
 }
+
+// Issue 15: a cache of decisions learns of every change from the generation, and of a
+// membership change's group from dirty_groups(); any other change dirties everything.
+TYPED_TEST(ForwardingTableTest, EveryChangeBumpsTheGenerationMembershipNamesItsGroup) {
+    using A = typename TestFixture::A;
+    auto& t = this->table;
+    t.clear_dirty();
+    auto generation = t.generation();
+    const auto bumped = [&] {
+        const bool b = t.generation() != generation;
+        generation = t.generation();
+        return b;
+    };
+    t.set_membership(d1, A::group(), this->asm_join());
+    EXPECT_TRUE(bumped());
+    EXPECT_FALSE(t.all_dirty());
+    ASSERT_EQ(t.dirty_groups().size(), 1U);
+    EXPECT_EQ(t.dirty_groups()[0], A::group());
+    t.clear_dirty();
+    EXPECT_TRUE(t.dirty_groups().empty());
+    t.mark_dirty(A::ssm_group());
+    EXPECT_TRUE(bumped());
+    EXPECT_EQ(t.dirty_groups().size(), 1U);
+    t.set_querier(d2, false);
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    t.clear_dirty();
+    t.set_boundary(d2, {});
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    t.clear_dirty();
+    t.detach_upstream(u0);
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    t.clear_dirty();
+    t.attach_upstream("u0", u0);
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    t.clear_dirty();
+    t.configure_upstreams({});
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    t.clear_dirty();
+    t.set_ssm_range({});
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    t.clear_dirty();
+    t.remove_link(d1);
+    EXPECT_TRUE(bumped() && t.all_dirty());
+    // Counting what a fast path forwarded is no change of a decision.
+    t.set_membership(d2, A::group(), this->asm_join());
+    generation = t.generation();
+    t.count(A::group(), 3, 300);
+    EXPECT_FALSE(bumped());
+    EXPECT_EQ(t.counters(A::group())->packets, 3U);
+}
