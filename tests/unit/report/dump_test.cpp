@@ -7,6 +7,7 @@
 #include "ecmh/wire/igmp.hpp"
 #include "ecmh/wire/mld.hpp"
 #include "support/engine_frames.hpp"
+#include "support/fake_flow_cache.hpp"
 #include "support/fake_link_io.hpp"
 #include "support/scenario.hpp"
 
@@ -229,4 +230,53 @@ TEST(Dump, TranslationShowsEachPairWithBothNamesAndCounters) {
     EXPECT_EQ(
         report::render_dump(plain.proxy(), {plain.now(), at_ms(0), "now"}).find("Translation"),
         std::string::npos);
+}
+
+// Issue 15: the fast path's section: each link's mode and why, each installed flow with its
+// out-links, limits and the program's counters, the program's own counts; the group's and
+// the total counters include what the fast path forwarded, once the daemon synced them.
+TEST(Dump, FastPathShowsLinksFlowsAndProgramCounts) {
+    test::Scenario s;
+    test::FakeFlowCache cache;
+    s.proxy().set_flow_cache(&cache);
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), "fe80::1:a", {{wire::RecordType::ChangeToExcludeMode, "ff0e::1:1", {}}});
+    s.run_until(at_ms(1500));
+    s.deliver(s.u0(), test::frames::udp("2001:db8:1::10", "ff0e::1:1", 16)); // installs
+    const auto key = engine::FlowKey::ipv6(s.u0(), *net::Ipv6Address::parse("2001:db8:1::10"),
+                                           *net::Ipv6Address::parse("ff0e::1:1"));
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(cache.forward(key, 80, s.now()));
+    }
+    s.proxy().sync_flow_counters();
+    report::DumpContext context{s.now(), at_ms(0), "now"};
+    context.fast_path = report::DumpContext::FastPath{
+        {{"u0", "generic", "as --xdp-mode asks"}, {"d1", "native", "its driver runs XDP"}},
+        {{"redirected", 3}, {"passed-not-cached", 1}}};
+    const auto text = report::render_dump(s.proxy(), context);
+    EXPECT_NE(text.find("*** Fast Path Dump\n\n"
+                        "Interface u0 : generic (as --xdp-mode asks)\n"
+                        "Interface d1 : native (its driver runs XDP)\n\n"
+                        "Flow ff0e::1:1 from 2001:db8:1::10 on u0\n"
+                        "  Out-links   : d1\n"
+                        "  Max length  : 1500\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  Packets     : 3\n"
+                        "  Bytes       : 240\n\n"
+                        "Program\n"
+                        "  redirected                : 3\n"
+                        "  passed-not-cached         : 1\n\n"
+                        "*** Fast Path Dump (end - 1 flows; 1 installed, 0 removed, 0 refused "
+                        "with the table full)\n"),
+              std::string::npos)
+        << text;
+    // The group counts the engine's first packet and the fast path's three.
+    EXPECT_NE(text.find("Group : ff0e::1:1\n  Bytes : 320\n  Packets: 4\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Packets Forwarded   : 4\n"), std::string::npos) << text;
+    // Without a fast path there is no such section.
+    test::Scenario plain;
+    EXPECT_EQ(report::render_dump(plain.proxy(), {plain.now(), at_ms(0), "now"}).find("Fast Path"),
+              std::string::npos);
 }
