@@ -414,7 +414,7 @@ private:
     void remove_flow(const FlowKey& key);
     void remove_all_flows();
     // Adds the flow's counters since they were last added to the engine's.
-    void fold_flow(const FlowKey& key, FlowShadow::Entry& entry, const FlowCounters& now_counters);
+    void fold_flow(const FlowKey& key, FlowShadow::Entry& entry, const FlowCounters& c);
     void scan_idle_flows(proto::TimePoint now);
     template <class Plane>
     [[nodiscard]] std::optional<FlowAction>
