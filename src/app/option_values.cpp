@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <string_view>
 #include <utility>
 
@@ -165,32 +166,33 @@ OptionError set_capture(CaptureMethod& method, const OptionValue& value) {
     return bad_value(value, kCaptureMethods);
 }
 
-OptionError set_forward_path(ForwardPath& path, const OptionValue& value) {
-    constexpr std::array<std::pair<std::string_view, ForwardPath>, 3> kPaths{
-        {{"userspace", ForwardPath::Userspace},
-         {"xdp", ForwardPath::Xdp},
-         {"auto", ForwardPath::Auto}}};
-    for (const auto& [name, p] : kPaths) {
-        if (value.text == name) {
-            path = p;
+namespace {
+
+// One of `choices`, by the name to_string() gives it.
+template <class Choice, std::size_t N>
+OptionError set_choice(Choice& field, const OptionValue& value,
+                       const std::array<Choice, N>& choices, std::string_view expected) {
+    for (const Choice c : choices) {
+        if (value.text == to_string(c)) {
+            field = c;
             return std::nullopt;
         }
     }
-    return bad_value(value, "userspace, xdp or auto");
+    return bad_value(value, expected);
+}
+
+} // namespace
+
+OptionError set_forward_path(ForwardPath& path, const OptionValue& value) {
+    return set_choice(path, value,
+                      std::array{ForwardPath::Userspace, ForwardPath::Xdp, ForwardPath::Auto},
+                      "userspace, xdp or auto");
 }
 
 OptionError set_xdp_mode(XdpAttachMode& mode, const OptionValue& value) {
-    constexpr std::array<std::pair<std::string_view, XdpAttachMode>, 3> kModes{
-        {{"auto", XdpAttachMode::Auto},
-         {"native", XdpAttachMode::Native},
-         {"generic", XdpAttachMode::Generic}}};
-    for (const auto& [name, m] : kModes) {
-        if (value.text == name) {
-            mode = m;
-            return std::nullopt;
-        }
-    }
-    return bad_value(value, "auto, native or generic");
+    return set_choice(
+        mode, value, std::array{XdpAttachMode::Auto, XdpAttachMode::Native, XdpAttachMode::Generic},
+        "auto, native or generic");
 }
 
 std::optional<milliseconds> parse_duration(std::string_view text) {

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ecmh/app/options_text.hpp"
 
-#include <array>
-#include <cstddef>
+#include <string>
 
 namespace ecmh::app {
 namespace {
@@ -86,11 +85,8 @@ std::string options_text(const Options& o) {
               o.control_socket.empty() ? std::string("none") : o.control_socket);
     l.differs("capture", o.capture, d.capture, o.capture == CaptureMethod::Ring ? "ring" : "pcap");
     const auto& f = o.fast_path;
-    constexpr std::array<const char*, 3> kPaths{"userspace", "xdp", "auto"};
-    constexpr std::array<const char*, 3> kModes{"auto", "native", "generic"};
-    l.differs("forward", f.forward, d.fast_path.forward,
-              kPaths.at(static_cast<std::size_t>(f.forward)));
-    l.differs("xdp-mode", f.mode, d.fast_path.mode, kModes.at(static_cast<std::size_t>(f.mode)));
+    l.differs("forward", f.forward, d.fast_path.forward, std::string(to_string(f.forward)));
+    l.differs("xdp-mode", f.mode, d.fast_path.mode, std::string(to_string(f.mode)));
     l.differs("xdp-flows", f.flows, d.fast_path.flows, std::to_string(f.flows));
     l.differs("xdp-idle", f.idle, d.fast_path.idle, ms(f.idle));
     const auto& t = o.timers;

@@ -59,6 +59,30 @@ enum class ForwardPath : std::uint8_t {
 // (generic, any driver), or per link as its driver allows (auto).
 enum class XdpAttachMode : std::uint8_t { Auto, Native, Generic };
 
+// The option values' names (--forward, --xdp-mode), for parsing and for `show config`.
+[[nodiscard]] constexpr std::string_view to_string(ForwardPath path) {
+    switch (path) {
+    case ForwardPath::Xdp:
+        return "xdp";
+    case ForwardPath::Auto:
+        return "auto";
+    case ForwardPath::Userspace:
+        break;
+    }
+    return "userspace";
+}
+[[nodiscard]] constexpr std::string_view to_string(XdpAttachMode mode) {
+    switch (mode) {
+    case XdpAttachMode::Native:
+        return "native";
+    case XdpAttachMode::Generic:
+        return "generic";
+    case XdpAttachMode::Auto:
+        break;
+    }
+    return "auto";
+}
+
 struct FastPath {
     ForwardPath forward = ForwardPath::Userspace;
     XdpAttachMode mode = XdpAttachMode::Auto;

@@ -56,23 +56,23 @@ struct ecmh_mac_key {
 
 /* Indexes of the per-CPU events array: why a frame went up, and what was sent. */
 enum ecmh_xdp_event {
-    ECMH_XDP_PASS_NO_LINK = 0,   /* arrival interface not in link_info */
-    ECMH_XDP_PASS_NOT_IP,        /* neither IPv4 nor IPv6 */
-    ECMH_XDP_PASS_VLAN,          /* 802.1Q / 802.1ad tag */
-    ECMH_XDP_PASS_OWN_MAC,       /* one of our own frames came back */
-    ECMH_XDP_PASS_FRAME_TOO_LONG,/* longer than the arrival MTU allows */
-    ECMH_XDP_PASS_MALFORMED,     /* truncated, bad version or length */
-    ECMH_XDP_PASS_BAD_CHECKSUM,  /* IPv4 header checksum */
-    ECMH_XDP_PASS_CONTROL,       /* MLD/ICMPv6, IGMP, 6in4, options, extension headers */
+    ECMH_XDP_PASS_NO_LINK = 0,    /* arrival interface not in link_info */
+    ECMH_XDP_PASS_NOT_IP,         /* neither IPv4 nor IPv6 */
+    ECMH_XDP_PASS_VLAN,           /* 802.1Q / 802.1ad tag */
+    ECMH_XDP_PASS_OWN_MAC,        /* one of our own frames came back */
+    ECMH_XDP_PASS_FRAME_TOO_LONG, /* longer than the arrival MTU allows */
+    ECMH_XDP_PASS_MALFORMED,      /* truncated, bad version or length */
+    ECMH_XDP_PASS_BAD_CHECKSUM,   /* IPv4 header checksum */
+    ECMH_XDP_PASS_CONTROL,        /* MLD/ICMPv6, IGMP, 6in4, options, extension headers */
     ECMH_XDP_PASS_NOT_MULTICAST,
-    ECMH_XDP_PASS_HOP_LIMIT,     /* hop limit / TTL <= 1 */
+    ECMH_XDP_PASS_HOP_LIMIT, /* hop limit / TTL <= 1 */
     ECMH_XDP_PASS_NOT_CACHED,
-    ECMH_XDP_PASS_EXPIRED,       /* at or after valid_until */
-    ECMH_XDP_PASS_TOO_BIG,       /* longer than max_length */
-    ECMH_XDP_PASS_NO_SET,        /* the flow's set is missing from out_sets */
-    ECMH_XDP_REDIRECTED,         /* frames handed to a set */
-    ECMH_XDP_EGRESS_COPIES,      /* copies given their source MAC */
-    ECMH_XDP_EGRESS_DROPPED,     /* copies to a link no longer in link_info */
+    ECMH_XDP_PASS_EXPIRED,   /* at or after valid_until */
+    ECMH_XDP_PASS_TOO_BIG,   /* longer than max_length */
+    ECMH_XDP_PASS_NO_SET,    /* the flow's set is missing from out_sets */
+    ECMH_XDP_REDIRECTED,     /* frames handed to a set */
+    ECMH_XDP_EGRESS_COPIES,  /* copies given their source MAC */
+    ECMH_XDP_EGRESS_DROPPED, /* copies to a link no longer in link_info */
     ECMH_XDP_EVENT_COUNT
 };
 
