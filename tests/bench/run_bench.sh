@@ -15,7 +15,15 @@
 #
 # Other options: --trials N, --duration SECONDS (per trial), --only LIST (comma-separated:
 # throughput,fanout,cpu,latency,join,scale,tunnel), --raw DIR (keep every tool's output
-# there), --no-rps (leave the kernel's receive work on the sending CPU; see Pinning).
+# there), --no-rps (leave the kernel's receive work on the sending CPU; see Pinning),
+# --xdp-mode generic|native (how the xdp column's ecmh attaches: default generic; native
+# makes the source compute its own UDP checksums and turns GRO on at every listener, for
+# every router alike: see doc/performance.md), --no-xdp (no xdp column), --profile DIR
+# (perf record -a -g of the whole machine during each flat-out trial, DIR/TAG.perf.data:
+# where the CPU goes; perf's own cost makes that run's figures unfit for comparison).
+#
+# Three routers, each trial in turn: ecmh (userspace forwarding, the default), xdp (ecmh
+# --forward xdp: its XDP fast path) and kernel (static MFC entries, no daemon).
 #
 # The topology (namespaces ebench-PID-*; documentation prefixes only):
 #
@@ -39,7 +47,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -57,6 +65,9 @@ rebuild=0
 rps=1
 raw_dir=
 quick=0
+xdp_mode=generic
+xdp=1
+profile_dir=
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1 ;;
@@ -67,6 +78,9 @@ while [ $# -gt 0 ]; do
     --build) rebuild=1 ;;
     --raw) raw_dir=$2 && shift ;;
     --no-rps) rps=0 ;;
+    --xdp-mode) xdp_mode=$2 && shift ;;
+    --no-xdp) xdp=0 ;;
+    --profile) profile_dir=$2 && shift ;;
     -h | --help) usage && exit 0 ;;
     *) usage >&2 && die "unknown argument $1" ;;
     esac
@@ -77,6 +91,7 @@ if [ "$quick" -eq 1 ]; then
     duration=2
     scale_window=4
 fi
+case $xdp_mode in generic | native) ;; *) die "--xdp-mode: generic or native, not $xdp_mode" ;; esac
 [ "$(id -u)" -eq 0 ] || die "run me as root (sudo $0): network namespaces need it"
 wants() { [[ ",$only," == *",$1,"* ]]; }
 
@@ -116,6 +131,24 @@ build_dir=$(cd "$build_dir" && pwd)
 ecmh=$build_dir/ecmh
 bin=$build_dir/tests/bench
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
+# An ecmh without --forward (compare_data_plane.sh's older builds) has no xdp column.
+"$ecmh" --help | grep -q -- --forward || xdp=0
+# The kernel baseline: its static MFC, or (a kernel without multicast routing) nft.
+kernel=mfc
+if [ ! -e /proc/net/ip6_mr_vif ] || [ ! -e /proc/net/ip_mr_vif ]; then
+    kernel=nft
+    command -v nft >/dev/null || die "this kernel has no multicast routing: the kernel baseline needs nft instead (apt-get install nftables)"
+fi
+routers=(ecmh kernel)
+[ "$xdp" -eq 1 ] && routers=(ecmh xdp kernel)
+if [ -n "$profile_dir" ]; then
+    command -v perf >/dev/null || die "--profile needs perf (apt-get install linux-perf)"
+    mkdir -p "$profile_dir"
+    profile_dir=$(cd "$profile_dir" && pwd)
+fi
+if [ "$xdp_mode" = native ]; then
+    command -v ethtool >/dev/null || die "--xdp-mode native needs ethtool (apt-get install ethtool)"
+fi
 
 # --- Bookkeeping and cleanup ------------------------------------------------------------
 
@@ -239,6 +272,33 @@ setup() {
     for i in $(seq $listeners); do
         in_ns "$prefix-l$i" sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
     done
+    # Native XDP on veth: a redirected frame is delivered only to a peer with NAPI (GRO on,
+    # or an XDP program), and loses the "checksum to be completed" mark a local sender's
+    # UDP datagram carries (CHECKSUM_PARTIAL), so the copies would fail the listeners'
+    # checksum test. So the source computes its checksums, as frames from a NIC's wire
+    # always have them, and every listener host has GRO on: for every router alike.
+    if [ "$xdp_mode" = native ]; then
+        in_ns "$ns_src" ethtool -K eth0 tx off >/dev/null
+        for i in $(seq $listeners); do
+            in_ns "$prefix-l$i" ethtool -K eth0 gro on >/dev/null
+        done
+    fi
+}
+# A native program on veth runs in up0's NAPI, which runs on the CPU that scheduled it:
+# the sender's (RPS comes later in the stack, if at all). For the router to have CPU 1 in
+# the RPS placement too, up0's NAPI (which veth creates when the program is attached)
+# gets a thread of its own (threaded NAPI), pinned to CPU 1.
+pin_napi() {
+    local _ pid found=0
+    in_ns "$ns_rtr" sh -c 'echo 1 > /sys/class/net/up0/threaded'
+    for _ in $(seq 100); do
+        for pid in $(ps -e -o pid=,comm= | awk '$2 ~ /^napi\/up0-/ {print $1}'); do
+            taskset -p 2 "$pid" >/dev/null && found=1
+        done
+        [ "$found" -eq 1 ] && return 0
+        sleep 0.05
+    done
+    die "no NAPI thread of up0 to pin (threaded NAPI)"
 }
 
 # --- The router: ecmh or the kernel ------------------------------------------------------
@@ -250,20 +310,22 @@ ecmh_args=(-f -i up0 --pidfile "$tmp/ecmh.pid" --dumpfile "$tmp/ecmh.dump"
     --unsolicited-report-interval 200ms --max-groups 16384 --max-membership-rate 0)
 ecmh_pid=
 router_pid=
-start_ecmh() {
+start_ecmh() { # extra-args...
     : >"$tmp/ecmh.log"
-    ip netns exec "$ns_rtr" taskset -c 1 "$ecmh" "${ecmh_args[@]}" >>"$tmp/ecmh.log" 2>&1 &
+    ip netns exec "$ns_rtr" taskset -c 1 "$ecmh" "${ecmh_args[@]}" "$@" >>"$tmp/ecmh.log" 2>&1 &
     ecmh_pid=$!
     router_pid=$ecmh_pid
     pids+=("$ecmh_pid")
-    local _
+    # With the fast path: until the program is on up0, in the mode asked for.
+    local _ ready='running with'
+    [ $# -gt 0 ] && ready="up0: XDP forwarding in $xdp_mode"
     for _ in $(seq 100); do
-        grep -q 'running with' "$tmp/ecmh.log" && return 0
+        grep -q "$ready" "$tmp/ecmh.log" && return 0
         ours "$ecmh_pid" || break
         sleep 0.05
     done
     cat "$tmp/ecmh.log" >&2
-    die "ecmh did not start"
+    die "ecmh did not start$([ $# -gt 0 ] && echo " with XDP in $xdp_mode mode on up0")"
 }
 start_kernel() { # outputs group6-or-4...: kernel MFC from up0 to dn1..dnN for (S, group)
     local n=$1 i args=(--in up0)
@@ -289,28 +351,80 @@ start_kernel() { # outputs group6-or-4...: kernel MFC from up0 to dn1..dnN for (
     cat "$tmp/mfc.log" >&2
     die "mfc_route did not start"
 }
+# Where the kernel has no multicast routing (CONFIG_IPV6_MROUTE / CONFIG_IP_MROUTE off), the
+# kernel column is its netdev-ingress netfilter instead: nft on up0 matches (S, G), sets the
+# hop limit / TTL (7: the generator sends 8; nft updates the IPv4 header checksum) and
+# duplicates the frame to dn1..dnN-1 and hands the original to dnN ("dup"/"fwd", the
+# kernel's own clone-and-transmit, in softirq like the MFC). It skips the IP receive path,
+# the route lookups and the neighbour output the MFC goes through, so it is the cheaper
+# of the two: a harder baseline.
+start_kernel_nft() { # outputs group6-or-4...
+    local n=$1 i g out="" rules=""
+    shift
+    for i in $(seq $((n - 1))); do
+        out+="dup to \"dn$i\" "
+    done
+    out+="fwd to \"dn$n\""
+    for g in "$@"; do
+        case $g in
+        *:*) rules+="ip6 saddr 2001:db8:1::10 ip6 daddr $g ip6 hoplimit > 1 ip6 hoplimit set 7 $out"$'\n' ;;
+        *) rules+="ip saddr 198.51.100.10 ip daddr $g ip ttl > 1 ip ttl set 7 $out"$'\n' ;;
+        esac
+    done
+    in_ns "$ns_rtr" nft -f - <<NFT || die "nft: the kernel baseline's ruleset was refused"
+table netdev ebench {
+    chain up0 {
+        type filter hook ingress device "up0" priority 0; policy accept;
+$rules
+    }
+}
+NFT
+    nft_loaded=1
+}
 stop_router() {
+    if [ "${nft_loaded:-0}" -eq 1 ]; then
+        in_ns "$ns_rtr" nft delete table netdev ebench
+        nft_loaded=0
+    fi
     if [ -n "$router_pid" ]; then
         stop "$router_pid"
     fi
     router_pid=
     ecmh_pid=
 }
-start_router() { # mode listeners group...
+start_router() { # mode listeners group...: mode = ecmh | xdp | kernel
     local mode=$1 n=$2
     shift 2
-    if [ "$mode" = ecmh ]; then
-        start_ecmh
-    else
-        start_kernel "$n" "$@"
-    fi
+    case $mode in
+    ecmh) start_ecmh ;;
+    xdp)
+        start_ecmh --forward xdp --xdp-mode "$xdp_mode"
+        if [ "$xdp_mode" = native ] && [ "$rps" -eq 1 ]; then pin_napi; fi
+        ;;
+    *) if [ "$kernel" = mfc ]; then start_kernel "$n" "$@"; else start_kernel_nft "$n" "$@"; fi ;;
+    esac
 }
+daemon() { [ "$1" != kernel ]; } # mode: ecmh runs (userspace or with its fast path)
 
 cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }  # time on CPU, ns (user + system)
 wait_ns() { cut -d' ' -f2 "/proc/$1/schedstat"; } # time runnable but not running, ns
 sys_ticks() { cut -d' ' -f15 "/proc/$1/stat"; }   # system time, 1/100 s (tick-sampled)
 all_ticks() { cut -d' ' -f14,15 "/proc/$1/stat" | awk '{print $1 + $2}'; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# The machine's CPU time, per CPU: user + nice + system + irq + softirq from /proc/stat,
+# in USER_HZ ticks. The kernel's forwarding, and an XDP program's, is softirq work no
+# process is charged with (or charged to whichever task it interrupted): only the
+# machine's time shows it, for every router alike.
+hz=$(getconf CLK_TCK)
+cpu_stat() { awk '/^cpu[0-9]/ {printf("%s ", $2 + $3 + $4 + $7 + $8)} END {print ""}' /proc/stat; }
+machine_s() { # stat-before stat-after: CPU-seconds used on all CPUs in between
+    awk -v a="$1" -v b="$2" -v hz="$hz" \
+        'BEGIN {n = split(a, x); split(b, y); for (i = 1; i <= n; i++) s += y[i] - x[i]; printf("%.4f", s / hz)}'
+}
+cpu1_s() { # stat-before stat-after: CPU-seconds used on CPU 1 (the router's) in between
+    awk -v a="$1" -v b="$2" -v hz="$hz" 'BEGIN {split(a, x); split(b, y); printf("%.4f", (y[2] - x[2]) / hz)}'
+}
+redirected() { awk '$1 == "redirected" {print $3}'; } # the dump's XDP program count
 dump() { # writes a fresh dump and prints it
     rm -f "$tmp/ecmh.dump"
     kill -USR1 "$ecmh_pid"
@@ -408,8 +522,10 @@ G6_JOIN=ff0e::db8:4 G4_JOIN=239.1.1.4 PORT_JOIN=5004
 
 # Flat-out generator, n listeners, one trial of one mode. Records under tput.F.N.MODE.*:
 # offered (generator pps), app (pps per listener, read by the sinks), wire (copies per
-# second per listener leaving the router), loss (% of sent that a listener missed), cpu
-# (ecmh's % of one CPU), kdrop (frames ecmh's capture ring dropped).
+# second per listener leaving the router), loss (% of sent that a listener missed), mcpu
+# (the machine's CPU %, of 100 × CPUs), mper (machine CPU-s per million copies on the
+# wire); for ecmh and xdp also cpu (ecmh's % of one CPU), kdrop (frames ecmh's capture
+# ring dropped), wait; for xdp, fast (% of the sent packets the XDP program forwarded).
 flat_out() { # family n mode trial
     local f=$1 n=$2 mode=$3 t=$4 group tag key i
     group=$([ "$f" = 6 ] && echo $G6_TPUT || echo $G4_TPUT)
@@ -417,73 +533,110 @@ flat_out() { # family n mode trial
     key=tput.$f.$n.$mode
     start_router "$mode" "$n" "$group"
     start_sinks "$n" "$group" $PORT_TPUT "$tag"
-    local tx0 tx1 cpu0=0 cpu1=0 wait0=0 wait1=0 drops=0
+    local tx0 tx1 cpu0=0 cpu1=0 wait0=0 wait1=0 st0 st1 drops=0 fast=0
     tx0=$(wire_tx "$n")
-    if [ "$mode" = ecmh ]; then
+    if daemon "$mode"; then
         cpu0=$(cpu_ns "$ecmh_pid") wait0=$(wait_ns "$ecmh_pid")
     fi
+    st0=$(cpu_stat)
+    local perf_pid=
+    if [ -n "$profile_dir" ]; then
+        perf record -q -a -g -o "$profile_dir/$tag.perf.data" >/dev/null 2>&1 &
+        perf_pid=$!
+        pids+=("$perf_pid")
+    fi
     gen "$tmp/$tag.gen" "$ns_src" eth0 "$group" $PORT_TPUT 0 "$duration"
-    if [ "$mode" = ecmh ]; then
+    [ -n "$perf_pid" ] && stop "$perf_pid" # perf writes its file on SIGTERM
+    if daemon "$mode"; then
         cpu1=$(cpu_ns "$ecmh_pid") wait1=$(wait_ns "$ecmh_pid")
     fi
     sleep 0.3 # what is still queued reaches the sinks
+    st1=$(cpu_stat)
     tx1=$(wire_tx "$n")
     stop_sinks
-    if [ "$mode" = ecmh ]; then
-        drops=$(dump | dump_value "Kernel Drops")
+    if daemon "$mode"; then
+        dump >"$tmp/$tag.dump"
+        drops=$(dump_value "Kernel Drops" <"$tmp/$tag.dump")
+        fast=$(redirected <"$tmp/$tag.dump")
     fi
     stop_router
-    local sent elapsed received=0
+    local sent elapsed received=0 machine
     sent=$(kv "$tmp/$tag.gen" sent)
     elapsed=$(kv "$tmp/$tag.gen" elapsed_s)
     for i in $(seq "$n"); do
         received=$((received + $(kv "$tmp/$tag.sink.$i" received)))
     done
+    machine=$(machine_s "$st0" "$st1")
     record "$key.offered" "$(kv "$tmp/$tag.gen" rate_pps)"
     record "$key.app" "$(calc "$received / $n / $elapsed")"
     record "$key.wire" "$(calc "($tx1 - $tx0) / $n / $elapsed")"
     record "$key.loss" "$(calc "100 * (1 - $received / $n / $sent)")"
-    if [ "$mode" = ecmh ]; then
+    record "$key.mcpu" "$(calc "100 * $machine / $elapsed")"
+    [ "$tx1" -gt "$tx0" ] && record "$key.mper" "$(calc "$machine / (($tx1 - $tx0) / 1e6)")"
+    if daemon "$mode"; then
         record "$key.cpu" "$(calc "100 * ($cpu1 - $cpu0) / 1e9 / $elapsed")"
         record "$key.kdrop" "$drops"
         record "$key.wait" "$(calc "100 * ($wait1 - $wait0) / 1e9 / $elapsed")"
     fi
+    [ "$mode" = xdp ] && record "$key.fast" "$(calc "100 * ${fast:-0} / $sent")"
     progress "flat out IPv$f N=$n $mode trial $t: offered $(kv "$tmp/$tag.gen" rate_pps) pps," \
         "per listener $(calc "$received / $n / $elapsed") pps (app)," \
-        "$(calc "($tx1 - $tx0) / $n / $elapsed") pps (wire)"
+        "$(calc "($tx1 - $tx0) / $n / $elapsed") pps (wire), machine CPU $(calc "100 * $machine / $elapsed") %"
 }
 
-cpu_cost() { # trial: ecmh only, IPv6, one listener, each rate in turn
-    local t=$1 rate tag c0 c1 w0 w1 s0 s1 a0 a1 f0 f1 sent elapsed received
-    start_ecmh
+# Paced source, one listener, IPv6, each rate in turn, one router. Records under
+# cpu.MODE.RATE.*: offered, machine (machine CPU-s per million packets forwarded: what
+# left on dn1), router (the same, CPU 1's time only), delivered (% of sent the sink read);
+# for ecmh and xdp also per_mpkt (ecmh's own CPU-s per million), util (ecmh's % of a
+# CPU), sys (of it in the kernel, tick-sampled), wait; for xdp, fast (% the program forwarded).
+cpu_cost() { # mode trial
+    local mode=$1 t=$2 rate tag c0 c1 w0 w1 s0 s1 a0 a1 st0 st1 x0 x1 f0=0 f1=0 sent elapsed received
+    local key forwarded machine
+    start_router "$mode" 1 $G6_CPU
     for rate in 50000 100000 200000; do
-        tag=cpu.$rate.$t
+        tag=cpu.$mode.$rate.$t
+        key=cpu.$mode.$rate
         start_sinks 1 $G6_CPU $PORT_CPU "$tag"
-        f0=$(dump | dump_value "Packets Forwarded")
-        c0=$(cpu_ns "$ecmh_pid") w0=$(wait_ns "$ecmh_pid")
-        s0=$(sys_ticks "$ecmh_pid") a0=$(all_ticks "$ecmh_pid")
+        if daemon "$mode"; then
+            f0=$(dump | redirected)
+            c0=$(cpu_ns "$ecmh_pid") w0=$(wait_ns "$ecmh_pid")
+            s0=$(sys_ticks "$ecmh_pid") a0=$(all_ticks "$ecmh_pid")
+        fi
+        x0=$(wire_tx 1) st0=$(cpu_stat)
         gen "$tmp/$tag.gen" "$ns_src" eth0 $G6_CPU $PORT_CPU "$rate" "$duration"
         sleep 0.2
-        c1=$(cpu_ns "$ecmh_pid") w1=$(wait_ns "$ecmh_pid")
-        s1=$(sys_ticks "$ecmh_pid") a1=$(all_ticks "$ecmh_pid")
-        f1=$(dump | dump_value "Packets Forwarded")
+        st1=$(cpu_stat) x1=$(wire_tx 1)
+        if daemon "$mode"; then
+            c1=$(cpu_ns "$ecmh_pid") w1=$(wait_ns "$ecmh_pid")
+            s1=$(sys_ticks "$ecmh_pid") a1=$(all_ticks "$ecmh_pid")
+            f1=$(dump | redirected)
+        fi
         stop_sinks
         sent=$(kv "$tmp/$tag.gen" sent)
         elapsed=$(kv "$tmp/$tag.gen" elapsed_s)
         received=$(kv "$tmp/$tag.sink.1" received)
-        record "cpu.$rate.offered" "$(kv "$tmp/$tag.gen" rate_pps)"
-        record "cpu.$rate.per_mpkt" "$(calc "($c1 - $c0) / 1e9 / (($f1 - $f0) / 1e6)")"
-        record "cpu.$rate.util" "$(calc "100 * ($c1 - $c0) / 1e9 / $elapsed")"
-        record "cpu.$rate.delivered" "$(calc "100 * $received / $sent")"
-        [ "$a1" -gt "$a0" ] && record "cpu.$rate.sys" "$(calc "100 * ($s1 - $s0) / ($a1 - $a0)")"
-        record "cpu.$rate.wait" "$(calc "100 * ($w1 - $w0) / 1e9 / $elapsed")"
-        progress "cpu cost $rate pps trial $t: $(calc "($c1 - $c0) / 1e9") CPU-s for" \
-            "$((f1 - f0)) forwarded, $received of $sent received"
+        forwarded=$((x1 - x0))
+        machine=$(machine_s "$st0" "$st1")
+        record "$key.offered" "$(kv "$tmp/$tag.gen" rate_pps)"
+        record "$key.delivered" "$(calc "100 * $received / $sent")"
+        if [ "$forwarded" -gt 0 ]; then
+            record "$key.machine" "$(calc "$machine / ($forwarded / 1e6)")"
+            record "$key.router" "$(calc "$(cpu1_s "$st0" "$st1") / ($forwarded / 1e6)")"
+        fi
+        if daemon "$mode"; then
+            record "$key.per_mpkt" "$(calc "($c1 - $c0) / 1e9 / ($forwarded / 1e6)")"
+            record "$key.util" "$(calc "100 * ($c1 - $c0) / 1e9 / $elapsed")"
+            [ "$a1" -gt "$a0" ] && record "$key.sys" "$(calc "100 * ($s1 - $s0) / ($a1 - $a0)")"
+            record "$key.wait" "$(calc "100 * ($w1 - $w0) / 1e9 / $elapsed")"
+        fi
+        [ "$mode" = xdp ] && record "$key.fast" "$(calc "100 * (${f1:-0} - ${f0:-0}) / $sent")"
+        progress "cpu cost $mode $rate pps trial $t: machine $machine CPU-s for" \
+            "$forwarded forwarded, $received of $sent received"
     done
     stop_router
 }
 
-latency() { # path trial: path = direct | ecmh | kernel; IPv6, 5k pps, one listener
+latency() { # path trial: path = direct | ecmh | xdp | kernel; IPv6, 5k pps, one listener
     local path=$1 t=$2 tag=lat.$1.$2 ns ifname
     if [ "$path" = direct ]; then
         ip netns exec "$ns_direct" "$bin/mcast_sink" --group $G6_LAT --port $PORT_LAT \
@@ -520,12 +673,12 @@ latency() { # path trial: path = direct | ecmh | kernel; IPv6, 5k pps, one liste
         "max $(calc "$max / 1000") µs, $(kv "$tmp/$tag.sink.1" received) received"
 }
 
-join_latency() { # family: ecmh, source at 1k pps, a fresh join per trial
-    local f=$1 group gen_pid t tag report first_rx first_sent
+join_latency() { # family mode: ecmh or xdp, source at 1k pps, a fresh join per trial
+    local f=$1 mode=$2 group gen_pid t tag report first_rx first_sent key=join.$1.$2
     group=$([ "$f" = 6 ] && echo $G6_JOIN || echo $G4_JOIN)
-    start_ecmh
+    start_router "$mode" 1 "$group"
     for t in $(seq "$trials"); do
-        tag=join.$f.$t
+        tag=$key.$t
         # A fresh source per trial: the host sends its report on a kernel tick, so with one
         # long-running source every trial would see the same phase between the report and
         # the source's next packet.
@@ -538,16 +691,16 @@ join_latency() { # family: ecmh, source at 1k pps, a fresh join per trial
             --ifname eth0 --cpu 0 --timeout 5 --watch-netns "/run/netns/$ns_rtr" --watch-if dn1 \
             --label "join$t" >"$tmp/$tag" 2>&1 || true
         stop "$gen_pid"
-        record "join.$f.report" "$(kv "$tmp/$tag" join_to_report_us)"
-        record "join.$f.first" "$(kv "$tmp/$tag" report_to_first_us)"
-        record "join.$f.total" "$(kv "$tmp/$tag" join_to_first_us)"
+        record "$key.report" "$(kv "$tmp/$tag" join_to_report_us)"
+        record "$key.first" "$(kv "$tmp/$tag" report_to_first_us)"
+        record "$key.total" "$(kv "$tmp/$tag" join_to_first_us)"
         report=$(kv "$tmp/$tag" report_ns) first_rx=$(kv "$tmp/$tag" first_rx_ns)
         first_sent=$(kv "$tmp/$tag" first_sent_ns)
         if [ "${report:-0}" -gt 0 ] && [ "${first_rx:-0}" -gt 0 ]; then
-            record "join.$f.wait" "$(calc "($first_sent - $report) / 1000")"
-            record "join.$f.transit" "$(calc "($first_rx - $first_sent) / 1000")"
+            record "$key.wait" "$(calc "($first_sent - $report) / 1000")"
+            record "$key.transit" "$(calc "($first_rx - $first_sent) / 1000")"
         fi
-        progress "join IPv$f trial $t: join → report $(kv "$tmp/$tag" join_to_report_us) µs," \
+        progress "join IPv$f $mode trial $t: join → report $(kv "$tmp/$tag" join_to_report_us) µs," \
             "report → first packet $(kv "$tmp/$tag" report_to_first_us) µs"
         sleep 1.5 # the host left; ecmh's last-listener queries (2 × 200 ms) end the group
     done
@@ -845,12 +998,12 @@ if wants throughput || wants fanout; then
     wants fanout && counts=(1 4 16)
     for t in $(seq "$trials"); do
         for n in "${counts[@]}"; do
-            for mode in ecmh kernel; do
+            for mode in "${routers[@]}"; do
                 flat_out 6 "$n" "$mode" "$t"
             done
         done
         if wants throughput; then
-            for mode in ecmh kernel; do
+            for mode in "${routers[@]}"; do
                 flat_out 4 1 "$mode" "$t"
             done
         fi
@@ -858,19 +1011,24 @@ if wants throughput || wants fanout; then
 fi
 if wants cpu; then
     for t in $(seq "$trials"); do
-        cpu_cost "$t"
+        for mode in "${routers[@]}"; do
+            cpu_cost "$mode" "$t"
+        done
     done
 fi
 if wants latency; then
     for t in $(seq "$trials"); do
-        for path in direct ecmh kernel; do
+        for path in direct "${routers[@]}"; do
             latency "$path" "$t"
         done
     done
 fi
 if wants join; then
-    join_latency 6
-    join_latency 4
+    for mode in "${routers[@]}"; do
+        daemon "$mode" || continue
+        join_latency 6 "$mode"
+        join_latency 4 "$mode"
+    done
 fi
 if wants scale; then
     for t in $(seq $((trials < 3 ? trials : 3))); do
@@ -916,46 +1074,71 @@ else
     echo "          its receive work to CPU 0 by RPS (rps_cpus 1), as if the listeners were other"
     echo "          machines, for both routers. Other load on the machine is not controlled."
 fi
+echo "routers:  ecmh = userspace forwarding (the default); $([ "$xdp" -eq 1 ] && echo "xdp = ecmh --forward xdp --xdp-mode $xdp_mode; ")kernel = $([ "$kernel" = mfc ] && echo "static MFC" || echo "nft netdev dup")"
+if [ "$kernel" = nft ]; then
+    echo "          this kernel has no multicast routing (no /proc/net/ip6_mr_vif): the kernel column is"
+    echo "          nft on up0's ingress, setting the hop limit and duplicating to dn1..dnN (see the script)"
+fi
+if [ "$xdp_mode" = native ]; then
+    echo "          native: the source computes its UDP checksums (ethtool -K eth0 tx off) and every"
+    echo "          listener host has GRO on, for all routers (native redirects need both on veth)"
+    [ "$rps" -eq 1 ] && echo "          up0's NAPI is threaded and its thread pinned to CPU 1: the native program runs there"
+fi
+echo "machine CPU: user + nice + system + irq + softirq of every CPU (/proc/stat), over the trial"
 echo
+router_label() { case $1 in ecmh) echo "ecmh" ;; xdp) echo "xdp" ;; *) echo "kernel" ;; esac; }
 if wants throughput; then
     echo "1. Throughput: flat-out generator, 64-byte UDP payload, 1 listener (pps)"
-    printf '   %-12s %-28s %-28s %-28s %s\n' "" "offered" "delivered (app)" "on the wire" "ecmh CPU %"
+    printf '   %-12s %-28s %-28s %-28s %-22s %s\n' "" "offered" "delivered (app)" "on the wire" \
+        "machine CPU %" "ecmh CPU %"
     for f in 6 4; do
-        for mode in ecmh kernel; do
-            printf '   %-12s %-28s %-28s %-28s %s\n' "IPv$f $mode" "$(stats tput.$f.1.$mode.offered)" \
-                "$(stats tput.$f.1.$mode.app)" "$(stats tput.$f.1.$mode.wire)" \
-                "$([ $mode = ecmh ] && stats tput.$f.1.ecmh.cpu || echo "-")"
+        for mode in "${routers[@]}"; do
+            printf '   %-12s %-28s %-28s %-28s %-22s %s\n' "IPv$f $(router_label "$mode")" \
+                "$(stats tput.$f.1.$mode.offered)" "$(stats tput.$f.1.$mode.app)" \
+                "$(stats tput.$f.1.$mode.wire)" "$(stats tput.$f.1.$mode.mcpu)" \
+                "$(daemon "$mode" && stats tput.$f.1.$mode.cpu || echo "-")"
         done
-        echo "   IPv$f ecmh / kernel: delivered $(ratio tput.$f.1.ecmh.app tput.$f.1.kernel.app)," \
-            "on the wire $(ratio tput.$f.1.ecmh.wire tput.$f.1.kernel.wire);" \
-            "ecmh capture drops per trial $(stats tput.$f.1.ecmh.kdrop)," \
-            "ecmh waited for CPU $(stats tput.$f.1.ecmh.wait) %"
+        for mode in "${routers[@]}"; do
+            daemon "$mode" || continue
+            echo "   IPv$f $mode / kernel: delivered $(ratio tput.$f.1.$mode.app tput.$f.1.kernel.app)," \
+                "on the wire $(ratio tput.$f.1.$mode.wire tput.$f.1.kernel.wire);" \
+                "capture drops per trial $(stats tput.$f.1.$mode.kdrop)," \
+                "ecmh waited for CPU $(stats tput.$f.1.$mode.wait) %" \
+                "$([ "$mode" = xdp ] && echo "; forwarded by the program $(stats tput.$f.1.xdp.fast %.1f) % of sent")"
+        done
     done
     echo
 fi
 if wants cpu; then
-    echo "2. CPU cost: ecmh CPU-seconds per million forwarded packets (IPv6, 1 listener)"
-    printf '   %-9s %-22s %-20s %-20s %-20s %s\n' "rate" "CPU-s / Mpkt" "ecmh CPU %" \
-        "of it in kernel %" "ecmh waited %" "received %"
+    echo "2. CPU cost: CPU-seconds per million forwarded packets (IPv6, 1 listener, paced source)"
+    printf '   %-9s %-8s %-22s %-22s %-20s %-16s %s\n' "rate" "router" "machine" "CPU 1 (router's)" \
+        "ecmh process" "received %" "by the program %"
     for rate in 50000 100000 200000; do
-        printf '   %-9s %-22s %-20s %-20s %-20s %s\n' "$((rate / 1000))k pps" \
-            "$(stats cpu.$rate.per_mpkt %.2f)" "$(stats cpu.$rate.util %.1f)" \
-            "$(stats cpu.$rate.sys %.0f)" "$(stats cpu.$rate.wait %.1f)" \
-            "$(stats cpu.$rate.delivered %.2f)"
+        for mode in "${routers[@]}"; do
+            printf '   %-9s %-8s %-22s %-22s %-20s %-16s %s\n' "$((rate / 1000))k pps" "$mode" \
+                "$(stats cpu.$mode.$rate.machine %.2f)" "$(stats cpu.$mode.$rate.router %.2f)" \
+                "$(daemon "$mode" && stats cpu.$mode.$rate.per_mpkt %.2f || echo "-")" \
+                "$(stats cpu.$mode.$rate.delivered %.2f)" \
+                "$([ "$mode" = xdp ] && stats cpu.xdp.$rate.fast %.1f || echo "-")"
+        done
+        for mode in "${routers[@]}"; do
+            daemon "$mode" || continue
+            echo "   $((rate / 1000))k pps, $mode / kernel: machine $(ratio cpu.$mode.$rate.machine cpu.kernel.$rate.machine)," \
+                "CPU 1 $(ratio cpu.$mode.$rate.router cpu.kernel.$rate.router)"
+        done
     done
-    echo "   (waited: runnable but not running, e.g. other load on CPU 1; kernel share from"
-    echo "   utime/stime, tick-sampled)"
-    echo "   kernel baseline: no process to measure (its forwarding is softirq work)"
+    echo "   (machine: the sender's and the listener's work included, the same for every router;"
+    echo "   ecmh process: /proc/PID/schedstat, which an XDP program's softirq work is mostly not in)"
     echo
 fi
 if wants latency; then
     echo "3. Latency at 5k pps, IPv6, 1 listener: send → sink read, µs"
     printf '   %-22s %-24s %-24s %s\n' "" "p50" "p99" "max"
-    for path in direct ecmh kernel; do
+    for path in direct "${routers[@]}"; do
         printf '   %-22s %-24s %-24s %s\n' "$path" "$(stats lat.$path.p50 %.1f)" \
             "$(stats lat.$path.p99 %.1f)" "$(stats lat.$path.max %.0f)"
     done
-    for path in ecmh kernel; do
+    for path in "${routers[@]}"; do
         printf '   %-22s %-24.1f %-24.1f %.0f\n' "added by $path" \
             "$(calc "$(median lat.$path.p50) - $(median lat.direct.p50)")" \
             "$(calc "$(median lat.$path.p99) - $(median lat.direct.p99)")" \
@@ -965,25 +1148,36 @@ if wants latency; then
     echo
 fi
 if wants fanout; then
-    echo "4. Fan-out: flat-out generator, IPv6, pps per listener"
-    printf '   %-6s %-28s %-28s %-28s %-28s %s\n' "N" "ecmh (app)" "kernel (app)" "ecmh (wire)" "kernel (wire)" "ratio app / wire"
+    echo "4. Fan-out: flat-out generator, IPv6, pps per listener (app: read by the sinks; wire: leaving the router)"
+    printf '   %-4s %-8s %-28s %-28s %-24s %s\n' "N" "router" "app" "wire" "ratio to kernel app / wire" \
+        "machine CPU-s / M copies"
     for n in 1 4 16; do
-        printf '   %-6s %-28s %-28s %-28s %-28s %s\n' "$n" "$(stats tput.6.$n.ecmh.app)" \
-            "$(stats tput.6.$n.kernel.app)" "$(stats tput.6.$n.ecmh.wire)" \
-            "$(stats tput.6.$n.kernel.wire)" \
-            "$(ratio tput.6.$n.ecmh.app tput.6.$n.kernel.app) / $(ratio tput.6.$n.ecmh.wire tput.6.$n.kernel.wire)"
+        for mode in "${routers[@]}"; do
+            printf '   %-4s %-8s %-28s %-28s %-24s %s\n' "$n" "$mode" "$(stats tput.6.$n.$mode.app)" \
+                "$(stats tput.6.$n.$mode.wire)" \
+                "$(daemon "$mode" && echo "$(ratio tput.6.$n.$mode.app tput.6.$n.kernel.app) / $(ratio tput.6.$n.$mode.wire tput.6.$n.kernel.wire)" || echo "-")" \
+                "$(stats tput.6.$n.$mode.mper %.2f)"
+        done
     done
     printf '   ecmh CPU %% at N = 1, 4, 16: %s; %s; %s\n' "$(stats tput.6.1.ecmh.cpu)" \
         "$(stats tput.6.4.ecmh.cpu)" "$(stats tput.6.16.ecmh.cpu)"
+    echo "   lost % of sent per listener at N = 1, 4, 16:$(for mode in "${routers[@]}"; do
+        printf ' %s %s, %s, %s;' "$mode" "$(stats tput.6.1.$mode.loss %.2f)" "$(stats tput.6.4.$mode.loss %.2f)" \
+            "$(stats tput.6.16.$mode.loss %.2f)"
+    done)"
     echo
 fi
 if wants join; then
-    echo "5. Join latency (ecmh; the source sends 1 packet/ms), µs"
-    printf '   %-6s %-24s %-24s %-24s %s\n' "" "join -> report (host)" "report -> 1st packet" \
+    echo "5. Join latency (ecmh, and ecmh with its fast path; the source sends 1 packet/ms), µs"
+    printf '   %-12s %-24s %-24s %-24s %s\n' "" "join -> report (host)" "report -> 1st packet" \
         "  = wait for the source" "+ its transit"
-    for f in 6 4; do
-        printf '   %-6s %-24s %-24s %-24s %s\n' "IPv$f" "$(stats join.$f.report %.0f)" \
-            "$(stats join.$f.first %.0f)" "$(stats join.$f.wait %.0f)" "$(stats join.$f.transit %.0f)"
+    for mode in "${routers[@]}"; do
+        daemon "$mode" || continue
+        for f in 6 4; do
+            printf '   %-12s %-24s %-24s %-24s %s\n' "IPv$f $mode" "$(stats join.$f.$mode.report %.0f)" \
+                "$(stats join.$f.$mode.first %.0f)" "$(stats join.$f.$mode.wait %.0f)" \
+                "$(stats join.$f.$mode.transit %.0f)"
+        done
     done
     echo "   (wait: from the report's arrival to the send time of the first packet the listener got;"
     echo "   under 1000 µs means ecmh forwarded the first packet sent after the report. Kernel"
