@@ -60,6 +60,9 @@ io::CaptureOptions capture_options(const Options& o) {
     c.tunnel_mode = o.tunnel_mode;
     c.ipv4 = o.ipv4;
     c.ipv6 = o.ipv6;
+    if (o.fast_path.forward != ForwardPath::Userspace) {
+        c.buffer_bytes = io::CaptureOptions::kFastPathBufferBytes;
+    }
     return c;
 }
 

@@ -20,7 +20,6 @@
 namespace ecmh::io {
 namespace {
 
-constexpr std::size_t kDataRingBytes = 2 << 20;    // ~1000 frames at MTU 1500
 constexpr std::size_t kControlRingBytes = 1 << 20; // ~500 reports in one burst
 constexpr std::size_t kMinimumFrames = 256;
 
@@ -39,8 +38,10 @@ public:
         if (!control) {
             return net::unexpected(control.error());
         }
-        auto data = PacketRing::open(geometry_for(frame_size, kDataRingBytes),
-                                     capture_program(options_, TrafficClass::Data));
+        // CaptureOptions::buffer_bytes: ~1000 frames at MTU 1500 by default.
+        auto data = PacketRing::open(
+            geometry_for(frame_size, static_cast<std::size_t>(options_.buffer_bytes)),
+            capture_program(options_, TrafficClass::Data));
         if (!data) {
             return net::unexpected(data.error());
         }

@@ -82,6 +82,13 @@ def body(args):
     dump = ecmh.dump()
     check(dump.fast_links.get("dn1", ("",))[0] == "generic",
           f"the dump's fast path should show dn1 in generic mode: {dump.fast_links}")
+    # With the fast path the data ring is 8 MiB, not 2 (README, "XDP fast path": a new
+    # flow's first packets wait there while ecmh installs it): ecmh's packet-socket maps,
+    # whole ring blocks of whole frames, so a little under 8 MiB.
+    rings = socket_mappings(ecmh.pid)
+    check(max(rings, default=0) >= 7 << 20,
+          f"ecmh's data capture ring should be 8 MiB with the fast path; its packet-socket "
+          f"mappings are {rings} bytes")
 
     log("IPv6: h1 and h2 join " + GROUP6)
     l1 = netns.Listener(topo, "h1", [GROUP6, GROUP4], PORT, details=True)
@@ -186,6 +193,18 @@ def body(args):
     for link in ("up0", "dn1", "dn3"):
         netns.wait_until(lambda link=link: not xdp_attached(topo, link), netns.SOON,
                          f"the XDP program on {link} to go with the killed ecmh")
+
+
+def socket_mappings(pid):
+    """The sizes of the process's socket mappings (its capture rings), in bytes."""
+    sizes = []
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 6 and fields[5].startswith("socket:"):
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                sizes.append(end - start)
+    return sizes
 
 
 def capabilities(pid):

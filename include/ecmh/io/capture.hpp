@@ -26,10 +26,16 @@ struct CaptureOptions {
     bool tunnel_mode = false; // also pass IPv4 protocol 41 (6in4)
     bool ipv4 = true;
     bool ipv6 = true;
-    // The kernel ring: bursts wait here while ecmh works. libpcap's TPACKET_V2 ring
-    // (immediate mode) gives every slot the snap length, so the slot count is
-    // buffer_bytes / snap length: ~1300 frames at MTU 1500.
-    int buffer_bytes = 2 << 20;
+    // The kernel ring for data: bursts wait here while ecmh works. libpcap's TPACKET_V2
+    // ring (immediate mode) gives every slot the snap length, so the slot count is
+    // buffer_bytes / snap length: ~1300 frames at MTU 1500 (the packet rings: ~1000).
+    int buffer_bytes = kDefaultBufferBytes;
+    static constexpr int kDefaultBufferBytes = 2 << 20;
+    // With the XDP fast path: a flow's packets arrive here until ecmh has installed it,
+    // and a flood of them (the program passing them up in softirq) can keep ecmh off
+    // the CPU for milliseconds first: 8 ms of a 460k pps stream measured on a 2-CPU
+    // machine (doc/performance.md). 8 MiB holds ~4000 frames at MTU 1500.
+    static constexpr int kFastPathBufferBytes = 8 << 20;
 };
 
 // The snap length for a link: its MTU plus the largest link header we parse (Ethernet
