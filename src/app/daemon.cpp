@@ -182,7 +182,7 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     const auto now = daemon->clock_.now();
     daemon->proxy_.configure_upstreams(upstream_serves(options), now);
     daemon->links_.reconcile(daemon->interfaces_, now);
-    daemon->refresh_fast_path(now);
+    daemon->refresh_fast_path(now, RefreshCause::Links);
     daemon->log_capture_notes();
     daemon->reconcile_peers(now);
     if (daemon->links_.links().empty()) {
@@ -230,13 +230,24 @@ net::Expected<bool, StartupError> Daemon::start_fast_path() {
     return true;
 }
 
-void Daemon::refresh_fast_path(proto::TimePoint now) {
+void Daemon::refresh_fast_path(proto::TimePoint now, RefreshCause cause) {
     if (!fast_path_) {
         return;
     }
     next_fast_path_refresh_ = now + XdpForwarding::kRefreshInterval;
-    if (fast_path_->refresh()) {
+    if (fast_path_->refresh(cause)) {
         proxy_.flow_offload_changed(now);
+    }
+}
+
+void Daemon::handle_feature_notices(proto::TimePoint now) {
+    if (!fast_path_) {
+        return;
+    }
+    const auto cause = fast_path_->take_notices();
+    poll_set_[kNoticesAt].fd = fast_path_->notice_fd(); // -1 once the watch has failed
+    if (cause) {
+        refresh_fast_path(now, *cause);
     }
 }
 
@@ -244,6 +255,9 @@ void Daemon::rebuild_poll_set() {
     poll_set_.clear();
     poll_set_.push_back(pollfd{signals_.fd(), POLLIN, 0});
     poll_set_.push_back(pollfd{netlink_.fd(), POLLIN, 0});
+    // Always at kNoticesAt, so that the capture fds start at kSourceAt; -1 (skipped by
+    // poll) without a fast path or without the kernel's notices.
+    poll_set_.push_back(pollfd{fast_path_ ? fast_path_->notice_fd() : -1, POLLIN, 0});
     for (const int fd : source_->fds()) {
         poll_set_.push_back(pollfd{fd, POLLIN, 0});
     }
@@ -282,6 +296,12 @@ int Daemon::run() {
             if (poll_set_[0].revents != 0) {
                 handle_signals(now);
             }
+            // Before the captures: a link that lost native redirects loses its flows first.
+            // Before netlink: its refresh, which would find the same change, would be named
+            // the cause in the log.
+            if (poll_set_[kNoticesAt].revents != 0) {
+                handle_feature_notices(now);
+            }
             if (poll_set_[1].revents != 0) {
                 handle_netlink(now, false);
             }
@@ -293,7 +313,7 @@ int Daemon::run() {
             handle_netlink(now, true);
         }
         if (now >= next_fast_path_refresh_) {
-            refresh_fast_path(now);
+            refresh_fast_path(now, RefreshCause::Periodic);
         }
         if (proxy_.next_deadline() <= now) {
             proxy_.on_timer(now);
@@ -385,7 +405,7 @@ net::Expected<std::string, std::string> Daemon::read_again(proto::TimePoint now)
         if (links_.reconcile(interfaces_, now)) {
             rebuild_poll_set();
         }
-        refresh_fast_path(now);
+        refresh_fast_path(now, RefreshCause::Links);
     }
     // The rescan and the peers file both run even when one fails, as SIGHUP always did.
     std::string failure;
@@ -496,8 +516,9 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
         rebuild_poll_set();
     }
     log_capture_notes();
-    refresh_fast_path(now); // a veth peer's GRO or XDP program changes what its link takes
-    reconcile_peers(now);   // our addresses, or the kernel's tunnels, may have changed
+    // A veth peer's GRO or XDP program changes what its link takes.
+    refresh_fast_path(now, RefreshCause::Links);
+    reconcile_peers(now); // our addresses, or the kernel's tunnels, may have changed
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
     }
@@ -505,8 +526,9 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
 }
 
 void Daemon::handle_captures(proto::TimePoint now) {
-    source_->dispatch(std::span<const pollfd>(poll_set_).subspan(2, control_at_ - 2), kBatch, now,
-                      *this);
+    source_->dispatch(
+        std::span<const pollfd>(poll_set_).subspan(kSourceAt, control_at_ - kSourceAt), kBatch, now,
+        *this);
     if (failed_captures_.empty()) {
         return;
     }

@@ -526,7 +526,9 @@ a native redirect would forward incomplete. The
 mode chosen is logged per interface, with the reason. A flow arriving in native mode is only
 handed to the program when every out-interface can transmit redirected frames now (a veth
 whose peer has neither GRO nor an XDP program cannot, and would lose them); the others are
-forwarded in userspace.)",
+forwarded in userspace. The kernel tells ecmh when an interface's XDP features change (Linux
+6.3 or later), and ecmh acts on it at once; it reads them again after every interface event
+and every 10 seconds besides.)",
         .group = OptionGroup::Forwarding,
         .apply = [](S& s, const V& v) { return set_xdp_mode(s.options.fast_path.mode, v); },
     },

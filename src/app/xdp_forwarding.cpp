@@ -3,6 +3,7 @@
 
 #include "ecmh/io/link_driver.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
@@ -26,7 +27,27 @@ constexpr std::array<std::string_view, ECMH_XDP_EVENT_COUNT> kEventNames{
     "passed-too-big",        "passed-no-set",    "redirected",          "egress-copies",
     "egress-dropped"};
 
+// Without the kernel's notices, what remains.
+std::string periodic_only() {
+    return "reading them again every " + std::to_string(XdpForwarding::kRefreshInterval.count()) +
+           " s";
+}
+
 } // namespace
+
+std::string_view to_string(RefreshCause cause) {
+    switch (cause) {
+    case RefreshCause::Links:
+        return "read again as the links changed";
+    case RefreshCause::Periodic:
+        return "found by the periodic re-read";
+    case RefreshCause::Notice:
+        return "notified by the kernel";
+    case RefreshCause::NoticesLost:
+        return "read again after kernel notices were lost";
+    }
+    return "read again";
+}
 
 std::string_view to_string(io::XdpMode mode) {
     switch (mode) {
@@ -55,8 +76,28 @@ XdpForwarding::load(const FastPath& options, engine::EventLog& log) {
         log.log(LogLevel::Warning, "XDP: the links' XDP features cannot be read (" +
                                        q.error().message() + "): generic mode where not forced");
     }
-    return std::unique_ptr<XdpForwarding>{
+    std::unique_ptr<XdpForwarding> forwarding{
         new XdpForwarding(options, log, std::move(*program), std::move(query))};
+    forwarding->watch_features();
+    return forwarding;
+}
+
+void XdpForwarding::watch_features() {
+    if (!query_) {
+        notices_.unavailable = "the XDP features cannot be read";
+        return; // load() said so
+    }
+    if (const auto group = query_->mgmt_group(); !group) {
+        notices_.unavailable = "this kernel's netdev family has no mgmt group";
+    } else if (auto watch = io::XdpFeatureWatch::open(query_->family(), *group); !watch) {
+        notices_.unavailable = watch.error().message();
+    } else {
+        watch_.emplace(std::move(*watch));
+        notices_.subscribed = true;
+        return;
+    }
+    log_.log(LogLevel::Warning, "XDP: the kernel does not tell of XDP-feature changes (" +
+                                    notices_.unavailable + "): " + periodic_only());
 }
 
 XdpForwarding::XdpForwarding(const FastPath& options, engine::EventLog& log, io::XdpProgram program,
@@ -240,7 +281,44 @@ void XdpForwarding::link_removed(engine::LinkId id) {
     changed_ = true; // the next refresh() may move others to native mode
 }
 
-bool XdpForwarding::refresh() {
+bool XdpForwarding::serves(net::IfIndex ifindex) const {
+    return std::any_of(configs_.begin(), configs_.end(), [&](const auto& entry) {
+        return entry.second.ifindex == ifindex && states_.at(entry.first).ethernet;
+    });
+}
+
+std::optional<RefreshCause> XdpForwarding::take_notices() {
+    if (!watch_) {
+        return std::nullopt;
+    }
+    auto news = watch_->receive();
+    if (!news) {
+        // A socket that failed once would fail at every wakeup.
+        notices_.subscribed = false;
+        notices_.unavailable = news.error().message();
+        watch_.reset();
+        log_.log(LogLevel::Warning, "XDP: no more notices of XDP-feature changes (" +
+                                        notices_.unavailable + "): " + periodic_only());
+        return RefreshCause::NoticesLost;
+    }
+    bool about_links = false;
+    for (const auto& notice : news->notices) {
+        ++notices_.received;
+        if (serves(notice.ifindex)) {
+            ++notices_.about_links;
+            about_links = true;
+        }
+    }
+    if (news->lost) {
+        ++notices_.lost;
+        return RefreshCause::NoticesLost;
+    }
+    // The features are read again rather than taken from the notice: with several queued,
+    // only the kernel's answer now is sure to be the last word.
+    return about_links ? std::optional{RefreshCause::Notice} : std::nullopt;
+}
+
+bool XdpForwarding::refresh(RefreshCause cause) {
     bool changed = std::exchange(changed_, false);
     for (auto& [slot, state] : states_) {
         if (!state.ethernet) {
@@ -253,7 +331,8 @@ bool XdpForwarding::refresh() {
         }
         changed = true;
         log_.log(LogLevel::Info, state.name + (before ? " no longer takes" : " now takes") +
-                                     " native XDP redirects (" + state.features.to_string() + ")");
+                                     " native XDP redirects (" + state.features.to_string() + "; " +
+                                     std::string(to_string(cause)) + ")");
         update_cache(slot);
         if (before) {
             offload_changed(); // no native redirect to it from here on
@@ -274,6 +353,7 @@ report::DumpContext::FastPath XdpForwarding::dump_view() const {
             state.mode == io::XdpMode::None ? "userspace" : std::string(to_string(state.mode)),
             state.reason});
     }
+    view.notices = notices_;
     for (std::size_t i = 0; i < kEventNames.size(); ++i) {
         view.events.emplace_back(kEventNames[i],
                                  program_.event_count(static_cast<ecmh_xdp_event>(i)));

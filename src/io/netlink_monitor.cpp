@@ -2,6 +2,7 @@
 #include "ecmh/io/netlink_monitor.hpp"
 
 #include "ecmh/io/netlink_messages.hpp"
+#include "ecmh/io/netlink_receive.hpp"
 
 #include <algorithm>
 #include <array>
@@ -86,23 +87,6 @@ bool send_to_kernel(int fd, const DumpRequest& request) {
     return true;
 }
 
-struct Received {
-    ssize_t length;   // the datagram's real length even when cut (MSG_TRUNC), or -1 and errno
-    bool from_kernel; // nl_pid 0
-};
-
-Received receive_datagram(int fd, std::span<std::uint8_t> buffer) {
-    sockaddr_nl source{};
-    iovec io{buffer.data(), buffer.size()};
-    msghdr header{};
-    header.msg_name = &source;
-    header.msg_namelen = sizeof source;
-    header.msg_iov = &io;
-    header.msg_iovlen = 1;
-    const ssize_t n = ::recvmsg(fd, &header, MSG_TRUNC | MSG_DONTWAIT);
-    return {n, header.msg_namelen >= sizeof source && source.nl_pid == 0};
-}
-
 } // namespace
 
 SysResult<NetlinkMonitor> NetlinkMonitor::open() {
@@ -162,7 +146,7 @@ SysResult<bool> NetlinkMonitor::on_lost_events() {
 SysResult<bool> NetlinkMonitor::receive(InterfaceTable& table) {
     bool changed = false;
     for (int i = 0; i < kMaxDatagramsPerReceive; ++i) {
-        const Received received = receive_datagram(fd(), buffer_);
+        const NetlinkDatagram received = receive_netlink_datagram(fd(), buffer_);
         if (received.length < 0) {
             if (errno == EINTR) {
                 continue;

@@ -55,6 +55,7 @@ SysResult<XdpFeatureQuery> XdpFeatureQuery::open() {
             code == ENOENT ? "not in this kernel (Linux 6.3 or later has it)" : std::string{}});
     }
     query.family_ = *family;
+    query.mgmt_group_ = parse_netdev_mgmt_group(*reply);
     return SysResult<XdpFeatureQuery>{std::move(query)};
 }
 

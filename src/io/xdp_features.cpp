@@ -3,6 +3,7 @@
 
 #include "ecmh/io/netlink_messages.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <linux/genetlink.h>
@@ -14,9 +15,13 @@ namespace {
 
 // include/uapi/linux/netdev.h (Linux 6.3), which Debian 12's linux-libc-dev lacks.
 constexpr std::uint8_t kNetdevCmdDevGet = 1;
+constexpr std::uint8_t kNetdevCmdDevAddNtf = 2;
+constexpr std::uint8_t kNetdevCmdDevDelNtf = 3;
+constexpr std::uint8_t kNetdevCmdDevChangeNtf = 4;
 constexpr std::uint16_t kNetdevAttrIfindex = 1;
 constexpr std::uint16_t kNetdevAttrXdpFeatures = 3;
 constexpr std::string_view kNetdevFamily = "netdev";
+constexpr std::string_view kNetdevMgmtGroup = "mgmt"; // NETDEV_MCGRP_MGMT
 
 // Appends one attribute: its header, the value, zeros to a multiple of 4.
 void put_attribute(std::vector<std::uint8_t>& out, std::uint16_t type,
@@ -61,6 +66,23 @@ std::optional<std::span<const std::uint8_t>> attributes(std::span<const std::uin
     return m->payload.subspan(GENL_HDRLEN);
 }
 
+// The attribute `type` of the controller's answer; nullopt for an error, a malformed
+// answer or one without it.
+std::optional<NetlinkAttribute> controller_attribute(std::span<const std::uint8_t> reply,
+                                                     std::uint16_t type) {
+    const auto block = attributes(reply, GENL_ID_CTRL);
+    if (!block) {
+        return std::nullopt;
+    }
+    NetlinkAttributeReader reader{*block};
+    while (auto a = reader.next()) {
+        if (a->type == type) {
+            return a;
+        }
+    }
+    return std::nullopt;
+}
+
 // A fixed-size integer attribute's value in host order; nullopt for another size.
 template <class T>
 std::optional<T> integer(const NetlinkAttribute& a) {
@@ -70,6 +92,91 @@ std::optional<T> integer(const NetlinkAttribute& a) {
     T v{};
     std::memcpy(&v, a.value.data(), sizeof v);
     return v;
+}
+
+// Whether a string attribute holds `name` and its NUL: a name cut short ("mgm"), one
+// without its NUL, or one with more after it is another name.
+bool holds_name(const NetlinkAttribute& a, std::string_view name) {
+    return a.value.size() == name.size() + 1 && a.value.back() == 0 &&
+           std::equal(name.begin(), name.end(), a.value.begin());
+}
+
+// The id of the group named `name` in a CTRL_ATTR_MCAST_GROUPS block: one nested entry
+// per group (its type is only its position), each holding a name and an id.
+std::optional<std::uint32_t> group_id(std::span<const std::uint8_t> groups, std::string_view name) {
+    NetlinkAttributeReader entries{groups};
+    while (const auto entry = entries.next()) {
+        bool named = false;
+        std::optional<std::uint32_t> id;
+        NetlinkAttributeReader fields{entry->value};
+        while (const auto f = fields.next()) {
+            if (f->type == CTRL_ATTR_MCAST_GRP_NAME) {
+                named = holds_name(*f, name);
+            } else if (f->type == CTRL_ATTR_MCAST_GRP_ID) {
+                id = integer<std::uint32_t>(*f);
+            }
+        }
+        if (named) {
+            // Without an id of 32 bits the group cannot be joined; 0 is no group at all.
+            return id.value_or(0) != 0 ? id : std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+// The interface and its features from a dev message's attributes (a dev-get answer and
+// every notification carry both); nullopt when either is missing or of the wrong size.
+struct DevFields {
+    std::uint32_t ifindex;
+    std::uint64_t features;
+};
+std::optional<DevFields> dev_fields(std::span<const std::uint8_t> block) {
+    std::optional<std::uint32_t> index;
+    std::optional<std::uint64_t> bits;
+    NetlinkAttributeReader reader{block};
+    while (const auto a = reader.next()) {
+        if (a->type == kNetdevAttrIfindex) {
+            index = integer<std::uint32_t>(*a);
+        } else if (a->type == kNetdevAttrXdpFeatures) {
+            bits = integer<std::uint64_t>(*a);
+        }
+    }
+    if (!index || !bits) {
+        return std::nullopt;
+    }
+    return DevFields{*index, *bits};
+}
+
+// What a notification's command says happened; nullopt for any other command.
+std::optional<XdpFeatureNotice::Kind> notice_kind(std::uint8_t command) {
+    switch (command) {
+    case kNetdevCmdDevAddNtf:
+        return XdpFeatureNotice::Kind::Added;
+    case kNetdevCmdDevDelNtf:
+        return XdpFeatureNotice::Kind::Removed;
+    case kNetdevCmdDevChangeNtf:
+        return XdpFeatureNotice::Kind::Changed;
+    default:
+        return std::nullopt;
+    }
+}
+
+// One message of the group as a notice; nullopt when it is none (see parse_netdev_notices).
+std::optional<XdpFeatureNotice> notice(const NetlinkMessage& m, std::uint16_t family) {
+    // Another family's message, or one too short for its generic header.
+    if (m.header.nlmsg_type != family || m.payload.size() < GENL_HDRLEN) {
+        return std::nullopt;
+    }
+    genlmsghdr genl{};
+    std::memcpy(&genl, m.payload.data(), sizeof genl);
+    const auto kind = notice_kind(genl.cmd);
+    const auto fields = dev_fields(m.payload.subspan(GENL_HDRLEN));
+    // A command that is no device notification, or one without its interface (0 is
+    // none) or features.
+    if (!kind || !fields || fields->ifindex == 0) {
+        return std::nullopt;
+    }
+    return XdpFeatureNotice{*kind, net::IfIndex{fields->ifindex}, XdpFeatures{fields->features}};
 }
 
 } // namespace
@@ -95,17 +202,14 @@ std::vector<std::uint8_t> netdev_family_request(std::uint32_t sequence) {
 }
 
 std::optional<std::uint16_t> parse_netdev_family(std::span<const std::uint8_t> reply) {
-    const auto block = attributes(reply, GENL_ID_CTRL);
-    if (!block) {
-        return std::nullopt;
-    }
-    NetlinkAttributeReader reader{*block};
-    while (const auto a = reader.next()) {
-        if (a->type == CTRL_ATTR_FAMILY_ID) {
-            return integer<std::uint16_t>(*a);
-        }
-    }
-    return std::nullopt;
+    const auto id = controller_attribute(reply, CTRL_ATTR_FAMILY_ID);
+    return id ? integer<std::uint16_t>(*id) : std::nullopt;
+}
+
+std::optional<std::uint32_t> parse_netdev_mgmt_group(std::span<const std::uint8_t> reply) {
+    // None in a family without groups.
+    const auto groups = controller_attribute(reply, CTRL_ATTR_MCAST_GROUPS);
+    return groups ? group_id(groups->value, kNetdevMgmtGroup) : std::nullopt;
 }
 
 std::vector<std::uint8_t> netdev_dev_get_request(std::uint16_t family, net::IfIndex ifindex,
@@ -130,21 +234,24 @@ std::optional<XdpFeatures> parse_netdev_dev(std::span<const std::uint8_t> reply,
     if (!block) {
         return std::nullopt;
     }
-    std::optional<std::uint32_t> index;
-    std::optional<std::uint64_t> bits;
-    NetlinkAttributeReader reader{*block};
-    while (const auto a = reader.next()) {
-        if (a->type == kNetdevAttrIfindex) {
-            index = integer<std::uint32_t>(*a);
-        } else if (a->type == kNetdevAttrXdpFeatures) {
-            bits = integer<std::uint64_t>(*a);
-        }
-    }
+    const auto fields = dev_fields(*block);
     // The answer must be about the interface asked for, and say what it can do.
-    if (index != ifindex.value() || !bits) {
+    if (!fields || fields->ifindex != ifindex.value()) {
         return std::nullopt;
     }
-    return XdpFeatures{*bits};
+    return XdpFeatures{fields->features};
+}
+
+std::vector<XdpFeatureNotice> parse_netdev_notices(std::span<const std::uint8_t> datagram,
+                                                   std::uint16_t family) {
+    std::vector<XdpFeatureNotice> notices;
+    NetlinkMessageReader messages{datagram};
+    while (const auto m = messages.next()) {
+        if (auto n = notice(*m, family)) {
+            notices.push_back(*n);
+        }
+    }
+    return notices;
 }
 
 } // namespace ecmh::io

@@ -40,6 +40,15 @@ std::string valid_text(proto::TimePoint until, proto::TimePoint now) {
            " ms";
 }
 
+// How the kernel's notices of XDP-feature changes came, or why none can.
+std::string notices_line(const DumpContext::FastPath::Notices& n) {
+    if (!n.subscribed) {
+        return "Feature notices : none (" + n.unavailable + ")\n";
+    }
+    return "Feature notices : " + num(n.received) + " received, " + num(n.about_links) +
+           " about these interfaces, " + num(n.lost) + " times lost\n";
+}
+
 struct Row {
     engine::FlowKey key;
     engine::FlowAction action;
@@ -56,6 +65,7 @@ void fast_path_section(std::string& out, const engine::Proxy& proxy, const DumpC
     for (const auto& l : context.fast_path->links) {
         out += "Interface " + l.name + " : " + l.mode + " (" + l.reason + ")\n";
     }
+    out += notices_line(context.fast_path->notices);
     // Sorted, so two dumps of the same state read the same.
     std::vector<Row> rows;
     proxy.for_each_flow(

@@ -737,6 +737,9 @@ class Dump:
         self.flows = []
         self.fast_events = {}
         self.fast_end = None   # the section's end line, with its installed/removed counts
+        # The kernel's notices of XDP-feature changes: {"received", "about", "lost"}, or
+        # {"none": why}; None without the line.
+        self.fast_notices = None
         section = None
         group = link = None
         in_drops = False
@@ -798,6 +801,16 @@ class Dump:
         m = re.match(r"Interface (\S+) : (\S+) \((.*)\)$", line)
         if m:
             self.fast_links[m.group(1)] = (m.group(2), m.group(3))
+            return
+        m = re.match(r"Feature notices : (\d+) received, (\d+) about these interfaces, "
+                     r"(\d+) times lost$", line)
+        if m:
+            self.fast_notices = {"received": int(m.group(1)), "about": int(m.group(2)),
+                                 "lost": int(m.group(3))}
+            return
+        m = re.match(r"Feature notices : none \((.*)\)$", line)
+        if m:
+            self.fast_notices = {"none": m.group(1)}
             return
         m = re.match(r"Flow (\S+) from (\S+) on (\S+)$", line)
         if m:

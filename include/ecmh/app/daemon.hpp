@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The running daemon: one thread, one poll() over the signal fd, the netlink socket and
-// the frame source's fds (two packet rings for all links, or one libpcap fd per link); the timeout
-// is the engine's next deadline − now on the monotonic clock, so nothing runs periodically unless a
+// The running daemon: one thread, one poll() over the signal fd, the netlink socket, the
+// kernel's notices of XDP-feature changes (with the fast path) and the frame source's fds
+// (two packet rings for all links, or one libpcap fd per link); the timeout is the engine's
+// next deadline − now on the monotonic clock, so nothing runs periodically unless a
 // protocol timer is due.
 // Under systemd (Type=notify) it says READY=1 when the loop starts, RELOADING=1 … READY=1
 // around a reload, STOPPING=1 when it stops, and a STATUS= line (app/service_status.hpp)
@@ -11,6 +12,8 @@
 //               file, a rescan, the tunnel peers file), TERM/INT stop
 //   netlink   → interface table → LinkManager::reconcile (links come and go live), and
 //               in tunnel mode TunnelPeerManager::reconcile (kernel 6in4 tunnels)
+//   notices   → XdpForwarding::take_notices → refresh the fast path at once (a veth peer
+//               turned GRO off: its link takes no native redirect from now on)
 //   capture   → up to kBatch frames per ring (or link) per wakeup → Proxy::on_frame
 //   deadline  → Proxy::on_timer
 //   control   → ecmhctl's requests on the control socket (ControlServer: non-blocking,
@@ -126,8 +129,10 @@ private:
     // an error when it cannot be loaded and --forward xdp asks for it.
     [[nodiscard]] net::Expected<bool, StartupError> start_fast_path();
     // The links' XDP features read again; the engine re-decides its flows when a link's
-    // delivery of native redirects changed.
-    void refresh_fast_path(proto::TimePoint now);
+    // delivery of native redirects changed. `cause` is for the log.
+    void refresh_fast_path(proto::TimePoint now, RefreshCause cause);
+    // The kernel's notices read; the fast path refreshed when one matters.
+    void handle_feature_notices(proto::TimePoint now);
     void update_status();
     [[nodiscard]] std::string status_line() const;
     void notified(const io::SysResult<io::Done>& sent);
@@ -153,8 +158,11 @@ private:
     proto::TimePoint started_;
     std::string started_text_;
     std::optional<ControlServer> control_; // none with --control-socket none
-    std::vector<pollfd> poll_set_;         // [signals, netlink, source_->fds()…, control…]
-    std::size_t control_at_ = 0;           // where the control socket's entries start
+    // [signals, netlink, XDP-feature notices, source_->fds()…, control…]
+    std::vector<pollfd> poll_set_;
+    static constexpr std::size_t kNoticesAt = 2;
+    static constexpr std::size_t kSourceAt = 3;
+    std::size_t control_at_ = 0; // where the control socket's entries start
     bool stop_ = false;
     proto::TimePoint retry_at_ = proto::kNever;
     std::vector<std::pair<engine::LinkId, std::string>> failed_captures_;

@@ -7,6 +7,11 @@
 // driver says, and the log says which and why. The cache's view of the links — MAC, MTU,
 // and whether a native redirect to each is delivered — follows the interfaces.
 //
+// The kernel tells of a change in a link's XDP features as it happens (XdpFeatureWatch,
+// the netdev family's mgmt group): the daemon polls notice_fd() and refreshes at once
+// when a notice names a link served here. Every kRefreshInterval, and after every link
+// event, the features are read again anyway: all a kernel without the notices has.
+//
 // A link where the program cannot run (no Ethernet header, another XDP program there, an
 // attach the kernel refuses) forwards in userspace; it is not an out-link of any cached
 // flow either, so its copies come from the engine.
@@ -43,6 +48,15 @@ struct XdpLinkState {
     bool failed = false;   // the attach failed: userspace until the link is added again
 };
 
+// What made refresh() read the features again; the log line of a change names it.
+enum class RefreshCause : std::uint8_t {
+    Links,       // links came, changed or went (netlink), or a reload
+    Periodic,    // kRefreshInterval passed
+    Notice,      // the kernel told of a change at a link served here
+    NoticesLost, // the kernel dropped notices, or the watch failed: anything may have changed
+};
+[[nodiscard]] std::string_view to_string(RefreshCause cause);
+
 class XdpForwarding final : public LinkObserver {
 public:
     // The program loaded and the cache ready; the reason when it cannot be (a build
@@ -72,14 +86,24 @@ public:
     // moves links between native and generic mode as they allow. True when anything the
     // cache's can_offload() answers from changed since the last call (links added or
     // removed too): the engine must re-decide its flows then (Proxy::flow_offload_changed).
-    [[nodiscard]] bool refresh();
+    [[nodiscard]] bool refresh(RefreshCause cause);
     // Called, before a link's program starts running in native mode, or when a link
     // stops taking native redirects, so that the engine takes away at once the flows that
     // would now send native redirects to a link that loses them (the daemon: Proxy::
     // flow_offload_changed).
     void set_offload_changed(std::function<void()> f) { offload_changed_ = std::move(f); }
-    // How often refresh() runs without news: the kernel does not tell every change.
+    // How often refresh() runs without news: all that a kernel without the netdev
+    // family's notices gets, and a safety net under them (a driver that changes what it
+    // can do without telling).
     static constexpr auto kRefreshInterval = std::chrono::seconds{10};
+
+    // The kernel's notices for poll(): -1 without them (poll skips a negative fd).
+    [[nodiscard]] int notice_fd() const { return watch_ ? watch_->fd() : -1; }
+    // Reads the notices queued (the daemon calls this when notice_fd() is readable). The
+    // cause to refresh() with now when one names a link served here or some were lost;
+    // nullopt when none matters. A socket that fails closes (logged; notice_fd() is -1
+    // from then on, the periodic refresh stays) and asks for a refresh.
+    [[nodiscard]] std::optional<RefreshCause> take_notices();
 
     // Per link, by id.
     [[nodiscard]] const std::map<std::uint16_t, XdpLinkState>& links() const { return states_; }
@@ -89,6 +113,10 @@ public:
 private:
     XdpForwarding(const FastPath& options, engine::EventLog& log, io::XdpProgram program,
                   std::optional<io::XdpFeatureQuery> query);
+    // Joins the kernel's notices when the query's family has them; logs once why not.
+    void watch_features();
+    // Whether `ifindex` is an Ethernet link served here.
+    [[nodiscard]] bool serves(net::IfIndex ifindex) const;
     // The mode the link should run in now, and why.
     [[nodiscard]] std::pair<io::XdpMode, std::string> choose_mode(std::uint16_t slot) const;
     // Whether native redirects to the link are transmitted now.
@@ -109,6 +137,8 @@ private:
     io::XdpProgram program_;
     std::unique_ptr<io::BpfFlowCache> cache_;
     std::optional<io::XdpFeatureQuery> query_; // none: a kernel without the netdev family
+    std::optional<io::XdpFeatureWatch> watch_; // none: no notices (why: notices_.unavailable)
+    report::DumpContext::FastPath::Notices notices_;
     std::map<std::uint16_t, XdpLinkState> states_;
     std::map<std::uint16_t, engine::LinkConfig> configs_;
     std::map<std::uint16_t, io::XdpAttachment> attachments_;

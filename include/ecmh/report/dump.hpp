@@ -34,6 +34,15 @@ struct DumpContext {
         std::vector<LinkMode> links;
         // The program's own counts, by name: why frames went up, and what it sent.
         std::vector<std::pair<std::string, std::uint64_t>> events;
+        // The kernel's notices of XDP-feature changes (the netdev family's mgmt group).
+        struct Notices {
+            bool subscribed = false;
+            std::string unavailable;       // why not, when not subscribed
+            std::uint64_t received = 0;    // every notice
+            std::uint64_t about_links = 0; // those naming a link served here
+            std::uint64_t lost = 0;        // the kernel dropped some, or one was cut
+        };
+        Notices notices{};
     };
     std::optional<FastPath> fast_path{};
 };

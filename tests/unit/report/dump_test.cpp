@@ -232,9 +232,10 @@ TEST(Dump, TranslationShowsEachPairWithBothNamesAndCounters) {
         std::string::npos);
 }
 
-// Issue 15: the fast path's section: each link's mode and why, each installed flow with its
-// out-links, limits and the program's counters, the program's own counts; the group's and
-// the total counters include what the fast path forwarded, once the daemon synced them.
+// Issue 15: the fast path's section: each link's mode and why, the kernel's notices of
+// feature changes, each installed flow with its out-links, limits and the program's
+// counters, the program's own counts; the group's and the total counters include what the
+// fast path forwarded, once the daemon synced them.
 TEST(Dump, FastPathShowsLinksFlowsAndProgramCounts) {
     test::Scenario s;
     test::FakeFlowCache cache;
@@ -252,11 +253,13 @@ TEST(Dump, FastPathShowsLinksFlowsAndProgramCounts) {
     report::DumpContext context{s.now(), at_ms(0), "now"};
     context.fast_path = report::DumpContext::FastPath{
         {{"u0", "generic", "as --xdp-mode asks"}, {"d1", "native", "its driver runs XDP"}},
-        {{"redirected", 3}, {"passed-not-cached", 1}}};
+        {{"redirected", 3}, {"passed-not-cached", 1}},
+        {true, "", 5, 2, 1}};
     const auto text = report::render_dump(s.proxy(), context);
     EXPECT_NE(text.find("*** Fast Path Dump\n\n"
                         "Interface u0 : generic (as --xdp-mode asks)\n"
-                        "Interface d1 : native (its driver runs XDP)\n\n"
+                        "Interface d1 : native (its driver runs XDP)\n"
+                        "Feature notices : 5 received, 2 about these interfaces, 1 times lost\n\n"
                         "Flow ff0e::1:1 from 2001:db8:1::10 on u0\n"
                         "  Out-links   : d1\n"
                         "  Max length  : 1500\n"),
@@ -275,6 +278,12 @@ TEST(Dump, FastPathShowsLinksFlowsAndProgramCounts) {
     EXPECT_NE(text.find("Group : ff0e::1:1\n  Bytes : 320\n  Packets: 4\n"), std::string::npos)
         << text;
     EXPECT_NE(text.find("Packets Forwarded   : 4\n"), std::string::npos) << text;
+    // A kernel that tells no changes: why, in place of the counts.
+    context.fast_path->notices = {false, "this kernel's netdev family has no mgmt group", 0, 0, 0};
+    EXPECT_NE(report::render_dump(s.proxy(), context)
+                  .find("Interface d1 : native (its driver runs XDP)\n"
+                        "Feature notices : none (this kernel's netdev family has no mgmt group)\n"),
+              std::string::npos);
     // Without a fast path there is no such section.
     test::Scenario plain;
     EXPECT_EQ(report::render_dump(plain.proxy(), {plain.now(), at_ms(0), "now"}).find("Fast Path"),
