@@ -21,7 +21,7 @@
 #include "ecmh/io/xdp_features.hpp"
 #include "ecmh/io/xdp_program.hpp"
 #include "ecmh/net/expected.hpp"
-#include "ecmh/report/dump.hpp"
+#include "ecmh/report/fast_path_view.hpp"
 
 #include <functional>
 #include <map>
@@ -83,8 +83,9 @@ public:
 
     // Per link, by id.
     [[nodiscard]] const std::map<std::uint16_t, XdpLinkState>& links() const { return states_; }
-    // The links' modes and the program's counts, for the dump.
-    [[nodiscard]] report::DumpContext::FastPath dump_view() const;
+    // The links' modes and the program's counts (read from the kernel now), for the dump
+    // and the control socket's `show stats` and `metrics`.
+    [[nodiscard]] report::FastPathView view() const;
 
 private:
     XdpForwarding(const FastPath& options, engine::EventLog& log, io::XdpProgram program,

@@ -8,12 +8,11 @@
 
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/proto/time.hpp"
+#include "ecmh/report/fast_path_view.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace ecmh::report {
 
@@ -25,16 +24,7 @@ struct DumpContext {
     std::uint64_t kernel_drops = 0;
     // --forward xdp|auto (issue 15): what the daemon knows of the fast path beyond the
     // engine's flows; nullopt without one.
-    struct FastPath {
-        struct LinkMode {
-            std::string name;
-            std::string mode;   // "native", "generic" or "userspace"
-            std::string reason; // why
-        };
-        std::vector<LinkMode> links;
-        // The program's own counts, by name: why frames went up, and what it sent.
-        std::vector<std::pair<std::string, std::uint64_t>> events;
-    };
+    using FastPath = FastPathView;
     std::optional<FastPath> fast_path{};
 };
 
