@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "  show links        links with role, addresses, MTU, state and counters\n"
     "  show groups       groups per link: filter mode, sources, timers\n"
     "  show upstream     the state reported upstream\n"
-    "  show stats        statistics and drops by reason\n"
+    "  show stats        statistics, drops by reason, the XDP fast path\n"
     "  show config       the running configuration\n"
     "  reload            what SIGHUP does\n"
     "  resend            re-send the membership reports upstream (SIGUSR2)\n"

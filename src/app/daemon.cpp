@@ -371,8 +371,13 @@ void Daemon::handle_control(proto::TimePoint now) {
     control_->append_poll_fds(poll_set_);
 }
 
+// handle_control() synced the flows' counters before the request got here.
 report::StatusContext Daemon::status_context(proto::TimePoint now) const {
-    return report::StatusContext{now, started_, started_text_, source_->kernel_drops()};
+    report::StatusContext context{now, started_, started_text_, source_->kernel_drops()};
+    if (fast_path_) {
+        context.fast_path = fast_path_->view();
+    }
+    return context;
 }
 
 std::string Daemon::config_text() const {
@@ -624,7 +629,7 @@ net::Expected<std::string, std::string> Daemon::write_dump(proto::TimePoint now)
     proxy_.sync_flow_counters(); // the XDP-forwarded packets into the counters shown
     report::DumpContext context{now, started_, started_text_, source_->kernel_drops()};
     if (fast_path_) {
-        context.fast_path = fast_path_->dump_view();
+        context.fast_path = fast_path_->view();
     }
     const auto text = report::render_dump(proxy_, context);
     auto written = dump_.write(text);

@@ -19,7 +19,8 @@ io::XdpLimits limits_of(const FastPath& options) {
     return limits;
 }
 
-// The program's counts (enum ecmh_xdp_event), named as the dump shows them.
+// The program's counts (enum ecmh_xdp_event), named as the dump, `show stats` and the
+// metrics show them.
 constexpr std::array<std::string_view, ECMH_XDP_EVENT_COUNT> kEventNames{
     "passed-unknown-link",   "passed-not-ip",    "passed-vlan",         "passed-own-mac",
     "passed-frame-too-long", "passed-malformed", "passed-bad-checksum", "passed-control",
@@ -345,10 +346,10 @@ bool XdpForwarding::refresh(RefreshCause cause) {
 
 namespace ecmh::app {
 
-report::DumpContext::FastPath XdpForwarding::dump_view() const {
-    report::DumpContext::FastPath view;
+report::FastPathView XdpForwarding::view() const {
+    report::FastPathView view;
     for (const auto& [slot, state] : states_) {
-        view.links.push_back(report::DumpContext::FastPath::LinkMode{
+        view.links.push_back(report::FastPathView::LinkMode{
             state.name,
             state.mode == io::XdpMode::None ? "userspace" : std::string(to_string(state.mode)),
             state.reason});

@@ -153,6 +153,36 @@ void group_metrics(std::string& out, std::span<const GroupStatus> groups, bool p
     }
 }
 
+// --forward xdp|auto only. A link's mode is a state set (each mode a series, 1 for the
+// one it is in), so a link that moves between modes keeps all its series; the reason is
+// free text, which a label must not be.
+void fast_path_metrics(std::string& out, const FastPathStatus& f) {
+    Family(out, "ecmh_fast_path_flows", "gauge", "Flows in the XDP program's table.")
+        .add({}, f.flows);
+    Family(out, "ecmh_fast_path_flows_installed_total", "counter",
+           "Flows installed in the XDP program's table.")
+        .add({}, f.flows_installed);
+    Family(out, "ecmh_fast_path_flows_removed_total", "counter",
+           "Flows taken out of the XDP program's table (re-decided away, or idle).")
+        .add({}, f.flows_removed);
+    Family(out, "ecmh_fast_path_flows_refused_total", "counter",
+           "Flows not installed because the XDP program's table was full (--xdp-flows).")
+        .add({}, f.flows_refused_full);
+    Family mode(out, "ecmh_fast_path_link_mode", "gauge",
+                "1 for the mode the link forwards in: native or generic XDP, or userspace.");
+    for (const auto& l : f.links) {
+        for (const std::string_view m : {"native", "generic", "userspace"}) {
+            mode.add({{"link", l.name}, {"mode", m}}, l.mode == m ? 1 : 0);
+        }
+    }
+    Family events(out, "ecmh_fast_path_program_events_total", "counter",
+                  "What the XDP program did with frames, by event: passed-* sent them up to "
+                  "ecmh (by reason), redirected, egress-copies, egress-dropped.");
+    for (const auto& [name, count] : f.events) {
+        events.add({{"event", name}}, count);
+    }
+}
+
 } // namespace
 
 std::string render_metrics(std::span<const LinkStatus> links, std::span<const GroupStatus> groups,
@@ -161,6 +191,9 @@ std::string render_metrics(std::span<const LinkStatus> links, std::span<const Gr
     link_metrics(out, links);
     total_metrics(out, stats);
     group_metrics(out, groups, per_group);
+    if (stats.fast_path) {
+        fast_path_metrics(out, *stats.fast_path);
+    }
     return out;
 }
 

@@ -212,6 +212,19 @@ std::vector<DropCount> drop_counts(const engine::Statistics& s) {
     return out;
 }
 
+// The engine's flow counters beside what the daemon says of the links and the program.
+FastPathStatus fast_path_status(const engine::Proxy& proxy, const FastPathView& view) {
+    const auto& s = proxy.statistics();
+    FastPathStatus out;
+    out.links = view.links;
+    out.flows = proxy.flow_count();
+    out.flows_installed = s.flows_installed;
+    out.flows_removed = s.flows_removed;
+    out.flows_refused_full = s.flows_refused_full;
+    out.events = view.events;
+    return out;
+}
+
 } // namespace
 
 std::vector<LinkStatus> collect_links(const engine::Proxy& proxy, const StatusContext& context) {
@@ -283,6 +296,9 @@ StatsStatus collect_stats(const engine::Proxy& proxy, const StatusContext& conte
     out.mld_source_records = proxy.mld().sources().used();
     out.igmp_source_records = proxy.igmp().sources().used();
     out.drops = drop_counts(s);
+    if (context.fast_path) {
+        out.fast_path = fast_path_status(proxy, *context.fast_path);
+    }
     return out;
 }
 

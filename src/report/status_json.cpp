@@ -82,6 +82,29 @@ void member(JsonWriter& w, const MembershipStatus& m) {
     w.end_object();
 }
 
+// --forward xdp|auto's object (null without a fast path): the flows, each link's mode and
+// why, and the program's counts by name.
+void fast_path(JsonWriter& w, const std::optional<FastPathStatus>& f) {
+    w.key("fast-path");
+    if (!f) {
+        w.null();
+        return;
+    }
+    w.begin_object().member("flows", f->flows).member("flows-installed", f->flows_installed);
+    w.member("flows-removed", f->flows_removed);
+    w.member("flows-refused-full", f->flows_refused_full);
+    w.key("links").begin_array();
+    for (const auto& l : f->links) {
+        w.begin_object().member("interface-name", l.name).member("mode", l.mode);
+        w.member("reason", l.reason).end_object();
+    }
+    w.end_array().key("program").begin_object();
+    for (const auto& [name, count] : f->events) {
+        w.member(name, count);
+    }
+    w.end_object().end_object();
+}
+
 } // namespace
 
 std::string render_links_json(std::span<const LinkStatus> links) {
@@ -187,7 +210,9 @@ std::string render_stats_json(const StatsStatus& s) {
     for (const auto& d : s.drops) {
         w.member(d.reason, d.count);
     }
-    w.end_object().end_object().end_object();
+    w.end_object();
+    fast_path(w, s.fast_path);
+    w.end_object().end_object();
     return w.text() + "\n";
 }
 

@@ -24,6 +24,13 @@ std::string join(const std::vector<std::string>& items) {
     return out.empty() ? std::string("(none)") : out;
 }
 
+// "  <label>  <value>": an indented row of a section (drops, the fast path's), the values
+// aligned from column 28 and at least one space after a longer label.
+std::string section_row(std::string label, const std::string& value) {
+    label.resize(std::max<std::size_t>(label.size() + 1, 26), ' ');
+    return "  " + label + value + "\n";
+}
+
 std::string protocol_line(const ProtocolStatus& p) {
     std::string line = "  " + p.protocol + " v" + num(p.version);
     if (!p.querier) {
@@ -149,6 +156,30 @@ std::string render_upstream_text(const UpstreamStatus& status) {
     return out;
 }
 
+namespace {
+
+// --forward xdp|auto: the flows, each link's mode and why, and every count of the program
+// (zero ones too: "redirected 0" says the program forwards nothing).
+void fast_path_section(std::string& out, const FastPathStatus& f) {
+    out += "fast path flows     " + num(f.flows) + " (" + num(f.flows_installed) + " installed, " +
+           num(f.flows_removed) + " removed, " + num(f.flows_refused_full) +
+           " refused with the table full)\n";
+    out += "fast path links\n";
+    for (const auto& l : f.links) {
+        // A link has no reason only until the daemon first chose its mode.
+        out += section_row(l.name, l.reason.empty() ? l.mode : l.mode + " (" + l.reason + ")");
+    }
+    if (f.links.empty()) {
+        out += "  (none)\n";
+    }
+    out += "fast path program\n";
+    for (const auto& [name, count] : f.events) {
+        out += section_row(name, num(count));
+    }
+}
+
+} // namespace
+
 std::string render_stats_text(const StatsStatus& s) {
     std::string out;
     out += "version             ecmh " + s.version + "\n";
@@ -183,13 +214,14 @@ std::string render_stats_text(const StatsStatus& s) {
     for (const auto& d : s.drops) {
         if (d.count != 0) {
             any = true;
-            std::string label = d.reason;
-            label.resize(std::max<std::size_t>(label.size() + 1, 26), ' ');
-            out += "  " + label + num(d.count) + "\n";
+            out += section_row(d.reason, num(d.count));
         }
     }
     if (!any) {
         out += "  (none)\n";
+    }
+    if (s.fast_path) {
+        fast_path_section(out, *s.fast_path);
     }
     return out;
 }

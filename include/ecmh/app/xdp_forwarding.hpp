@@ -26,7 +26,7 @@
 #include "ecmh/io/xdp_features.hpp"
 #include "ecmh/io/xdp_program.hpp"
 #include "ecmh/net/expected.hpp"
-#include "ecmh/report/dump.hpp"
+#include "ecmh/report/fast_path_view.hpp"
 
 #include <functional>
 #include <map>
@@ -107,8 +107,9 @@ public:
 
     // Per link, by id.
     [[nodiscard]] const std::map<std::uint16_t, XdpLinkState>& links() const { return states_; }
-    // The links' modes and the program's counts, for the dump.
-    [[nodiscard]] report::DumpContext::FastPath dump_view() const;
+    // The links' modes and the program's counts (read from the kernel now), for the dump
+    // and the control socket's `show stats` and `metrics`.
+    [[nodiscard]] report::FastPathView view() const;
 
 private:
     XdpForwarding(const FastPath& options, engine::EventLog& log, io::XdpProgram program,
@@ -138,7 +139,7 @@ private:
     std::unique_ptr<io::BpfFlowCache> cache_;
     std::optional<io::XdpFeatureQuery> query_; // none: a kernel without the netdev family
     std::optional<io::XdpFeatureWatch> watch_; // none: no notices (why: notices_.unavailable)
-    report::DumpContext::FastPath::Notices notices_;
+    report::FastPathView::Notices notices_;
     std::map<std::uint16_t, XdpLinkState> states_;
     std::map<std::uint16_t, engine::LinkConfig> configs_;
     std::map<std::uint16_t, io::XdpAttachment> attachments_;

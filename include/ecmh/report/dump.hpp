@@ -8,12 +8,11 @@
 
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/proto/time.hpp"
+#include "ecmh/report/fast_path_view.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace ecmh::report {
 
@@ -25,25 +24,7 @@ struct DumpContext {
     std::uint64_t kernel_drops = 0;
     // --forward xdp|auto (issue 15): what the daemon knows of the fast path beyond the
     // engine's flows; nullopt without one.
-    struct FastPath {
-        struct LinkMode {
-            std::string name;
-            std::string mode;   // "native", "generic" or "userspace"
-            std::string reason; // why
-        };
-        std::vector<LinkMode> links;
-        // The program's own counts, by name: why frames went up, and what it sent.
-        std::vector<std::pair<std::string, std::uint64_t>> events;
-        // The kernel's notices of XDP-feature changes (the netdev family's mgmt group).
-        struct Notices {
-            bool subscribed = false;
-            std::string unavailable;       // why not, when not subscribed
-            std::uint64_t received = 0;    // every notice
-            std::uint64_t about_links = 0; // those naming a link served here
-            std::uint64_t lost = 0;        // the kernel dropped some, or one was cut
-        };
-        Notices notices{};
-    };
+    using FastPath = FastPathView;
     std::optional<FastPath> fast_path{};
 };
 

@@ -2,19 +2,22 @@
 // What the control socket's `show` commands and `metrics` report, collected from the
 // engine's tables into plain values: links with their role, addresses and counters;
 // groups per link with filter mode, sources and timers; the upstream's reported state;
-// the statistics with every drop by reason. The text, JSON and Prometheus renderers
-// (status_text.cpp, status_json.cpp, metrics.cpp) format these and nothing else, so the
-// three always agree. Pure, like the dump (dump.hpp): the caller supplies the times.
+// the statistics with every drop by reason, and the XDP fast path's figures. The text,
+// JSON and Prometheus renderers (status_text.cpp, status_json.cpp, metrics.cpp) format
+// these and nothing else, so the three always agree. Pure, like the dump (dump.hpp): the
+// caller supplies the times, and what the daemon knows of the fast path.
 // Timers are whole seconds from now; a stopped timer is nullopt.
 #pragma once
 
 #include "ecmh/engine/proxy.hpp"
 #include "ecmh/proto/time.hpp"
+#include "ecmh/report/fast_path_view.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ecmh::report {
@@ -24,6 +27,9 @@ struct StatusContext {
     proto::TimePoint started; // monotonic time the daemon started
     std::string started_text; // wall-clock text of the start
     std::uint64_t kernel_drops = 0;
+    // --forward xdp|auto: the links' modes and the program's counts; nullopt without a
+    // fast path.
+    std::optional<FastPathView> fast_path{};
 };
 
 // "ipv6" (MLD) or "ipv4" (IGMP).
@@ -109,6 +115,18 @@ struct DropCount {
     std::uint64_t count = 0;
 };
 
+// --forward xdp|auto (issue 15): how each link forwards and why, the engine's flows in the
+// program's table, and the program's own counts (as the dump's Fast Path section).
+struct FastPathStatus {
+    std::vector<FastPathView::LinkMode> links;
+    std::uint64_t flows = 0;              // in the table now
+    std::uint64_t flows_installed = 0;    // since the start
+    std::uint64_t flows_removed = 0;      // re-decided away, or idle
+    std::uint64_t flows_refused_full = 0; // offered while the table was full
+    // The program's counts by name, in its order.
+    std::vector<std::pair<std::string, std::uint64_t>> events;
+};
+
 struct StatsStatus {
     std::string version;
     std::string started;
@@ -134,7 +152,8 @@ struct StatsStatus {
     std::uint64_t kernel_drops = 0;
     std::size_t mld_source_records = 0;
     std::size_t igmp_source_records = 0;
-    std::vector<DropCount> drops; // every reason, zero or not, in a fixed order
+    std::vector<DropCount> drops;              // every reason, zero or not, in a fixed order
+    std::optional<FastPathStatus> fast_path{}; // nullopt with --forward userspace
 };
 
 [[nodiscard]] std::vector<LinkStatus> collect_links(const engine::Proxy& proxy,

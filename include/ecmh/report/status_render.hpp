@@ -24,7 +24,8 @@ namespace ecmh::report {
 [[nodiscard]] std::string render_stats_json(const StatsStatus& stats);
 
 // Counters per link and in total, drops by reason, gauges of links, groups and
-// subscriptions; with `per_group`, each group's forwarded packets and bytes too (one
+// subscriptions, the fast path's flows, link modes and program counts when there is one
+// (stats.fast_path); with `per_group`, each group's forwarded packets and bytes too (one
 // series per group: off by default, as thousands of groups make thousands of series).
 [[nodiscard]] std::string render_metrics(std::span<const LinkStatus> links,
                                          std::span<const GroupStatus> groups,
