@@ -147,24 +147,22 @@ SysResult<bool> NetlinkMonitor::receive(InterfaceTable& table) {
     bool changed = false;
     for (int i = 0; i < kMaxDatagramsPerReceive; ++i) {
         const NetlinkDatagram received = receive_netlink_datagram(fd(), buffer_);
-        if (received.length < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                return changed;
-            }
-            if (errno != ENOBUFS) {
-                return net::unexpected(last_error("recvmsg(AF_NETLINK)"));
-            }
+        switch (received.status) {
+        case NetlinkDatagram::Status::Drained:
+            return changed;
+        case NetlinkDatagram::Status::Failed:
+            return net::unexpected(last_error("recvmsg(AF_NETLINK)"));
+        case NetlinkDatagram::Status::Overflow:
             // The kernel dropped events for us: only a new dump can tell what changed.
             if (auto r = on_lost_events(); !r) {
                 return r;
             }
             changed = true;
             continue;
+        case NetlinkDatagram::Status::Datagram:
+            break;
         }
-        const auto length = static_cast<std::size_t>(received.length);
+        const std::size_t length = received.length;
         if (length > buffer_.size()) {
             buffer_.resize(std::min(netlink_align(length), kMaxBufferBytes));
             if (auto r = on_lost_events(); !r) {

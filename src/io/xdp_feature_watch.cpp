@@ -51,20 +51,17 @@ SysResult<XdpFeatureWatch::News> XdpFeatureWatch::receive() {
     News news;
     for (int i = 0; i < kMaxDatagramsPerReceive; ++i) {
         const NetlinkDatagram received = receive_netlink_datagram(fd(), buffer_);
-        if (received.length < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                break; // all read
-            }
-            if (errno != ENOBUFS) {
-                return net::unexpected(last_error("receive netdev notifications"));
-            }
+        if (received.status == NetlinkDatagram::Status::Drained) {
+            break; // all read
+        }
+        if (received.status == NetlinkDatagram::Status::Failed) {
+            return net::unexpected(last_error("receive netdev notifications"));
+        }
+        if (received.status == NetlinkDatagram::Status::Overflow) {
             news.lost = true; // the queue overflowed: the kernel dropped some for us
             continue;
         }
-        const auto length = static_cast<std::size_t>(received.length);
+        const std::size_t length = received.length;
         if (length > buffer_.size()) {
             news.lost = true; // cut: what it said is unknown
             continue;
