@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 namespace ecmh::engine {
 namespace {
@@ -46,6 +47,17 @@ void Proxy::set_flow_cache(FlowCache* cache) {
 void Proxy::flow_offload_changed(proto::TimePoint now) {
     const SyncFlows sync(*this, now);
     ++links_generation_; // what can be offloaded is the links' business
+}
+
+void Proxy::set_host_groups(std::vector<HostGroup> groups, proto::TimePoint now) {
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    if (groups == host_groups_) {
+        return; // the periodic re-read: nothing moved
+    }
+    const SyncFlows sync(*this, now);
+    host_groups_ = std::move(groups);
+    ++links_generation_; // rare: every flow is decided again
 }
 
 template <class Plane>
@@ -96,6 +108,12 @@ std::optional<FlowAction> Proxy::flow_action(const FlowKey& key, proto::TimePoin
     const Link& in = links_[key.arrival.slot()];
     if (!in.present || in.down_since || in.config.tunnel ||
         in.config.link_type != wire::LinkType::Ethernet) {
+        return std::nullopt;
+    }
+    // The host listens itself: the kernel must see these packets (flow_cache.hpp,
+    // HostGroup).
+    if (std::binary_search(host_groups_.begin(), host_groups_.end(),
+                           HostGroup{key.arrival, key.family, key.group})) {
         return std::nullopt;
     }
     if (key.family == FlowFamily::Ipv6) {

@@ -56,6 +56,17 @@ struct FlowKey {
     friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 
+// A group this host's own sockets have joined on a link: the kernel's membership, not a
+// listener's. The kernel delivers the group's packets that arrive on that link to those
+// sockets; a packet the fast path forwards never reaches the host's IP stack, so such a
+// flow stays with the engine (Proxy::set_host_groups).
+struct HostGroup {
+    table::LinkId link;
+    FlowFamily family = FlowFamily::Ipv6;
+    net::Ipv6Address group; // IPv4: mapped, as in FlowKey
+    friend auto operator<=>(const HostGroup&, const HostGroup&) = default;
+};
+
 // What the fast path does with a flow's packets.
 struct FlowAction {
     // The interface links that get a copy: never empty, never the arrival link, never a

@@ -189,6 +189,12 @@ public:
     void set_flow_cache(FlowCache* cache);
     // The owner's can_offload() may have changed its answers: every flow is re-decided.
     void flow_offload_changed(proto::TimePoint now);
+    // The groups this host itself has joined, per link, all of them each time (the
+    // daemon reads the kernel's memberships). A flow whose group the host has joined on
+    // its arrival link stays with the engine, so that the host's own sockets there keep
+    // getting its packets; a change re-decides every flow.
+    void set_host_groups(std::vector<HostGroup> groups, proto::TimePoint now);
+    [[nodiscard]] const std::vector<HostGroup>& host_groups() const { return host_groups_; }
     // Adds what the cache forwarded since the last call to the engine's counters (the
     // group's, forwarded, the out-links' sent): before the dump or status is written.
     void sync_flow_counters();
@@ -433,7 +439,8 @@ private:
     int flow_guards_ = 0;          // SyncFlows nesting: the outermost syncs
     proto::TimePoint flows_now_{}; // the latest `now` an entry point gave
     proto::TimePoint next_idle_scan_ = proto::kNever;
-    std::vector<FlowKey> flow_keys_; // scratch for a pass over every flow
+    std::vector<FlowKey> flow_keys_;     // scratch for a pass over every flow
+    std::vector<HostGroup> host_groups_; // sorted, unique (set_host_groups)
 
     std::vector<std::uint8_t> buffer_;  // control messages are built here
     std::vector<std::uint8_t> segment_; // a super-frame's datagram, one at a time

@@ -325,6 +325,38 @@ TYPED_TEST(ScenarioFlowCache, OwnAddressEqualToTheSourceRemovesTheFlow) {
     EXPECT_NE(this->installed(F::S1, F::G, s.u0()), nullptr);
 }
 
+// The host's own sockets joined G on u0 (the kernel's membership, Proxy::set_host_groups):
+// the kernel must see S1's packets arriving there, so that flow leaves the cache; G's flow
+// arriving on d2 stays. The same set again moves nothing; once the host leaves, the next
+// packet installs the flow again.
+TYPED_TEST(ScenarioFlowCache, GroupsTheHostJoinedOnTheArrivalLinkStayInUserspace) {
+    using F = TypeParam;
+    auto& s = this->start();
+    this->joined_and_installed();
+    EXPECT_EQ(this->send(F::H2_SOURCE, F::G, s.d2()), (Strings{"d1", "u0"}));
+    ASSERT_NE(this->installed(F::H2_SOURCE, F::G, s.d2()), nullptr);
+    const FlowKey k = this->key(F::S1, F::G, s.u0());
+    const std::vector<engine::HostGroup> joined{{s.u0(), k.family, k.group}};
+    s.proxy().set_host_groups(joined, s.now());
+    EXPECT_EQ(this->installed(F::S1, F::G, s.u0()), nullptr);
+    EXPECT_NE(this->installed(F::H2_SOURCE, F::G, s.d2()), nullptr);
+    EXPECT_EQ(s.stats().flows_removed, 1U);
+    for (int i = 0; i < 2; ++i) { // the engine forwards it, and does not offer it
+        EXPECT_EQ(this->send(F::S1, F::G, s.u0()), Strings{"d1"});
+        EXPECT_FALSE(this->fast);
+    }
+    EXPECT_EQ(this->installed(F::S1, F::G, s.u0()), nullptr);
+    s.proxy().set_host_groups(joined, s.now());
+    EXPECT_EQ(s.stats().flows_removed, 1U);
+    EXPECT_NE(this->installed(F::H2_SOURCE, F::G, s.d2()), nullptr);
+    s.proxy().set_host_groups({}, s.now());
+    EXPECT_EQ(this->send(F::S1, F::G, s.u0()), Strings{"d1"});
+    EXPECT_FALSE(this->fast);
+    EXPECT_NE(this->installed(F::S1, F::G, s.u0()), nullptr);
+    EXPECT_EQ(this->send(F::S1, F::G, s.u0()), Strings{"d1"});
+    EXPECT_TRUE(this->fast);
+}
+
 TYPED_TEST(ScenarioFlowCache, SourceLimitsKeepRefusedSourcesOut) {
     using F = TypeParam;
     auto o = this->options();
