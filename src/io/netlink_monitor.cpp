@@ -10,6 +10,7 @@
 #include <cstring>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <string>
 #include <sys/socket.h>
 #include <utility>
 
@@ -27,6 +28,13 @@ constexpr int kMaxDatagramsPerReceive = 256;
 // A dump the kernel marks inconsistent is restarted at most this often in a row;
 // after that the events that follow it keep the table right.
 constexpr int kMaxInterruptedRestarts = 3;
+
+// The host's multicast memberships (include/uapi/linux/rtnetlink.h since Linux 6.13;
+// older headers, Debian 12's among them, name neither the groups nor the messages).
+constexpr std::uint32_t kGroupIpv4Memberships = 37; // RTNLGRP_IPV4_MCADDR
+constexpr std::uint32_t kGroupIpv6Memberships = 38; // RTNLGRP_IPV6_MCADDR
+constexpr std::uint16_t kNewMembership = 56;        // RTM_NEWMULTICAST
+constexpr std::uint16_t kDelMembership = 57;        // RTM_DELMULTICAST
 
 void set_receive_buffer(int fd) {
     // Big enough for a dump and an event burst. SO_RCVBUFFORCE passes
@@ -107,6 +115,19 @@ SysResult<NetlinkMonitor> NetlinkMonitor::open() {
     return SysResult<NetlinkMonitor>{std::move(monitor)};
 }
 
+// Not const, though no member changes: the socket hears more from here on.
+// NOLINTNEXTLINE(readability-make-member-function-const)
+SysResult<Done> NetlinkMonitor::follow_host_groups() {
+    // Past the 32 groups bind()'s nl_groups can name: joined one by one.
+    for (const std::uint32_t group : {kGroupIpv4Memberships, kGroupIpv6Memberships}) {
+        if (::setsockopt(fd(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0) {
+            return net::unexpected(
+                last_error("join rtnetlink's multicast-membership group " + std::to_string(group)));
+        }
+    }
+    return Done{};
+}
+
 SysResult<Done> NetlinkMonitor::resync() {
     if (dumping()) {
         // The kernel runs one dump per socket at a time.
@@ -137,6 +158,7 @@ SysResult<Done> NetlinkMonitor::request(DumpStage stage) {
 }
 
 SysResult<bool> NetlinkMonitor::on_lost_events() {
+    host_groups_changed_ = true; // what was lost may have been membership notices
     if (auto started = resync(); !started) {
         return net::unexpected(started.error());
     }
@@ -194,6 +216,12 @@ SysResult<bool> NetlinkMonitor::apply_datagram(std::span<const std::uint8_t> dat
         replies_started_ = replies_started_ || reply;
         if (reply && dump_interrupted(*m)) {
             stage_interrupted_ = true;
+        }
+        // A membership notice says only that the host's memberships moved: the daemon
+        // reads them again (they are not part of the interface table).
+        if (m->header.nlmsg_type == kNewMembership || m->header.nlmsg_type == kDelMembership) {
+            host_groups_changed_ = true;
+            continue;
         }
         // An NLMSG_ERROR reply is the kernel refusing the dump: the stage ends with what it
         // has, as asking again would fail the same way.

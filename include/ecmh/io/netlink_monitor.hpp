@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ecmh::io {
@@ -46,6 +47,16 @@ public:
     // restarted the same way, a few times at most.
     [[nodiscard]] SysResult<Done> resync();
 
+    // Also follows this host's own multicast memberships: the kernel's notices of a
+    // group joined or left on an interface (RTNLGRP_IPV4_MCADDR and RTNLGRP_IPV6_MCADDR,
+    // Linux 6.13 and later). An error when the kernel has no such groups.
+    [[nodiscard]] SysResult<Done> follow_host_groups();
+    // True once since a membership notice arrived, or since events were lost (which may
+    // have been such notices): the memberships must be read again.
+    [[nodiscard]] bool take_host_groups_changed() {
+        return std::exchange(host_groups_changed_, false);
+    }
+
     // True while a full dump runs: until the first one has been applied, and again
     // during a resync (the caller's table is then complete, only maybe stale).
     [[nodiscard]] bool dumping() const { return dump_stage_ != DumpStage::Idle; }
@@ -68,7 +79,8 @@ private:
     bool replies_started_ = false;     // the dump's first reply has arrived
     bool have_table_ = false;          // a dump has completed: the caller's table is whole
     int interrupted_restarts_ = 0;
-    InterfaceTable staging_; // built during a dump
+    bool host_groups_changed_ = false; // take_host_groups_changed()
+    InterfaceTable staging_;           // built during a dump
     std::vector<std::uint8_t> buffer_;
 };
 
