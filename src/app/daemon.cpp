@@ -2,6 +2,7 @@
 #include "ecmh/app/daemon.hpp"
 
 #include "ecmh/app/config_file.hpp"
+#include "ecmh/app/host_group_links.hpp"
 #include "ecmh/app/options_text.hpp"
 #include "ecmh/app/reload_plan.hpp"
 #include "ecmh/app/service_status.hpp"
@@ -183,6 +184,7 @@ Daemon::open(const Options& options, engine::EventLog& log, io::Clock clock) {
     daemon->proxy_.configure_upstreams(upstream_serves(options), now);
     daemon->links_.reconcile(daemon->interfaces_, now);
     daemon->refresh_fast_path(now, RefreshCause::Links);
+    daemon->update_host_groups(now);
     daemon->log_capture_notes();
     daemon->reconcile_peers(now);
     if (daemon->links_.links().empty()) {
@@ -227,7 +229,33 @@ net::Expected<bool, StartupError> Daemon::start_fast_path() {
     next_fast_path_refresh_ = clock_.now() + XdpForwarding::kRefreshInterval;
     log_.log(LogLevel::Info,
              "XDP fast path loaded: up to " + std::to_string(options_.fast_path.flows) + " flows");
+    if (auto followed = netlink_.follow_host_groups(); followed) {
+        host_group_notices_ = true;
+    } else {
+        log_.log(LogLevel::Warning,
+                 "no notices of this host's own multicast memberships from the kernel (" +
+                     followed.error().message() +
+                     "; Linux 6.13 and later send them): they are read every second instead");
+    }
     return true;
+}
+
+void Daemon::update_host_groups(proto::TimePoint now) {
+    if (!fast_path_) {
+        return;
+    }
+    next_host_groups_read_ = now + (host_group_notices_ ? kHostGroupsReread : kHostGroupsPoll);
+    const auto groups = io::read_host_groups();
+    if (!groups) {
+        // The last set stays: a group the host listens to stays in userspace meanwhile.
+        if (!std::exchange(host_groups_failed_, true)) {
+            log_.log(LogLevel::Error,
+                     "this host's multicast memberships: " + groups.error().message());
+        }
+        return;
+    }
+    host_groups_failed_ = false;
+    proxy_.set_host_groups(host_groups_on_links(*groups, links_.links()), now);
 }
 
 void Daemon::refresh_fast_path(proto::TimePoint now, RefreshCause cause) {
@@ -275,7 +303,8 @@ io::SysResult<io::Done> Daemon::prepare_control_for(uid_t uid, gid_t gid) const 
 }
 
 int Daemon::poll_timeout(proto::TimePoint now) const {
-    auto next = std::min({proxy_.next_deadline(), retry_at_, next_fast_path_refresh_});
+    auto next = std::min(
+        {proxy_.next_deadline(), retry_at_, next_fast_path_refresh_, next_host_groups_read_});
     if (control_) {
         next = std::min(next, control_->next_deadline());
     }
@@ -314,6 +343,9 @@ int Daemon::run() {
         }
         if (now >= next_fast_path_refresh_) {
             refresh_fast_path(now, RefreshCause::Periodic);
+        }
+        if (now >= next_host_groups_read_) {
+            update_host_groups(now);
         }
         if (proxy_.next_deadline() <= now) {
             proxy_.on_timer(now);
@@ -515,6 +547,9 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     // The table stays complete during a resync dump (it is swapped in at the end), so
     // every change can be acted on at once.
     if (!*changed && !retry) {
+        if (netlink_.take_host_groups_changed()) {
+            update_host_groups(now);
+        }
         return;
     }
     if (links_.reconcile(interfaces_, now)) {
@@ -523,7 +558,9 @@ void Daemon::handle_netlink(proto::TimePoint now, bool retry) {
     log_capture_notes();
     // A veth peer's GRO or XDP program changes what its link takes.
     refresh_fast_path(now, RefreshCause::Links);
-    reconcile_peers(now); // our addresses, or the kernel's tunnels, may have changed
+    (void)netlink_.take_host_groups_changed();
+    update_host_groups(now); // a new link's index may be one the host listens on
+    reconcile_peers(now);    // our addresses, or the kernel's tunnels, may have changed
     if (links_.wants_retry()) {
         retry_at_ = now + std::chrono::seconds{5};
     }

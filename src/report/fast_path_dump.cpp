@@ -66,6 +66,12 @@ void fast_path_section(std::string& out, const engine::Proxy& proxy, const DumpC
         out += "Interface " + l.name + " : " + l.mode + " (" + l.reason + ")\n";
     }
     out += notices_line(context.fast_path->notices);
+    // The host's own sockets get these groups' packets from the kernel: their flows on
+    // that interface stay in userspace (engine::HostGroup).
+    for (const auto& h : proxy.host_groups()) {
+        out += "Host listens    : " + address_text(h.group, h.family) + " on " +
+               link_name(proxy, h.link) + " (its flows there stay in userspace)\n";
+    }
     // Sorted, so two dumps of the same state read the same.
     std::vector<Row> rows;
     proxy.for_each_flow(

@@ -740,6 +740,8 @@ class Dump:
         # The kernel's notices of XDP-feature changes: {"received", "about", "lost"}, or
         # {"none": why}; None without the line.
         self.fast_notices = None
+        # The groups the router host itself listens to: {(group, interface)}.
+        self.host_groups = set()
         section = None
         group = link = None
         in_drops = False
@@ -811,6 +813,10 @@ class Dump:
         m = re.match(r"Feature notices : none \((.*)\)$", line)
         if m:
             self.fast_notices = {"none": m.group(1)}
+            return
+        m = re.match(r"Host listens\s*: (\S+) on (\S+) \(", line)
+        if m:
+            self.host_groups.add((m.group(1), m.group(2)))
             return
         m = re.match(r"Flow (\S+) from (\S+) on (\S+)$", line)
         if m:

@@ -133,6 +133,14 @@ private:
     void refresh_fast_path(proto::TimePoint now, RefreshCause cause);
     // The kernel's notices read; the fast path refreshed when one matters.
     void handle_feature_notices(proto::TimePoint now);
+    // With the fast path: the groups this host itself has joined on the links, read
+    // again and handed to the engine, which keeps their flows in userspace (the kernel
+    // must see those packets for the host's sockets). After every membership notice and
+    // link change, and every kHostGroupsReread (kHostGroupsPoll on a kernel without the
+    // notices).
+    void update_host_groups(proto::TimePoint now);
+    static constexpr auto kHostGroupsReread = std::chrono::seconds{10};
+    static constexpr auto kHostGroupsPoll = std::chrono::seconds{1};
     void update_status();
     [[nodiscard]] std::string status_line() const;
     void notified(const io::SysResult<io::Done>& sent);
@@ -150,6 +158,9 @@ private:
     // until it is destroyed.
     std::unique_ptr<XdpForwarding> fast_path_;
     proto::TimePoint next_fast_path_refresh_ = proto::kNever;
+    proto::TimePoint next_host_groups_read_ = proto::kNever;
+    bool host_group_notices_ = false; // the kernel tells of membership changes
+    bool host_groups_failed_ = false; // a failed read was logged (once until one succeeds)
     engine::Proxy proxy_;
     LinkManager links_;
     TunnelPeerManager peers_;
