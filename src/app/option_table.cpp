@@ -499,8 +499,11 @@ interface or a setting changing) updates the program's table before the next pac
 handled; packets the program does not own (control messages, unknown flows, a hop limit of
 1, a packet too big for an out-interface) come to ecmh as before. An interface where the
 program cannot be attached (no Ethernet header, a tunnel, another XDP program attached)
-forwards in userspace, and the log says why. ecmh does not start when the kernel or the
-build has no XDP.
+forwards in userspace, and the log says why. A flow whose group this host itself has
+joined on the arrival interface (a local player, say) also stays in userspace, because the
+host's sockets get nothing the program forwards: ecmh follows the host's memberships
+through the kernel's notices (Linux 6.13 or later; on older kernels it reads them every
+second). ecmh does not start when the kernel or the build has no XDP.
 .BR auto :
 as
 .BR xdp ,
