@@ -55,7 +55,9 @@ public:
 
     // While the links change (a link added, removed or renumbered), the pairs' homes may
     // be half known: the planes leave translated groups alone until settle(), which
-    // merges every translated group of both families again for its home.
+    // merges again, for its home, every pair either family listens to and every pair
+    // whose listeners changed meanwhile (a removed link's groups: listened to by nobody
+    // now, but still reported upstream until merged again).
     void unsettle() { settled_ = false; }
     void settle(proto::TimePoint now);
 
@@ -93,6 +95,8 @@ private:
     EventLog& log_;
     LogGate unmapped_log_;
     bool settled_ = true;
+    // The pairs (by their IPv4 group) whose listeners changed while unsettled.
+    std::vector<net::Ipv4Address> changed_unsettled_;
     // Kept by listeners_changed(): the groups whose counterparts have listeners.
     std::unordered_set<net::Ipv4Address> wanted_in_ipv6_;
     std::unordered_set<net::Ipv6Address> wanted_in_ipv4_;

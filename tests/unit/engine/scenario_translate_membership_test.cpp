@@ -67,6 +67,16 @@ bool any_report_of_family(const Events& events, LinkId link, bool v6) {
     return false;
 }
 
+// Behind an IPv6-only upstream, an IGMP listener on d1 joins kG4, so that u0 reports kG6
+// with MLD; the events so far are taken.
+void igmp_listener_reported_with_mld(Scenario& s) {
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), kH4OnD1, {{RecordType::ChangeToExcludeMode, kG4, {}}});
+    s.run_until(at_ms(1500));
+    EXPECT_EQ(s.upstream_state(kG6), "EXCLUDE{}");
+    s.take();
+}
+
 } // namespace
 
 // An MLDv2 any-source join of the mapped group becomes IGMPv3 membership of the IPv4
@@ -185,11 +195,7 @@ TEST(ScenarioTranslateMembership, WithAnIpv6OnlyUpstreamIgmpIsReportedWithMld) {
 // with MLD and reported with IGMP at once.
 TEST(ScenarioTranslateMembership, WhenTheUpstreamGetsIpv4ThePairMovesToIgmp) {
     Scenario s(translating(/*u0_ipv4=*/false));
-    s.run_until(at_ms(1000));
-    s.report(s.d1(), kH4OnD1, {{RecordType::ChangeToExcludeMode, kG4, {}}});
-    s.run_until(at_ms(1500));
-    EXPECT_EQ(s.upstream_state(kG6), "EXCLUDE{}");
-    s.take();
+    igmp_listener_reported_with_mld(s);
     s.update_link(s.u0(), [](engine::LinkConfig& c) {
         c.ipv4 = net::Ipv4Address::parse("192.0.2.2");
         c.ipv4_prefix_length = 24;
@@ -201,6 +207,40 @@ TEST(ScenarioTranslateMembership, WhenTheUpstreamGetsIpv4ThePairMovesToIgmp) {
     EXPECT_TRUE(reports.contains("v4 TO_EX 239.1.2.3{}")) << dump(events);
     EXPECT_EQ(s.upstream_state(kG6), "");
     EXPECT_EQ(s.upstream_state(kG4), "EXCLUDE{}");
+}
+
+// A downstream link removed while it holds the pair's only listeners: the family that
+// reports the pair upstream leaves it at once, as for a native group (found by
+// engine_fuzz: the pair stayed reported, since nobody listened to it any more when the
+// homes were merged again after the removal). Both directions.
+TEST(ScenarioTranslateMembership, ARemovedLinksTranslatedListenersAreLeftUpstream) {
+    Scenario s(translating());
+    s.run_until(at_ms(1000));
+    s.report(s.d1(), kH6, {{RecordType::ChangeToExcludeMode, kG6, {}}});
+    s.report(s.d2(), kH4, {{RecordType::ChangeToIncludeMode, kSsm4, {kS4}}});
+    s.run_until(at_ms(1500));
+    EXPECT_EQ(s.upstream_state(kG4), "EXCLUDE{}");
+    s.take();
+    s.remove_link(s.d1());
+    s.run_until(at_ms(1600));
+    const auto events = s.take();
+    EXPECT_TRUE(reports_on(events, s.u0()).contains("v4 TO_IN 239.1.2.3{}")) << dump(events);
+    EXPECT_FALSE(any_report_of_family(events, s.u0(), true)) << dump(events);
+    EXPECT_EQ(s.upstream_state(kG4), "");
+    EXPECT_EQ(s.upstream_state(kSsm4), "INCLUDE{198.51.100.7}"); // d2's, untouched
+    EXPECT_TRUE(s.violations().empty()) << ::testing::PrintToString(s.violations());
+}
+
+TEST(ScenarioTranslateMembership, ARemovedLinksIgmpListenersAreLeftWithMld) {
+    Scenario s(translating(/*u0_ipv4=*/false));
+    igmp_listener_reported_with_mld(s);
+    s.remove_link(s.d1());
+    s.run_until(at_ms(1600));
+    const auto events = s.take();
+    EXPECT_TRUE(reports_on(events, s.u0()).contains("v6 TO_IN ff18:1000::ef01:203{}"))
+        << dump(events);
+    EXPECT_EQ(s.upstream_state(kG6), "");
+    EXPECT_EQ(s.upstream_state(kG4), "");
 }
 
 // SIGUSR2 and a General Query upstream re-report the translated group like a native one.
