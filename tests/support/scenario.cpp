@@ -259,8 +259,17 @@ std::string check_translation(std::span<const std::uint8_t> in, std::span<const 
         !std::equal(udp_in.begin() + 8, udp_in.end(), udp_out.begin() + 8)) {
         return "the UDP datagram changed";
     }
-    if (!udp::verifies(address_bytes(out), Bytes(udp_out.begin(), udp_out.end()))) {
-        return "the UDP checksum does not verify";
+    // RFC 7915 §4.5, §5.1: the checksum is updated for the new pseudo-header, so the copy
+    // verifies exactly when what arrived did: a corrupt datagram stays corrupt, for its
+    // receiver to drop. An IPv4 one without a checksum (zero) gets one computed (X14).
+    const bool none_in = (udp_in[6] | udp_in[7]) == 0;
+    const bool verified_in =
+        none_in || udp::verifies(address_bytes(in), Bytes(udp_in.begin(), udp_in.end()));
+    const bool verifies_out =
+        udp::verifies(address_bytes(out), Bytes(udp_out.begin(), udp_out.end()));
+    if (verifies_out != verified_in) {
+        return verified_in ? "the UDP checksum does not verify"
+                           : "a corrupt UDP checksum was made to verify";
     }
     return "";
 }
