@@ -149,9 +149,6 @@ void Translator::listeners_changed(const Ipv6Address& group, proto::TimePoint no
         return;
     }
     mark(wanted_in_ipv6_, *g4, !mld_.forwarding().members(group).empty());
-    if (!settled_) {
-        changed_unsettled_.push_back(*g4);
-    }
     igmp_.refresh_upstream(*g4, now);
 }
 
@@ -160,9 +157,6 @@ void Translator::listeners_changed(const Ipv4Address& group, proto::TimePoint no
     // are never tracked), so there is nothing to log here.
     if (const auto g6 = groups_.to_ipv6(group)) {
         mark(wanted_in_ipv4_, *g6, !igmp_.forwarding().members(group).empty());
-        if (!settled_) {
-            changed_unsettled_.push_back(group);
-        }
         mld_.refresh_upstream(*g6, now);
     }
 }
@@ -192,14 +186,14 @@ std::vector<Ipv6Address> Translator::wanted_by_ipv4() const {
 void Translator::settle(proto::TimePoint now) {
     settled_ = true;
     // Every pair either family listens to, merged again in both: the family that is no
-    // longer its home leaves it, the one that now is reports it. And every pair whose
-    // listeners changed while unsettled: when the last of them went with a removed link,
-    // no family listens to it any more, yet its home's upstream still reports it.
+    // longer its home leaves it, the one that now is reports it. And every pair an
+    // upstream reports: when its last listeners went with a removed link, no family
+    // listens to it any more, yet its home's upstream still reports it.
     auto pairs = igmp_.listened_groups();
     const auto wanted = wanted_by_ipv6();
     pairs.insert(pairs.end(), wanted.begin(), wanted.end());
-    pairs.insert(pairs.end(), changed_unsettled_.begin(), changed_unsettled_.end());
-    changed_unsettled_.clear();
+    const auto reported = reported_pairs();
+    pairs.insert(pairs.end(), reported.begin(), reported.end());
     sort_unique(pairs);
     for (const auto& g4 : pairs) {
         if (const auto g6 = groups_.to_ipv6(g4)) {
@@ -212,6 +206,25 @@ void Translator::settle(proto::TimePoint now) {
             }
         }
     }
+}
+
+std::vector<Ipv4Address> Translator::reported_pairs() const {
+    std::vector<Ipv4Address> out;
+    igmp_.for_each_upstream([&](LinkId, const auto& host) {
+        host.for_each_group([&](const auto& view) {
+            if (groups_.to_ipv6(view.group)) {
+                out.push_back(view.group);
+            }
+        });
+    });
+    mld_.for_each_upstream([&](LinkId, const auto& host) {
+        host.for_each_group([&](const auto& view) {
+            if (const auto g4 = groups_.to_ipv4(view.group)) {
+                out.push_back(*g4);
+            }
+        });
+    });
+    return out;
 }
 
 void Translator::note_unmapped(const std::string& group, proto::TimePoint now) {

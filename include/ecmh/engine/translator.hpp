@@ -55,9 +55,9 @@ public:
 
     // While the links change (a link added, removed or renumbered), the pairs' homes may
     // be half known: the planes leave translated groups alone until settle(), which
-    // merges again, for its home, every pair either family listens to and every pair
-    // whose listeners changed meanwhile (a removed link's groups: listened to by nobody
-    // now, but still reported upstream until merged again).
+    // merges again, for its home, every pair either family listens to or reports upstream
+    // (a removed link's groups: listened to by nobody now, but still reported until
+    // merged again).
     void unsettle() { settled_ = false; }
     void settle(proto::TimePoint now);
 
@@ -86,6 +86,8 @@ private:
     // Logs at debug level, at most once per LogGate interval, that `group` is not
     // translated.
     void note_unmapped(const std::string& group, proto::TimePoint now);
+    // The pairs, by their IPv4 group, that an upstream of either family reports now.
+    [[nodiscard]] std::vector<net::Ipv4Address> reported_pairs() const;
 
     net::TranslationPrefixes prefixes_;
     net::MulticastMap64 groups_;
@@ -95,8 +97,6 @@ private:
     EventLog& log_;
     LogGate unmapped_log_;
     bool settled_ = true;
-    // The pairs (by their IPv4 group) whose listeners changed while unsettled.
-    std::vector<net::Ipv4Address> changed_unsettled_;
     // Kept by listeners_changed(): the groups whose counterparts have listeners.
     std::unordered_set<net::Ipv4Address> wanted_in_ipv6_;
     std::unordered_set<net::Ipv6Address> wanted_in_ipv4_;
