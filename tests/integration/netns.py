@@ -1162,7 +1162,10 @@ class Tun6in4:
 class Capture:
     """tcpdump -U -w on an Ethernet link (`expression`: a tcpdump filter, e.g. "ip proto
     41" for the 6in4 packets of a tunnel, whose inner MLD messages messages() decodes);
-    frames() reads the complete records so far."""
+    frames() reads the complete records so far. tcpdump hands frames over when a ring block
+    fills or times out, up to a second after they arrived: wait for what a host already
+    received to show in the file. (Not --immediate-mode: with -s 0 its ring holds ~32
+    frames, and a burst such as many_groups' 400 reports overflows it.)"""
 
     def __init__(self, topo, role, ifname="eth0", name=None, expression=None):
         self.name = name or f"tcpdump-{role}"

@@ -62,6 +62,10 @@ def lower_and_raise(topo, ecmh, l1, l2, h1cap):
     n6, n4, n2 = l1.count(G6), l1.count(G4), l2.count(G6)
     l1.wait_count(n6 + 20, G6, what="h1's IPv6 stream to go on at MTU 1280 (S1 fragments)")
     l2.wait_count(n2 + 20, G6, what="h2 to keep receiving while dn1's MTU is 1280")
+    # h1 got fragments, so they crossed dn1; tcpdump may write them a moment later.
+    wait_until(lambda: largest_frame(h1cap, since)[1] > 0, SOON,
+               "tcpdump on h1 to show the IPv6 fragments h1 received",
+               detail=lambda: largest_frame(h1cap, since))
     largest, fragments = largest_frame(h1cap, since)
     dump = ecmh.dump()
     too_big = dump.drops.get("too-big-for-link", 0) - before.drops.get("too-big-for-link", 0)
@@ -79,6 +83,9 @@ def lower_and_raise(topo, ecmh, l1, l2, h1cap):
     since = time.time()
     n4 = l1.count(G4)
     l1.wait_count(n4 + 20, G4, what="h1's IPv4 stream at MTU 1500 again")
+    wait_until(lambda: largest_frame(h1cap, since)[0] >= SIZE + 28 + 14, SOON,
+               f"tcpdump on h1 to show whole {SIZE + 28}-byte IPv4 copies",
+               detail=lambda: largest_frame(h1cap, since))
     largest, _ = largest_frame(h1cap, since)
     print(f"MTU 1500 on dn1 again: largest frame on dn1 {largest} bytes", flush=True)
     check(largest == SIZE + 28 + 14,
